@@ -1,0 +1,143 @@
+"""The command line: `quickstart-runner validate|provision|steps ...`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from runner import __version__
+from runner.catalog import VARIANTS, discover
+from runner.errors import InputError
+from runner.infra.redis import parse_address
+from runner.job import RunSettings, run_job
+from runner.plan import plan_job, select
+from runner.provision.daprd import DEFAULT_VERSION, ProvisionError, binary_version, ensure_daprd
+from runner.recipes import LANGUAGES, RECIPES, resolve_language
+from runner.report.console import ProgressPrinter, print_results
+from runner.report.jsonfile import write_json
+from runner.results import exit_code
+from runner.transcript.expected import render_expected
+from runner.transcript.normalize import normalizer
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_QUICKSTARTS = PROJECT_ROOT / "quickstarts"
+BUNDLED_EXPECTED = PROJECT_ROOT / "expected"
+
+
+def parse_languages(values: list[str]) -> list[str]:
+    chosen: list[str] = []
+    for value in values:
+        for name in filter(None, (part.strip() for part in value.replace(" ", ",").split(","))):
+            language = resolve_language(name)
+            if language is None:
+                aliases = "; ".join(f"{r.name}: {', '.join(r.aliases)}" for r in RECIPES.values() if r.aliases)
+                raise InputError(f"unknown language {name!r}; valid: {', '.join(LANGUAGES)} (aliases {aliases})", "--lang")
+            if language not in chosen:
+                chosen.append(language)
+    return chosen
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quickstart-runner", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"quickstart-runner {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="run quickstarts and match their output")
+    validate.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
+    validate.add_argument("--lang", action="append", default=[], help="languages, comma-separated")
+    validate.add_argument("--variant", action="append", default=[], choices=VARIANTS)
+    validate.add_argument("--repo", type=Path, help="a quickstarts tree (default: the bundled one)")
+    validate.add_argument("--expected", type=Path, help="directory of expected transcripts")
+    validate.add_argument("--json", type=Path, dest="json_path", help="write results as JSON here")
+    validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
+    validate.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
+    validate.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd version to find or build")
+    validate.add_argument("--timeout", type=float, help="seconds a job may run (default: expectation's, or 180)")
+    validate.add_argument("--strict", action="store_true", help="a skipped job fails the run")
+    validate.add_argument("--update-expected", action="store_true",
+                          help="rewrite the expected transcript of each failing job with its observed output")
+
+    provision = commands.add_parser("provision", help="find or build the Dapr binaries")
+    provision.add_argument("what", choices=["daprd"])
+    provision.add_argument("--version", default=DEFAULT_VERSION, dest="dapr_version")
+    return parser
+
+
+def cmd_provision(args: argparse.Namespace) -> int:
+    daprd = ensure_daprd(args.dapr_version, progress=lambda msg: print(msg, file=sys.stderr))
+    print(f"daprd {daprd.version} ({daprd.origin}): {daprd.path}")
+    return 0
+
+
+def _resolve_daprd(args: argparse.Namespace) -> Path:
+    if args.daprd:
+        if not args.daprd.is_file() or not os.access(args.daprd, os.X_OK):
+            raise InputError("not an executable daprd", args.daprd)
+        return args.daprd
+    return ensure_daprd(args.dapr_version, progress=lambda msg: print(msg, file=sys.stderr)).path
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    languages = parse_languages(args.lang)
+    redis = None
+    if args.redis:
+        try:
+            redis = parse_address(args.redis)
+        except ValueError as exc:
+            raise InputError(str(exc), "--redis") from None
+    root = args.repo or BUNDLED_QUICKSTARTS
+    if not root.is_dir():
+        raise InputError("no such quickstarts directory", root)
+    expected_root = args.expected or BUNDLED_EXPECTED
+    selected = select(discover(root, expected_root), args.building_blocks, languages, args.variant)
+    if not selected:
+        wanted = " ".join(args.building_blocks + languages) or "anything"
+        raise InputError(f"no quickstart matches {wanted}", root)
+    toolchains = {language: RECIPES[language].detect() for language in {qs.language for qs in selected}}
+    plans = [plan_job(qs, toolchains, args.timeout) for qs in selected]
+    daprd = _resolve_daprd(args) if any(plan.skip_reason is None for plan in plans) else None
+    if daprd is not None:
+        print(f"sidecar: daprd {binary_version(daprd) or '?'} ({daprd})", file=sys.stderr)
+    settings = RunSettings(daprd=daprd or Path("daprd"), redis=redis)
+    printer = ProgressPrinter()
+    results = [run_job(plan, settings, printer) for plan in plans]
+    print_results(results)
+    if args.update_expected:
+        _update_expected(plans, results)
+    if args.json_path:
+        write_json(results, args.json_path, {
+            "sidecar": "daprd", "daprd": str(daprd) if daprd else None,
+            "dapr_version": args.dapr_version, "repo": str(root),
+        })
+    return exit_code(results, strict=args.strict)
+
+
+def _update_expected(plans, results) -> None:
+    for plan, result in zip(plans, results):
+        expectation = plan.expectation
+        if result.status != "failed" or expectation is None or not plan.quickstart.expected:
+            continue
+        normal = normalizer(expectation.normalizers)
+        observed = [normal(line) for line in result.transcript if normal(line).startswith("== APP")]
+        if observed:
+            plan.quickstart.expected.write_text(render_expected(expectation, observed), encoding="utf-8")
+            print(f"updated {plan.quickstart.expected} ({len(observed)} lines)", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "provision":
+            return cmd_provision(args)
+        return cmd_validate(args)
+    except InputError as exc:
+        print(f"quickstart-runner: {exc}", file=sys.stderr)
+        return 2
+    except ProvisionError as exc:
+        print(f"quickstart-runner: provision: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("quickstart-runner: interrupted; everything started was stopped", file=sys.stderr)
+        return 130

@@ -1,0 +1,252 @@
+"""Run one job: prepare, Redis, sidecar(s), app(s) under a PTY, match as output streams, tear down.
+
+Everything started here is stopped here (an ExitStack unwinds it in reverse), on pass,
+failure, timeout or an exception such as KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from runner.infra.redis import RedisEndpoint, RedisError, RedisServer
+from runner.infra.resources import isolated_resources
+from runner.plan import JobPlan
+from runner.process import AppProcess, AppStartError
+from runner.recipes import RECIPES
+from runner.recipes.base import PrepareError
+from runner.results import JobResult
+from runner.sidecar.daprd import DaprdSidecar, SidecarError, SidecarPorts
+from runner.transcript.explain import explain
+from runner.transcript.matcher import StreamMatcher
+
+# The dapr CLI's own status lines, emoji and all, so upstream expectations hold in daprd mode.
+STARTING = "\u2139\ufe0f  Starting Dapr with id {app_id}. HTTP Port: {http}. gRPC Port: {grpc}"
+UP = "\u2705  You're up and running! Both Dapr and your app logs will appear here."
+APP_OK = "\u2705  Exited App successfully"
+APP_FAILED = "\u274c  The App process exited with error code: {code}"
+DAPR_OK = "\u2705  Exited Dapr successfully"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    daprd: Path
+    redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class Progress:
+    job: str
+    phase: str  # preparing | redis | sidecar | running | done
+    matched: int = 0
+    expected: int = 0
+
+
+def _app_prefix(app_id: str, multi: bool) -> str:
+    return f"== APP - {app_id} == " if multi else "== APP == "
+
+
+class _Run:
+    """The mutable state of one job while it runs."""
+
+    def __init__(self, plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progress], None]):
+        self.plan = plan
+        self.settings = settings
+        self.on_progress = on_progress
+        self.matcher = StreamMatcher(plan.expectation)
+        self.events: queue.Queue = queue.Queue()
+        self.app_started: float | None = None
+        self.first_output: float | None = None
+        self.phases = {"prepare": 0.0, "sidecar": 0.0, "run": 0.0}
+        self.exit_codes: dict[str, int | None] = {}
+
+    def progress(self, phase: str) -> None:
+        self.on_progress(Progress(self.plan.name, phase, self.matcher.matched, self.matcher.total))
+
+    def since_app_start(self) -> float:
+        return time.monotonic() - self.app_started if self.app_started else 0.0
+
+    def emit(self, text: str, stream: str = "stdout") -> None:
+        before = self.matcher.matched
+        self.matcher.feed(text, stream, self.since_app_start())
+        if self.matcher.matched != before:
+            self.progress("running")
+
+    def drain(self, timeout: float) -> None:
+        """Feed queued output to the matcher, waiting up to `timeout` for the first event."""
+        try:
+            event = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            kind, app_id, payload = event
+            if kind == "line":
+                if app_id != "daprd" and self.first_output is None:
+                    self.first_output = self.since_app_start()
+                self.emit(payload)
+            elif kind == "exit":
+                self.exit_codes[app_id] = payload
+                self.emit(APP_OK if payload == 0 else APP_FAILED.format(code=payload), "stdout" if payload == 0 else "stderr")
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+
+
+def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progress], None] = lambda p: None) -> JobResult:
+    qs = plan.quickstart
+    result = JobResult(
+        quickstart=qs.name, building_block=qs.building_block, language=qs.language, variant=qs.variant,
+        status="skipped", toolchain=plan.toolchain.version, expected_source=qs.expected_source,
+    )
+    if plan.skip_reason:
+        result.reason = plan.skip_reason
+        return result
+    started = time.monotonic()
+    run = _Run(plan, settings, on_progress)
+    workdir = Path(tempfile.mkdtemp(prefix=f"qsr-{qs.building_block}-{qs.language}-"))
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(shutil.rmtree, workdir, True)
+            _execute(run, stack, workdir, result)
+    finally:
+        result.duration_s = time.monotonic() - started
+        result.phases = run.phases
+        result.expected = run.matcher.total
+        result.matched = run.matcher.matched
+        result.first_output_s = run.first_output
+        result.last_match_s = run.matcher.last_match_t
+        result.transcript = [line.text for line in run.matcher.lines]
+        on_progress(Progress(plan.name, "done", run.matcher.matched, run.matcher.total))
+    return result
+
+
+def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobResult) -> None:
+    plan, settings = run.plan, run.settings
+    recipe = RECIPES[plan.quickstart.language]
+    multi = len(plan.apps) > 1
+    try:
+        run.progress("preparing")
+        t0 = time.monotonic()
+        prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain) for app in plan.apps]
+        result.prepare_reused = all(p.reused for p in prepared)
+        run.phases["prepare"] = time.monotonic() - t0
+
+        run.progress("sidecar")
+        t0 = time.monotonic()
+        redis = settings.redis
+        if redis is None:
+            server = RedisServer(workdir / "redis")
+            stack.callback(server.stop)
+            redis = server.start()
+        resources = [isolated_resources(path, workdir / f"resources-{i}", redis)
+                     for i, path in enumerate(plan.resources)]
+        sidecars = []
+        for app in plan.apps:
+            ports = SidecarPorts.allocate()
+            sidecar = DaprdSidecar(
+                settings.daprd, app.app_id, resources, workdir, ports,
+                on_line=lambda line: run.events.put(("line", "daprd", line)),
+                app_port=app.app_port, app_protocol=app.app_protocol, log_level=settings.log_level,
+            )
+            stack.callback(_stop_sidecar, run, sidecar)
+            run.emit(STARTING.format(app_id=app.app_id, http=ports.http, grpc=ports.grpc))
+            sidecar.start()
+            sidecars.append(sidecar)
+        run.emit(UP)
+        run.phases["sidecar"] = time.monotonic() - t0
+
+        run.progress("running")
+        t0 = time.monotonic()
+        run.app_started = t0
+        apps = []
+        for app, ready, sidecar in zip(plan.apps, prepared, sidecars):
+            prefix = _app_prefix(app.app_id, multi)
+            env = _app_env(app, ready.env, sidecar.ports)
+            process = AppProcess(
+                list(ready.command), app.app_dir, env,
+                on_line=lambda line, p=prefix: run.events.put(("line", "app", p + line)),
+                on_exit=lambda code, a=app.app_id: run.events.put(("exit", a, code)),
+            )
+            stack.callback(process.stop)
+            process.start()
+            apps.append(process)
+        _watch(run, sidecars, result)
+        run.phases["run"] = time.monotonic() - t0
+    except PrepareError as exc:
+        result.status, result.reason = "failed", f"prepare failed: {exc}"
+    except (RedisError, SidecarError, AppStartError) as exc:
+        result.status, result.reason = "failed", str(exc)
+
+
+def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult) -> None:
+    """Wait until every expectation is met, every app has exited, time is up, or a sidecar died."""
+    deadline = run.app_started + run.plan.timeout_s
+    n_apps = len(run.plan.apps)
+    while True:
+        run.drain(timeout=0.05)
+        if run.matcher.complete:
+            result.status = "passed"
+            return
+        if len(run.exit_codes) == n_apps:
+            run.drain(timeout=0.2)  # lines still in flight behind the exit
+            for sidecar in sidecars:  # as the CLI does once the app is gone
+                _stop_sidecar(run, sidecar)
+            if run.matcher.complete:
+                result.status = "passed"
+                return
+            result.status = "failed"
+            result.reason, result.misses = _failure(run)
+            return
+        dead = next((s for s in sidecars if not s.alive()), None)
+        if dead is not None:
+            run.drain(timeout=0.2)
+            result.status = "failed"
+            result.reason = f"daprd for {dead.app_id} exited during the run: {dead.fatal_line()}"
+            result.misses = [miss.summary() for miss in explain(run.matcher)]
+            return
+        if time.monotonic() > deadline:
+            result.status = "failed"
+            tail = [line.text for line in run.matcher.lines[-3:]]
+            result.reason = (f"timed out after {run.plan.timeout_s:.0f}s with {run.matcher.matched} of "
+                             f"{run.matcher.total} expected lines matched; last output: {tail}")
+            result.misses = [miss.summary() for miss in explain(run.matcher)]
+            return
+
+
+def _failure(run: _Run) -> tuple[str, list[str]]:
+    misses = [miss.summary() for miss in explain(run.matcher)]
+    codes = [str(code) for code in run.exit_codes.values() if code != 0]
+    head = misses[0] if misses else "output did not match"
+    if codes:
+        head = f"app exited with code {', '.join(codes)} before the output matched; {head}"
+    return head, misses
+
+
+def _stop_sidecar(run: _Run, sidecar: DaprdSidecar) -> None:
+    if sidecar.process is None:
+        return
+    sidecar.stop()
+    run.drain(timeout=0.05)
+    run.emit(DAPR_OK)
+
+
+def _app_env(app, prepared_env: dict[str, str], ports: SidecarPorts) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(prepared_env)
+    env.update(app.env)
+    env.update({
+        "APP_ID": app.app_id, "DAPR_HTTP_PORT": str(ports.http), "DAPR_GRPC_PORT": str(ports.grpc),
+        "DAPR_METRICS_PORT": str(ports.metrics),
+    })
+    if app.app_port:
+        env["APP_PORT"] = str(app.app_port)
+    return env

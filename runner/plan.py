@@ -1,0 +1,57 @@
+"""From discovered quickstarts and a selection to the jobs to run: what, with which expectation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.catalog import Quickstart
+from runner.recipes import RECIPES
+from runner.recipes.base import Toolchain
+from runner.runtemplate import AppSpec
+from runner.transcript.expected import Expectation, load_expected
+
+DEFAULT_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    quickstart: Quickstart
+    toolchain: Toolchain
+    apps: tuple[AppSpec, ...]
+    resources: tuple[Path, ...]
+    expectation: Expectation | None
+    timeout_s: float
+    skip_reason: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.quickstart.name
+
+
+def select(quickstarts: list[Quickstart], building_blocks: list[str], languages: list[str],
+           variants: list[str]) -> list[Quickstart]:
+    return [
+        qs for qs in quickstarts
+        if (not building_blocks or qs.building_block in building_blocks)
+        and (not languages or qs.language in languages)
+        and (not variants or qs.variant in variants)
+    ]
+
+
+def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s: float | None = None) -> JobPlan:
+    toolchain = toolchains.get(quickstart.language) or RECIPES[quickstart.language].detect()
+    template = quickstart.template
+    apps = template.apps if template else ()
+    resources = (template.resources if template and template.resources else
+                 (quickstart.resources,) if quickstart.resources else ())
+    expectation = load_expected(quickstart.expected) if quickstart.expected else None
+    skip = None
+    if not toolchain.available:
+        skip = toolchain.missing
+    elif not apps:
+        skip = "no dapr.yaml run template to start the app from"
+    elif expectation is None:
+        skip = "no expected transcript"
+    timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
+    return JobPlan(quickstart, toolchain, apps, resources, expectation, timeout, skip)

@@ -1,0 +1,1 @@
+"""Getting the real Dapr binaries the runner drives."""

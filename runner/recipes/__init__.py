@@ -1,0 +1,34 @@
+"""One recipe module per language, all of the same shape (see base.Recipe).
+
+Adding a language is adding a module here that defines a Recipe subclass and `recipe`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from runner.recipes.base import Recipe
+
+
+def _discover() -> dict[str, Recipe]:
+    found = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name == "base":
+            continue
+        recipe = getattr(importlib.import_module(f"{__name__}.{module.name}"), "recipe", None)
+        if isinstance(recipe, Recipe):
+            found[recipe.name] = recipe
+    return found
+
+
+RECIPES: dict[str, Recipe] = _discover()
+LANGUAGES: tuple[str, ...] = tuple(sorted(RECIPES))
+
+
+def resolve_language(name: str) -> str | None:
+    wanted = name.strip().lower()
+    for recipe in RECIPES.values():
+        if wanted == recipe.name or wanted in recipe.aliases:
+            return recipe.name
+    return None

@@ -1,0 +1,95 @@
+"""The shape every language recipe has: detect the toolchain, prepare an app, start it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from runner.cache import build_once, cache_root, files_digest
+
+
+class PrepareError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    language: str
+    version: str | None  # None when missing
+    missing: str | None = None  # why it cannot run here, e.g. "dotnet: not found"
+
+    @property
+    def available(self) -> bool:
+        return self.missing is None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    command: list[str]  # argv that starts the app, run in the app dir
+    env: dict[str, str] = field(default_factory=dict)  # added to the app's environment
+    cache_dir: Path | None = None
+    reused: bool = False  # True when the cache was already complete: no install or build ran
+
+
+def tool_version(argv: list[str], pick: Callable[[str], str] = lambda out: out.strip().splitlines()[0]) -> str | None:
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = (result.stdout + result.stderr).strip()
+    return pick(out) if result.returncode == 0 and out else None
+
+
+def run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    """Run one preparation command; on failure, raise with the last line it printed."""
+    with open(log, "a") as out:
+        out.write(f"$ {' '.join(argv)}\n")
+        out.flush()
+        result = subprocess.run(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        raise PrepareError(f"`{' '.join(argv)}` exited with {result.returncode}: {lines[-1] if lines else ''}")
+
+
+class Recipe(ABC):
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @abstractmethod
+    def detect(self) -> Toolchain:
+        """Which toolchain is here, with its version, or why it is missing."""
+
+    @abstractmethod
+    def cache_inputs(self, app_dir: Path) -> list[Path]:
+        """The files whose contents decide whether a prepared app is still good."""
+
+    @abstractmethod
+    def prepare_commands(self, app_dir: Path, cache_dir: Path) -> list[list[str]]:
+        """The install/build commands, in order, run in `app_dir`."""
+
+    @abstractmethod
+    def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:
+        """How to start the app once prepared (`command` is what the quickstart asks for)."""
+
+    def prepare(self, app_dir: Path, command: list[str], toolchain: Toolchain) -> Prepared:
+        key = files_digest(self.cache_inputs(app_dir), extra=[self.name, toolchain.version or ""])
+        target = cache_root() / "apps" / self.name / key
+
+        def build(cache_dir: Path) -> None:
+            for argv in self.prepare_commands(app_dir, cache_dir):
+                run_logged(argv, app_dir, cache_dir / "prepare.log", self.prepare_env(cache_dir))
+
+        _, built_now = build_once(target, build)
+        prepared = self.start(app_dir, target, command)
+        return Prepared(prepared.command, prepared.env, target, reused=not built_now)
+
+    def prepare_env(self, cache_dir: Path) -> dict[str, str]:
+        return {}

@@ -1,0 +1,1 @@
+"""Reports of a run's results: console, JSON (and more as they come)."""

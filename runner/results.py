@@ -1,0 +1,39 @@
+"""What a job's run produced, as plain data the reports read (and `--json` writes)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("passed", "failed", "skipped", "flaky")
+
+
+@dataclass
+class JobResult:
+    quickstart: str  # building_block/language/variant
+    building_block: str
+    language: str
+    variant: str
+    status: str
+    reason: str = ""
+    duration_s: float = 0.0
+    phases: dict[str, float] = field(default_factory=lambda: {"prepare": 0.0, "sidecar": 0.0, "run": 0.0})
+    expected: int = 0
+    matched: int = 0
+    first_output_s: float | None = None
+    last_match_s: float | None = None
+    prepare_reused: bool | None = None
+    toolchain: str | None = None
+    expected_source: str = ""
+    misses: list[str] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
+
+    def record(self) -> dict:
+        data = asdict(self)
+        data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
+        data["duration_s"] = round(self.duration_s, 3)
+        return data
+
+
+def exit_code(results: list[JobResult], strict: bool = False) -> int:
+    bad = {"failed"} | ({"skipped"} if strict else set())
+    return 1 if any(result.status in bad for result in results) else 0

@@ -1,0 +1,1 @@
+"""The Dapr sidecar beside each app."""

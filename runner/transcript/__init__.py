@@ -1,0 +1,1 @@
+"""Matching output against expectations: normalise, parse expectations, match as lines stream in."""

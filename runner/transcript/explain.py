@@ -1,0 +1,77 @@
+"""Why a match failed, in a few lines a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from runner.transcript.matcher import StreamMatcher
+
+
+@dataclass(frozen=True)
+class CloseLine:
+    output_number: int
+    text: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Miss:
+    expected_index: int
+    expected: str
+    source_line: int
+    closest: tuple[CloseLine, ...]
+    order_note: str | None  # set when the line was printed, but out of order
+
+    def summary(self) -> str:
+        where = f"line {self.source_line}: " if self.source_line else ""
+        text = f"{where}expected {self.expected!r}"
+        if self.order_note:
+            return f"{text}: {self.order_note}"
+        if self.closest:
+            best = self.closest[0]
+            return f"{text}; closest output (line {best.output_number}, {best.similarity:.0%} alike): {best.text!r}"
+        return f"{text}; no output line resembles it"
+
+
+def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:
+    expectation = matcher.expectation
+    normal_output = [(line.number, matcher.normalized(line.text)) for line in matcher.lines]
+    hits = {hit.expected_index: hit for hit in matcher.hits()}
+    misses = []
+    for index in matcher.unmatched():
+        expected = expectation.lines[index]
+        order_note = None
+        if expectation.order == "sequential":
+            previous = hits.get(index - 1)
+            earlier = next((n for n, _ in normal_output if matcher.fits(index, matcher.lines[n - 1].text)), None)
+            if earlier is not None and previous is not None and earlier <= previous.output_number:
+                order_note = (
+                    f"printed at output line {earlier}, but before the previous expected line "
+                    f"(matched at output line {previous.output_number}): the order broke"
+                )
+        misses.append(
+            Miss(index, expected.text, expected.source_line, _closest(matcher.normalized(expected.text), normal_output, limit), order_note)
+        )
+        if order_note is None and expectation.order == "sequential":
+            break  # after the first miss in a sequence, the rest is noise
+    return misses
+
+
+def _closest(target: str, output: list[tuple[int, str]], limit: int) -> tuple[CloseLine, ...]:
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(target)
+    scored = []
+    for number, text in output:
+        matcher.set_seq1(text)
+        if matcher.real_quick_ratio() < 0.3 or matcher.quick_ratio() < 0.3:
+            continue
+        scored.append(CloseLine(number, text, round(matcher.ratio(), 3)))
+    scored.sort(key=lambda close: (-close.similarity, close.output_number))
+    return tuple(close for close in scored[:limit] if close.similarity >= 0.3)
+
+
+def compact_diff(expected: list[str], actual: list[str], context: int = 1) -> list[str]:
+    """A unified diff of normalised expected vs actual lines, without file headers."""
+    diff = difflib.unified_diff(expected, actual, lineterm="", n=context)
+    return [line for line in diff if not line.startswith(("---", "+++"))]

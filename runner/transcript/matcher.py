@@ -1,0 +1,118 @@
+"""The streaming matcher: fed output lines as they arrive, it knows when every expectation is met.
+
+`sequential` finds the expected lines as an ordered subsequence of the output (greedy,
+which is optimal for subsequences). `any` finds a one-to-one assignment of output lines
+to expected lines in any order (incremental bipartite matching, so a line that fits
+several patterns never blocks a later one), which makes every output that matches
+`sequential` also match `any`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runner.transcript.expected import Expectation, compile_line
+from runner.transcript.normalize import normalizer
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    number: int  # 1-based position in the whole transcript
+    text: str  # as printed (ANSI and all)
+    stream: str  # stdout | stderr
+    t: float  # seconds since the app started
+
+
+@dataclass(frozen=True)
+class Hit:
+    expected_index: int
+    output_number: int
+    t: float
+
+
+class StreamMatcher:
+    def __init__(self, expectation: Expectation):
+        self.expectation = expectation
+        self._normalize = normalizer(expectation.normalizers)
+        self._patterns = [
+            compile_line(self._normalize(line.text) if expectation.match != "regex" else line.text, expectation.match)
+            for line in expectation.lines
+        ]
+        self._sequential = expectation.order == "sequential"
+        self._next = 0  # sequential: index of the next expected line
+        self._owner: list[OutputLine | None] = [None] * len(self._patterns)  # expected -> output line
+        self._fits: dict[int, list[int]] = {}  # any: matched output line -> expected lines it fits
+        self._last_t: float | None = None
+        self.lines: list[OutputLine] = []
+
+    @property
+    def total(self) -> int:
+        return len(self._patterns)
+
+    @property
+    def matched(self) -> int:
+        return sum(owner is not None for owner in self._owner)
+
+    @property
+    def complete(self) -> bool:
+        return self.matched == self.total
+
+    @property
+    def last_match_t(self) -> float | None:
+        """Seconds from app start to the line that completed the match (None until complete)."""
+        return self._last_t if self.complete else None
+
+    def normalized(self, text: str) -> str:
+        return self._normalize(text)
+
+    def fits(self, expected_index: int, text: str) -> bool:
+        return self._patterns[expected_index].search(self._normalize(text)) is not None
+
+    def _wants(self, stream: str) -> bool:
+        return self.expectation.stream in ("both", stream)
+
+    def feed(self, text: str, stream: str = "stdout", t: float = 0.0) -> list[int]:
+        """Take one output line; return the expected indices it newly satisfied."""
+        line = OutputLine(len(self.lines) + 1, text, stream, t)
+        self.lines.append(line)
+        if self.complete or not self._wants(stream):
+            return []
+        normal = self._normalize(text)
+        if self._sequential:
+            if self._patterns[self._next].search(normal):
+                self._owner[self._next] = line
+                self._next += 1
+                self._note(line)
+                return [self._next - 1]
+            return []
+        fits = [i for i, pattern in enumerate(self._patterns) if pattern.search(normal)]
+        if not fits:
+            return []
+        before = list(self._owner)
+        if self._assign(line, fits, set()):
+            self._fits[line.number] = fits
+            self._note(line)
+            return [i for i in range(self.total) if before[i] is None and self._owner[i] is not None]
+        return []
+
+    def _assign(self, line: OutputLine, fits: list[int], seen: set[int]) -> bool:
+        # Kuhn's augmenting path: take a free expectation, or move its holder to another.
+        for i in fits:
+            if i in seen:
+                continue
+            seen.add(i)
+            holder = self._owner[i]
+            if holder is None or self._assign(holder, self._fits[holder.number], seen):
+                self._owner[i] = line
+                return True
+        return False
+
+    def _note(self, line: OutputLine) -> None:
+        if self.complete:
+            self._last_t = line.t
+
+    def hits(self) -> list[Hit]:
+        return [Hit(i, owner.number, owner.t) for i, owner in enumerate(self._owner) if owner is not None]
+
+    def unmatched(self) -> list[int]:
+        return [i for i, owner in enumerate(self._owner) if owner is None]

@@ -1,0 +1,61 @@
+"""Normalisers applied to both actual and expected lines before comparing them.
+
+Each one is idempotent (applying it twice changes nothing more), so expected files can be
+pasted from real output or from a docs page alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# The dapr CLI puts one of these (and two spaces) before its status lines.
+_STATUS_PREFIX = re.compile(r"^(?:(?:\u2139\ufe0f?|\u2705|\u274c|\u26a0\ufe0f?|\U0001f197|\u231b)\s+)+")
+_GO_LOG_TIME = re.compile(r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?")
+_ISO_TIME = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\d.,:])"
+)
+TIMESTAMP = "[TIMESTAMP]"
+
+
+def strip_ansi(line: str) -> str:
+    # Repeat: removing one sequence can join the pieces of another.
+    while True:
+        stripped = _ANSI.sub("", line)
+        if stripped == line:
+            return line
+        line = stripped
+
+
+def strip_whitespace(line: str) -> str:
+    return line.replace("\r", "").rstrip()
+
+
+def strip_status_prefix(line: str) -> str:
+    return _STATUS_PREFIX.sub("", line)
+
+
+def mask_timestamps(line: str) -> str:
+    return _ISO_TIME.sub(TIMESTAMP, _GO_LOG_TIME.sub(TIMESTAMP, line))
+
+
+NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "ansi": strip_ansi,
+    "whitespace": strip_whitespace,
+    "status_prefix": strip_status_prefix,
+    "timestamps": mask_timestamps,
+}
+DEFAULT_NORMALIZERS: tuple[str, ...] = tuple(NORMALIZERS)
+
+
+def normalizer(names: tuple[str, ...] = DEFAULT_NORMALIZERS) -> Callable[[str], str]:
+    """Compose the named normalisers in their canonical order (which keeps the result idempotent)."""
+    chosen = [NORMALIZERS[name] for name in NORMALIZERS if name in names]
+
+    def apply(line: str) -> str:
+        for step in chosen:
+            line = step(line)
+        return line
+
+    return apply
