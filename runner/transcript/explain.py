@@ -25,12 +25,12 @@ class Miss:
 
     def summary(self) -> str:
         where = f"line {self.source_line}: " if self.source_line else ""
-        text = f"{where}expected {self.expected!r}"
+        text = f"{where}expected `{self.expected}`"
         if self.order_note:
             return f"{text}: {self.order_note}"
         if self.closest:
             best = self.closest[0]
-            return f"{text}; closest output (line {best.output_number}, {best.similarity:.0%} alike): {best.text!r}"
+            return f"{text}; closest output line {best.output_number} ({best.similarity:.0%} alike): `{best.text}`"
         return f"{text}; no output line resembles it"
 
 
@@ -50,15 +50,17 @@ def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:
                     f"printed at output line {earlier}, but before the previous expected line "
                     f"(matched at output line {previous.output_number}): the order broke"
                 )
-        misses.append(
-            Miss(index, expected.text, expected.source_line, _closest(matcher.normalized(expected.text), normal_output, limit), order_note)
-        )
+        # Where the line was due: just after the previous expected line's match.
+        due = hits[index - 1].output_number if index - 1 in hits else 0
+        closest = _closest(matcher.normalized(expected.text), normal_output, due, limit)
+        misses.append(Miss(index, expected.text, expected.source_line, closest, order_note))
         if order_note is None and expectation.order == "sequential":
             break  # after the first miss in a sequence, the rest is noise
     return misses
 
 
-def _closest(target: str, output: list[tuple[int, str]], limit: int) -> tuple[CloseLine, ...]:
+def _closest(target: str, output: list[tuple[int, str]], due: int, limit: int) -> tuple[CloseLine, ...]:
+    """The most similar output lines; among equally similar ones, the nearest after `due`."""
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(target)
     scored = []
@@ -67,7 +69,8 @@ def _closest(target: str, output: list[tuple[int, str]], limit: int) -> tuple[Cl
         if matcher.real_quick_ratio() < 0.3 or matcher.quick_ratio() < 0.3:
             continue
         scored.append(CloseLine(number, text, round(matcher.ratio(), 3)))
-    scored.sort(key=lambda close: (-close.similarity, close.output_number))
+    scored.sort(key=lambda close: (-round(close.similarity, 2), close.output_number <= due,
+                                   abs(close.output_number - due)))
     return tuple(close for close in scored[:limit] if close.similarity >= 0.3)
 
 

@@ -50,12 +50,18 @@ DEFAULT_NORMALIZERS: tuple[str, ...] = tuple(NORMALIZERS)
 
 
 def normalizer(names: tuple[str, ...] = DEFAULT_NORMALIZERS) -> Callable[[str], str]:
-    """Compose the named normalisers in their canonical order (which keeps the result idempotent)."""
+    """Compose the named normalisers; repeated to a fixed point, since one can expose work
+    for another (removing a CR can complete an escape sequence, removing an escape can
+    leave trailing spaces), which keeps the composition idempotent."""
     chosen = [NORMALIZERS[name] for name in NORMALIZERS if name in names]
 
     def apply(line: str) -> str:
-        for step in chosen:
-            line = step(line)
+        for _ in range(8):
+            before = line
+            for step in chosen:
+                line = step(line)
+            if line == before:
+                break
         return line
 
     return apply

@@ -1,0 +1,42 @@
+# quickstart-runner: `make validate` runs the bundled quickstarts, `make test` the test suite.
+# Both work on a fresh machine: they run `make setup` first.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUNNER := $(BIN)/quickstart-runner
+
+# LANG is also the locale every shell exports: only a LANG given on make's command line
+# (make validate LANG=go) selects languages.
+ifeq ($(origin LANG),command line)
+LANG_ARGS := --lang $(LANG)
+endif
+QUICKSTART ?=
+REPO ?=
+REF ?=
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup system-deps daprd validate test
+
+setup: system-deps $(VENV)/.installed daprd
+
+system-deps:
+	@sh scripts/install-system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+daprd: $(VENV)/.installed
+	$(RUNNER) provision daprd
+
+validate: setup
+	$(RUNNER) validate $(subst $(comma), ,$(QUICKSTART)) $(LANG_ARGS) \
+		$(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF)) $(ARGS)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+comma := ,

@@ -1,0 +1,17 @@
+#!/bin/sh
+# System packages the runner needs and pip cannot give: redis-server (Debian package).
+# Installs only what is missing; uses sudo when not root.
+set -eu
+missing=""
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+command -v go >/dev/null 2>&1 || missing="$missing golang-go"
+[ -z "$missing" ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-system-deps: missing:$missing (no apt-get here; install them yourself)" >&2
+    exit 1
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-system-deps: installing$missing" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICKSTARTS = ROOT / "quickstarts"
+EXPECTED = ROOT / "expected"
+SEED_PAGE = ROOT.parent / "shared" / "seed" / "statemanagement-quickstart.md"
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args], cwd=cwd or ROOT, capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, **(env or {})},
+    )
+
+
+def our_processes() -> set[tuple[int, str]]:
+    """daprd, redis-server and quickstart app processes alive now (pid, command line)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            state = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("State:"))
+        except (OSError, StopIteration):
+            continue
+        if "Z" in state.split()[1]:
+            continue
+        if any(marker in cmdline for marker in ("daprd", "redis-server", "app.py", "order-processor")):
+            found.add((int(entry.name), cmdline))
+    return found
+
+
+@pytest.fixture
+def no_leftovers():
+    """Fails the test when it leaves a daprd, redis-server or app process behind."""
+    before = our_processes()
+    yield
+    left = our_processes() - before
+    assert not left, f"processes left running: {sorted(left)}"
+
+
+@pytest.fixture(scope="session")
+def daprd_path() -> Path:
+    from runner.provision.daprd import ensure_daprd
+
+    return ensure_daprd().path
+
+
+def require_tool(name: str) -> None:
+    if shutil.which(name) is None:
+        pytest.skip(f"{name}: not found")

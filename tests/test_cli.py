@@ -1,0 +1,50 @@
+import pytest
+
+from conftest import EXPECTED, QUICKSTARTS, run_cli
+from runner.cli import parse_languages
+from runner.errors import InputError
+
+
+def test_language_aliases():
+    assert parse_languages(["py", "python3,python"]) == ["python"]
+
+
+def test_unknown_language_lists_the_valid_ones():
+    with pytest.raises(InputError) as err:
+        parse_languages(["cobol"])
+    assert "cobol" in str(err.value) and "python" in str(err.value)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["validate", "--lang", "cobol"], "unknown language 'cobol'"),
+    (["validate", "no_such_block"], "no quickstart matches no_such_block"),
+    (["validate", "--repo", "/nonexistent/quickstarts"], "/nonexistent/quickstarts: no such quickstarts directory"),
+    (["validate", "--redis", "nohost"], "--redis: --redis wants HOST:PORT"),
+])
+def test_bad_arguments_are_one_line_exit_2(args, words):
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in result.stderr
+
+
+def test_bad_expected_file_is_file_and_line_exit_2(tmp_path):
+    bad = tmp_path / "state_management"
+    bad.mkdir()
+    (bad / "python-sdk.txt").write_text("---\nmatch: nope\n---\nx\n")
+    result = run_cli("validate", "--lang", "python", "--expected", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"quickstart-runner: {bad / 'python-sdk.txt'}:2: front matter 'match' is 'nope'; "
+        "expected one of exact, substring, regex")
+
+
+def test_bad_dapr_yaml_is_file_and_line_exit_2(tmp_path):
+    import shutil
+
+    tree = tmp_path / "qs"
+    shutil.copytree(QUICKSTARTS, tree, ignore=shutil.ignore_patterns("node_modules", "target", "bin", "obj"))
+    (tree / "state_management/python/sdk/dapr.yaml").write_text("apps:\n  - appID: x\n")
+    result = run_cli("validate", "--repo", str(tree), "--expected", str(EXPECTED), "--lang", "python")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(f"quickstart-runner: {tree / 'state_management/python/sdk/dapr.yaml'}:2: ")

@@ -1,0 +1,60 @@
+import socket
+import subprocess
+
+import pytest
+import yaml
+
+from runner.errors import InputError
+from runner.infra.ports import free_port, is_listening
+from runner.infra.redis import RedisEndpoint, RedisServer, parse_address, ping
+from runner.infra.resources import isolated_resources
+
+from conftest import require_tool
+
+
+def test_free_ports_are_distinct_and_free():
+    ports = {free_port() for _ in range(20)}
+    assert len(ports) == 20
+    assert not any(is_listening(port) for port in ports)
+
+
+def test_parse_address():
+    assert parse_address("127.0.0.1:6380") == RedisEndpoint("127.0.0.1", 6380)
+    for bad in ("localhost", ":1", "h:0", "h:99999", "h:x"):
+        with pytest.raises(ValueError):
+            parse_address(bad)
+
+
+def test_resources_copy_points_redis_components_at_the_job_redis(tmp_path):
+    src = tmp_path / "resources"
+    src.mkdir()
+    (src / "statestore.yaml").write_text(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n"
+        "  type: state.redis\n  version: v1\n  metadata:\n  - name: redisHost\n    value: localhost:6379\n")
+    (src / "notes.txt").write_text("left alone")
+    out = isolated_resources(src, tmp_path / "copy", RedisEndpoint("127.0.0.1", 7001), db=3)
+    doc = yaml.safe_load((out / "statestore.yaml").read_text())
+    meta = {item["name"]: item["value"] for item in doc["spec"]["metadata"]}
+    assert meta == {"redisHost": "127.0.0.1:7001", "redisDB": "3"}
+    assert "localhost:6379" in (src / "statestore.yaml").read_text()  # the original is untouched
+    assert (out / "notes.txt").read_text() == "left alone"
+
+
+def test_bad_component_yaml_names_the_original_file(tmp_path):
+    src = tmp_path / "resources"
+    src.mkdir()
+    (src / "broken.yaml").write_text("kind: Component\nspec: [\n")
+    with pytest.raises(InputError) as err:
+        isolated_resources(src, tmp_path / "copy", RedisEndpoint("127.0.0.1", 7001))
+    assert str(err.value).startswith(f"{src / 'broken.yaml'}:")
+
+
+def test_redis_server_starts_on_its_own_port_and_stops(tmp_path):
+    require_tool("redis-server")
+    server = RedisServer(tmp_path / "redis")
+    endpoint = server.start()
+    pid = server.process.pid
+    assert ping(endpoint)
+    server.stop()
+    assert not ping(endpoint)
+    assert subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
