@@ -33,6 +33,7 @@ UP = "\u2705  You're up and running! Both Dapr and your app logs will appear her
 APP_OK = "\u2705  Exited App successfully"
 APP_FAILED = "\u274c  The App process exited with error code: {code}"
 DAPR_OK = "\u2705  Exited Dapr successfully"
+APP_STOP_GRACE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
                 on_line=lambda line, p=prefix: run.events.put(("line", "app", p + line)),
                 on_exit=lambda code, a=app.app_id: run.events.put(("exit", a, code)),
             )
-            stack.callback(process.stop)
+            # The verdict is in when we stop an app: a short grace, then SIGKILL (npm alone
+            # takes ~2 s to act on SIGTERM, though node has long gone).
+            stack.callback(process.stop, APP_STOP_GRACE_S)
             process.start()
             apps.append(process)
         _watch(run, sidecars, result)

@@ -1,0 +1,36 @@
+"""Every bundled language, run for real with its SDK from its registry; C# skipped where no .NET SDK."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import require_tool, run_cli
+
+pytestmark = pytest.mark.e2e
+
+TOOLS = {"python": "python3", "javascript": "npm", "java": "mvn", "go": "go"}
+
+
+@pytest.mark.parametrize("language", sorted(TOOLS))
+def test_language_passes_and_second_run_reuses_its_preparation(language, tmp_path, daprd_path, no_leftovers):
+    require_tool(TOOLS[language])
+    first, second = tmp_path / "1.json", tmp_path / "2.json"
+    for out in (first, second):
+        result = run_cli("validate", "state_management", "--lang", language, "--json", str(out))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"PASS  state_management/{language}/sdk" in result.stdout
+    (job,) = json.loads(second.read_text())["jobs"]
+    assert job["status"] == "passed" and job["matched"] == job["expected"] > 0
+    assert job["prepare_reused"] is True and job["phases"]["prepare"] < 1.0
+    assert job["last_match_s"] is not None and job["first_output_s"] <= job["last_match_s"]
+
+
+def test_csharp_is_skipped_with_its_reason_and_strict_fails(daprd_path):
+    if shutil.which("dotnet"):
+        pytest.skip("a .NET SDK is installed here: nothing to skip")
+    result = run_cli("validate", "--lang", "dotnet")
+    assert result.returncode == 0
+    assert "SKIP  state_management/csharp/sdk  (dotnet: not found)" in result.stdout
+    assert "0 passed, 0 failed, 1 skipped" in result.stdout
+    assert run_cli("validate", "--lang", "csharp", "--strict").returncode == 1
