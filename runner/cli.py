@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runner import __version__
@@ -12,10 +15,11 @@ from runner.catalog import VARIANTS, discover
 from runner.errors import InputError
 from runner.infra.redis import parse_address
 from runner.job import RunSettings, run_job
+from runner.mdsteps import load_annotated
 from runner.plan import plan_job, select
 from runner.provision.daprd import DEFAULT_VERSION, ProvisionError, binary_version, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
-from runner.report.console import ProgressPrinter, print_results
+from runner.report.console import LiveProgress, ProgressPrinter, print_results
 from runner.report.jsonfile import write_json
 from runner.results import exit_code
 from runner.transcript.expected import render_expected
@@ -55,14 +59,36 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
     validate.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd version to find or build")
     validate.add_argument("--timeout", type=float, help="seconds a job may run (default: expectation's, or 180)")
+    validate.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                          help="jobs run at once (default: number of cores)")
     validate.add_argument("--strict", action="store_true", help="a skipped job fails the run")
     validate.add_argument("--update-expected", action="store_true",
                           help="rewrite the expected transcript of each failing job with its observed output")
+
+    steps = commands.add_parser("steps", help="show the STEP blocks of an annotated README")
+    steps.add_argument("readme", type=Path)
+    steps.add_argument("--json", action="store_true", help="print the steps as JSON")
 
     provision = commands.add_parser("provision", help="find or build the Dapr binaries")
     provision.add_argument("what", choices=["daprd"])
     provision.add_argument("--version", default=DEFAULT_VERSION, dest="dapr_version")
     return parser
+
+
+def cmd_steps(args: argparse.Namespace) -> int:
+    annotated = load_annotated(args.readme)
+    if args.json:
+        print(json.dumps([step.record() for step in annotated.steps], indent=2, ensure_ascii=False))
+        return 0
+    for step in annotated.steps:
+        flags = ", ".join(f for f in (step.background and "background", step.sleep and f"sleep {step.sleep}s") if f)
+        print(f"{args.readme}:{step.line}: {step.name or '(unnamed)'}" + (f" [{flags}]" if flags else ""))
+        for command in step.commands:
+            print("    $ " + command.text.replace("\n", "\n      "))
+        for stream in ("stdout", "stderr"):
+            for line in getattr(step, f"expected_{stream}_lines"):
+                print(f"    {stream} {step.output_match_mode}: {line}")
+    return 0
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
@@ -81,6 +107,8 @@ def _resolve_daprd(args: argparse.Namespace) -> Path:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     languages = parse_languages(args.lang)
+    if args.jobs < 1:
+        raise InputError(f"must be at least 1, not {args.jobs}", "--jobs")
     redis = None
     if args.redis:
         try:
@@ -101,8 +129,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if daprd is not None:
         print(f"sidecar: daprd {binary_version(daprd) or '?'} ({daprd})", file=sys.stderr)
     settings = RunSettings(daprd=daprd or Path("daprd"), redis=redis)
-    printer = ProgressPrinter()
-    results = [run_job(plan, settings, printer) for plan in plans]
+    results = run_all(plans, settings, args.jobs)
     print_results(results)
     if args.update_expected:
         _update_expected(plans, results)
@@ -112,6 +139,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "dapr_version": args.dapr_version, "repo": str(root),
         })
     return exit_code(results, strict=args.strict)
+
+
+def run_all(plans, settings: RunSettings, jobs: int) -> list:
+    """Run the plans, `jobs` at a time (each job has its own Redis, ports and temp dir)."""
+    names = [plan.name for plan in plans]
+    live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+    printer = LiveProgress(names) if live else ProgressPrinter()
+    with printer if live else contextlib.nullcontext():
+        if jobs <= 1:
+            return [run_job(plan, settings, printer) for plan in plans]
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="job") as pool:
+            return list(pool.map(lambda plan: run_job(plan, settings, printer), plans))
 
 
 def _update_expected(plans, results) -> None:
@@ -131,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "provision":
             return cmd_provision(args)
+        if args.command == "steps":
+            return cmd_steps(args)
         return cmd_validate(args)
     except InputError as exc:
         print(f"quickstart-runner: {exc}", file=sys.stderr)
