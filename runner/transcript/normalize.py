@@ -21,11 +21,12 @@ TIMESTAMP = "[TIMESTAMP]"
 
 def strip_ansi(line: str) -> str:
     # Repeat: removing one sequence can join the pieces of another.
-    while True:
+    while "\x1b" in line:
         stripped = _ANSI.sub("", line)
         if stripped == line:
             return line
         line = stripped
+    return line
 
 
 def strip_whitespace(line: str) -> str:
@@ -33,7 +34,7 @@ def strip_whitespace(line: str) -> str:
 
 
 def strip_status_prefix(line: str) -> str:
-    return _STATUS_PREFIX.sub("", line)
+    return _STATUS_PREFIX.sub("", line) if line and not line[0].isascii() else line
 
 
 def mask_timestamps(line: str) -> str:
