@@ -112,7 +112,7 @@ def main() -> None:
             dst.write_text(src.read_text() + "Exited App successfully\n")
         full = validate(langs + ["-j", "1", "--expected", tmp])[1]
     total_floor = 0.0
-    print(f"   {"README":55} {'sleeps':>7} {'app to exit':>12} {'floor':>7}")
+    print(f"   {'README':55} {'sleeps':>7} {'app to exit':>12} {'floor':>7}")
     for lang in LANGS:
         readme = ROOT / "quickstarts/state_management" / lang / "sdk/README.md"
         sleeps = sum(step.sleep for step in load_annotated(readme).steps)
