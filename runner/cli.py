@@ -12,6 +12,8 @@ from pathlib import Path
 
 from runner import __version__
 from runner.catalog import VARIANTS, discover
+from runner.docs.check import check_page, rewrite_outputs
+from runner.docs.page import load_page
 from runner.errors import InputError
 from runner.infra.redis import parse_address
 from runner.job import RunSettings, run_job
@@ -71,6 +73,19 @@ def _build_parser() -> argparse.ArgumentParser:
     steps.add_argument("readme", type=Path)
     steps.add_argument("--json", action="store_true", help="print the steps as JSON")
 
+    docs = commands.add_parser("docs", help="check a docs page against a quickstarts checkout")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
+    check = docs_commands.add_parser("check", help="find where a docs page's tabs drifted from the quickstarts")
+    check.add_argument("page", type=Path)
+    check.add_argument("--repo", type=Path, help="a quickstarts tree (default: the bundled one)")
+    check.add_argument("--lang", action="append", default=[], help="only these tabs' languages")
+    check.add_argument("--json", type=Path, dest="json_path", help="write the drift report as JSON here")
+    check.add_argument("--static-only", action="store_true", help="do not run the tabs' commands")
+    check.add_argument("--write", action="store_true", help="rewrite drifted output blocks with the observed output")
+    check.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per tab")
+    check.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
+    check.add_argument("--dapr-version", default=DEFAULT_VERSION)
+
     provision = commands.add_parser("provision", help="find or build the Dapr binaries")
     provision.add_argument("what", choices=["daprd"])
     provision.add_argument("--version", default=DEFAULT_VERSION, dest="dapr_version")
@@ -93,6 +108,47 @@ def cmd_steps(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redis_arg(text: str | None):
+    if not text:
+        return None
+    try:
+        return parse_address(text)
+    except ValueError as exc:
+        raise InputError(str(exc), "--redis") from None
+
+
+def cmd_docs_check(args: argparse.Namespace) -> int:
+    page = load_page(args.page)
+    languages = parse_languages(args.lang)
+    root = args.repo or BUNDLED_QUICKSTARTS
+    if not root.is_dir():
+        raise InputError("no such quickstarts directory", root)
+    settings = None
+    if not args.static_only:
+        settings = RunSettings(daprd=_resolve_daprd(args), redis=_redis_arg(args.redis))
+    reports = check_page(page, root, settings, languages)
+    for report in reports:
+        verdict = "OK" if report.status == "ok" else "DRIFT"
+        print(f"{args.page}:{report.line}: {report.tab}: {verdict} (dynamic: {report.dynamic})")
+        for finding in report.findings:
+            print(f"    {args.page}:{finding.line}: {finding.kind}: {finding.message}")
+        if report.dynamic == "drift" and report.observed:
+            print("    the app's real lines, to paste:")
+            for line in report.observed[:20]:
+                print(f"        {line}")
+    drifted = [r for r in reports if r.status == "drift"]
+    print(f"{len(reports) - len(drifted)} tabs ok, {len(drifted)} drifted")
+    if args.json_path:
+        args.json_path.write_text(json.dumps({"page": str(args.page), "repo": str(root),
+                                              "tabs": [r.record() for r in reports]}, indent=2, ensure_ascii=False))
+    if args.write:
+        text = rewrite_outputs(page, reports)
+        if text != "".join(page.lines):
+            args.page.write_bytes(text.encode("utf-8"))
+            print(f"rewrote output blocks in {args.page}", file=sys.stderr)
+    return 1 if drifted else 0
+
+
 def cmd_provision(args: argparse.Namespace) -> int:
     daprd = ensure_daprd(args.dapr_version, progress=lambda msg: print(msg, file=sys.stderr))
     print(f"daprd {daprd.version} ({daprd.origin}): {daprd.path}")
@@ -111,12 +167,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     languages = parse_languages(args.lang)
     if args.jobs < 1:
         raise InputError(f"must be at least 1, not {args.jobs}", "--jobs")
-    redis = None
-    if args.redis:
-        try:
-            redis = parse_address(args.redis)
-        except ValueError as exc:
-            raise InputError(str(exc), "--redis") from None
+    redis = _redis_arg(args.redis)
     root = args.repo or BUNDLED_QUICKSTARTS
     if not root.is_dir():
         raise InputError("no such quickstarts directory", root)
@@ -174,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_provision(args)
         if args.command == "steps":
             return cmd_steps(args)
+        if args.command == "docs":
+            return cmd_docs_check(args)
         return cmd_validate(args)
     except InputError as exc:
         print(f"quickstart-runner: {exc}", file=sys.stderr)

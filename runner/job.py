@@ -21,7 +21,7 @@ from runner.infra.resources import isolated_resources
 from runner.plan import JobPlan
 from runner.process import AppProcess, AppStartError
 from runner.recipes import RECIPES
-from runner.recipes.base import PrepareError
+from runner.recipes.base import PrepareError, run_logged
 from runner.results import JobResult
 from runner.sidecar.daprd import DaprdSidecar, SidecarError, SidecarPorts
 from runner.transcript.explain import explain
@@ -139,6 +139,9 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
         t0 = time.monotonic()
         prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain) for app in plan.apps]
         result.prepare_reused = all(p.reused for p in prepared)
+        for app, ready in zip(plan.apps, prepared):
+            for command in plan.setup_commands:
+                run_logged(["bash", "-c", command], app.app_dir, workdir / "setup.log", ready.env)
         run.phases["prepare"] = time.monotonic() - t0
 
         run.progress("sidecar")
@@ -173,7 +176,7 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
             prefix = _app_prefix(app.app_id, multi)
             env = _app_env(app, ready.env, sidecar.ports)
             process = AppProcess(
-                list(ready.command), app.app_dir, env,
+                list(app.command if plan.as_written else ready.command), app.app_dir, env,
                 on_line=lambda line, p=prefix: run.events.put(("line", "app", p + line)),
                 on_exit=lambda code, a=app.app_id: run.events.put(("exit", a, code)),
             )

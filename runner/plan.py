@@ -23,6 +23,8 @@ class JobPlan:
     expectation: Expectation | None
     timeout_s: float
     skip_reason: str | None = None
+    setup_commands: tuple[str, ...] = ()  # shell commands run in the app dir before it starts
+    as_written: bool = False  # start the app with its command as given, not the recipe's cached form
 
     @property
     def name(self) -> str:

@@ -17,6 +17,9 @@ _ISO_TIME = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\d.,:])"
 )
 TIMESTAMP = "[TIMESTAMP]"
+# Ports on this machine are picked per run (the sidecar's, an app's): never part of a verdict.
+_LOCAL_PORT = re.compile(r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b")
+PORT = "[PORT]"
 
 
 def strip_ansi(line: str) -> str:
@@ -41,11 +44,16 @@ def mask_timestamps(line: str) -> str:
     return _ISO_TIME.sub(TIMESTAMP, _GO_LOG_TIME.sub(TIMESTAMP, line))
 
 
+def mask_local_ports(line: str) -> str:
+    return _LOCAL_PORT.sub(lambda m: f"{m.group(1)}:{PORT}", line)
+
+
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "ansi": strip_ansi,
     "whitespace": strip_whitespace,
     "status_prefix": strip_status_prefix,
     "timestamps": mask_timestamps,
+    "ports": mask_local_ports,
 }
 DEFAULT_NORMALIZERS: tuple[str, ...] = tuple(NORMALIZERS)
 
