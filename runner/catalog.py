@@ -31,7 +31,7 @@ class Quickstart:
     def expected_source(self) -> str:
         if self.expected is not None:
             return "expected file"
-        return "README" if self.readme is not None else "none"
+        return "README" if self.readme is not None else "none"  # README: its STEP expectations, if any
 
 
 def expected_path(expected_root: Path | None, building_block: str, language: str, variant: str) -> Path | None:

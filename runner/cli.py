@@ -12,15 +12,18 @@ from pathlib import Path
 
 from runner import __version__
 from runner.catalog import VARIANTS, discover
+from runner import daprcli
 from runner.docs.check import check_page, rewrite_outputs
 from runner.docs.page import load_page
 from runner.errors import InputError
 from runner.infra.redis import parse_address
 from runner.job import RunSettings, run_job
 from runner.mdsteps import load_annotated
+from runner.readme import ReadmeRun, check_links, dry_run, run_readme_job
 from runner.plan import plan_job, select
 from runner.provision.daprd import DEFAULT_VERSION, ProvisionError, binary_version, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
+from runner.repo import UPSTREAM, acquire
 from runner.report.console import LiveProgress, ProgressPrinter, print_results
 from runner.report.jsonfile import write_json
 from runner.results import exit_code
@@ -45,6 +48,17 @@ def parse_languages(values: list[str]) -> list[str]:
     return chosen
 
 
+def _source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", help="a quickstarts tree, or a git repository URL or path "
+                        f"(default: the bundled tree; with --ref alone: {UPSTREAM})")
+    parser.add_argument("--ref", help="branch, tag or commit to check out")
+    parser.add_argument("--offline", action="store_true", help="never touch the network")
+
+
+def _checkout(args: argparse.Namespace) -> Path:
+    return acquire(args.repo, args.ref, args.offline, BUNDLED_QUICKSTARTS).root
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quickstart-runner", description=__doc__)
     parser.add_argument("--version", action="version", version=f"quickstart-runner {__version__}")
@@ -54,7 +68,7 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
     validate.add_argument("--lang", action="append", default=[], help="languages, comma-separated")
     validate.add_argument("--variant", action="append", default=[], choices=VARIANTS)
-    validate.add_argument("--repo", type=Path, help="a quickstarts tree (default: the bundled one)")
+    _source_args(validate)
     validate.add_argument("--expected", type=Path, help="directory of expected transcripts")
     validate.add_argument("--json", type=Path, dest="json_path", help="write results as JSON here")
     validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
@@ -69,6 +83,24 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--update-expected", action="store_true",
                           help="rewrite the expected transcript of each failing job with its observed output")
 
+    listing = commands.add_parser("list", help="list the quickstarts of a tree and whether they can run here")
+    listing.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
+    listing.add_argument("--lang", action="append", default=[])
+    listing.add_argument("--expected", type=Path, help="directory of expected transcripts")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    _source_args(listing)
+
+    readme = commands.add_parser("readme", help="run an annotated markdown file as mechanical-markdown's mm.py does")
+    readme.add_argument("markdown_file", type=Path)
+    readme.add_argument("-s", "--shell", dest="shell_cmd", default="bash -c", help="shell to run commands with")
+    readme.add_argument("-t", "--tags", action="append", default=[], help="only steps with these tags")
+    readme.add_argument("-d", "--dry-run", action="store_true", help="print the commands, run nothing")
+    readme.add_argument("-l", "--validate-links", action="store_true", help="check external links")
+    readme.add_argument("-r", "--link-retries", type=int, default=3, metavar="RETRIES")
+    readme.add_argument("-m", "--manual", action="store_true", help="pause at manual steps")
+    readme.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
+    readme.add_argument("--dapr-version", default=DEFAULT_VERSION)
+
     steps = commands.add_parser("steps", help="show the STEP blocks of an annotated README")
     steps.add_argument("readme", type=Path)
     steps.add_argument("--json", action="store_true", help="print the steps as JSON")
@@ -77,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     docs_commands = docs.add_subparsers(dest="docs_command", required=True)
     check = docs_commands.add_parser("check", help="find where a docs page's tabs drifted from the quickstarts")
     check.add_argument("page", type=Path)
-    check.add_argument("--repo", type=Path, help="a quickstarts tree (default: the bundled one)")
+    _source_args(check)
     check.add_argument("--lang", action="append", default=[], help="only these tabs' languages")
     check.add_argument("--json", type=Path, dest="json_path", help="write the drift report as JSON here")
     check.add_argument("--static-only", action="store_true", help="do not run the tabs' commands")
@@ -90,6 +122,47 @@ def _build_parser() -> argparse.ArgumentParser:
     provision.add_argument("what", choices=["daprd"])
     provision.add_argument("--version", default=DEFAULT_VERSION, dest="dapr_version")
     return parser
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    root = _checkout(args)
+    quickstarts = select(discover(root, args.expected or BUNDLED_EXPECTED), args.building_blocks,
+                         parse_languages(args.lang), [])
+    toolchains = {language: RECIPES[language].detect() for language in {qs.language for qs in quickstarts}}
+    rows = []
+    for qs in quickstarts:
+        plan = plan_job(qs, toolchains)
+        rows.append({
+            "building_block": qs.building_block, "language": qs.language, "variant": qs.variant,
+            "path": str(qs.path), "apps": [app.app_id for app in plan.apps],
+            "expectation": qs.expected_source, "runnable": plan.skip_reason is None, "why_not": plan.skip_reason,
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    headers = ("BUILDING BLOCK", "LANGUAGE", "VARIANT", "APPS", "EXPECTATION", "RUNNABLE HERE")
+    table = [headers] + [(r["building_block"], r["language"], r["variant"], ",".join(r["apps"]) or "-",
+                          r["expectation"], "yes" if r["runnable"] else f"no: {r['why_not']}") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(f"{len(rows)} quickstarts in {root}")
+    return 0
+
+
+def cmd_readme(args: argparse.Namespace) -> int:
+    annotated = load_annotated(args.markdown_file)
+    if args.dry_run:
+        print(dry_run(annotated, args.shell_cmd))
+        return 0
+    needs_dapr = any("dapr " in command.text for step in annotated.steps for command in step.commands)
+    daprd = _resolve_daprd(args) if needs_dapr else None
+    success, report = ReadmeRun(annotated, args.shell_cmd, args.tags, daprd=daprd, manual=args.manual).run()
+    if args.validate_links:
+        links_ok, links_report = check_links(annotated, args.link_retries)
+        success, report = success and links_ok, report + links_report
+    print(report)
+    return 0 if success else 1
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
@@ -120,9 +193,7 @@ def _redis_arg(text: str | None):
 def cmd_docs_check(args: argparse.Namespace) -> int:
     page = load_page(args.page)
     languages = parse_languages(args.lang)
-    root = args.repo or BUNDLED_QUICKSTARTS
-    if not root.is_dir():
-        raise InputError("no such quickstarts directory", root)
+    root = _checkout(args)
     settings = None
     if not args.static_only:
         settings = RunSettings(daprd=_resolve_daprd(args), redis=_redis_arg(args.redis))
@@ -168,9 +239,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise InputError(f"must be at least 1, not {args.jobs}", "--jobs")
     redis = _redis_arg(args.redis)
-    root = args.repo or BUNDLED_QUICKSTARTS
-    if not root.is_dir():
-        raise InputError("no such quickstarts directory", root)
+    root = _checkout(args)
     expected_root = args.expected or BUNDLED_EXPECTED
     selected = select(discover(root, expected_root), args.building_blocks, languages, args.variant)
     if not selected:
@@ -200,10 +269,14 @@ def run_all(plans, settings: RunSettings, jobs: int) -> list:
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
     printer = LiveProgress(names) if live else ProgressPrinter()
     with printer if live else contextlib.nullcontext():
+        def one(plan):
+            runner = run_readme_job if plan.readme is not None else run_job
+            return runner(plan, settings, printer)
+
         if jobs <= 1:
-            return [run_job(plan, settings, printer) for plan in plans]
+            return [one(plan) for plan in plans]
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="job") as pool:
-            return list(pool.map(lambda plan: run_job(plan, settings, printer), plans))
+            return list(pool.map(one, plans))
 
 
 def _update_expected(plans, results) -> None:
@@ -219,12 +292,23 @@ def _update_expected(plans, results) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["dapr"]:  # the dapr CLI shim README steps call: its own flags, not ours
+        try:
+            return daprcli.main(argv[1:])
+        except InputError as exc:
+            print(f"quickstart-runner: {exc}", file=sys.stderr)
+            return 2
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "provision":
             return cmd_provision(args)
         if args.command == "steps":
             return cmd_steps(args)
+        if args.command == "list":
+            return cmd_list(args)
+        if args.command == "readme":
+            return cmd_readme(args)
         if args.command == "docs":
             return cmd_docs_check(args)
         return cmd_validate(args)

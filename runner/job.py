@@ -21,10 +21,11 @@ from runner.infra.resources import isolated_resources
 from runner.plan import JobPlan
 from runner.process import AppProcess, AppStartError
 from runner.recipes import RECIPES
-from runner.recipes.base import PrepareError, run_logged
+from runner.recipes.base import Prepared, PrepareError, run_logged
 from runner.results import JobResult
 from runner.sidecar.daprd import DaprdSidecar, SidecarError, SidecarPorts
 from runner.transcript.explain import explain
+from runner.transcript.expected import Expectation
 from runner.transcript.matcher import StreamMatcher
 
 # The dapr CLI's own status lines, emoji and all, so upstream expectations hold in daprd mode.
@@ -41,6 +42,8 @@ class RunSettings:
     daprd: Path
     redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
     log_level: str = "info"
+    echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr CLI shim)
+    run_dir: Path | None = None  # shared by every daprd of one README run (name resolution)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class _Run:
         self.plan = plan
         self.settings = settings
         self.on_progress = on_progress
-        self.matcher = StreamMatcher(plan.expectation)
+        # No expectation: the job runs until its apps exit, and passes when they exit with 0.
+        self.matcher = StreamMatcher(plan.expectation or Expectation(lines=()))
         self.events: queue.Queue = queue.Queue()
         self.app_started: float | None = None
         self.first_output: float | None = None
@@ -76,6 +80,8 @@ class _Run:
         return time.monotonic() - self.app_started if self.app_started else 0.0
 
     def emit(self, text: str, stream: str = "stdout") -> None:
+        if self.settings.echo is not None:
+            self.settings.echo(text)
         before = self.matcher.matched
         self.matcher.feed(text, stream, self.since_app_start())
         if self.matcher.matched != before:
@@ -132,13 +138,16 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progres
 
 def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobResult) -> None:
     plan, settings = run.plan, run.settings
-    recipe = RECIPES[plan.quickstart.language]
-    multi = len(plan.apps) > 1
+    recipe = RECIPES.get(plan.quickstart.language)
+    multi = plan.app_ids_in_output or len(plan.apps) > 1
     try:
         run.progress("preparing")
         t0 = time.monotonic()
-        prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain) for app in plan.apps]
-        result.prepare_reused = all(p.reused for p in prepared)
+        if plan.prepare and recipe is not None:
+            prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain) for app in plan.apps]
+            result.prepare_reused = all(p.reused for p in prepared)
+        else:
+            prepared = [Prepared(command=list(app.command)) for app in plan.apps]
         for app, ready in zip(plan.apps, prepared):
             for command in plan.setup_commands:
                 run_logged(["bash", "-c", command], app.app_dir, workdir / "setup.log", ready.env)
@@ -155,9 +164,9 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
                      for i, path in enumerate(plan.resources)]
         sidecars = []
         for app in plan.apps:
-            ports = SidecarPorts.allocate()
+            ports = SidecarPorts.allocate(app.dapr_http_port, app.dapr_grpc_port)
             sidecar = DaprdSidecar(
-                settings.daprd, app.app_id, resources, workdir, ports,
+                settings.daprd, app.app_id, resources, settings.run_dir or workdir, ports,
                 on_line=lambda line: run.events.put(("line", "daprd", line)),
                 app_port=app.app_port, app_protocol=app.app_protocol, log_level=settings.log_level,
             )
@@ -199,14 +208,17 @@ def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult) -> None:
     n_apps = len(run.plan.apps)
     while True:
         run.drain(timeout=0.05)
-        if run.matcher.complete:
+        if run.matcher.total and run.matcher.complete:
             result.status = "passed"
             return
         if len(run.exit_codes) == n_apps:
             run.drain(timeout=0.2)  # lines still in flight behind the exit
             for sidecar in sidecars:  # as the CLI does once the app is gone
                 _stop_sidecar(run, sidecar)
-            if run.matcher.complete:
+            if run.matcher.total == 0 and all(code == 0 for code in run.exit_codes.values()):
+                result.status = "passed"
+                return
+            if run.matcher.total and run.matcher.complete:
                 result.status = "passed"
                 return
             result.status = "failed"
@@ -231,6 +243,8 @@ def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult) -> None:
 def _failure(run: _Run) -> tuple[str, list[str]]:
     misses = [miss.summary() for miss in explain(run.matcher)]
     codes = [str(code) for code in run.exit_codes.values() if code != 0]
+    if run.matcher.total == 0:
+        return f"app exited with code {', '.join(codes)}", misses
     head = misses[0] if misses else "output did not match"
     if codes:
         head = f"app exited with code {', '.join(codes)} before the output matched; {head}"

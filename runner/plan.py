@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.catalog import Quickstart
+from runner.mdsteps import load_annotated
 from runner.recipes import RECIPES
 from runner.recipes.base import Toolchain
 from runner.runtemplate import AppSpec
@@ -25,6 +26,9 @@ class JobPlan:
     skip_reason: str | None = None
     setup_commands: tuple[str, ...] = ()  # shell commands run in the app dir before it starts
     as_written: bool = False  # start the app with its command as given, not the recipe's cached form
+    prepare: bool = True  # False: the app is already prepared (a README's own steps did it)
+    app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
+    readme: Path | None = None  # validate by running this README's steps (no expected file)
 
     @property
     def name(self) -> str:
@@ -48,12 +52,19 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     resources = (template.resources if template and template.resources else
                  (quickstart.resources,) if quickstart.resources else ())
     expectation = load_expected(quickstart.expected) if quickstart.expected else None
+    readme = None
+    if expectation is None and quickstart.readme is not None:
+        steps = load_annotated(quickstart.readme).steps
+        if any(step.expected_stdout_lines or step.expected_stderr_lines for step in steps):
+            readme = quickstart.readme
     skip = None
     if not toolchain.available:
         skip = toolchain.missing
+    elif readme is not None:
+        skip = None
     elif not apps:
         skip = "no dapr.yaml run template to start the app from"
     elif expectation is None:
-        skip = "no expected transcript"
+        skip = "no expected transcript, and the README has no STEP expectations"
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
-    return JobPlan(quickstart, toolchain, apps, resources, expectation, timeout, skip)
+    return JobPlan(quickstart, toolchain, apps, resources, expectation, timeout, skip, readme=readme)

@@ -19,6 +19,8 @@ class AppSpec:
     app_protocol: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     resources: tuple[Path, ...] = ()  # empty: the template's common resources
+    dapr_http_port: int | None = None  # None: a free one
+    dapr_grpc_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,13 @@ def _env(value: object, path: Path, line: int) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
+def _optional_port(entry: dict, key: str, path: Path, line: int) -> int | None:
+    port = entry.get(key)
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+        raise InputError(f"'{key}' must be a port number, not {port!r}", path, line)
+    return port
+
+
 def parse_run_template(path: Path) -> RunTemplate:
     try:
         text = path.read_text(encoding="utf-8")
@@ -79,14 +88,14 @@ def parse_run_template(path: Path) -> RunTemplate:
             raise InputError("app is missing 'appDirPath'", path, line)
         app_dir = (base / app_dir_text).resolve()
         app_id = entry.get("appID") or app_dir.name
-        port = entry.get("appPort")
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-            raise InputError(f"'appPort' must be a port number, not {port!r}", path, line)
+        port = _optional_port(entry, "appPort", path, line)
         command = _command(entry["command"], path, line) if entry.get("command") is not None else ()
         apps.append(AppSpec(
             app_id=str(app_id), app_dir=app_dir, command=command, app_port=port,
             app_protocol=entry.get("appProtocol") or common.get("appProtocol"),
             env={**common_env, **_env(entry.get("env"), path, line)},
             resources=_resources(entry, app_dir),
+            dapr_http_port=_optional_port(entry, "daprHTTPPort", path, line),
+            dapr_grpc_port=_optional_port(entry, "daprGRPCPort", path, line),
         ))
     return RunTemplate(path, tuple(apps), _resources(common, base))

@@ -1,0 +1,133 @@
+"""`dapr run` / `dapr stop` as the dapr CLI takes them, carried out with our own daprd.
+
+README steps call `dapr ...`; when the runner executes a README it puts a `dapr` shim
+first on PATH that lands here, so a step's `dapr run --app-id x --resources-path r -- cmd`
+or `dapr run -f .` runs the app beside a daprd the runner drives, printing what the CLI
+prints. Every `dapr run` of one README run shares that run's Redis and name resolution
+(QSR_REDIS, QSR_RUN_DIR), so apps started by different steps find each other.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import stat
+import sys
+from pathlib import Path
+
+from runner.catalog import Quickstart
+from runner.daprrun import DaprRunError, parse_dapr_run
+from runner.errors import InputError
+from runner.infra.redis import parse_address
+from runner.job import RunSettings, run_job
+from runner.plan import JobPlan
+from runner.recipes.base import Toolchain
+from runner.runtemplate import AppSpec, parse_run_template
+
+ENV_REDIS = "QSR_REDIS"
+ENV_RUN_DIR = "QSR_RUN_DIR"
+ENV_DAPRD = "QSR_DAPRD"
+_NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
+
+
+def write_shim(bin_dir: Path) -> Path:
+    """A `dapr` executable in `bin_dir` that runs this module with this Python."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    shim = bin_dir / "dapr"
+    shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner dapr \"$@\"\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return shim
+
+
+def _pid_file(app_id: str) -> Path | None:
+    run_dir = os.environ.get(ENV_RUN_DIR)
+    return Path(run_dir) / f"app-{app_id}.pid" if run_dir else None
+
+
+def _plan(argv: list[str], cwd: Path) -> JobPlan:
+    try:
+        run = parse_dapr_run(shlex.join(["dapr", "run", *argv]))
+    except DaprRunError as exc:
+        raise InputError(str(exc), "dapr run") from None
+    if run.run_file:
+        template_path = (cwd / run.run_file).resolve()
+        if template_path.is_dir():
+            template_path = template_path / "dapr.yaml"
+        template = parse_run_template(template_path)
+        apps, resources = template.apps, template.resources
+        for app in apps:  # a per-app resources path replaces the common one
+            resources = app.resources or resources
+    else:
+        if not run.command:
+            raise InputError("no app command (give it after `--`)", "dapr run")
+        apps = (AppSpec(run.app_id or cwd.name, cwd, tuple(run.command), run.app_port, run.app_protocol,
+                        dapr_http_port=run.dapr_http_port, dapr_grpc_port=run.dapr_grpc_port),)
+        resources = tuple((cwd / path).resolve() for path in run.resources_paths)
+    missing = [str(path) for path in resources if not path.is_dir()]
+    if missing:
+        raise InputError(f"resources path does not exist: {', '.join(missing)}", "dapr run")
+    quickstart = Quickstart("dapr-run", "shell", "-", cwd, None, None, None, None)
+    return JobPlan(quickstart, Toolchain("shell", "-"), tuple(apps), tuple(resources), None, _NO_TIMEOUT_S,
+                   as_written=True, prepare=False, app_ids_in_output=bool(run.run_file))
+
+
+def _stop(argv: list[str]) -> int:
+    app_ids = [argv[i + 1] for i, word in enumerate(argv[:-1]) if word in ("--app-id", "-a")]
+    app_ids += [word.split("=", 1)[1] for word in argv if word.startswith("--app-id=")]
+    stopped = 0
+    for app_id in app_ids:
+        pid_file = _pid_file(app_id)
+        if pid_file is None or not pid_file.exists():
+            print(f"\u274c  No Dapr app with id {app_id} is running", file=sys.stderr)
+            continue
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            stopped += 1
+            print(f"\u2705  app stopped successfully: {app_id}")
+        except (ProcessLookupError, ValueError):
+            pass
+    return 0 if stopped == len(app_ids) and app_ids else 1
+
+
+def _sigterm_to_exit(signum, frame):
+    raise KeyboardInterrupt  # unwinds the job's ExitStack: app, daprd and Redis stop
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("--version", "version"):
+        print("CLI version: quickstart-runner shim\nRuntime version: (daprd driven by quickstart-runner)")
+        return 0
+    if argv[0] == "stop":
+        return _stop(argv[1:])
+    if argv[0] != "run":
+        print(f"quickstart-runner: `dapr {argv[0]}` is not needed here; the runner provides daprd and Redis",
+              file=sys.stderr)
+        return 0
+    plan = _plan(argv[1:], Path.cwd())
+    daprd = os.environ.get(ENV_DAPRD)
+    if not daprd:
+        from runner.provision.daprd import ensure_daprd
+
+        daprd = str(ensure_daprd().path)
+    redis = parse_address(os.environ[ENV_REDIS]) if os.environ.get(ENV_REDIS) else None
+    run_dir = Path(os.environ[ENV_RUN_DIR]) if os.environ.get(ENV_RUN_DIR) else None
+    pid_files = [p for p in (_pid_file(app.app_id) for app in plan.apps) if p is not None]
+    for pid_file in pid_files:
+        pid_file.write_text(str(os.getpid()))
+    signal.signal(signal.SIGTERM, _sigterm_to_exit)
+
+    def echo(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        result = run_job(plan, RunSettings(daprd=Path(daprd), redis=redis, echo=echo, run_dir=run_dir))
+    except KeyboardInterrupt:
+        print("\u2705  Exited Dapr successfully", flush=True)
+        return 0
+    finally:
+        for pid_file in pid_files:
+            pid_file.unlink(missing_ok=True)
+    if result.status != "passed" and result.reason:
+        print(f"\u274c  {result.reason}", file=sys.stderr, flush=True)
+    return 0 if result.status == "passed" else 1

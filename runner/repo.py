@@ -1,0 +1,102 @@
+"""Where the quickstarts come from: a local tree, or a git repository at a ref (GitPython).
+
+A repository is cloned once into a bare mirror under the cache, fetched only when the
+ref is not there yet (never with `offline`), and each commit is checked out into a
+worktree of its own, so two refs can be validated side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from runner.cache import build_once, cache_root, digest, locked
+from runner.errors import InputError
+
+UPSTREAM = "https://github.com/dapr/quickstarts"
+
+
+@dataclass(frozen=True)
+class Checkout:
+    root: Path
+    url: str | None = None
+    ref: str | None = None
+    commit: str | None = None
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text or text.startswith("git@")
+
+
+def _last_line(exc: git.GitCommandError) -> str:
+    """git's own reason: its first `fatal:`/`error:` line, else its last line."""
+    lines = [line.strip().removeprefix("stderr: ").strip("'").strip() for line in str(exc.stderr or exc).splitlines()]
+    lines = [line for line in lines if line]
+    reason = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else str(exc))
+    return reason.removeprefix("fatal: ").removeprefix("error: ")
+
+
+def _mirror(url: str, offline: bool) -> git.Repo:
+    path = cache_root() / "repos" / f"{digest([url])}.git"
+    with locked(path):
+        if (path / "HEAD").exists():
+            return git.Repo(path)
+        if offline:
+            raise InputError("not in the cache, and --offline forbids cloning it", url)
+        # Clone beside, then rename: an interrupted clone never looks like a mirror.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=path.parent))
+        try:
+            git.Repo.clone_from(url, scratch / "m.git", mirror=True, env={"GIT_TERMINAL_PROMPT": "0"})
+            os.rename(scratch / "m.git", path)
+        except git.GitCommandError as exc:
+            raise InputError(f"cannot clone: {_last_line(exc)}", url) from None
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return git.Repo(path)
+
+
+def _resolve(repo: git.Repo, ref: str) -> str | None:
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        return None
+
+
+def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> Checkout:
+    if repo is None and ref is None:
+        return Checkout(bundled)
+    source = repo or UPSTREAM
+    local = Path(source).expanduser()
+    if not _is_url(source):
+        if not local.is_dir():
+            raise InputError("no such quickstarts directory or repository", source)
+        if ref is None:
+            return Checkout(local.resolve())
+        source = str(local.resolve())
+    if ref is None:
+        ref = "HEAD"
+    mirror = _mirror(source, offline)
+    with locked(Path(mirror.git_dir)):
+        commit = _resolve(mirror, ref)
+        if commit is None and not offline:
+            try:
+                mirror.git.fetch("--prune", "origin", env={"GIT_TERMINAL_PROMPT": "0"})
+            except git.GitCommandError as exc:
+                raise InputError(f"cannot fetch: {_last_line(exc)}", source) from None
+            commit = _resolve(mirror, ref)
+    if commit is None:
+        raise InputError(f"no ref {ref!r} in {source}" + (" (offline: not fetched)" if offline else ""), "--ref")
+
+    def checkout(target: Path) -> None:
+        with locked(Path(mirror.git_dir)):
+            mirror.git.worktree("prune")
+            mirror.git.worktree("add", "--detach", "--force", str(target / "tree"), commit)
+
+    target, _ = build_once(cache_root() / "worktrees" / digest([source]) / commit[:16], checkout)
+    return Checkout(target / "tree", source, ref, commit)
