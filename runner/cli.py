@@ -155,9 +155,9 @@ def cmd_readme(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(dry_run(annotated, args.shell_cmd))
         return 0
-    needs_dapr = any("dapr " in command.text for step in annotated.steps for command in step.commands)
-    daprd = _resolve_daprd(args) if needs_dapr else None
-    success, report = ReadmeRun(annotated, args.shell_cmd, args.tags, daprd=daprd, manual=args.manual).run()
+    run = ReadmeRun(annotated, args.shell_cmd, args.tags, manual=args.manual)
+    run.daprd = _resolve_daprd(args) if run.uses_dapr() else None
+    success, report = run.run()
     if args.validate_links:
         links_ok, links_report = check_links(annotated, args.link_retries)
         success, report = success and links_ok, report + links_report

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -193,21 +194,28 @@ class ReadmeRun:
         with contextlib.ExitStack() as stack:
             workdir = Path(tempfile.mkdtemp(prefix="qsr-readme-"))
             stack.callback(shutil.rmtree, workdir, True)
-            redis = RedisServer(workdir / "redis")
-            stack.callback(redis.stop)
-            endpoint = redis.start()
-            shim_dir = workdir / "bin"
-            write_shim(shim_dir)
-            run_dir = workdir / "run"
-            run_dir.mkdir()
-            self.env = {**os.environ, "PATH": f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                        ENV_REDIS: endpoint.address, ENV_RUN_DIR: str(run_dir)}
-            if self.daprd is not None:
-                self.env[ENV_DAPRD] = str(self.daprd)
+            self.env = dict(os.environ)
+            if self.uses_dapr():
+                # One Redis and one name-resolution dir for every `dapr run` of this README.
+                redis = RedisServer(workdir / "redis")
+                stack.callback(redis.stop)
+                endpoint = redis.start()
+                shim_dir = workdir / "bin"
+                write_shim(shim_dir)
+                run_dir = workdir / "run"
+                run_dir.mkdir()
+                self.env.update({"PATH": f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                                 ENV_REDIS: endpoint.address, ENV_RUN_DIR: str(run_dir)})
+                if self.daprd is not None:
+                    self.env[ENV_DAPRD] = str(self.daprd)
             stack.callback(self._stop_all)
             success = self.execute()
             self._stop_all()
             return success, self.report()
+
+    def uses_dapr(self) -> bool:
+        return any(re.search(r"\bdapr\s", command.text + " ") for step in self.annotated.steps
+                   for command in step.commands)
 
     def _stop_all(self) -> None:
         for step_run in self.steps:

@@ -13,8 +13,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from runner.cache import build_once, cache_root, digest, locked
 from runner.errors import InputError
 
@@ -33,7 +31,7 @@ def _is_url(text: str) -> bool:
     return "://" in text or text.startswith("git@")
 
 
-def _last_line(exc: git.GitCommandError) -> str:
+def _last_line(exc) -> str:
     """git's own reason: its first `fatal:`/`error:` line, else its last line."""
     lines = [line.strip().removeprefix("stderr: ").strip("'").strip() for line in str(exc.stderr or exc).splitlines()]
     lines = [line for line in lines if line]
@@ -41,7 +39,9 @@ def _last_line(exc: git.GitCommandError) -> str:
     return reason.removeprefix("fatal: ").removeprefix("error: ")
 
 
-def _mirror(url: str, offline: bool) -> git.Repo:
+def _mirror(url: str, offline: bool):
+    import git  # GitPython: imported only when a repository is used (it is slow to import)
+
     path = cache_root() / "repos" / f"{digest([url])}.git"
     with locked(path):
         if (path / "HEAD").exists():
@@ -61,7 +61,9 @@ def _mirror(url: str, offline: bool) -> git.Repo:
         return git.Repo(path)
 
 
-def _resolve(repo: git.Repo, ref: str) -> str | None:
+def _resolve(repo, ref: str) -> str | None:
+    import git
+
     try:
         return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
     except git.GitCommandError:
@@ -81,6 +83,8 @@ def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> 
         source = str(local.resolve())
     if ref is None:
         ref = "HEAD"
+    import git
+
     mirror = _mirror(source, offline)
     with locked(Path(mirror.git_dir)):
         commit = _resolve(mirror, ref)

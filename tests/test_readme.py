@@ -1,0 +1,96 @@
+"""`quickstart-runner readme` as mm.py's drop-in, and README-driven validation of an upstream-layout tree."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+MM_RUN = sorted((ROOT / "tests/data/mm_run").glob("*.md"))
+TREE = ROOT / "tests/data/upstream_tree"
+
+
+def mm(path: Path, *flags: str) -> int:
+    return subprocess.run([sys.executable, "-m", "mechanical_markdown", *flags, path.name], cwd=path.parent,
+                          capture_output=True, text=True, timeout=120).returncode
+
+
+@pytest.mark.parametrize("path", MM_RUN, ids=lambda p: p.name)
+def test_same_verdict_as_mm(path, no_leftovers):
+    ours = run_cli("readme", path.name, cwd=path.parent, timeout=120)
+    assert ours.returncode in (0, 1), ours.stderr
+    assert ours.returncode == mm(path), ours.stdout
+    assert ours.returncode == (0 if path.name.startswith("pass") else 1)  # tags.md: all steps run, b fails
+
+
+def test_tags_select_steps_like_mm():
+    path = ROOT / "tests/data/mm_run/tags.md"
+    for tag, code in (("a", 0), ("b", 1)):
+        assert run_cli("readme", "-t", tag, path.name, cwd=path.parent).returncode == code == mm(path, "-t", tag)
+
+
+def test_dry_run_runs_nothing(tmp_path):
+    marker = tmp_path / "ran"
+    readme = tmp_path / "README.md"
+    readme.write_text(f"<!-- STEP\nname: x\n-->\n```bash\ntouch {marker}\n```\n<!-- END_STEP -->\n")
+    result = run_cli("readme", "-d", str(readme))
+    assert result.returncode == 0 and f"touch {marker}" in result.stdout and not marker.exists()
+
+
+def test_links_are_checked_on_loopback_only(tmp_path):
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    readme = tmp_path / "README.md"
+    readme.write_text(f"[ok](http://127.0.0.1:{port}/)\n<!-- IGNORE_LINKS -->\n[skip](http://127.0.0.1:{port}/x)\n"
+                      "<!-- END_IGNORE -->\n")
+    try:
+        assert run_cli("readme", "-l", "-r", "1", str(readme)).returncode == 0
+        readme.write_text(readme.read_text() + f"[broken](http://127.0.0.1:{port}/missing-page)\n")
+        result = run_cli("readme", "-l", "-r", "1", str(readme))
+        assert result.returncode == 1 and "missing-page Status: 404" in result.stdout
+    finally:
+        server.shutdown()
+
+
+def test_bad_readme_is_one_line_exit_2(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- STEP\nname: a\n-->\n")
+    result = run_cli("readme", str(readme))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"quickstart-runner: {readme}:1: <!-- STEP --> is never closed with <!-- END_STEP -->"
+
+
+@pytest.mark.e2e
+def test_readme_with_dapr_run_f_and_single_app(daprd_path, no_leftovers):
+    readme = TREE / "state_management/python/http/README.md"
+    result = run_cli("readme", "README.md", cwd=readme.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "== APP - order-processor == Saved order 1" in result.stdout
+    assert "== APP == Saved order 2" in result.stdout
+
+
+@pytest.mark.e2e
+def test_validate_tree_from_readme_with_early_stop(tmp_path, daprd_path, no_leftovers):
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "--repo", str(TREE), "--expected", str(tmp_path / "none"), "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (job,) = json.loads(out.read_text())["jobs"]
+    assert job["expected_source"] == "README" and job["matched"] == job["expected"] == 6
+    assert job["duration_s"] < 10  # the README's `sleep: 10` is cut short once its lines are in
+
+
+def test_list_shows_every_quickstart_and_whether_it_runs_here(tmp_path):
+    result = run_cli("list", "--repo", str(ROOT / "quickstarts"), "--json")
+    rows = json.loads(result.stdout)
+    assert {(r["language"], r["runnable"]) for r in rows} >= {("python", True), ("go", True)}
+    csharp = next(r for r in rows if r["language"] == "csharp")
+    if not any(os.access(os.path.join(p, "dotnet"), os.X_OK) for p in os.environ["PATH"].split(os.pathsep)):
+        assert csharp["runnable"] is False and csharp["why_not"] == "dotnet: not found"
