@@ -6,13 +6,14 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runner import __version__
 from runner.catalog import VARIANTS, discover
-from runner import daprcli
+from runner import daprcli, procs
 from runner.docs.check import check_page, rewrite_outputs
 from runner.docs.page import load_page
 from runner.errors import InputError
@@ -79,6 +80,10 @@ def _build_parser() -> argparse.ArgumentParser:
     # the CPU: twice the cores keeps the machine busy without oversubscribing it.
     validate.add_argument("-j", "--jobs", type=int, default=2 * (os.cpu_count() or 1),
                           help="jobs run at once (default: twice the number of cores)")
+    validate.add_argument("--retries", type=int, default=0, help="rerun a failed job up to N times (a pass "
+                          "on a rerun is reported as flaky)")
+    validate.add_argument("--pass-env", action="append", default=[], metavar="NAME",
+                          help="pass this credential-looking variable (*TOKEN*, *SECRET*, *PASSWORD*, *KEY*) to the apps")
     validate.add_argument("--strict", action="store_true", help="a skipped job fails the run")
     validate.add_argument("--update-expected", action="store_true",
                           help="rewrite the expected transcript of each failing job with its observed output")
@@ -238,6 +243,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     languages = parse_languages(args.lang)
     if args.jobs < 1:
         raise InputError(f"must be at least 1, not {args.jobs}", "--jobs")
+    if args.retries < 0:
+        raise InputError(f"must be at least 0, not {args.retries}", "--retries")
     redis = _redis_arg(args.redis)
     root = _checkout(args)
     expected_root = args.expected or BUNDLED_EXPECTED
@@ -250,8 +257,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     daprd = _resolve_daprd(args) if any(plan.skip_reason is None for plan in plans) else None
     if daprd is not None:
         print(f"sidecar: daprd {binary_version(daprd) or '?'} ({daprd})", file=sys.stderr)
-    settings = RunSettings(daprd=daprd or Path("daprd"), redis=redis)
-    results = run_all(plans, settings, args.jobs)
+    settings = RunSettings(daprd=daprd or Path("daprd"), redis=redis, pass_env=frozenset(args.pass_env))
+    results = run_all(plans, settings, args.jobs, args.retries)
     print_results(results)
     if args.update_expected:
         _update_expected(plans, results)
@@ -263,7 +270,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return exit_code(results, strict=args.strict)
 
 
-def run_all(plans, settings: RunSettings, jobs: int) -> list:
+def run_all(plans, settings: RunSettings, jobs: int, retries: int = 0) -> list:
     """Run the plans, `jobs` at a time (each job has its own Redis, ports and temp dir)."""
     names = [plan.name for plan in plans]
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
@@ -271,12 +278,27 @@ def run_all(plans, settings: RunSettings, jobs: int) -> list:
     with printer if live else contextlib.nullcontext():
         def one(plan):
             runner = run_readme_job if plan.readme is not None else run_job
-            return runner(plan, settings, printer)
+            result = first = runner(plan, settings, printer)
+            for attempt in range(2, retries + 2):
+                if result.status != "failed":
+                    break
+                result = runner(plan, settings, printer)
+                if result.status == "passed":
+                    result.status = "flaky"
+                    result.reason = f"passed on attempt {attempt} of {retries + 1}; attempt 1 failed: {first.reason}"
+            return result
 
         if jobs <= 1:
             return [one(plan) for plan in plans]
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="job") as pool:
-            return list(pool.map(one, plans))
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="job")
+        try:
+            futures = [pool.submit(one, plan) for plan in plans]
+            return [future.result() for future in futures]
+        except BaseException:
+            procs.shutdown.set()  # every running job unwinds, stopping what it started
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _update_expected(plans, results) -> None:
@@ -291,6 +313,10 @@ def _update_expected(plans, results) -> None:
             print(f"updated {plan.quickstart.expected} ({len(observed)} lines)", file=sys.stderr)
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: every job stops what it started
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["dapr"]:  # the dapr CLI shim README steps call: its own flags, not ours
@@ -300,7 +326,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"quickstart-runner: {exc}", file=sys.stderr)
             return 2
     args = _build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
+        if args.command in ("validate", "readme", "docs"):
+            for leftover in procs.reap_leftovers():
+                print(f"quickstart-runner: cleaned up after an earlier run: {leftover}", file=sys.stderr)
         if args.command == "provision":
             return cmd_provision(args)
         if args.command == "steps":
@@ -318,6 +348,6 @@ def main(argv: list[str] | None = None) -> int:
     except ProvisionError as exc:
         print(f"quickstart-runner: provision: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, procs.Interrupted):
         print("quickstart-runner: interrupted; everything started was stopped", file=sys.stderr)
         return 130

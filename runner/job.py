@@ -20,9 +20,11 @@ from runner.infra.redis import RedisEndpoint, RedisError, RedisServer
 from runner.infra.resources import isolated_resources
 from runner.plan import JobPlan
 from runner.process import AppProcess, AppStartError
+from runner.procs import check_interrupted, track_dir, untrack_dir
 from runner.recipes import RECIPES
 from runner.recipes.base import Prepared, PrepareError, run_logged
 from runner.results import JobResult
+from runner.secrets import Redactor, app_environment
 from runner.sidecar.daprd import DaprdSidecar, SidecarError, SidecarPorts
 from runner.transcript.explain import explain
 from runner.transcript.expected import Expectation
@@ -43,6 +45,7 @@ class RunSettings:
     redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
     log_level: str = "info"
     echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr CLI shim)
+    pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
     run_dir: Path | None = None  # shared by every daprd of one README run (name resolution)
 
 
@@ -72,6 +75,7 @@ class _Run:
         self.first_output: float | None = None
         self.phases = {"prepare": 0.0, "sidecar": 0.0, "run": 0.0}
         self.exit_codes: dict[str, int | None] = {}
+        self.redact = Redactor(dict(os.environ))
 
     def progress(self, phase: str) -> None:
         self.on_progress(Progress(self.plan.name, phase, self.matcher.matched, self.matcher.total))
@@ -80,6 +84,7 @@ class _Run:
         return time.monotonic() - self.app_started if self.app_started else 0.0
 
     def emit(self, text: str, stream: str = "stdout") -> None:
+        text = self.redact(text)
         if self.settings.echo is not None:
             self.settings.echo(text)
         before = self.matcher.matched
@@ -120,8 +125,10 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progres
     started = time.monotonic()
     run = _Run(plan, settings, on_progress)
     workdir = Path(tempfile.mkdtemp(prefix=f"qsr-{qs.building_block}-{qs.language}-"))
+    track_dir(workdir)
     try:
         with contextlib.ExitStack() as stack:
+            stack.callback(untrack_dir, workdir)
             stack.callback(shutil.rmtree, workdir, True)
             _execute(run, stack, workdir, result)
     finally:
@@ -132,6 +139,8 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progres
         result.first_output_s = run.first_output
         result.last_match_s = run.matcher.last_match_t
         result.transcript = [line.text for line in run.matcher.lines]
+        result.reason = run.redact(result.reason)
+        result.misses = [run.redact(miss) for miss in result.misses]
         on_progress(Progress(plan.name, "done", run.matcher.matched, run.matcher.total))
     return result
 
@@ -156,6 +165,7 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
         run.progress("sidecar")
         t0 = time.monotonic()
         redis = settings.redis
+        server = None
         if redis is None:
             server = RedisServer(workdir / "redis")
             stack.callback(server.stop)
@@ -183,7 +193,7 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
         apps = []
         for app, ready, sidecar in zip(plan.apps, prepared, sidecars):
             prefix = _app_prefix(app.app_id, multi)
-            env = _app_env(app, ready.env, sidecar.ports)
+            env = _app_env(app, ready.env, sidecar.ports, settings.pass_env)
             process = AppProcess(
                 list(app.command if plan.as_written else ready.command), app.app_dir, env,
                 on_line=lambda line, p=prefix: run.events.put(("line", "app", p + line)),
@@ -194,19 +204,22 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
             stack.callback(process.stop, APP_STOP_GRACE_S)
             process.start()
             apps.append(process)
-        _watch(run, sidecars, result)
+        _watch(run, sidecars, result, server)
         run.phases["run"] = time.monotonic() - t0
     except PrepareError as exc:
         result.status, result.reason = "failed", f"prepare failed: {exc}"
     except (RedisError, SidecarError, AppStartError) as exc:
         result.status, result.reason = "failed", str(exc)
+    except OSError as exc:  # e.g. the cache or temp dir cannot be written
+        result.status, result.reason = "failed", f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
 
 
-def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult) -> None:
-    """Wait until every expectation is met, every app has exited, time is up, or a sidecar died."""
+def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult, redis: RedisServer | None) -> None:
+    """Wait until every expectation is met, every app has exited, time is up, or a sidecar or Redis died."""
     deadline = run.app_started + run.plan.timeout_s
     n_apps = len(run.plan.apps)
     while True:
+        check_interrupted()
         run.drain(timeout=0.05)
         if run.matcher.total and run.matcher.complete:
             result.status = "passed"
@@ -223,6 +236,12 @@ def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult) -> None:
                 return
             result.status = "failed"
             result.reason, result.misses = _failure(run)
+            return
+        if redis is not None and not redis.alive():
+            run.drain(timeout=0.2)
+            result.status = "failed"
+            result.reason = f"redis-server (port {redis.endpoint.port}) exited during the run"
+            result.misses = [miss.summary() for miss in explain(run.matcher)]
             return
         dead = next((s for s in sidecars if not s.alive()), None)
         if dead is not None:
@@ -247,7 +266,8 @@ def _failure(run: _Run) -> tuple[str, list[str]]:
         return f"app exited with code {', '.join(codes)}", misses
     head = misses[0] if misses else "output did not match"
     if codes:
-        head = f"app exited with code {', '.join(codes)} before the output matched; {head}"
+        tail = [line.text for line in run.matcher.lines if line.text.startswith("== APP")][-3:]
+        head = f"app exited with code {', '.join(codes)} before the output matched; {head}; last app output: {tail}"
     return head, misses
 
 
@@ -259,8 +279,8 @@ def _stop_sidecar(run: _Run, sidecar: DaprdSidecar) -> None:
     run.emit(DAPR_OK)
 
 
-def _app_env(app, prepared_env: dict[str, str], ports: SidecarPorts) -> dict[str, str]:
-    env = dict(os.environ)
+def _app_env(app, prepared_env: dict[str, str], ports: SidecarPorts, pass_env: frozenset[str]) -> dict[str, str]:
+    env = app_environment(dict(os.environ), pass_env)
     env.update(prepared_env)
     env.update(app.env)
     env.update({

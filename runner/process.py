@@ -17,7 +17,7 @@ from typing import Callable
 
 import pexpect
 
-from runner.procs import group_alive
+from runner.procs import group_alive, track, untrack
 
 
 class AppStartError(RuntimeError):
@@ -48,6 +48,7 @@ class AppProcess:
             )
         except pexpect.ExceptionPexpect as exc:
             raise AppStartError(str(exc)) from None
+        track(self.child.pid)
         self._reader = threading.Thread(target=self._pump, name="app-reader", daemon=True)
         self._reader.start()
 
@@ -108,3 +109,4 @@ class AppProcess:
             self.child.close(force=True)
         except pexpect.ExceptionPexpect:
             pass
+        untrack(pgid)

@@ -31,7 +31,7 @@ from typing import Callable
 from runner.daprcli import ENV_DAPRD, ENV_REDIS, ENV_RUN_DIR, write_shim
 from runner.infra.redis import RedisServer
 from runner.mdsteps import Annotated, Step
-from runner.procs import stop_group
+from runner.procs import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
 from runner.transcript.mmcompat import StepMatch, mm_match, split_output
 
 
@@ -123,6 +123,7 @@ class ReadmeRun:
             command.stderr.append(f"{exc}\n")
             command.return_code = 127
             return command
+        track(command.process.pid)
         for stream, sink in ((command.process.stdout, command.stdout), (command.process.stderr, command.stderr)):
             thread = threading.Thread(target=lambda s=stream, k=sink: k.extend(iter(s.readline, "")), daemon=True)
             thread.start()
@@ -138,6 +139,7 @@ class ReadmeRun:
             if time.monotonic() > deadline:
                 command.timed_out = True
                 break
+            check_interrupted()
             if self.early_stop and step_run.expectations_met():
                 command.stopped_early = True
                 break
@@ -146,6 +148,7 @@ class ReadmeRun:
             stop_group(process.pid, process, grace=2.0)
         else:
             stop_group(process.pid, None, grace=0.5)  # children it left behind
+        untrack(process.pid)
         for thread in command.threads:
             thread.join(timeout=5)
         command.return_code = process.returncode
@@ -163,6 +166,7 @@ class ReadmeRun:
         # Early stop: the sleep is there to let output arrive; stop waiting once it has.
         until = time.monotonic() + step_run.step.sleep
         while time.monotonic() < until and not step_run.expectations_met():
+            check_interrupted()
             time.sleep(0.05)
 
     def execute(self) -> bool:
@@ -193,6 +197,8 @@ class ReadmeRun:
     def run(self) -> tuple[bool, str]:
         with contextlib.ExitStack() as stack:
             workdir = Path(tempfile.mkdtemp(prefix="qsr-readme-"))
+            track_dir(workdir)
+            stack.callback(untrack_dir, workdir)
             stack.callback(shutil.rmtree, workdir, True)
             self.env = dict(os.environ)
             if self.uses_dapr():

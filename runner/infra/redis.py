@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.infra.ports import free_port, release
-from runner.procs import stop_group
+from runner.procs import stop_group, track, untrack
 
 
 class RedisError(RuntimeError):
@@ -66,6 +66,7 @@ class RedisServer:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
+        track(self.process.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if ping(self.endpoint, timeout=0.2):
@@ -77,9 +78,13 @@ class RedisServer:
         self.stop()
         raise RedisError(f"redis-server did not start on port {port}: {tail[0] if tail else 'no output'}")
 
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
         if self.process is not None:
             stop_group(self.process.pid, self.process)
+            untrack(self.process.pid)
             self.process = None
         if self.endpoint is not None:
             release(self.endpoint.port)

@@ -85,6 +85,8 @@ def format_result(result: JobResult) -> list[str]:
              f"{result.duration_s:.1f}s  ({result.matched}/{result.expected} matched)"]
     if result.status == "skipped":
         lines[0] = f"SKIP  {result.quickstart}  ({result.reason})"
+    elif result.status == "flaky":
+        lines.append(f"      {result.reason}")
     elif result.status == "failed":
         lines.append(f"      {result.reason}")
         for miss in result.misses[1:4]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from runner.infra.ports import free_port, release
-from runner.procs import stop_group
+from runner.infra.ports import free_port, is_listening, release
+from runner.procs import stop_group, track, untrack
 
 # Names resolve through a sqlite file per run: nothing is multicast, and every daprd of
 # one multi-app run finds the others.
@@ -93,10 +94,14 @@ class DaprdSidecar:
             self.on_line(line)
 
     def start(self, timeout: float = 30.0) -> None:
+        for name, port in (("HTTP", self.ports.http), ("gRPC", self.ports.grpc)):
+            if is_listening(port):
+                raise SidecarError(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process")
         self.process = subprocess.Popen(
             self.argv(), cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
+        track(self.process.pid)
         self._reader = threading.Thread(target=self._pump, name=f"daprd-{self.app_id}", daemon=True)
         self._reader.start()
         url = f"http://127.0.0.1:{self.ports.http}/v1.0/healthz/outbound"
@@ -115,10 +120,12 @@ class DaprdSidecar:
         raise SidecarError(f"daprd was not ready within {timeout:.0f}s: {self.fatal_line()}")
 
     def fatal_line(self) -> str:
-        """The line of daprd's log that best says why it failed."""
-        for line in reversed(self.tail):
-            if "level=fatal" in line or "level=error" in line:
-                return line
+        """What daprd's log says went wrong: the message of its last fatal (else error) line."""
+        for level in ("fatal", "error"):
+            for line in reversed(self.tail):
+                if f"level={level}" in line:
+                    message = re.search(r'msg="((?:[^"\\]|\\.)*)"', line)
+                    return message.group(1).replace('\\"', '"') if message else line
         return self.tail[-1] if self.tail else "no output"
 
     def alive(self) -> bool:
@@ -128,6 +135,7 @@ class DaprdSidecar:
         code = None
         if self.process is not None:
             code = stop_group(self.process.pid, self.process)
+            untrack(self.process.pid)
             if self._reader is not None:
                 self._reader.join(timeout=5)
             if self.process.stdout is not None:
