@@ -123,8 +123,15 @@ def _step(options: object, path: Path, line: int) -> Step:
     return step
 
 
+def reject_nul_lines(lines: list[str], path: Path) -> None:
+    for number, line in enumerate(lines, start=1):
+        if "\0" in line:
+            raise InputError("the file contains a NUL character", path, number)
+
+
 def parse_annotated(text: str, path: Path) -> Annotated:
     lines = text.splitlines()
+    reject_nul_lines(lines, path)
     steps: list[Step] = []
     links: list[tuple[str, bool, int]] = []
     current: Step | None = None

@@ -29,10 +29,25 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _reject_nul(value: object, path: Path | str, line: int) -> None:
+    # A NUL can be written in YAML ("\0") but no path, argument or environment can hold one.
+    if isinstance(value, str) and "\0" in value:
+        raise InputError("a value contains a NUL character", path, line)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(key, path, line_of(value, line))
+            _reject_nul(item, path, line_of(value, line))
+    elif isinstance(value, list):
+        for item in value:
+            _reject_nul(item, path, line)
+
+
 def load_yaml(text: str, path: Path | str, first_line: int = 1) -> object:
     """Parse one YAML document; errors become InputError at the right line of `path`."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        _reject_nul(data, path, first_line)
+        return data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.errors import InputError
+from runner.mdsteps import reject_nul_lines
 
 _TABS = re.compile(r"\{\{<\s*tabs\s+(.*?)>\}\}")
 _CODETAB_OPEN = re.compile(r"\{\{%\s*codetab\s*%\}\}")
@@ -130,6 +131,7 @@ def _fill(tab: Tab, lines: list[str]) -> None:
 
 def parse_page(text: str, path: Path) -> Page:
     lines = text.splitlines(keepends=True)
+    reject_nul_lines(lines, path)
     names: list[str] = []
     names_line = 0
     tabs: list[Tab] = []
