@@ -14,7 +14,7 @@ from pathlib import Path
 from runner import __version__
 from runner.catalog import VARIANTS, discover
 from runner import daprcli, procs
-from runner.docs.check import check_page, rewrite_outputs
+from runner.docs.check import check_page, rewrite_outputs, tab_results
 from runner.docs.page import load_page
 from runner.errors import InputError
 from runner.infra.redis import parse_address
@@ -26,8 +26,12 @@ from runner.provision.daprd import DEFAULT_VERSION, ProvisionError, binary_versi
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
 from runner.repo import UPSTREAM, acquire
 from runner.report.console import LiveProgress, ProgressPrinter, print_results
+from runner.report.github import emit_github
+from runner.report.html import write_html
 from runner.report.jsonfile import write_json
-from runner.results import exit_code
+from runner.report.junit import write_junit
+from runner.results import JobResult, exit_code
+from runner.shards import parse_shard, shard
 from runner.transcript.expected import render_expected
 from runner.transcript.normalize import normalizer
 
@@ -56,6 +60,24 @@ def _source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true", help="never touch the network")
 
 
+def _report_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", type=Path, dest="json_path", help="write results as JSON here")
+    parser.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    parser.add_argument("--html", type=Path, help="write a self-contained HTML report here")
+
+
+def write_reports(results: list, args: argparse.Namespace, run_info: dict) -> None:
+    """JSON, JUnit and HTML as asked; GitHub annotations, groups and step summary inside Actions."""
+    if getattr(args, "json_path", None):
+        write_json(results, args.json_path, run_info)
+    if getattr(args, "junit", None):
+        write_junit(results, args.junit)
+    if getattr(args, "html", None):
+        write_html(results, args.html, run_info)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        emit_github(results)
+
+
 def _checkout(args: argparse.Namespace) -> Path:
     return acquire(args.repo, args.ref, args.offline, BUNDLED_QUICKSTARTS).root
 
@@ -71,7 +93,8 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--variant", action="append", default=[], choices=VARIANTS)
     _source_args(validate)
     validate.add_argument("--expected", type=Path, help="directory of expected transcripts")
-    validate.add_argument("--json", type=Path, dest="json_path", help="write results as JSON here")
+    _report_args(validate)
+    validate.add_argument("--shard", help="run only slice I of N of the selection (I/N), for CI matrices")
     validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
     validate.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
     validate.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd version to find or build")
@@ -87,6 +110,20 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="a skipped job fails the run")
     validate.add_argument("--update-expected", action="store_true",
                           help="rewrite the expected transcript of each failing job with its observed output")
+
+    matrix = commands.add_parser("matrix", help="print a GitHub Actions strategy.matrix of validate shards")
+    matrix.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
+    matrix.add_argument("--lang", action="append", default=[])
+    matrix.add_argument("--shards", type=int, default=4)
+    matrix.add_argument("--expected", type=Path)
+    _source_args(matrix)
+
+    report = commands.add_parser("report", help="work with saved results")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    merge = report_commands.add_parser("merge", help="merge the --json results of several shards into one report")
+    merge.add_argument("inputs", nargs="+", type=Path)
+    _report_args(merge)
+    merge.add_argument("--strict", action="store_true")
 
     listing = commands.add_parser("list", help="list the quickstarts of a tree and whether they can run here")
     listing.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
@@ -116,7 +153,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("page", type=Path)
     _source_args(check)
     check.add_argument("--lang", action="append", default=[], help="only these tabs' languages")
-    check.add_argument("--json", type=Path, dest="json_path", help="write the drift report as JSON here")
+    _report_args(check)
     check.add_argument("--static-only", action="store_true", help="do not run the tabs' commands")
     check.add_argument("--write", action="store_true", help="rewrite drifted output blocks with the observed output")
     check.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per tab")
@@ -170,6 +207,38 @@ def cmd_readme(args: argparse.Namespace) -> int:
     return 0 if success else 1
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    if args.shards < 1:
+        raise InputError(f"must be at least 1, not {args.shards}", "--shards")
+    root = _checkout(args)
+    selected = select(discover(root, args.expected or BUNDLED_EXPECTED), args.building_blocks,
+                      parse_languages(args.lang), [])
+    total = max(1, min(args.shards, len(selected)))
+    include = []
+    for index in range(1, total + 1):
+        names = [qs.name for qs in shard(selected, index, total, key=lambda qs: qs.name)]
+        include.append({"shard": f"{index}/{total}", "quickstarts": " ".join(names)})
+    print(json.dumps({"include": include}))
+    return 0
+
+
+def cmd_report_merge(args: argparse.Namespace) -> int:
+    results, runs = [], []
+    for path in args.inputs:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            results += [JobResult.from_record(record) for record in document["jobs"]]
+            runs.append(document.get("run", {}))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"not a quickstart-runner --json file: {exc}", path) from None
+    results.sort(key=lambda r: r.quickstart)
+    info = {"merged": f"{len(args.inputs)} files"}
+    info.update({k: v for k, v in (runs[0] if runs else {}).items() if k in ("sidecar", "dapr_version", "repo")})
+    write_reports(results, args, info)
+    print_results(results)
+    return exit_code(results, strict=args.strict)
+
+
 def cmd_steps(args: argparse.Namespace) -> int:
     annotated = load_annotated(args.readme)
     if args.json:
@@ -217,6 +286,8 @@ def cmd_docs_check(args: argparse.Namespace) -> int:
     if args.json_path:
         args.json_path.write_text(json.dumps({"page": str(args.page), "repo": str(root),
                                               "tabs": [r.record() for r in reports]}, indent=2, ensure_ascii=False))
+    write_reports(tab_results(page, reports), argparse.Namespace(junit=args.junit, html=args.html),
+                  {"page": str(args.page), "repo": str(root)})
     if args.write:
         text = rewrite_outputs(page, reports)
         if text != "".join(page.lines):
@@ -252,6 +323,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not selected:
         wanted = " ".join(args.building_blocks + languages) or "anything"
         raise InputError(f"no quickstart matches {wanted}", root)
+    if args.shard:
+        selected = shard(selected, *parse_shard(args.shard), key=lambda qs: qs.name)
+        if not selected:
+            print(f"shard {args.shard}: nothing to run", file=sys.stderr)
+            return 0
     toolchains = {language: RECIPES[language].detect() for language in {qs.language for qs in selected}}
     plans = [plan_job(qs, toolchains, args.timeout) for qs in selected]
     daprd = _resolve_daprd(args) if any(plan.skip_reason is None for plan in plans) else None
@@ -262,11 +338,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print_results(results)
     if args.update_expected:
         _update_expected(plans, results)
-    if args.json_path:
-        write_json(results, args.json_path, {
-            "sidecar": "daprd", "daprd": str(daprd) if daprd else None,
-            "dapr_version": args.dapr_version, "repo": str(root),
-        })
+    write_reports(results, args, {"sidecar": "daprd", "daprd": str(daprd) if daprd else None,
+                                  "dapr_version": args.dapr_version, "repo": str(root), "shard": args.shard})
     return exit_code(results, strict=args.strict)
 
 
@@ -337,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_steps(args)
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "matrix":
+            return cmd_matrix(args)
+        if args.command == "report":
+            return cmd_report_merge(args)
         if args.command == "readme":
             return cmd_readme(args)
         if args.command == "docs":

@@ -139,6 +139,16 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progres
         result.first_output_s = run.first_output
         result.last_match_s = run.matcher.last_match_t
         result.transcript = [line.text for line in run.matcher.lines]
+        expectation = plan.expectation
+        result.hits = [{"expected": expectation.lines[hit.expected_index].text,
+                        "expected_line": expectation.lines[hit.expected_index].source_line,
+                        "output_line": hit.output_number} for hit in run.matcher.hits()] if expectation else []
+        if result.status == "failed" and run.matcher.total:
+            details = explain(run.matcher)
+            result.misses = [miss.summary() for miss in details]
+            result.miss_details = [miss.record() for miss in details]
+            if details:
+                result.failure_file, result.failure_line = expectation.source, details[0].source_line
         result.reason = run.redact(result.reason)
         result.misses = [run.redact(miss) for miss in result.misses]
         on_progress(Progress(plan.name, "done", run.matcher.matched, run.matcher.total))
@@ -235,40 +245,37 @@ def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult, redis: Re
                 result.status = "passed"
                 return
             result.status = "failed"
-            result.reason, result.misses = _failure(run)
+            result.reason = _failure(run)
             return
         if redis is not None and not redis.alive():
             run.drain(timeout=0.2)
             result.status = "failed"
             result.reason = f"redis-server (port {redis.endpoint.port}) exited during the run"
-            result.misses = [miss.summary() for miss in explain(run.matcher)]
             return
         dead = next((s for s in sidecars if not s.alive()), None)
         if dead is not None:
             run.drain(timeout=0.2)
             result.status = "failed"
             result.reason = f"daprd for {dead.app_id} exited during the run: {dead.fatal_line()}"
-            result.misses = [miss.summary() for miss in explain(run.matcher)]
             return
         if time.monotonic() > deadline:
             result.status = "failed"
             tail = [line.text for line in run.matcher.lines[-3:]]
             result.reason = (f"timed out after {run.plan.timeout_s:.0f}s with {run.matcher.matched} of "
                              f"{run.matcher.total} expected lines matched; last output: {tail}")
-            result.misses = [miss.summary() for miss in explain(run.matcher)]
             return
 
 
-def _failure(run: _Run) -> tuple[str, list[str]]:
+def _failure(run: _Run) -> str:
     misses = [miss.summary() for miss in explain(run.matcher)]
     codes = [str(code) for code in run.exit_codes.values() if code != 0]
     if run.matcher.total == 0:
-        return f"app exited with code {', '.join(codes)}", misses
+        return f"app exited with code {', '.join(codes)}"
     head = misses[0] if misses else "output did not match"
     if codes:
         tail = [line.text for line in run.matcher.lines if line.text.startswith("== APP")][-3:]
         head = f"app exited with code {', '.join(codes)} before the output matched; {head}; last app output: {tail}"
-    return head, misses
+    return head
 
 
 def _stop_sidecar(run: _Run, sidecar: DaprdSidecar) -> None:

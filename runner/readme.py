@@ -329,6 +329,10 @@ def run_readme_job(plan, settings, on_progress=lambda progress: None):
                               f"expected {step_run.step.expected_return_code}")
     result.status = "passed" if success else "failed"
     result.misses = misses
+    failed_step = next((s for s in run.steps if not (s.match("stdout").ok and s.match("stderr").ok)
+                        or any(not run._rc_ok(s.step, c) for c in s.commands)), None)
+    if not success and failed_step is not None:
+        result.failure_file, result.failure_line = str(plan.readme), failed_step.step.line
     result.reason = misses[0] if misses else ("" if success else "README steps failed")
     on_progress(Progress(plan.name, "done", result.matched, result.expected))
     return result

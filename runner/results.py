@@ -25,7 +25,16 @@ class JobResult:
     toolchain: str | None = None
     expected_source: str = ""
     misses: list[str] = field(default_factory=list)
+    miss_details: list[dict] = field(default_factory=list)  # expected, line, closest output lines, order note
+    failure_file: str | None = None  # where the first failing expectation is written (expected file, README)
+    failure_line: int | None = None
+    hits: list[dict] = field(default_factory=list)  # expected line -> the output line that met it
     transcript: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_record(cls, record: dict) -> "JobResult":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in record.items() if key in known})
 
     def record(self) -> dict:
         data = asdict(self)

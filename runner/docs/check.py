@@ -23,6 +23,7 @@ from runner.docs.page import APP_PREFIX, Page, Tab
 from runner.job import RunSettings, run_job
 from runner.plan import JobPlan
 from runner.recipes import RECIPES, resolve_language
+from runner.results import JobResult
 from runner.runtemplate import AppSpec
 from runner.transcript.expected import Expectation, ExpectedLine
 from runner.transcript.normalize import normalizer
@@ -209,6 +210,23 @@ def check_page(page: Page, root: Path, settings: RunSettings | None, languages: 
             dynamic_check(tab, root, settings, report)
         reports.append(report)
     return reports
+
+
+def tab_results(page: Page, reports: list[TabReport]) -> list[JobResult]:
+    """The drift report as job results, for the JUnit, HTML and GitHub reports."""
+    results = []
+    for report in reports:
+        drift = [f for f in report.findings if f.kind != "warning"]
+        status = "failed" if drift else ("skipped" if report.dynamic.startswith("skipped") else "passed")
+        messages = [f"{page.path}:{f.line}: {f.kind}: {f.message}" for f in report.findings]
+        results.append(JobResult(
+            quickstart=f"{page.path.name}/{report.tab}", building_block=f"docs:{page.path.name}",
+            language=report.language or report.tab, variant="tab", status=status,
+            reason=messages[0] if drift else report.dynamic, misses=[m for m in messages if ": warning: " not in m],
+            failure_file=str(page.path) if drift else None, failure_line=drift[0].line if drift else None,
+            expected_source="docs page", transcript=report.observed,
+        ))
+    return results
 
 
 def rewrite_outputs(page: Page, reports: list[TabReport]) -> str:

@@ -23,6 +23,11 @@ class Miss:
     closest: tuple[CloseLine, ...]
     order_note: str | None  # set when the line was printed, but out of order
 
+    def record(self) -> dict:
+        return {"expected": self.expected, "line": self.source_line, "order_note": self.order_note,
+                "closest": [{"output_line": c.output_number, "text": c.text, "similarity": c.similarity}
+                            for c in self.closest]}
+
     def summary(self) -> str:
         where = f"line {self.source_line}: " if self.source_line else ""
         text = f"{where}expected `{self.expected}`"

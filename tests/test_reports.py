@@ -1,0 +1,168 @@
+"""Reports: JUnit (schema-valid), GitHub annotations and summary, HTML (looked at in Chromium), shards, merge, workflows."""
+
+import io
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, strategies as st
+
+from conftest import ROOT, run_cli
+from runner.cli import _build_parser
+from runner.report.github import annotations, emit_github, summary_markdown
+from runner.report.html import render_html
+from runner.report.junit import junit_tree
+from runner.results import JobResult
+from runner.shards import parse_shard, shard
+from runner.errors import InputError
+
+
+def sample_results() -> list[JobResult]:
+    passed = JobResult("state_management/python/sdk", "state_management", "python", "sdk", "passed",
+                       duration_s=3.5, phases={"prepare": 0.0, "sidecar": 0.1, "run": 3.3}, expected=2, matched=2,
+                       transcript=["== APP == one", "noise", "== APP == two"],
+                       hits=[{"expected": "== APP == one", "expected_line": 1, "output_line": 1},
+                             {"expected": "== APP == two", "expected_line": 2, "output_line": 3}])
+    failed = JobResult("state_management/go/sdk", "state_management", "go", "sdk", "failed",
+                       reason="line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90% alike)",
+                       duration_s=6.0, phases={"prepare": 1.0, "sidecar": 0.1, "run": 4.5}, expected=2, matched=1,
+                       misses=["line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90% alike)"],
+                       miss_details=[{"expected": "== APP == Saving Order: 2", "line": 2, "order_note": None,
+                                      "closest": [{"output_line": 2, "text": "== APP == Saved Order: 2", "similarity": 0.9}]}],
+                       failure_file="/ws/expected/state_management/go-sdk.txt", failure_line=2,
+                       transcript=["== APP == Saving Order: 1", "== APP == Saved Order: 2 <b>&"],
+                       hits=[{"expected": "== APP == Saving Order: 1", "expected_line": 1, "output_line": 1}])
+    skipped = JobResult("state_management/csharp/sdk", "state_management", "csharp", "sdk", "skipped",
+                        reason="dotnet: not found")
+    return [passed, failed, skipped]
+
+
+def test_junit_is_schema_valid_with_one_case_per_job():
+    from lxml import etree
+
+    tree = junit_tree(sample_results())
+    xml = etree.fromstring(__import__("xml.etree.ElementTree", fromlist=["x"]).tostring(tree.getroot()))
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "tests/data/junit.xsd")))
+    assert schema.validate(xml), schema.error_log
+    cases = xml.findall(".//testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("state_management", "python-sdk"), ("state_management", "go-sdk"), ("state_management", "csharp-sdk")]
+    assert cases[1].find("failure").get("message").startswith("line 2: expected `== APP == Saving Order: 2`")
+    assert cases[2].find("skipped").get("message") == "dotnet: not found"
+    assert "== APP == two" in cases[0].find("system-out").text
+    assert xml.get("tests") == "3" and xml.get("failures") == "1" and xml.get("skipped") == "1"
+
+
+def test_github_annotations_point_at_the_failing_expectation():
+    (line,) = annotations(sample_results(), workspace=Path("/ws"))
+    assert line.startswith("::error file=expected/state_management/go-sdk.txt,line=2,title=state_management/go/sdk%3A failed::")
+    assert line.endswith("line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90%25 alike)")  # % escaped
+
+
+def test_github_summary_and_groups(tmp_path):
+    summary = tmp_path / "summary.md"
+    out = io.StringIO()
+    emit_github(sample_results(), out, {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": "/ws"})
+    text = out.getvalue()
+    assert text.count("::group::") == 3 and text.count("::endgroup::") == 3
+    table = summary.read_text()
+    assert table.startswith("### quickstart-runner: 1 passed, 1 failed, 1 skipped")
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert len(rows) == 3 and "dotnet: not found" in rows[2] and "\u274c failed" in rows[1]
+    assert summary_markdown(sample_results()) in table
+
+
+def test_html_links_expectations_to_lines_and_escapes_output():
+    html = render_html(sample_results(), {"repo": "r"})
+    assert 'id="job1-L3" class="hit"' in html and 'href="#job1-L3"' in html
+    assert "Saved Order: 2 &lt;b&gt;&amp;" in html and "<b>&" not in html
+    assert "<del>" in html and "<ins>" in html  # the closest-line diff
+    assert "1 passed" in html and "1 failed" in html and "1 skipped" in html
+
+
+def test_html_screenshot_shows_the_verdicts(tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium: not found")
+    from PIL import Image
+
+    page = tmp_path / "report.html"
+    page.write_text(render_html(sample_results(), {"repo": "r"}))
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1000", f"--screenshot={shot}",
+                    page.as_uri()], capture_output=True, timeout=120)
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20)
+    count = {rgb: n for n, rgb in colours}
+    # The summary bar and badges: GitHub's green (passed), red (failed), grey (skipped).
+    assert count.get((0x1A, 0x7F, 0x37), 0) > 500
+    assert count.get((0xCF, 0x22, 0x2E), 0) > 500
+    assert count.get((0x8C, 0x95, 0x9F), 0) > 500
+
+
+@given(st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=40), st.integers(1, 12))
+def test_shards_cover_the_selection_exactly_once(items, total):
+    parts = [shard(items, index, total) for index in range(1, total + 1)]
+    flat = [item for part in parts for item in part]
+    assert sorted(flat) == sorted(items) and len(flat) == len(set(flat))
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+@pytest.mark.parametrize("bad", ["0/3", "4/3", "a/b", "3", "1/0"])
+def test_bad_shard(bad):
+    with pytest.raises(InputError):
+        parse_shard(bad)
+
+
+def test_matrix_and_shards_from_the_cli():
+    matrix = json.loads(run_cli("matrix", "--shards", "2").stdout)
+    shards = [entry["shard"] for entry in matrix["include"]]
+    assert shards == ["1/2", "2/2"]
+    names = " ".join(entry["quickstarts"] for entry in matrix["include"]).split()
+    assert sorted(names) == sorted(set(names)) and len(names) == 5
+
+
+def test_merge_shards_into_one_report(tmp_path):
+    results = sample_results()
+    for index, chunk in enumerate((results[:1], results[1:]), start=1):
+        (tmp_path / f"r{index}.json").write_text(json.dumps({"schema": 1, "run": {}, "jobs": [r.record() for r in chunk]}))
+    result = run_cli("report", "merge", str(tmp_path / "r1.json"), str(tmp_path / "r2.json"),
+                     "--junit", str(tmp_path / "all.xml"), "--html", str(tmp_path / "all.html"))
+    assert result.returncode == 1  # a failure in one shard fails the merged run
+    assert (tmp_path / "all.xml").read_text().count("<testcase") == 3
+    assert "1 passed, 1 failed, 1 skipped" in result.stdout
+    (tmp_path / "bad.json").write_text("{")
+    bad = run_cli("report", "merge", str(tmp_path / "bad.json"))
+    assert bad.returncode == 2 and f"{tmp_path / 'bad.json'}: not a quickstart-runner --json file" in bad.stderr
+
+
+EXPRESSION_VALUES = {"matrix.shard": "1/4", "inputs.languages": "python,go", "inputs.building-blocks": "",
+                     "inputs.shards": "4", "strategy.job-index": "0", "inputs.docs-page": "docs/page.md",
+                     "inputs.dapr-version": "1.17.0", "inputs.runner-package": "quickstart-runner"}
+
+
+@pytest.mark.parametrize("workflow", sorted((ROOT / ".github/workflows").glob("*.yml")), ids=lambda p: p.name)
+def test_workflows_parse_and_call_real_commands(workflow):
+    data = yaml.safe_load(workflow.read_text())
+    assert data["jobs"] and (True in data or "on" in data)  # YAML 1.1 reads `on:` as true
+    commands = []
+    for job in data["jobs"].values():
+        for step in job["steps"]:
+            for line in step.get("run", "").splitlines():
+                line = re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: EXPRESSION_VALUES[m.group(1)], line)
+                commands.append(line.strip())
+    runner_calls = [c.split("$(", 1)[1].split(")", 1)[0] if "$(" in c else c
+                    for c in commands if c.startswith("quickstart-runner ") or "$(quickstart-runner " in c]
+    for call in runner_calls:
+        _build_parser().parse_args(shlex.split(call)[1:])  # exits on a flag the CLI does not have
+    if workflow.name == "ci.yml":
+        assert "bash .ci/run" in commands
+    else:
+        assert {c.split()[1] for c in runner_calls} >= {"matrix", "validate", "report"}
