@@ -13,7 +13,7 @@ from pathlib import Path
 
 from runner import __version__
 from runner.catalog import VARIANTS, discover
-from runner import daprcli, procs
+from runner import daprcli, doctor, procs
 from runner.docs.check import check_page, rewrite_outputs, tab_results
 from runner.docs.page import load_page
 from runner.errors import InputError
@@ -22,6 +22,7 @@ from runner.job import RunSettings, run_job
 from runner.mdsteps import load_annotated
 from runner.readme import ReadmeRun, check_links, dry_run, run_readme_job
 from runner.plan import plan_job, select
+from runner.provision.daprcli import DEFAULT_CLI_VERSION, cli_version, ensure_cli, installed_cli
 from runner.provision.daprd import DEFAULT_VERSION, ProvisionError, binary_version, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
 from runner.repo import UPSTREAM, acquire
@@ -60,6 +61,32 @@ def _source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true", help="never touch the network")
 
 
+def _sidecar_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sidecar", choices=["auto", "daprd", "dapr"], default="auto",
+                        help="daprd: driven by the runner; dapr: through the real dapr CLI; "
+                             "auto (default): the CLI when `dapr` is on PATH and initialised, else daprd")
+    parser.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
+    parser.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd (and CLI) version to find or build")
+
+
+def _sidecar_settings(args: argparse.Namespace, redis, **extra) -> tuple[RunSettings, dict]:
+    """The sidecar mode to run with, and what to say about it (printed, and kept in --json)."""
+    progress = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    cli = installed_cli() if args.sidecar in ("auto", "dapr") else None
+    if args.sidecar == "dapr" and cli is None:
+        cli = ensure_cli(args.dapr_version, progress=progress)
+    if cli is not None:
+        runtime = cli_version(cli.path, cli.env())[1]
+        info = {"sidecar": "dapr", "dapr_cli": str(cli.path), "cli_version": cli.version, "runtime_version": runtime}
+        print(f"sidecar: dapr CLI {cli.version} ({cli.path}), runtime {runtime}", file=sys.stderr)
+        return RunSettings(daprd=Path("daprd"), redis=redis, sidecar="dapr", dapr_cli=cli, **extra), info
+    daprd = _resolve_daprd(args)
+    version = binary_version(daprd)
+    print(f"sidecar: daprd {version or '?'} ({daprd})", file=sys.stderr)
+    return RunSettings(daprd=daprd, redis=redis, **extra), {"sidecar": "daprd", "daprd": str(daprd),
+                                                             "runtime_version": version}
+
+
 def _report_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, dest="json_path", help="write results as JSON here")
     parser.add_argument("--junit", type=Path, help="write a JUnit XML report here")
@@ -96,8 +123,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _report_args(validate)
     validate.add_argument("--shard", help="run only slice I of N of the selection (I/N), for CI matrices")
     validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
-    validate.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
-    validate.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd version to find or build")
+    _sidecar_args(validate)
     validate.add_argument("--timeout", type=float, help="seconds a job may run (default: expectation's, or 180)")
     # Jobs spend most of their time waiting on the apps' own pace (their sleeps), not on
     # the CPU: twice the cores keeps the machine busy without oversubscribing it.
@@ -157,12 +183,13 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--static-only", action="store_true", help="do not run the tabs' commands")
     check.add_argument("--write", action="store_true", help="rewrite drifted output blocks with the observed output")
     check.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per tab")
-    check.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
-    check.add_argument("--dapr-version", default=DEFAULT_VERSION)
+    _sidecar_args(check)
+
+    commands.add_parser("doctor", help="what is present here, with versions, and what a missing piece means")
 
     provision = commands.add_parser("provision", help="find or build the Dapr binaries")
-    provision.add_argument("what", choices=["daprd"])
-    provision.add_argument("--version", default=DEFAULT_VERSION, dest="dapr_version")
+    provision.add_argument("what", choices=["daprd", "dapr"], help="daprd, or the dapr CLI (slim, beside our daprd)")
+    provision.add_argument("--version", dest="dapr_version", help=f"default {DEFAULT_VERSION}")
     return parser
 
 
@@ -270,7 +297,7 @@ def cmd_docs_check(args: argparse.Namespace) -> int:
     root = _checkout(args)
     settings = None
     if not args.static_only:
-        settings = RunSettings(daprd=_resolve_daprd(args), redis=_redis_arg(args.redis))
+        settings, _ = _sidecar_settings(args, _redis_arg(args.redis))
     reports = check_page(page, root, settings, languages)
     for report in reports:
         verdict = "OK" if report.status == "ok" else "DRIFT"
@@ -297,7 +324,12 @@ def cmd_docs_check(args: argparse.Namespace) -> int:
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
-    daprd = ensure_daprd(args.dapr_version, progress=lambda msg: print(msg, file=sys.stderr))
+    progress = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    if args.what == "dapr":
+        cli = ensure_cli(args.dapr_version or DEFAULT_CLI_VERSION, progress=progress)
+        print(f"dapr CLI {cli.version} ({cli.origin}): {cli.path}; DAPR_RUNTIME_PATH={cli.runtime_path}")
+        return 0
+    daprd = ensure_daprd(args.dapr_version or DEFAULT_VERSION, progress=progress)
     print(f"daprd {daprd.version} ({daprd.origin}): {daprd.path}")
     return 0
 
@@ -330,16 +362,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             return 0
     toolchains = {language: RECIPES[language].detect() for language in {qs.language for qs in selected}}
     plans = [plan_job(qs, toolchains, args.timeout) for qs in selected]
-    daprd = _resolve_daprd(args) if any(plan.skip_reason is None for plan in plans) else None
-    if daprd is not None:
-        print(f"sidecar: daprd {binary_version(daprd) or '?'} ({daprd})", file=sys.stderr)
-    settings = RunSettings(daprd=daprd or Path("daprd"), redis=redis, pass_env=frozenset(args.pass_env))
+    if any(plan.skip_reason is None for plan in plans):
+        settings, info = _sidecar_settings(args, redis, pass_env=frozenset(args.pass_env))
+    else:
+        settings, info = RunSettings(daprd=Path("daprd"), redis=redis), {"sidecar": None}
     results = run_all(plans, settings, args.jobs, args.retries)
     print_results(results)
     if args.update_expected:
         _update_expected(plans, results)
-    write_reports(results, args, {"sidecar": "daprd", "daprd": str(daprd) if daprd else None,
-                                  "dapr_version": args.dapr_version, "repo": str(root), "shard": args.shard})
+    write_reports(results, args, {**info, "repo": str(root), "shard": args.shard})
     return exit_code(results, strict=args.strict)
 
 
@@ -410,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_steps(args)
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "doctor":
+            print(doctor.render(doctor.checks()))
+            return 0
         if args.command == "matrix":
             return cmd_matrix(args)
         if args.command == "report":

@@ -16,16 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 from runner.infra.redis import RedisEndpoint, RedisError, RedisServer
 from runner.infra.resources import isolated_resources
 from runner.plan import JobPlan
+from runner.provision.daprcli import DaprCli
 from runner.process import AppProcess, AppStartError
 from runner.procs import check_interrupted, track_dir, untrack_dir
 from runner.recipes import RECIPES
 from runner.recipes.base import Prepared, PrepareError, run_logged
 from runner.results import JobResult
 from runner.secrets import Redactor, app_environment
-from runner.sidecar.daprd import DaprdSidecar, SidecarError, SidecarPorts
+from runner.sidecar.daprd import DaprdSidecar, SidecarError, SidecarPorts, write_config
 from runner.transcript.explain import explain
 from runner.transcript.expected import Expectation
 from runner.transcript.matcher import StreamMatcher
@@ -37,6 +40,7 @@ APP_OK = "\u2705  Exited App successfully"
 APP_FAILED = "\u274c  The App process exited with error code: {code}"
 DAPR_OK = "\u2705  Exited Dapr successfully"
 APP_STOP_GRACE_S = 0.5
+CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class RunSettings:
     daprd: Path
     redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
     log_level: str = "info"
+    sidecar: str = "daprd"  # daprd: driven by us; dapr: through the real dapr CLI
+    dapr_cli: DaprCli | None = None
     echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr CLI shim)
     pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
     run_dir: Path | None = None  # shared by every daprd of one README run (name resolution)
@@ -76,6 +82,7 @@ class _Run:
         self.phases = {"prepare": 0.0, "sidecar": 0.0, "run": 0.0}
         self.exit_codes: dict[str, int | None] = {}
         self.redact = Redactor(dict(os.environ))
+        self.workdir: Path | None = None
 
     def progress(self, phase: str) -> None:
         self.on_progress(Progress(self.plan.name, phase, self.matcher.matched, self.matcher.total))
@@ -106,7 +113,9 @@ class _Run:
                 self.emit(payload)
             elif kind == "exit":
                 self.exit_codes[app_id] = payload
-                self.emit(APP_OK if payload == 0 else APP_FAILED.format(code=payload), "stdout" if payload == 0 else "stderr")
+                if app_id != "dapr":  # the dapr CLI prints its own status lines
+                    self.emit(APP_OK if payload == 0 else APP_FAILED.format(code=payload),
+                              "stdout" if payload == 0 else "stderr")
             try:
                 event = self.events.get_nowait()
             except queue.Empty:
@@ -124,7 +133,7 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progres
         return result
     started = time.monotonic()
     run = _Run(plan, settings, on_progress)
-    workdir = Path(tempfile.mkdtemp(prefix=f"qsr-{qs.building_block}-{qs.language}-"))
+    workdir = run.workdir = Path(tempfile.mkdtemp(prefix=f"qsr-{qs.building_block}-{qs.language}-"))
     track_dir(workdir)
     try:
         with contextlib.ExitStack() as stack:
@@ -158,7 +167,6 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progres
 def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobResult) -> None:
     plan, settings = run.plan, run.settings
     recipe = RECIPES.get(plan.quickstart.language)
-    multi = plan.app_ids_in_output or len(plan.apps) > 1
     try:
         run.progress("preparing")
         t0 = time.monotonic()
@@ -182,39 +190,19 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
             redis = server.start()
         resources = [isolated_resources(path, workdir / f"resources-{i}", redis)
                      for i, path in enumerate(plan.resources)]
-        sidecars = []
-        for app in plan.apps:
-            ports = SidecarPorts.allocate(app.dapr_http_port, app.dapr_grpc_port)
-            sidecar = DaprdSidecar(
-                settings.daprd, app.app_id, resources, settings.run_dir or workdir, ports,
-                on_line=lambda line: run.events.put(("line", "daprd", line)),
-                app_port=app.app_port, app_protocol=app.app_protocol, log_level=settings.log_level,
-            )
-            stack.callback(_stop_sidecar, run, sidecar)
-            run.emit(STARTING.format(app_id=app.app_id, http=ports.http, grpc=ports.grpc))
-            sidecar.start()
-            sidecars.append(sidecar)
-        run.emit(UP)
-        run.phases["sidecar"] = time.monotonic() - t0
-
-        run.progress("running")
-        t0 = time.monotonic()
-        run.app_started = t0
-        apps = []
-        for app, ready, sidecar in zip(plan.apps, prepared, sidecars):
-            prefix = _app_prefix(app.app_id, multi)
-            env = _app_env(app, ready.env, sidecar.ports, settings.pass_env)
-            process = AppProcess(
-                list(app.command if plan.as_written else ready.command), app.app_dir, env,
-                on_line=lambda line, p=prefix: run.events.put(("line", "app", p + line)),
-                on_exit=lambda code, a=app.app_id: run.events.put(("exit", a, code)),
-            )
-            # The verdict is in when we stop an app: a short grace, then SIGKILL (npm alone
-            # takes ~2 s to act on SIGTERM, though node has long gone).
-            stack.callback(process.stop, APP_STOP_GRACE_S)
-            process.start()
-            apps.append(process)
-        _watch(run, sidecars, result, server)
+        if settings.sidecar == "dapr":
+            run.phases["sidecar"] = time.monotonic() - t0
+            run.progress("running")
+            run.app_started = time.monotonic()
+            sidecars, processes = [], [_start_cli(run, stack, workdir, prepared, resources)]
+        else:
+            sidecars = _start_sidecars(run, stack, resources)
+            run.phases["sidecar"] = time.monotonic() - t0
+            run.progress("running")
+            run.app_started = time.monotonic()
+            processes = _start_apps(run, stack, prepared, sidecars)
+        t0 = run.app_started
+        _watch(run, sidecars, result, server, len(processes))
         run.phases["run"] = time.monotonic() - t0
     except PrepareError as exc:
         result.status, result.reason = "failed", f"prepare failed: {exc}"
@@ -224,10 +212,88 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path, result: JobR
         result.status, result.reason = "failed", f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
 
 
-def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult, redis: RedisServer | None) -> None:
+def _start_sidecars(run: _Run, stack: contextlib.ExitStack, resources: list[Path]) -> list[DaprdSidecar]:
+    """daprd mode: one daprd per app, on free loopback ports, printing what the CLI would."""
+    settings, sidecars = run.settings, []
+    for app in run.plan.apps:
+        ports = SidecarPorts.allocate(app.dapr_http_port, app.dapr_grpc_port)
+        sidecar = DaprdSidecar(
+            settings.daprd, app.app_id, resources, settings.run_dir or run.workdir, ports,
+            on_line=lambda line: run.events.put(("line", "daprd", line)),
+            app_port=app.app_port, app_protocol=app.app_protocol, log_level=settings.log_level,
+        )
+        stack.callback(_stop_sidecar, run, sidecar)
+        run.emit(STARTING.format(app_id=app.app_id, http=ports.http, grpc=ports.grpc))
+        sidecar.start()
+        sidecars.append(sidecar)
+    run.emit(UP)
+    return sidecars
+
+
+def _start_apps(run: _Run, stack: contextlib.ExitStack, prepared: list[Prepared],
+                sidecars: list[DaprdSidecar]) -> list[AppProcess]:
+    plan, processes = run.plan, []
+    multi = plan.app_ids_in_output or len(plan.apps) > 1
+    for app, ready, sidecar in zip(plan.apps, prepared, sidecars):
+        prefix = _app_prefix(app.app_id, multi)
+        env = _app_env(app, ready.env, sidecar.ports, run.settings.pass_env)
+        process = AppProcess(
+            list(app.command if plan.as_written else ready.command), app.app_dir, env,
+            on_line=lambda line, p=prefix: run.events.put(("line", "app", p + line)),
+            on_exit=lambda code, a=app.app_id: run.events.put(("exit", a, code)),
+        )
+        # The verdict is in when we stop an app: a short grace, then SIGKILL (npm alone
+        # takes ~2 s to act on SIGTERM, though node has long gone).
+        stack.callback(process.stop, APP_STOP_GRACE_S)
+        process.start()
+        processes.append(process)
+    return processes
+
+
+def _start_cli(run: _Run, stack: contextlib.ExitStack, workdir: Path, prepared: list[Prepared],
+               resources: list[Path]) -> AppProcess:
+    """dapr mode: the real dapr CLI starts daprd and the app(s); its output is taken as printed."""
+    plan, cli = run.plan, run.settings.dapr_cli
+    config = write_config(workdir)
+    commands = [list(app.command if plan.as_written else ready.command) for app, ready in zip(plan.apps, prepared)]
+    env = app_environment(dict(os.environ), run.settings.pass_env)
+    for ready in prepared:
+        env.update(ready.env)
+    env.update(cli.env())
+    if plan.app_ids_in_output or len(plan.apps) > 1:
+        # `dapr run -f`: a template of ours, with the job's resources copy and config.
+        rel = lambda path: os.path.relpath(path, workdir)  # noqa: E731 - the CLI joins paths to the template's dir
+        template = {"version": 1, "common": {"resourcesPaths": [rel(r) for r in resources], "configFilePath": rel(config)},
+                    "apps": [{"appID": app.app_id, "appDirPath": rel(app.app_dir), "command": command, "env": app.env,
+                              **({"appPort": app.app_port} if app.app_port else {})}
+                             for app, command in zip(plan.apps, commands)]}
+        (workdir / "dapr.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+        argv, cwd = [str(cli.path), "run", "-f", str(workdir / "dapr.yaml")], workdir
+    else:
+        app = plan.apps[0]
+        env.update(app.env)
+        argv = [str(cli.path), "run", "--app-id", app.app_id, "--config", str(config),
+                "--placement-host-address", "", "--scheduler-host-address", ""]
+        for path in resources:
+            argv += ["--resources-path", str(path)]
+        for flag, value in (("--app-port", app.app_port), ("--app-protocol", app.app_protocol),
+                            ("--dapr-http-port", app.dapr_http_port), ("--dapr-grpc-port", app.dapr_grpc_port)):
+            if value:
+                argv += [flag, str(value)]
+        argv, cwd = [*argv, "--", *commands[0]], app.app_dir
+    process = AppProcess(argv, cwd, env,
+                         on_line=lambda line: run.events.put(("line", "cli", line)),
+                         on_exit=lambda code: run.events.put(("exit", "dapr", code)))
+    stack.callback(process.stop, CLI_STOP_GRACE_S)
+    process.start()
+    return process
+
+
+def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult, redis: RedisServer | None,
+           n_processes: int) -> None:
     """Wait until every expectation is met, every app has exited, time is up, or a sidecar or Redis died."""
     deadline = run.app_started + run.plan.timeout_s
-    n_apps = len(run.plan.apps)
+    n_apps = n_processes
     while True:
         check_interrupted()
         run.drain(timeout=0.05)

@@ -58,3 +58,11 @@ def daprd_path() -> Path:
 def require_tool(name: str) -> None:
     if shutil.which(name) is None:
         pytest.skip(f"{name}: not found")
+
+
+@pytest.fixture(scope="session")
+def dapr_cli():
+    """The real dapr CLI: the user's initialised one, else ours (built from github.com/dapr/cli)."""
+    from runner.provision.daprcli import ensure_cli, installed_cli
+
+    return installed_cli() or ensure_cli()

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.cache import build_once, cache_root
+from runner.provision.gobuild import CONTRIB, contrib_override, go, last_error, module_dir, replace_blocks, required
 
 DEFAULT_VERSION = "1.17.0"
 MAIN_SOURCES = Path(__file__).parent / "daprd_main"
-# components-contrib versions to fall back to, per dapr minor version, when the Go module
-# proxy does not serve the exact one dapr's go.mod requires (here, v1.17.0 is refused).
-CONTRIB_FALLBACKS = {"1.17": ["v1.17.3", "v1.17.5", "v1.17.4", "v1.17.2", "v1.17.1"]}
 
 
 class ProvisionError(RuntimeError):
@@ -66,55 +64,6 @@ def find_daprd(version: str = DEFAULT_VERSION) -> Daprd | None:
     return None
 
 
-def _go(args: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0")
-    with open(log, "a") as out:
-        out.write(f"$ go {' '.join(args)}\n")
-        out.flush()
-        return subprocess.run(["go", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _last_error(log: Path) -> str:
-    lines = [line for line in log.read_text(errors="replace").splitlines()
-             if line.strip() and not line.startswith(("go: downloading", "$ "))]
-    return lines[-1].strip() if lines else "no output"
-
-
-def _module_dir(module: str, version: str, workdir: Path, log: Path) -> Path | None:
-    result = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"],
-                            cwd=workdir, capture_output=True, text=True)
-    info = json.loads(result.stdout or "{}") if result.stdout.strip().startswith("{") else {}
-    if result.returncode != 0 or "Dir" not in info:
-        with open(log, "a") as out:
-            out.write(f"{module}@{version}: {info.get('Error', result.stderr.strip())}\n")
-        return None
-    return Path(info["Dir"])
-
-
-def _replace_blocks(go_mod: str) -> str:
-    """dapr's replace directives, as text our go.mod can carry."""
-    lines = []
-    inside = False
-    for line in go_mod.splitlines():
-        stripped = line.split("//")[0].strip()
-        if stripped.startswith("replace ("):
-            inside = True
-            continue
-        if inside and stripped == ")":
-            inside = False
-            continue
-        if inside and stripped:
-            lines.append(f"replace {stripped}")
-        elif not inside and stripped.startswith("replace "):
-            lines.append(stripped)
-    return "\n".join(lines)
-
-
-def _required(go_mod: str, module: str) -> str | None:
-    match = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", go_mod, re.M)
-    return match.group(1) if match else None
-
-
 def build_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
     if shutil.which("go") is None:
         raise ProvisionError("go: not found; a Go toolchain is needed to build daprd (or install daprd on PATH)")
@@ -126,30 +75,28 @@ def build_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
         started = time.monotonic()
         src = workdir / "src"
         src.mkdir()
-        dapr_dir = _module_dir("github.com/dapr/dapr", f"v{version}", src, log)
+        dapr_dir = module_dir("github.com/dapr/dapr", f"v{version}", src, log)
         if dapr_dir is None:
-            raise ProvisionError(f"github.com/dapr/dapr@v{version} is not available: {_last_error(log)}")
+            raise ProvisionError(f"github.com/dapr/dapr@v{version} is not available: {last_error(log)}")
         upstream_mod = (dapr_dir / "go.mod").read_text()
         go_mod = [f"module quickstart-runner/daprd\n\ngo 1.24\n\nrequire github.com/dapr/dapr v{version}\n",
-                  _replace_blocks(upstream_mod)]
-        contrib = _required(upstream_mod, "github.com/dapr/components-contrib")
-        minor = ".".join(version.split(".")[:2])
-        chosen = next((v for v in [contrib, *CONTRIB_FALLBACKS.get(minor, [])]
-                       if v and _module_dir("github.com/dapr/components-contrib", v, src, log)), None)
-        if chosen is None:
-            raise ProvisionError(f"no github.com/dapr/components-contrib for dapr {version} is available: {_last_error(log)}")
-        if chosen != contrib:
-            progress(f"components-contrib {contrib} is not served here; using {chosen}")
-            go_mod.append(f"replace github.com/dapr/components-contrib => github.com/dapr/components-contrib {chosen}")
+                  replace_blocks(upstream_mod)]
+        try:
+            override = contrib_override(upstream_mod, src, log, progress)
+        except RuntimeError as exc:
+            raise ProvisionError(str(exc)) from None
+        chosen = override.split()[-1] if override else required(upstream_mod, CONTRIB)
+        if override:
+            go_mod.append(override)
         (src / "go.mod").write_text("\n".join(go_mod) + "\n")
         for source in MAIN_SOURCES.glob("*.go"):
             shutil.copy(source, src / source.name)
         progress(f"building daprd {version} (cold builds take a few minutes; log: {log})")
-        if _go(["mod", "tidy"], src, log).returncode != 0:
-            raise ProvisionError(f"go mod tidy failed: {_last_error(log)}")
+        if go(["mod", "tidy"], src, log).returncode != 0:
+            raise ProvisionError(f"go mod tidy failed: {last_error(log)}")
         ldflags = f"-s -w -X github.com/dapr/dapr/pkg/buildinfo.version={version}"
-        if _go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(workdir / "daprd"), "."], src, log).returncode != 0:
-            raise ProvisionError(f"go build failed: {_last_error(log)}")
+        if go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(workdir / "daprd"), "."], src, log).returncode != 0:
+            raise ProvisionError(f"go build failed: {last_error(log)}")
         (workdir / "build.json").write_text(json.dumps({
             "version": version, "components_contrib": chosen,
             "build_seconds": round(time.monotonic() - started, 1),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from runner.cache import build_once, cache_root, files_digest
+from runner.transcript.normalize import strip_ansi
 
 
 class PrepareError(RuntimeError):
@@ -43,7 +44,7 @@ def tool_version(argv: list[str], pick: Callable[[str], str] = lambda out: out.s
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    out = (result.stdout + result.stderr).strip()
+    out = strip_ansi(result.stdout + result.stderr).strip()  # mvn colours even its version
     return pick(out) if result.returncode == 0 and out else None
 
 

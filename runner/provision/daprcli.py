@@ -1,0 +1,145 @@
+"""The real dapr CLI, built from github.com/dapr/cli with a small main of ours, laid out slim.
+
+The slim install lives in a directory the runner owns (the user's ~/.dapr is left alone):
+`bin/dapr`, and `.dapr/` with `bin/daprd` (our provisioned daprd), `config.yaml` and an
+empty `components/`. The CLI finds it through DAPR_RUNTIME_PATH. No Docker: Redis is the
+runner's, one per job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.cache import build_once, cache_root
+from runner.provision.daprd import ProvisionError, ensure_daprd
+from runner.provision.gobuild import contrib_override, go, last_error, module_dir
+
+DEFAULT_CLI_VERSION = "1.17.0"
+# CLI versions to fall back to when the Go module proxy refuses the wanted one (here it
+# serves v1.16.5 and refuses every v1.17.x).
+CLI_FALLBACKS = {"1.17": ["v1.17.1", "v1.17.2", "v1.16.5"], "1.16": ["v1.16.5"]}
+_MAIN = """package main
+
+import "github.com/dapr/cli/cmd"
+
+// The version the CLI reports is the module version it was built from.
+func main() {{ cmd.Execute("{version}", "1.0") }}
+"""
+_CONFIG = """apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: daprConfig
+spec: {}
+"""
+
+
+@dataclass(frozen=True)
+class DaprCli:
+    path: Path
+    version: str
+    runtime_path: Path | None  # DAPR_RUNTIME_PATH for a slim install of ours; None: the user's own ~/.dapr
+    origin: str  # "path" or "built"
+
+    def env(self) -> dict[str, str]:
+        return {"DAPR_RUNTIME_PATH": str(self.runtime_path)} if self.runtime_path else {}
+
+
+def cli_version(path: Path, env: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """(CLI version, runtime version) as `dapr --version` prints them; None where missing."""
+    try:
+        out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=20,
+                             env={**os.environ, **(env or {})}).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None, None
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    cli = fields.get("CLI version", "").strip() or None
+    runtime = fields.get("Runtime version", "").strip()
+    return cli, (runtime if runtime and runtime != "n/a" else None)
+
+
+def installed_cli() -> DaprCli | None:
+    """The user's `dapr` on PATH, when it is initialised (it has a daprd to run)."""
+    found = shutil.which("dapr")
+    if found is None:
+        return None
+    version, runtime = cli_version(Path(found))
+    if version is None or runtime is None:
+        return None
+    return DaprCli(Path(found), version, None, "path")
+
+
+def _root(version: str) -> Path:
+    return cache_root() / "dapr-cli" / version
+
+
+def find_cli(version: str = DEFAULT_CLI_VERSION) -> DaprCli | None:
+    root = _root(version)
+    if (root / ".complete").exists():
+        info = json.loads((root / "build.json").read_text())
+        return DaprCli(root / "bin" / "dapr", info["cli_module"].lstrip("v"), root, "built")
+    return None
+
+
+def build_cli(version: str = DEFAULT_CLI_VERSION, daprd_version: str | None = None, progress=print) -> DaprCli:
+    if shutil.which("go") is None:
+        raise ProvisionError("go: not found; a Go toolchain is needed to build the dapr CLI")
+    daprd = ensure_daprd(daprd_version, progress) if daprd_version else ensure_daprd(progress=progress)
+
+    def build(root: Path) -> None:
+        log = root / "build.log"
+        started = time.monotonic()
+        src = root / "src"
+        src.mkdir()
+        minor = ".".join(version.split(".")[:2])
+        module = next((v for v in [f"v{version}", *CLI_FALLBACKS.get(minor, [])]
+                       if module_dir("github.com/dapr/cli", v, src, log)), None)
+        if module is None:
+            raise ProvisionError(f"github.com/dapr/cli@v{version} is not available: {last_error(log)}")
+        if module != f"v{version}":
+            progress(f"github.com/dapr/cli v{version} is not served here; building {module}")
+        cli_mod = (module_dir("github.com/dapr/cli", module, src, log) / "go.mod").read_text()
+        go_mod = [f"module quickstart-runner/dapr-cli\n\ngo 1.24\n\nrequire github.com/dapr/cli {module}\n"]
+        dapr_version = next((line.split()[-1] for line in cli_mod.splitlines()
+                             if line.strip().startswith("github.com/dapr/dapr ")), None)
+        dapr_dir = module_dir("github.com/dapr/dapr", dapr_version, src, log) if dapr_version else None
+        if dapr_dir is not None:
+            try:
+                override = contrib_override((dapr_dir / "go.mod").read_text(), src, log, progress)
+            except RuntimeError as exc:
+                raise ProvisionError(str(exc)) from None
+            if override:
+                go_mod.append(override)
+        else:  # dapr's own go.mod is not served either: take the contrib of the same minor
+            go_mod.append("replace github.com/dapr/components-contrib => github.com/dapr/components-contrib "
+                          f"v{'.'.join(module.lstrip('v').split('.')[:2])}.1")
+        (src / "go.mod").write_text("\n".join(go_mod) + "\n")
+        (src / "main.go").write_text(_MAIN.format(version=module.lstrip("v")))
+        progress(f"building the dapr CLI {module} (cold builds take a few minutes; log: {log})")
+        if go(["mod", "tidy"], src, log).returncode != 0:
+            raise ProvisionError(f"go mod tidy failed: {last_error(log)}")
+        (root / "bin").mkdir()
+        if go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(root / "bin" / "dapr"), "."], src, log).returncode != 0:
+            raise ProvisionError(f"go build failed: {last_error(log)}")
+        slim = root / ".dapr"
+        (slim / "bin").mkdir(parents=True)
+        (slim / "components").mkdir()
+        shutil.copy2(daprd.path, slim / "bin" / "daprd")
+        (slim / "config.yaml").write_text(_CONFIG)
+        (root / "build.json").write_text(json.dumps({
+            "version": version, "cli_module": module, "daprd": daprd.version,
+            "build_seconds": round(time.monotonic() - started, 1),
+            "binary_bytes": (root / "bin" / "dapr").stat().st_size}, indent=2))
+        shutil.rmtree(src)
+
+    root, _ = build_once(_root(version), build)
+    return find_cli(version)
+
+
+def ensure_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> DaprCli:
+    return find_cli(version) or build_cli(version, progress=progress)

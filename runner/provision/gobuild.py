@@ -1,0 +1,79 @@
+"""Building Go programs of ours against pinned upstream modules from the Go module proxy."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+# components-contrib versions to fall back to, per minor version, when the Go module proxy
+# does not serve the exact one a dapr module requires (here v1.17.0 and v1.16.3 are refused).
+CONTRIB_FALLBACKS = {"1.17": ["v1.17.3", "v1.17.5", "v1.17.4", "v1.17.2", "v1.17.1"], "1.16": ["v1.16.1"]}
+CONTRIB = "github.com/dapr/components-contrib"
+
+
+def go(args: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0")
+    with open(log, "a") as out:
+        out.write(f"$ go {' '.join(args)}\n")
+        out.flush()
+        return subprocess.run(["go", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def last_error(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines()
+             if line.strip() and not line.startswith(("go: downloading", "$ "))]
+    return lines[-1].strip() if lines else "no output"
+
+
+def module_dir(module: str, version: str, workdir: Path, log: Path) -> Path | None:
+    result = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"],
+                            cwd=workdir, capture_output=True, text=True)
+    info = json.loads(result.stdout or "{}") if result.stdout.strip().startswith("{") else {}
+    if result.returncode != 0 or "Dir" not in info:
+        with open(log, "a") as out:
+            out.write(f"{module}@{version}: {info.get('Error', result.stderr.strip())}\n")
+        return None
+    return Path(info["Dir"])
+
+
+def replace_blocks(go_mod: str) -> str:
+    """dapr's replace directives, as text our go.mod can carry."""
+    lines = []
+    inside = False
+    for line in go_mod.splitlines():
+        stripped = line.split("//")[0].strip()
+        if stripped.startswith("replace ("):
+            inside = True
+            continue
+        if inside and stripped == ")":
+            inside = False
+            continue
+        if inside and stripped:
+            lines.append(f"replace {stripped}")
+        elif not inside and stripped.startswith("replace "):
+            lines.append(stripped)
+    return "\n".join(lines)
+
+
+def required(go_mod: str, module: str) -> str | None:
+    match = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", go_mod, re.M)
+    return match.group(1) if match else None
+
+
+
+
+def contrib_override(dapr_go_mod: str, src: Path, log: Path, progress) -> str | None:
+    """A replace line for components-contrib when the version dapr requires is not served."""
+    wanted = required(dapr_go_mod, CONTRIB)
+    dapr_version = required(dapr_go_mod, "github.com/dapr/dapr") or ""
+    minor = ".".join(wanted.lstrip("v").split(".")[:2]) if wanted else ""
+    chosen = next((v for v in [wanted, *CONTRIB_FALLBACKS.get(minor, [])] if v and module_dir(CONTRIB, v, src, log)), None)
+    if chosen is None:
+        raise RuntimeError(f"no {CONTRIB} for {wanted} is available: {last_error(log)}")
+    if chosen == wanted:
+        return None
+    progress(f"components-contrib {wanted} is not served here; using {chosen}")
+    return f"replace {CONTRIB} => {CONTRIB} {chosen}"
