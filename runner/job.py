@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import shutil
 import tempfile
 import time
@@ -40,6 +41,14 @@ APP_OK = "\u2705  Exited App successfully"
 APP_FAILED = "\u274c  The App process exited with error code: {code}"
 DAPR_OK = "\u2705  Exited Dapr successfully"
 APP_STOP_GRACE_S = 0.5
+_CLI_APP_LINE = re.compile(r"(?:\x1b\[[0-9;]*m)?== APP[ =-]")
+
+
+def split_cli_line(text: str) -> list[str]:
+    """One CLI output line, cut wherever an app line starts (its colour code included)."""
+    starts = [m.start() for m in _CLI_APP_LINE.finditer(text) if m.start() > 0]
+    bounds = [0, *starts, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b]]
 CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 
 
@@ -110,7 +119,10 @@ class _Run:
             if kind == "line":
                 if app_id != "daprd" and self.first_output is None:
                     self.first_output = self.since_app_start()
-                self.emit(payload)
+                # The dapr CLI writes daprd's and the app's output to one terminal without
+                # keeping lines whole: an app line can start in the middle of a log line.
+                for piece in (split_cli_line(payload) if app_id == "cli" else [payload]):
+                    self.emit(piece)
             elif kind == "exit":
                 self.exit_codes[app_id] = payload
                 if app_id != "dapr":  # the dapr CLI prints its own status lines

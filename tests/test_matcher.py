@@ -111,3 +111,13 @@ def test_what_matches_sequential_also_matches_any(expected, noise):
     seq = feed_all(matcher(body), output)
     if seq.complete:
         assert feed_all(matcher(body, order="any"), output).complete
+
+
+def test_cli_lines_are_cut_where_an_app_line_starts():
+    from runner.job import split_cli_line
+
+    assert split_cli_line('time="t" level=info msg=up\x1b[94;1m== APP == Saving Order: 1\x1b[0;22m') == [
+        'time="t" level=info msg=up', "\x1b[94;1m== APP == Saving Order: 1\x1b[0;22m"]
+    assert split_cli_line("\x1b[94;1m== APP == one") == ["\x1b[94;1m== APP == one"]
+    assert split_cli_line("== APP - a == x== APP - b == y") == ["== APP - a == x", "== APP - b == y"]
+    assert split_cli_line("") == []
