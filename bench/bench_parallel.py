@@ -76,7 +76,6 @@ def main() -> None:
     print(f"   {'warm, 4 languages, -j 1':38} {seq_wall:7.2f} {seq_wall / slowest:16.2f}")
     print(f"   {f'warm, 4 languages, -j {default_j} (default)':38} {par_wall:7.2f} {par_wall / slowest:16.2f}")
 
-    prepare_warm = {job["language"]: job["phases"]["prepare"] for job in par_runs[-1][1]}
     if not args.no_cold:
         cold_runs = []
         for _ in range(args.repeat):

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from runner.provision.daprcli import cli_version, find_cli, installed_cli
+from runner.provision.daprcli import find_cli, installed_cli
 from runner.provision.daprd import DEFAULT_VERSION, find_daprd
 from runner.recipes import RECIPES
 from runner.recipes.base import tool_version

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from runner.errors import InputError
+from runner.errors import InputError, read_input
 from runner.yamlfile import load_yaml
 
 SHELL_LANGS = ("bash", "sh", "shell-script", "shell")
@@ -199,8 +199,4 @@ def parse_annotated(text: str, path: Path) -> Annotated:
 
 
 def load_annotated(path: Path) -> Annotated:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", path) from None
-    return parse_annotated(text, path)
+    return parse_annotated(read_input(path, "annotated markdown"), path)

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner.errors import InputError
+from runner.errors import InputError, read_input
 from runner.yamlfile import line_of, load_yaml
 
 
@@ -63,11 +63,7 @@ def _optional_port(entry: dict, key: str, path: Path, line: int) -> int | None:
 
 
 def parse_run_template(path: Path) -> RunTemplate:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", path) from None
-    data = load_yaml(text, path)
+    data = load_yaml(read_input(path, "run template"), path)
     if not isinstance(data, dict):
         raise InputError("a run template must be a YAML mapping with 'apps'", path, 1)
     base = path.parent

@@ -69,6 +69,17 @@ def validate(tree: Path, exp: Path, *args: str, env: dict | None = None):
     return run_cli("validate", "--repo", str(tree), "--expected", str(exp), "--lang", "python", *args, env=env)
 
 
+def start_running(tree: Path, exp: Path, env: dict | None = None) -> subprocess.Popen:
+    """A validate run in the background, returned once its job is running."""
+    runner = subprocess.Popen([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected", str(exp),
+                               "--lang", "python"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env)
+    seen = ""
+    while "running" not in seen:
+        seen += runner.stderr.readline()
+    return runner
+
+
 def test_app_hangs(tmp_path, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "hang"}, "---\ntimeout: 3\n---\n== APP == never printed\n")
     result = validate(tree, exp)
@@ -102,8 +113,7 @@ def test_daprd_dies_mid_run(tmp_path, daprd_path, no_leftovers):
 
 def test_redis_dies_mid_run(tmp_path, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
-    runner = subprocess.Popen([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected", str(exp),
-                               "--lang", "python"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runner = start_running(tree, exp)
     deadline = time.monotonic() + 60
     redis_pid = None
     while redis_pid is None and time.monotonic() < deadline:
@@ -178,11 +188,7 @@ def test_flaky_job_is_reported_as_flaky(tmp_path, daprd_path, no_leftovers):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_stops_everything(tmp_path, sig, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
-    runner = subprocess.Popen([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected", str(exp),
-                               "--lang", "python"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen = ""
-    while "running" not in seen:
-        seen += runner.stderr.readline()
+    runner = start_running(tree, exp)
     time.sleep(1)
     runner.send_signal(sig)
     _, err = runner.communicate(timeout=30)
@@ -195,11 +201,7 @@ def test_killed_runner_is_cleaned_up_by_the_next(tmp_path, daprd_path, no_leftov
     shutil.copytree(daprd_path.parent, cache / "daprd" / daprd_path.parent.name)
     env = {**os.environ, "QUICKSTART_RUNNER_CACHE": str(cache)}
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
-    runner = subprocess.Popen([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected", str(exp),
-                               "--lang", "python"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    seen = ""
-    while "running" not in seen:
-        seen += runner.stderr.readline()
+    runner = start_running(tree, exp, env)
     time.sleep(1)
     runner.kill()
     runner.wait()

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner.errors import InputError
+from runner.errors import InputError, read_input
 from runner.mdsteps import reject_nul_lines
 
 _TABS = re.compile(r"\{\{<\s*tabs\s+(.*?)>\}\}")
@@ -167,8 +167,4 @@ def parse_page(text: str, path: Path) -> Page:
 
 
 def load_page(path: Path) -> Page:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read docs page: {exc}", path) from None
-    return parse_page(text, path)
+    return parse_page(read_input(path, "docs page"), path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from runner.errors import InputError
+from runner.errors import InputError, read_input
 from runner.infra.redis import RedisEndpoint
 
 _REDIS_HOST_KEYS = {"redisHost"}
@@ -38,7 +38,7 @@ def isolated_resources(source: Path, target: Path, redis: RedisEndpoint, db: int
         if path.suffix not in (".yaml", ".yml") or not path.is_file():
             continue
         try:
-            documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+            documents = list(yaml.safe_load_all(read_input(source / path.relative_to(target), "component file")))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             original = source / path.relative_to(target)

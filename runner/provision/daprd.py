@@ -9,8 +9,6 @@ only the components listed in daprd_main/components.go.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 import subprocess
 import time

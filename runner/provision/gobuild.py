@@ -68,7 +68,6 @@ def required(go_mod: str, module: str) -> str | None:
 def contrib_override(dapr_go_mod: str, src: Path, log: Path, progress) -> str | None:
     """A replace line for components-contrib when the version dapr requires is not served."""
     wanted = required(dapr_go_mod, CONTRIB)
-    dapr_version = required(dapr_go_mod, "github.com/dapr/dapr") or ""
     minor = ".".join(wanted.lstrip("v").split(".")[:2]) if wanted else ""
     chosen = next((v for v in [wanted, *CONTRIB_FALLBACKS.get(minor, [])] if v and module_dir(CONTRIB, v, src, log)), None)
     if chosen is None:

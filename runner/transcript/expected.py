@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from runner.errors import InputError
+from runner.errors import InputError, read_input
 from runner.transcript.normalize import DEFAULT_NORMALIZERS, NORMALIZERS
 
 MATCH_MODES = ("exact", "substring", "regex")
@@ -116,11 +116,7 @@ def parse_expected(text: str, path: Path) -> Expectation:
 
 
 def load_expected(path: Path) -> Expectation:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read expected transcript: {exc}", path) from None
-    return parse_expected(text, path)
+    return parse_expected(read_input(path, "expected transcript"), path)
 
 
 def render_expected(expectation: Expectation, observed: list[str]) -> str:
