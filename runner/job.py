@@ -374,4 +374,8 @@ def _app_env(app, prepared_env: dict[str, str], ports: SidecarPorts, pass_env: f
     })
     if app.app_port:
         env["APP_PORT"] = str(app.app_port)
+    # Under the dapr CLI an app writes to a pipe and prints no colours; on our PTY (kept for
+    # line buffering) node and friends would colour their output unless told not to.
+    env.setdefault("NO_COLOR", "1")
+    env.setdefault("FORCE_COLOR", "0")
     return env
