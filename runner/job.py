@@ -20,6 +20,7 @@ from typing import Callable
 import yaml
 
 from runner.infra.redis import RedisEndpoint, RedisError, RedisServer
+from runner.infra.ports import is_listening
 from runner.infra.resources import isolated_resources
 from runner.plan import JobPlan
 from runner.provision.daprcli import DaprCli
@@ -259,7 +260,19 @@ def _start_apps(run: _Run, stack: contextlib.ExitStack, prepared: list[Prepared]
         stack.callback(process.stop, APP_STOP_GRACE_S)
         process.start()
         processes.append(process)
+    _wait_for_app_ports(run, processes)
     return processes
+
+
+def _wait_for_app_ports(run: _Run, processes: list[AppProcess], timeout: float = 60.0) -> None:
+    """An app with an appPort counts as started once it listens (or exits, or time is up)."""
+    deadline = time.monotonic() + timeout
+    for app, process in zip(run.plan.apps, processes):
+        while app.app_port and not is_listening(app.app_port) and time.monotonic() < deadline:
+            check_interrupted()
+            if process.child is None or not process.child.isalive():
+                break
+            time.sleep(0.05)
 
 
 def _start_cli(run: _Run, stack: contextlib.ExitStack, workdir: Path, prepared: list[Prepared],

@@ -48,8 +48,12 @@ def _mirror(url: str, offline: bool):
             return git.Repo(path)
         if offline:
             raise InputError("not in the cache, and --offline forbids cloning it", url)
-        # Clone beside, then rename: an interrupted clone never looks like a mirror.
+        # Clone beside, then rename: an interrupted clone never looks like a mirror, and
+        # what it left is swept here, under the lock.
         path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in path.parent.glob(path.name + ".*"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
         scratch = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=path.parent))
         try:
             git.Repo.clone_from(url, scratch / "m.git", mirror=True, env={"GIT_TERMINAL_PROMPT": "0"})

@@ -88,3 +88,19 @@ def test_missing_repo_and_path_are_one_line_exit_2(tmp_path, cache):
     assert not list((cache / "repos").glob("*.git"))  # nothing half-made is left as a mirror
     path = run_cli("validate", "--repo", str(tmp_path / "nowhere"))
     assert path.returncode == 2 and "no such quickstarts directory or repository" in path.stderr
+
+
+def test_an_interrupted_clone_leaves_nothing_that_breaks_the_next(bare_repo, cache):
+    # What a clone killed half-way leaves: its scratch dir beside the mirror, and the lock file.
+    from runner.cache import digest
+
+    repos = cache / "repos"
+    name = f"{digest([str(bare_repo)])}.git"
+    scratch = repos / f"{name}.abc123"
+    (scratch / "m.git" / "objects").mkdir(parents=True)
+    (scratch / "m.git" / "HEAD").write_text("ref: refs/heads/broken\n")
+    (repos / f"{name}.lock").write_text("")
+    result = run_cli("list", "--repo", str(bare_repo), "--ref", "v1")
+    assert result.returncode == 0, result.stderr
+    assert (repos / name / "HEAD").exists()  # a whole mirror, made afresh
+    assert not scratch.exists()  # and the leftover swept
