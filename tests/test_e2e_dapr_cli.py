@@ -53,7 +53,7 @@ def test_python_and_go_through_the_cli_same_verdicts_as_daprd(tmp_path, dapr_cli
         if name == "go-sdk.txt":  # one failing job, so both verdicts are compared
             text = text.replace('Getting Order: {"orderId":3}', 'Getting Order: {"orderId":33}')
         (expected / "state_management" / name).write_text(text)
-    runs = {}
+    runs, reasons = {}, {}
     for mode in ("daprd", "dapr"):
         out = tmp_path / f"{mode}.json"
         result = run_cli("validate", "--lang", "python,go", "--expected", str(expected), "--sidecar", mode,
@@ -61,7 +61,8 @@ def test_python_and_go_through_the_cli_same_verdicts_as_daprd(tmp_path, dapr_cli
         assert result.returncode == 1, result.stdout + result.stderr
         assert json.loads(out.read_text())["run"]["sidecar"] == mode
         runs[mode] = verdicts(out)
-    assert runs["dapr"] == runs["daprd"]
+        reasons[mode] = {j["quickstart"]: (j["reason"], j["transcript"][-40:]) for j in json.loads(out.read_text())["jobs"]}
+    assert runs["dapr"] == runs["daprd"], reasons
     assert runs["dapr"]["state_management/python/sdk"] == ("passed", 12, 12)
     assert runs["dapr"]["state_management/go/sdk"][0] == "failed"
 
