@@ -417,6 +417,18 @@ def _update_expected(plans, results) -> None:
             print(f"updated {plan.quickstart.expected} ({len(observed)} lines)", file=sys.stderr)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    print(doctor.render(doctor.checks()))
+    return 0
+
+
+COMMANDS = {
+    "validate": cmd_validate, "list": cmd_list, "docs": cmd_docs_check, "readme": cmd_readme,
+    "steps": cmd_steps, "matrix": cmd_matrix, "report": cmd_report_merge, "provision": cmd_provision,
+    "doctor": cmd_doctor,
+}
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: every job stops what it started
 
@@ -435,24 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("validate", "readme", "docs"):
             for leftover in procs.reap_leftovers():
                 print(f"quickstart-runner: cleaned up after an earlier run: {leftover}", file=sys.stderr)
-        if args.command == "provision":
-            return cmd_provision(args)
-        if args.command == "steps":
-            return cmd_steps(args)
-        if args.command == "list":
-            return cmd_list(args)
-        if args.command == "doctor":
-            print(doctor.render(doctor.checks()))
-            return 0
-        if args.command == "matrix":
-            return cmd_matrix(args)
-        if args.command == "report":
-            return cmd_report_merge(args)
-        if args.command == "readme":
-            return cmd_readme(args)
-        if args.command == "docs":
-            return cmd_docs_check(args)
-        return cmd_validate(args)
+        return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"quickstart-runner: {exc}", file=sys.stderr)
         return 2
