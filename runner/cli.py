@@ -21,7 +21,7 @@ from runner.infra.redis import parse_address
 from runner.job import RunSettings, run_job
 from runner.mdsteps import load_annotated
 from runner.readme import ReadmeRun, check_links, dry_run, run_readme_job
-from runner.plan import plan_job, select
+from runner.plan import detect_toolchains, plan_job, select
 from runner.provision.daprcli import DEFAULT_CLI_VERSION, cli_version, ensure_cli, installed_cli
 from runner.provision.daprd import DEFAULT_VERSION, ProvisionError, binary_version, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
@@ -54,6 +54,11 @@ def parse_languages(values: list[str]) -> list[str]:
     return chosen
 
 
+def _say(message: str) -> None:
+    """Progress for a person: on stderr, so stdout stays the results."""
+    print(message, file=sys.stderr)
+
+
 def _source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", help="a quickstarts tree, or a git repository URL or path "
                         f"(default: the bundled tree; with --ref alone: {UPSTREAM})")
@@ -71,10 +76,9 @@ def _sidecar_args(parser: argparse.ArgumentParser) -> None:
 
 def _sidecar_settings(args: argparse.Namespace, redis, **extra) -> tuple[RunSettings, dict]:
     """The sidecar mode to run with, and what to say about it (printed, and kept in --json)."""
-    progress = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     cli = installed_cli() if args.sidecar in ("auto", "dapr") else None
     if args.sidecar == "dapr" and cli is None:
-        cli = ensure_cli(args.dapr_version, progress=progress)
+        cli = ensure_cli(args.dapr_version, progress=_say)
     if cli is not None:
         runtime = cli_version(cli.path, cli.env())[1]
         info = {"sidecar": "dapr", "dapr_cli": str(cli.path), "cli_version": cli.version, "runtime_version": runtime}
@@ -197,7 +201,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     root = _checkout(args)
     quickstarts = select(discover(root, args.expected or BUNDLED_EXPECTED), args.building_blocks,
                          parse_languages(args.lang), [])
-    toolchains = {language: RECIPES[language].detect() for language in {qs.language for qs in quickstarts}}
+    toolchains = detect_toolchains(quickstarts)
     rows = []
     for qs in quickstarts:
         plan = plan_job(qs, toolchains)
@@ -324,12 +328,11 @@ def cmd_docs_check(args: argparse.Namespace) -> int:
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
-    progress = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     if args.what == "dapr":
-        cli = ensure_cli(args.dapr_version or DEFAULT_CLI_VERSION, progress=progress)
+        cli = ensure_cli(args.dapr_version or DEFAULT_CLI_VERSION, progress=_say)
         print(f"dapr CLI {cli.version} ({cli.origin}): {cli.path}; DAPR_RUNTIME_PATH={cli.runtime_path}")
         return 0
-    daprd = ensure_daprd(args.dapr_version or DEFAULT_VERSION, progress=progress)
+    daprd = ensure_daprd(args.dapr_version or DEFAULT_VERSION, progress=_say)
     print(f"daprd {daprd.version} ({daprd.origin}): {daprd.path}")
     return 0
 
@@ -339,7 +342,7 @@ def _resolve_daprd(args: argparse.Namespace) -> Path:
         if not args.daprd.is_file() or not os.access(args.daprd, os.X_OK):
             raise InputError("not an executable daprd", args.daprd)
         return args.daprd
-    return ensure_daprd(args.dapr_version, progress=lambda msg: print(msg, file=sys.stderr)).path
+    return ensure_daprd(args.dapr_version, progress=_say).path
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -360,7 +363,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not selected:
             print(f"shard {args.shard}: nothing to run", file=sys.stderr)
             return 0
-    toolchains = {language: RECIPES[language].detect() for language in {qs.language for qs in selected}}
+    toolchains = detect_toolchains(selected)
     plans = [plan_job(qs, toolchains, args.timeout) for qs in selected]
     if any(plan.skip_reason is None for plan in plans):
         settings, info = _sidecar_settings(args, redis, pass_env=frozenset(args.pass_env))

@@ -42,6 +42,7 @@ APP_OK = "\u2705  Exited App successfully"
 APP_FAILED = "\u274c  The App process exited with error code: {code}"
 DAPR_OK = "\u2705  Exited Dapr successfully"
 APP_STOP_GRACE_S = 0.5
+CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 _CLI_APP_LINE = re.compile(r"(?:\x1b\[[0-9;]*m)?== APP[ =-]")
 
 
@@ -50,7 +51,6 @@ def split_cli_line(text: str) -> list[str]:
     starts = [m.start() for m in _CLI_APP_LINE.finditer(text) if m.start() > 0]
     bounds = [0, *starts, len(text)]
     return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b]]
-CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 
 
 @dataclass(frozen=True)
@@ -246,9 +246,8 @@ def _start_sidecars(run: _Run, stack: contextlib.ExitStack, resources: list[Path
 def _start_apps(run: _Run, stack: contextlib.ExitStack, prepared: list[Prepared],
                 sidecars: list[DaprdSidecar]) -> list[AppProcess]:
     plan, processes = run.plan, []
-    multi = plan.app_ids_in_output or len(plan.apps) > 1
     for app, ready, sidecar in zip(plan.apps, prepared, sidecars):
-        prefix = _app_prefix(app.app_id, multi)
+        prefix = _app_prefix(app.app_id, plan.app_ids_shown)
         env = _app_env(app, ready.env, sidecar.ports, run.settings.pass_env)
         process = AppProcess(
             list(app.command if plan.as_written else ready.command), app.app_dir, env,
@@ -285,7 +284,7 @@ def _start_cli(run: _Run, stack: contextlib.ExitStack, workdir: Path, prepared: 
     for ready in prepared:
         env.update(ready.env)
     env.update(cli.env())
-    if plan.app_ids_in_output or len(plan.apps) > 1:
+    if plan.app_ids_shown:
         # `dapr run -f`: a template of ours, with the job's resources copy and config.
         rel = lambda path: os.path.relpath(path, workdir)  # noqa: E731 - the CLI joins paths to the template's dir
         template = {"version": 1, "common": {"resourcesPaths": [rel(r) for r in resources], "configFilePath": rel(config)},
@@ -318,25 +317,24 @@ def _watch(run: _Run, sidecars: list[DaprdSidecar], result: JobResult, redis: Re
            n_processes: int) -> None:
     """Wait until every expectation is met, every app has exited, time is up, or a sidecar or Redis died."""
     deadline = run.app_started + run.plan.timeout_s
-    n_apps = n_processes
     while True:
         check_interrupted()
         run.drain(timeout=0.05)
         if run.matcher.total and run.matcher.complete:
             result.status = "passed"
             return
-        if len(run.exit_codes) == n_apps:
+        if len(run.exit_codes) == n_processes:
             run.drain(timeout=0.2)  # lines still in flight behind the exit
             for sidecar in sidecars:  # as the CLI does once the app is gone
                 _stop_sidecar(run, sidecar)
-            if run.matcher.total == 0 and all(code == 0 for code in run.exit_codes.values()):
-                result.status = "passed"
-                return
-            if run.matcher.total and run.matcher.complete:
-                result.status = "passed"
-                return
-            result.status = "failed"
-            result.reason = _failure(run)
+            # With expectations, the output decides; without, the apps' exit codes do.
+            if run.matcher.total:
+                passed = run.matcher.complete
+            else:
+                passed = all(code == 0 for code in run.exit_codes.values())
+            result.status = "passed" if passed else "failed"
+            if not passed:
+                result.reason = _failure(run)
             return
         if redis is not None and not redis.alive():
             run.drain(timeout=0.2)

@@ -34,6 +34,11 @@ class JobPlan:
     def name(self) -> str:
         return self.quickstart.name
 
+    @property
+    def app_ids_shown(self) -> bool:
+        """Output lines carry the app id (`== APP - <id> == `): a multi-app run, or `dapr run -f`."""
+        return self.app_ids_in_output or len(self.apps) > 1
+
 
 def select(quickstarts: list[Quickstart], building_blocks: list[str], languages: list[str],
            variants: list[str]) -> list[Quickstart]:
@@ -43,6 +48,11 @@ def select(quickstarts: list[Quickstart], building_blocks: list[str], languages:
         and (not languages or qs.language in languages)
         and (not variants or qs.variant in variants)
     ]
+
+
+def detect_toolchains(quickstarts: list[Quickstart]) -> dict[str, Toolchain]:
+    """Each language's toolchain, looked for once however many quickstarts use it."""
+    return {language: RECIPES[language].detect() for language in {qs.language for qs in quickstarts}}
 
 
 def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s: float | None = None) -> JobPlan:

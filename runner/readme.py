@@ -69,10 +69,17 @@ class StepRun:
         expected = step.expected_stdout_lines if stream == "stdout" else step.expected_stderr_lines
         return mm_match(expected, self.output_lines(stream), step.output_match_mode, step.match_order)
 
+    def output_ok(self) -> bool:
+        return self.match("stdout").ok and self.match("stderr").ok
+
     def expectations_met(self) -> bool:
         step = self.step
-        return bool(step.expected_stdout_lines or step.expected_stderr_lines) and \
-            self.match("stdout").ok and self.match("stderr").ok
+        return bool(step.expected_stdout_lines or step.expected_stderr_lines) and self.output_ok()
+
+    def command_ok(self, command: CommandRun) -> bool:
+        """Its return code is the expected one (a command we stopped early, expectations met, is fine)."""
+        expected = self.step.expected_return_code
+        return command.stopped_early or expected is None or command.return_code == expected
 
 
 def step_selected(step: Step, tags: list[str]) -> bool:
@@ -154,9 +161,6 @@ class ReadmeRun:
         command.return_code = process.returncode
         command.duration_s = time.monotonic() - command.started
 
-    def _rc_ok(self, step: Step, command: CommandRun) -> bool:
-        return command.stopped_early or step.expected_return_code is None or command.return_code == step.expected_return_code
-
     def _sleep(self, step_run: StepRun) -> None:
         if not step_run.step.sleep:
             return
@@ -183,16 +187,16 @@ class ReadmeRun:
                 step_run.commands.append(command)
                 if not step.background:
                     self._finish(command, step_run, command.started + step.timeout_seconds + step.sleep)
-                    if not self._rc_ok(step, command):
+                    if not step_run.command_ok(command):
                         return False
                 self._sleep(step_run)
         for step_run in self.steps:
             for command in step_run.commands:
                 if step_run.step.background:
                     self._finish(command, step_run, command.started + step_run.step.timeout_seconds + step_run.step.sleep)
-                    if not self._rc_ok(step_run.step, command):
+                    if not step_run.command_ok(command):
                         success = False
-        return success and all(s.match("stdout").ok and s.match("stderr").ok for s in self.steps)
+        return success and all(s.output_ok() for s in self.steps)
 
     def run(self) -> tuple[bool, str]:
         with contextlib.ExitStack() as stack:
@@ -323,14 +327,14 @@ def run_readme_job(plan, settings, on_progress=lambda progress: None):
                 misses.append(f"{where}: expected {stream} lines not in order")
         for command in step_run.commands:
             result.transcript += command.output("stdout").splitlines()
-            if not run._rc_ok(step_run.step, command):
+            if not step_run.command_ok(command):
                 misses.append(f"{plan.readme}:{step_run.step.line}: step {step_run.step.name!r}: "
                               f"`{command.text.splitlines()[0]}` returned {command.return_code}, "
                               f"expected {step_run.step.expected_return_code}")
     result.status = "passed" if success else "failed"
     result.misses = misses
-    failed_step = next((s for s in run.steps if not (s.match("stdout").ok and s.match("stderr").ok)
-                        or any(not run._rc_ok(s.step, c) for c in s.commands)), None)
+    failed_step = next((s for s in run.steps if not s.output_ok()
+                        or not all(s.command_ok(c) for c in s.commands)), None)
     if not success and failed_step is not None:
         result.failure_file, result.failure_line = str(plan.readme), failed_step.step.line
     result.reason = misses[0] if misses else ("" if success else "README steps failed")

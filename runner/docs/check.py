@@ -26,6 +26,7 @@ from runner.recipes import RECIPES, resolve_language
 from runner.results import JobResult
 from runner.runtemplate import AppSpec
 from runner.transcript.expected import Expectation, ExpectedLine
+from runner.transcript.explain import closest_lines
 from runner.transcript.normalize import normalizer
 
 DOCS_TIMEOUT_S = 180.0
@@ -173,13 +174,9 @@ def dynamic_check(tab: Tab, root: Path, settings: RunSettings, report: TabReport
 
 
 def _closest_app_line(shown: str, observed: list[str], position: int) -> str:
-    import difflib
-
-    if not observed:
-        return ""
-    scored = sorted(range(len(observed)), key=lambda i: (-round(difflib.SequenceMatcher(None, shown, observed[i]).ratio(), 2),
-                                                          abs(i - position)))
-    return observed[scored[0]]
+    """The app line most like the page's, nearest where it was due; else the line printed there."""
+    close = closest_lines(shown, list(enumerate(observed, start=1)), position, limit=1)
+    return close[0].text if close else observed[min(position, len(observed) - 1)]
 
 
 def copied_outputs(page: Page, tab: Tab) -> Tab | None:

@@ -57,14 +57,14 @@ def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:
                 )
         # Where the line was due: just after the previous expected line's match.
         due = hits[index - 1].output_number if index - 1 in hits else 0
-        closest = _closest(matcher.normalized(expected.text), normal_output, due, limit)
+        closest = closest_lines(matcher.normalized(expected.text), normal_output, due, limit)
         misses.append(Miss(index, expected.text, expected.source_line, closest, order_note))
         if order_note is None and expectation.order == "sequential":
             break  # after the first miss in a sequence, the rest is noise
     return misses
 
 
-def _closest(target: str, output: list[tuple[int, str]], due: int, limit: int) -> tuple[CloseLine, ...]:
+def closest_lines(target: str, output: list[tuple[int, str]], due: int, limit: int) -> tuple[CloseLine, ...]:
     """The most similar output lines; among equally similar ones, the nearest after `due`."""
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(target)
