@@ -10,7 +10,7 @@ import statistics
 import time
 from pathlib import Path
 
-from runner.transcript.expected import parse_expected
+from runner.formats.expected import parse_expected
 from runner.transcript.matcher import StreamMatcher
 
 

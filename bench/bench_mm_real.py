@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 LANGS = ["go", "java", "javascript", "python"]
 
-from runner.infra.redis import RedisEndpoint, ping  # noqa: E402
+from runner.services.redis import RedisEndpoint, ping  # noqa: E402
 from runner.provision.daprcli import ensure_cli  # noqa: E402
 
 

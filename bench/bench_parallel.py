@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGS = ["go", "java", "javascript", "python"]
 sys.path.insert(0, str(ROOT))
 
-from runner.mdsteps import load_annotated  # noqa: E402
+from runner.formats.steps import load_annotated  # noqa: E402
 from runner.provision.daprd import ensure_daprd  # noqa: E402
 
 

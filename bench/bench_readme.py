@@ -4,19 +4,27 @@ Same verdicts expected; wall time per file, median of --repeat runs. mm's `sleep
 are part of the spec and both honour them, so the difference is process handling (mm
 also sleeps 10 s after terminating a timed-out command).
 
+Then the early stop of README-driven `validate`: the upstream-layout test tree's README
+sleeps 10 s after its `dapr run -f`; validate cuts that sleep short once the step's lines
+are in (its duration against the README's own sleeps).
+
     python bench/bench_readme.py [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import tempfile
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests/data/mm_run"
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests/data/mm_run"
+TREE = ROOT / "tests/data/upstream_tree"
 
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
@@ -45,6 +53,26 @@ def main() -> None:
         print(f"{path.name:32} {mm:8.2f} {ours:8.2f} {ours / mm:6.2f}  {codes['mm']}, {codes['ours']}"
               + ("" if codes["mm"] == codes["ours"] else "  <- VERDICTS DIFFER"))
     print(f"{'total':32} {totals[0]:8.2f} {totals[1]:8.2f} {totals[1] / totals[0]:6.2f}")
+    early_stop(args.repeat)
+
+
+def early_stop(repeat: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from runner.formats.steps import load_annotated
+
+    readmes = sorted(TREE.rglob("README.md"))
+    sleeps = sum(step.sleep for readme in readmes for step in load_annotated(readme).steps)
+    durations = []
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "r.json"
+        for _ in range(repeat):
+            subprocess.run([sys.executable, "-m", "runner", "validate", "--repo", str(TREE), "--expected",
+                            str(Path(scratch) / "none"), "--json", str(out)], cwd=ROOT, capture_output=True)
+            jobs = json.loads(out.read_text())["jobs"]
+            durations.append(sum(job["duration_s"] for job in jobs))
+            verdicts = [job["status"] for job in jobs]
+    print(f"README-driven validate of {TREE.relative_to(ROOT)}: {statistics.median(durations):.2f} s "
+          f"(median of {repeat}; its READMEs sleep {sleeps:g} s in all; verdicts {verdicts})")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,20 @@
-"""What a job's run produced, as plain data the reports read (and `--json` writes)."""
+"""What a run produced, as plain data the reports read (and `--json` writes): a result per
+job, and the progress events a job sends while it runs. Results are made in one place,
+`runner.job.result`."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("passed", "failed", "skipped", "flaky")
+
+
+@dataclass(frozen=True)
+class Progress:
+    job: str
+    phase: str  # preparing | redis | sidecar | running | done
+    matched: int = 0
+    expected: int = 0
 
 
 @dataclass
@@ -46,3 +56,7 @@ class JobResult:
 def exit_code(results: list[JobResult], strict: bool = False) -> int:
     bad = {"failed"} | ({"skipped"} if strict else set())
     return 1 if any(result.status in bad for result in results) else 0
+
+
+def status_counts(results: list[JobResult]) -> dict[str, int]:
+    return {status: sum(r.status == status for r in results) for status in STATUSES}

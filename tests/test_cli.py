@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import EXPECTED, QUICKSTARTS, run_cli
-from runner.cli import parse_languages
+from runner.cli.common import parse_languages
 from runner.errors import InputError
 
 
@@ -20,6 +20,10 @@ def test_unknown_language_lists_the_valid_ones():
     (["validate", "no_such_block"], "no quickstart matches no_such_block"),
     (["validate", "--repo", "/nonexistent/quickstarts"], "/nonexistent/quickstarts: no such quickstarts directory"),
     (["validate", "--redis", "nohost"], "--redis: --redis wants HOST:PORT"),
+    (["validate", "--timeout", "-5"], "--timeout: must be more than 0, not -5"),
+    (["validate", "--timeout", "0"], "--timeout: must be more than 0, not 0"),
+    (["validate", "--timeout", "nan"], "--timeout: must be more than 0, not nan"),
+    (["validate", "-j", "0"], "--jobs: must be at least 1, not 0"),
 ])
 def test_bad_arguments_are_one_line_exit_2(args, words):
     result = run_cli(*args)
@@ -48,3 +52,22 @@ def test_bad_dapr_yaml_is_file_and_line_exit_2(tmp_path):
     result = run_cli("validate", "--repo", str(tree), "--expected", str(EXPECTED), "--lang", "python")
     assert result.returncode == 2
     assert result.stderr.strip().startswith(f"quickstart-runner: {tree / 'state_management/python/sdk/dapr.yaml'}:2: ")
+
+
+def test_a_broken_dapr_yaml_only_matters_when_its_quickstart_is_selected(tmp_path):
+    import shutil
+
+    tree = tmp_path / "qs"
+    shutil.copytree(QUICKSTARTS, tree, ignore=shutil.ignore_patterns("node_modules", "target", "bin", "obj"))
+    (tree / "state_management/go/sdk/dapr.yaml").write_text("apps: [\n")
+    assert run_cli("list", "--repo", str(tree), "--lang", "python").returncode == 0
+    broken = run_cli("list", "--repo", str(tree), "--lang", "go")
+    assert broken.returncode == 2 and "state_management/go/sdk/dapr.yaml:" in broken.stderr
+
+
+def test_the_shim_entry_names_its_shims():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "runner.shim", "kubectl"], capture_output=True, text=True)
+    assert result.returncode == 2 and "unknown shim ['kubectl']; known: dapr" in result.stderr

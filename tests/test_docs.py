@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import QUICKSTARTS, ROOT, SEED_PAGE, run_cli
-from runner.daprrun import DaprRunError, parse_dapr_run
+from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.docs.check import check_page
-from runner.docs.page import load_page, parse_page
+from runner.formats.docspage import load_page, parse_page
 from runner.errors import InputError
 
 GOOD = ROOT / "tests/data/docs/state_good.md"

@@ -22,7 +22,7 @@ def test_language_passes_and_second_run_reuses_its_preparation(language, tmp_pat
         assert f"PASS  state_management/{language}/sdk" in result.stdout
     (job,) = json.loads(second.read_text())["jobs"]
     assert job["status"] == "passed" and job["matched"] == job["expected"] > 0
-    assert job["prepare_reused"] is True and job["phases"]["prepare"] < 1.0
+    assert job["prepare_reused"] is True
     assert job["last_match_s"] is not None and job["first_output_s"] <= job["last_match_s"]
 
 

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_python_quickstart_passes(tmp_path, daprd_path, no_leftovers):
-    out = tmp_path / "results.json"
-    result = run_cli("validate", "state_management", "--lang", "python", "--json", str(out))
+    out, temp = tmp_path / "results.json", tmp_path / "tmp"
+    temp.mkdir()  # the runner's temp dirs go here (TMPDIR), so what it leaves can be seen
+    result = run_cli("validate", "state_management", "--lang", "python", "--json", str(out), env={"TMPDIR": str(temp)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  state_management/python/sdk" in result.stdout
     (job,) = json.loads(out.read_text())["jobs"]
@@ -21,7 +22,7 @@ def test_python_quickstart_passes(tmp_path, daprd_path, no_leftovers):
     # Early stop: the app loops ten times, the expectation needs four.
     assert "INFO:root:Saving Order: {'orderId': '10'}" not in "\n".join(job["transcript"])
     assert any(line.startswith("\u2705  You're up and running!") for line in job["transcript"])
-    assert not list(tmp_path.parent.glob("qsr-*"))
+    assert not list(temp.iterdir())
 
 
 def test_wrong_expected_line_fails_naming_it(tmp_path, daprd_path, no_leftovers):

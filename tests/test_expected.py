@@ -3,14 +3,15 @@ from pathlib import Path
 import pytest
 
 from runner.errors import InputError
-from runner.transcript.expected import compile_line, load_expected, parse_expected, render_expected
+from runner.formats.expected import load_expected, parse_expected, render_expected
+from runner.transcript.masks import line_pattern as compile_line
 
 P = Path("expected/x/python-sdk.txt")
 
 
 def test_plain_body_defaults_to_exact_sequential():
     exp = parse_expected("== APP == one\n\n== APP == two\n", P)
-    assert exp.texts == ["== APP == one", "== APP == two"]
+    assert [line.text for line in exp.lines] == ["== APP == one", "== APP == two"]
     assert [line.source_line for line in exp.lines] == [1, 3]
     assert (exp.match, exp.order, exp.stream, exp.timeout_s) == ("exact", "sequential", "both", None)
 
@@ -30,7 +31,7 @@ def test_wildcard_matches_any_text_within_a_line():
 
 @pytest.mark.parametrize("text, line, words", [
     ("---\nmatch: fuzzy\n---\nx\n", 2, "'match' is 'fuzzy'"),
-    ("---\nmatch: [unclosed\n---\nx\n", 2, "front matter"),
+    ("---\nmatch: [unclosed\n---\nx\n", 2, "invalid YAML"),
     ("---\nmatch: exact\nx\n", 1, "never closed"),
     ("---\ncolour: red\n---\nx\n", 2, "unknown key"),
     ("---\ntimeout: -1\n---\nx\n", 2, "timeout"),
@@ -55,4 +56,4 @@ def test_render_keeps_front_matter(tmp_path):
     exp = parse_expected("---\nmatch: substring\n---\nold\n", P)
     text = render_expected(exp, ["new 1", "new 2"])
     again = parse_expected(text, P)
-    assert again.match == "substring" and again.texts == ["new 1", "new 2"]
+    assert again.match == "substring" and [line.text for line in again.lines] == ["new 1", "new 2"]

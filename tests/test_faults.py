@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, descendants, run_cli, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -74,10 +74,20 @@ def start_running(tree: Path, exp: Path, env: dict | None = None) -> subprocess.
     runner = subprocess.Popen([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected", str(exp),
                                "--lang", "python"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=env)
-    seen = ""
+    seen, deadline = "", time.monotonic() + 120
     while "running" not in seen:
-        seen += runner.stderr.readline()
+        line = runner.stderr.readline()
+        if not line and runner.poll() is not None:
+            pytest.fail(f"the runner exited with {runner.returncode} before its job ran: {seen}{runner.stdout.read()}")
+        assert time.monotonic() < deadline, f"no job running after 120 s: {seen}"
+        seen += line
     return runner
+
+
+def app_of(runner: subprocess.Popen) -> int:
+    """The pid of the runner's app, once it has started (what a fault is injected into)."""
+    return wait_for(lambda: next((pid for pid, cmd in descendants(runner.pid).items() if "app.py" in cmd), None),
+                    60, "the app to start")
 
 
 def test_app_hangs(tmp_path, daprd_path, no_leftovers):
@@ -118,19 +128,10 @@ def test_daprd_dies_mid_run(tmp_path, daprd_path, no_leftovers):
 def test_redis_dies_mid_run(tmp_path, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
     runner = start_running(tree, exp)
-    deadline = time.monotonic() + 60
-    redis_pid = None
-    while redis_pid is None and time.monotonic() < deadline:
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                    if "redis-server" in stat and int(stat.rsplit(")", 1)[1].split()[1]) == runner.pid:
-                        redis_pid = int(entry.name)
-                except (OSError, ValueError, IndexError):
-                    pass
-        time.sleep(0.1)
-    time.sleep(2)
+    app_of(runner)  # the job is past its set-up, its app running beside Redis
+    redis_pid = next((pid for pid, cmd in descendants(runner.pid).items()
+                      if cmd and cmd.split()[0].endswith("redis-server")), None)
+    assert redis_pid is not None, f"no redis-server below the runner: {descendants(runner.pid)}"
     os.kill(redis_pid, signal.SIGKILL)
     out, _ = runner.communicate(timeout=60)
     assert runner.returncode == 1
@@ -193,7 +194,7 @@ def test_flaky_job_is_reported_as_flaky(tmp_path, daprd_path, no_leftovers):
 def test_interrupt_stops_everything(tmp_path, sig, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
     runner = start_running(tree, exp)
-    time.sleep(1)
+    app_of(runner)
     runner.send_signal(sig)
     _, err = runner.communicate(timeout=30)
     assert runner.returncode == 130
@@ -206,7 +207,7 @@ def test_killed_runner_is_cleaned_up_by_the_next(tmp_path, daprd_path, no_leftov
     env = {**os.environ, "QUICKSTART_RUNNER_CACHE": str(cache)}
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
     runner = start_running(tree, exp, env)
-    time.sleep(1)
+    app_of(runner)
     runner.kill()
     runner.wait()
     left = run_cli("validate", "--repo", str(tree), "--expected", str(exp), "--lang", "csharp", env=env)

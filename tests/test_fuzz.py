@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from runner.cli import main
-from runner.docs.page import parse_page
+from runner.cli.main import main
+from runner.formats.docspage import parse_page
 from runner.errors import InputError
-from runner.mdsteps import parse_annotated
-from runner.runtemplate import parse_run_template
-from runner.transcript.expected import parse_expected
+from runner.formats.steps import parse_annotated
+from runner.formats.runtemplate import parse_run_template
+from runner.formats.expected import parse_expected
 
 # FUZZ_EXAMPLES raises the budget for a longer local hunt (CI runs the default).
 BUDGET = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -100,20 +100,29 @@ def test_cli_arguments_never_trace(words):
     assert code in (0, 1, 2), (words, err.getvalue())
 
 
-NASTY = [
-    ("README.md", "<!-- STEP\nname: [\n-->\n<!-- END_STEP -->\n"),
-    ("README.md", "<!-- STEP\nexpected_stdout_lines:\n  - a\n  -b: c\n-->\n"),
-    ("README.md", "<!-- STEP -->\n```bash\necho\n```\n<!-- END_STEP -->\n<!-- END_STEP -->\n"),
-    ("README.md", "<!--\nSTEP\n" + "a: b\n" * 1000 + "-->\n<!-- END_STEP -->\n"),
-    ("page.md", "{{< tabs >}}\n{{% codetab %}}\n```\n"),
-    ("page.md", "{{< tabs \"a\n{{% codetab %}}\n{{% /codetab %}}\n"),
-    ("expected.txt", "---\n---\n---\n"),
-    ("expected.txt", "---\nmatch: regex\n---\n[\n"),
-    ("expected.txt", "\ufeff---\nmatch: exact\n---\nx\n"),
+MALFORMED = [  # each must be refused, naming the file and the line at fault
+    ("README.md", "<!-- STEP\nname: [\n-->\n<!-- END_STEP -->\n", 3),  # where YAML finds the list unclosed
+    ("README.md", "<!-- STEP\nexpected_stdout_lines:\n  - a\n  -b: c\n-->\n", 4),
+    ("README.md", "<!-- STEP -->\n```bash\necho\n```\n<!-- END_STEP -->\n<!-- END_STEP -->\n", 6),
+    ("README.md", "<!--\nSTEP\n" + "a: b\n" * 1000 + "-->\n<!-- END_STEP -->\n", 1),
+    ("page.md", "{{< tabs >}}\n{{% codetab %}}\n```\n", 2),
+    ("page.md", "{{< tabs \"a\n{{% codetab %}}\n{{% /codetab %}}\n", 1),
+    ("expected.txt", "---\nmatch: regex\n---\n[\n", 4),
+    ("expected.txt", "---\nmasks: {lower: x}\n---\nx\n", 2),
 ]
+PARSERS = {"README.md": parse_annotated, "page.md": parse_page, "expected.txt": parse_expected}
 
 
-@pytest.mark.parametrize("name, text", NASTY)
-def test_nasty_cases(name, text):
-    parse = {"README.md": parse_annotated, "page.md": parse_page, "expected.txt": parse_expected}[name]
-    parses_or_input_error(parse, text, Path(name))
+@pytest.mark.parametrize("name, text, line", MALFORMED)
+def test_malformed_cases_are_refused_at_their_line(name, text, line):
+    with pytest.raises(InputError) as error:
+        PARSERS[name](text, Path(name))
+    assert (error.value.path, error.value.line) == (name, line), str(error.value)
+
+
+def test_awkward_but_valid_expected_files_parse_as_written():
+    # Three `---`: empty front matter, then a body whose one line is `---`.
+    assert [line.text for line in parse_expected("---\n---\n---\n", Path("e.txt")).lines] == ["---"]
+    # A byte-order mark before the front matter is not part of it.
+    bom = parse_expected("\ufeff---\nmatch: substring\n---\nx\n", Path("e.txt"))
+    assert bom.match == "substring" and [line.text for line in bom.lines] == ["x"]

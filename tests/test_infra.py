@@ -4,9 +4,9 @@ import pytest
 import yaml
 
 from runner.errors import InputError
-from runner.infra.ports import free_port, is_listening
-from runner.infra.redis import RedisEndpoint, RedisServer, parse_address, ping
-from runner.infra.resources import isolated_resources
+from runner.services.ports import free_port, is_listening
+from runner.services.redis import RedisEndpoint, RedisServer, parse_address, ping
+from runner.services.resources import isolated_resources
 
 from conftest import require_tool
 

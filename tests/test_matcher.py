@@ -2,8 +2,8 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from runner.transcript.expected import parse_expected
-from runner.transcript.explain import compact_diff, explain
+from runner.formats.expected import parse_expected
+from runner.transcript.explain import explain
 from runner.transcript.matcher import StreamMatcher
 
 P = Path("expected.txt")
@@ -82,11 +82,6 @@ def test_explain_names_the_closest_line_and_its_position():
     assert "line 1: expected" in miss.summary() and "Saving Order: 1" in miss.summary()
 
 
-def test_compact_diff():
-    diff = compact_diff(["a", "b", "c"], ["a", "B", "c"])
-    assert "-b" in diff and "+B" in diff
-
-
 line_text = st.text(alphabet="ab[.]x ", max_size=6)
 
 
@@ -114,7 +109,7 @@ def test_what_matches_sequential_also_matches_any(expected, noise):
 
 
 def test_cli_lines_are_cut_where_an_app_line_starts():
-    from runner.job import split_cli_line
+    from runner.sidecar.cli import split_cli_line
 
     assert split_cli_line('time="t" level=info msg=up\x1b[94;1m== APP == Saving Order: 1\x1b[0;22m') == [
         'time="t" level=info msg=up', "\x1b[94;1m== APP == Saving Order: 1\x1b[0;22m"]

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import QUICKSTARTS, ROOT, run_cli
 from runner.errors import InputError
-from runner.mdsteps import load_annotated, parse_annotated
+from runner.formats.steps import load_annotated, parse_annotated
 
 CORPUS = sorted((ROOT / "tests/data/mm_corpus").glob("*.md")) + sorted(QUICKSTARTS.rglob("README.md"))
 
@@ -82,3 +82,18 @@ def test_steps_command_reports_bad_readme_in_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"quickstart-runner: {readme}:6: invalid YAML: "
                                                   f"{result.stderr.split('invalid YAML: ')[1].strip()}"]
+
+
+def test_steps_indented_inside_list_items_are_read_as_mechanical_markdown_reads_them():
+    text = ("1. Install:\n\n    <!-- STEP\n    name: install\n    expected_stdout_lines:\n    - 'ok'\n    -->\n"
+            "    ```bash\n    echo ok\n    ```\n    <!-- END_STEP -->\n\n2. Done\n")
+    (step,) = parse_annotated(text, Path("README.md")).steps
+    assert (step.name, step.line, step.expected_stdout_lines) == ("install", 3, ["ok"])
+    assert [(command.text, command.line) for command in step.commands] == [("echo ok", 8)]
+
+
+def test_a_step_no_reader_can_see_is_an_input_error():
+    text = "# Title\n\nSome text <!-- STEP\nname: x\n--> more text\n```bash\necho\n```\n"
+    with pytest.raises(InputError) as error:
+        parse_annotated(text, Path("README.md"))
+    assert error.value.line == 3 and "no step can be read" in str(error.value)

@@ -1,6 +1,7 @@
 from hypothesis import given, settings, strategies as st
 
-from runner.transcript.normalize import TIMESTAMP, normalizer, strip_ansi
+from runner.transcript.masks import TIMESTAMP
+from runner.transcript.normalize import normalizer, strip_ansi
 
 
 def test_strips_ansi_status_emoji_and_trailing_space():

@@ -13,12 +13,12 @@ import yaml
 from hypothesis import given, strategies as st
 
 from conftest import ROOT, run_cli
-from runner.cli import _build_parser
+from runner.cli.main import build_parser
 from runner.report.github import annotations, emit_github, summary_markdown
 from runner.report.html import render_html
 from runner.report.junit import junit_tree
 from runner.results import JobResult
-from runner.shards import parse_shard, shard
+from runner.source.shards import parse_shard, shard
 from runner.errors import InputError
 
 
@@ -161,7 +161,7 @@ def test_workflows_parse_and_call_real_commands(workflow):
     runner_calls = [c.split("$(", 1)[1].split(")", 1)[0] if "$(" in c else c
                     for c in commands if c.startswith("quickstart-runner ") or "$(quickstart-runner " in c]
     for call in runner_calls:
-        _build_parser().parse_args(shlex.split(call)[1:])  # exits on a flag the CLI does not have
+        build_parser().parse_args(shlex.split(call)[1:])  # exits on a flag the CLI does not have
     if workflow.name == "ci.yml":
         assert "bash .ci/run" in commands
     else:

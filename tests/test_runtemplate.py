@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from runner.errors import InputError
-from runner.runtemplate import parse_run_template
+from runner.formats.runtemplate import parse_run_template
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -1,1 +1,2 @@
-"""Docs pages: parse a Hugo page's language tabs and check them against a quickstarts checkout."""
+"""Docs drift: a parsed docs page's language tabs (formats/docspage.py) checked against a
+quickstarts checkout, statically and by running them as jobs."""

@@ -17,17 +17,19 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
-from runner.catalog import RESOURCE_DIRS, Quickstart
-from runner.daprrun import DEPRECATED, DaprRunError, parse_dapr_run
-from runner.docs.page import APP_PREFIX, Page, Tab
-from runner.job import RunSettings, run_job
-from runner.plan import JobPlan
+from runner.formats.daprrun import DEPRECATED, DaprRunError, parse_dapr_run
+from runner.formats.docspage import APP_PREFIX, Page, Tab
+from runner.formats.expected import Expectation, ExpectedLine
+from runner.formats.runtemplate import AppSpec
+from runner.job import JobPlan, RunSettings, run_job
+from runner.job.result import check_result
 from runner.recipes import RECIPES, resolve_language
 from runner.results import JobResult
-from runner.runtemplate import AppSpec
-from runner.transcript.expected import Expectation, ExpectedLine
+from runner.services.groups import track_dir, untrack_dir
+from runner.source.catalog import RESOURCE_DIRS
 from runner.transcript.explain import closest_lines
 from runner.transcript.normalize import normalizer
+from runner.transcript.update import updated_lines
 
 DOCS_TIMEOUT_S = 180.0
 _raw = normalizer(("ansi", "whitespace"))
@@ -139,18 +141,19 @@ def dynamic_check(tab: Tab, root: Path, settings: RunSettings, report: TabReport
         return
     with contextlib.ExitStack() as stack:
         scratch = Path(tempfile.mkdtemp(prefix="qsr-docs-"))
+        track_dir(scratch)
+        stack.callback(untrack_dir, scratch)
         stack.callback(shutil.rmtree, scratch, True)
         # A copy, so that the page's install and build commands leave the checkout as it was.
         copy = scratch / app_dir.name
         shutil.copytree(app_dir, copy, symlinks=True,
                         ignore=shutil.ignore_patterns("node_modules", "target", "bin", "obj", "__pycache__"))
         parts = PurePosixPath(tab.cd.text).parts
-        quickstart = Quickstart(parts[0], language, parts[2] if len(parts) > 2 else "sdk", copy, None, None,
-                                resources[0] if resources else None, None)
         plan = JobPlan(
-            quickstart=quickstart, toolchain=toolchain,
+            name=f"{tab.name} tab", building_block=parts[0], language=language,
+            variant=parts[2] if len(parts) > 2 else "sdk", toolchain=toolchain,
             apps=(AppSpec(run.app_id or app_dir.name, copy, tuple(run.command), run.app_port, run.app_protocol),),
-            resources=resources, expectation=_expectation(tab), timeout_s=DOCS_TIMEOUT_S,
+            resources=resources, expectation=_expectation(tab), timeout_s=DOCS_TIMEOUT_S, expected_source="docs page",
             setup_commands=tuple(command.text for command in tab.installs), as_written=True,
         )
         result = run_job(plan, settings)
@@ -216,12 +219,10 @@ def tab_results(page: Page, reports: list[TabReport]) -> list[JobResult]:
         drift = [f for f in report.findings if f.kind != "warning"]
         status = "failed" if drift else ("skipped" if report.dynamic.startswith("skipped") else "passed")
         messages = [f"{page.path}:{f.line}: {f.kind}: {f.message}" for f in report.findings]
-        results.append(JobResult(
-            quickstart=f"{page.path.name}/{report.tab}", building_block=f"docs:{page.path.name}",
-            language=report.language or report.tab, variant="tab", status=status,
-            reason=messages[0] if drift else report.dynamic, misses=[m for m in messages if ": warning: " not in m],
-            failure_file=str(page.path) if drift else None, failure_line=drift[0].line if drift else None,
-            expected_source="docs page", transcript=report.observed,
+        results.append(check_result(
+            f"{page.path.name}/{report.tab}", f"docs:{page.path.name}", report.language or report.tab, status,
+            messages[0] if drift else report.dynamic, [m for m in messages if ": warning: " not in m],
+            str(page.path) if drift else None, drift[0].line if drift else None, report.observed, "docs page",
         ))
     return results
 
@@ -236,10 +237,9 @@ def rewrite_outputs(page: Page, reports: list[TabReport]) -> str:
         if report is None or report.dynamic != "drift" or not report.observed or tab.output is None:
             continue
         block = tab.output
-        count = sum(1 for text in block.lines if text.strip())
         first = lines[block.fence_line]  # the first content line, for its indent and line ending
         indent = first[: len(first) - len(first.lstrip())]
         ending = "\r\n" if first.endswith("\r\n") else "\n"
-        new = [f"{indent}{text}{ending}" for text in report.observed[:count]]
+        new = [f"{indent}{text}{ending}" for text in updated_lines(_expectation(tab), report.observed)]
         lines[block.fence_line: block.fence_line + len(block.lines)] = new
     return "".join(lines)

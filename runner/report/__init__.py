@@ -1,1 +1,1 @@
-"""Reports of a run's results: console, JSON (and more as they come)."""
+"""Reports of a run's results (plain `results.JobResult`s): console, JSON, JUnit, GitHub, HTML."""

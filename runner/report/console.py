@@ -7,8 +7,7 @@ import threading
 import time
 from typing import TextIO
 
-from runner.job import Progress
-from runner.results import JobResult
+from runner.results import JobResult, Progress, status_counts
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "flaky": "FLAKY"}
 
@@ -98,7 +97,7 @@ def format_result(result: JobResult) -> list[str]:
 
 
 def summary(results: list[JobResult]) -> str:
-    counts = {status: sum(r.status == status for r in results) for status in ("passed", "failed", "skipped", "flaky")}
+    counts = status_counts(results)
     text = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
     return text + (f", {counts['flaky']} flaky" if counts["flaky"] else "")
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from runner.results import JobResult
+from runner.results import JobResult, status_counts
 
 
 def _escape_data(text: str) -> str:
@@ -46,7 +46,7 @@ def summary_markdown(results: list[JobResult]) -> str:
     for r in results:
         note = (r.misses[0] if r.status == "failed" and r.misses else r.reason).replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{r.quickstart}` | {icons.get(r.status, r.status)} | {r.duration_s:.1f}s | {note} |")
-    counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "skipped", "flaky")}
+    counts = status_counts(results)
     head = f"### quickstart-runner: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
     if counts["flaky"]:
         head += f", {counts['flaky']} flaky"

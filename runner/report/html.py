@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from runner.results import JobResult
+from runner.results import JobResult, status_counts
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -58,7 +58,7 @@ def render_html(results: list[JobResult], run_info: dict) -> str:
                          if miss["expected"] not in met]
         jobs.append({"index": index, "result": result, "phases": _phases(result, scale), "misses": misses,
                      "hit_lines": hit_lines, "expectations": expectations})
-    counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "skipped", "flaky")}
+    counts = status_counts(results)
     return _env.get_template("report.html.j2").render(jobs=jobs, counts=counts, run_info=run_info, scale=scale)
 
 

@@ -1,4 +1,5 @@
-"""daprd driven directly: free loopback ports, a per-job configuration, readiness by health check."""
+"""daprd driven directly: one per app, on free loopback ports, with a per-job configuration,
+ready once its health endpoint answers; printing what the dapr CLI would around the apps."""
 
 from __future__ import annotations
 
@@ -12,25 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from runner.infra.ports import free_port, is_listening, release
-from runner.procs import stop_group, track, untrack
+import yaml
 
-# Names resolve through a sqlite file per run: nothing is multicast, and every daprd of
-# one multi-app run finds the others.
-_CONFIG = """apiVersion: dapr.io/v1alpha1
-kind: Configuration
-metadata:
-  name: quickstart-runner
-spec:
-  nameResolution:
-    component: sqlite
-    configuration:
-      connectionString: "{db}"
-"""
+from runner.errors import read_input
+from runner.formats.yamlfile import load_yaml
+from runner.services.groups import check_interrupted, stop_group, track, untrack
+from runner.services.ports import free_port, is_listening, release
+from runner.services.pty import PtyProcess
+from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
+from runner.sidecar.texts import APP_FAILED, APP_OK, DAPR_OK, STARTING, UP, app_prefix
 
-
-class SidecarError(RuntimeError):
-    pass
+APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -45,17 +38,29 @@ class SidecarPorts:
         return cls(http or free_port(), grpc or free_port(), free_port(), free_port())
 
 
-def write_config(workdir: Path) -> Path:
-    path = workdir / "dapr-config.yaml"
+def write_config(workdir: Path, base: Path | None = None) -> Path:
+    """The configuration daprd runs with: `base` (an app's own `--config`) or an empty one,
+    with names resolved through a sqlite file of the run (nothing is multicast, and every
+    daprd of one multi-app run finds the others)."""
+    name = f"dapr-config-{base.stem}-{abs(hash(str(base)))}.yaml" if base else "dapr-config.yaml"
+    path = workdir / name
     if not path.exists():
-        path.write_text(_CONFIG.format(db=workdir / "nameresolution.db"))
+        document = load_yaml(read_input(base, "dapr configuration"), base) if base else None
+        if not isinstance(document, dict):
+            document = {"apiVersion": "dapr.io/v1alpha1", "kind": "Configuration",
+                        "metadata": {"name": "quickstart-runner"}}
+        spec = document.get("spec") if isinstance(document.get("spec"), dict) else {}
+        spec["nameResolution"] = {"component": "sqlite",
+                                  "configuration": {"connectionString": str(workdir / "nameresolution.db")}}
+        document["spec"] = spec
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
 
 
 class DaprdSidecar:
     def __init__(self, binary: Path, app_id: str, resources: list[Path], workdir: Path,
                  ports: SidecarPorts, on_line: Callable[[str], None], app_port: int | None = None,
-                 app_protocol: str | None = None, log_level: str = "info"):
+                 app_protocol: str | None = None, log_level: str = "info", config: Path | None = None):
         self.binary = binary
         self.app_id = app_id
         self.resources = resources
@@ -65,6 +70,7 @@ class DaprdSidecar:
         self.app_port = app_port
         self.app_protocol = app_protocol
         self.log_level = log_level
+        self.config = config
         self.process: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
         self.tail: list[str] = []
@@ -76,7 +82,7 @@ class DaprdSidecar:
             "--metrics-port", str(self.ports.metrics), "--metrics-listen-address", "127.0.0.1",
             "--dapr-internal-grpc-port", str(self.ports.internal_grpc),
             "--dapr-internal-grpc-listen-address", "127.0.0.1", "--dapr-listen-addresses", "127.0.0.1",
-            "--config", str(write_config(self.workdir)), "--log-level", self.log_level,
+            "--config", str(write_config(self.workdir, self.config)), "--log-level", self.log_level,
         ]
         for path in self.resources:
             argv += ["--resources-path", str(path)]
@@ -143,3 +149,85 @@ class DaprdSidecar:
             self.process = None
         release(self.ports.http, self.ports.grpc, self.ports.metrics, self.ports.internal_grpc)
         return code
+
+
+def _wait_for_app_ports(apps: list[AppLaunch], processes: list[PtyProcess], timeout: float = 60.0) -> None:
+    """An app with an appPort counts as started once it listens (or exits, or time is up)."""
+    deadline = time.monotonic() + timeout
+    for app, process in zip(apps, processes):
+        while app.spec.app_port and not is_listening(app.spec.app_port) and time.monotonic() < deadline:
+            check_interrupted()
+            if not process.alive():
+                break
+            time.sleep(0.05)
+
+
+class DaprdSidecars(Sidecars):
+    """One daprd per app on free loopback ports, the apps under a PTY beside them, and the
+    CLI's status lines around them."""
+
+    def __init__(self, events, show_app_ids: bool, daprd: Path, run_dir: Path | None = None,
+                 log_level: str = "info"):
+        super().__init__(events, show_app_ids)
+        self.daprd = daprd
+        self.run_dir = run_dir  # shared by every daprd of one README run (name resolution)
+        self.log_level = log_level
+        self.sidecars: list[DaprdSidecar] = []
+
+    def start(self, apps, resources, workdir, stack) -> int:
+        for app in apps:
+            spec = app.spec
+            ports = SidecarPorts.allocate(spec.dapr_http_port, spec.dapr_grpc_port)
+            sidecar = DaprdSidecar(
+                self.daprd, spec.app_id, resources, self.run_dir or workdir, ports,
+                on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
+                app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
+            )
+            stack.callback(self._stop, sidecar)
+            self.say(STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc), from_app=False)
+            sidecar.start()
+            self.sidecars.append(sidecar)
+        self.say(UP, from_app=False)
+        self.apps_started = time.monotonic()
+        processes = []
+        for app, sidecar in zip(apps, self.sidecars):
+            prefix = app_prefix(app.spec.app_id, self.show_app_ids)
+            process = PtyProcess(
+                list(app.argv), app.spec.app_dir, {**app.env, **sidecar_env(app, sidecar.ports)},
+                on_line=lambda line, p=prefix: self.say(p + line),
+                on_exit=lambda code, a=app.spec.app_id: self._exited(a, code),
+            )
+            stack.callback(process.stop, APP_STOP_GRACE_S)
+            process.start()
+            processes.append(process)
+        _wait_for_app_ports(apps, processes)
+        return len(processes)
+
+    def _exited(self, app_id: str, code: int | None) -> None:
+        if code == 0:
+            self.say(APP_OK, from_app=False)
+        else:
+            self.say(APP_FAILED.format(code=code), "stderr", from_app=False)
+        self.events.put(Exit(app_id, code))
+
+    def problem(self) -> str | None:
+        dead = next((s for s in self.sidecars if s.process is not None and not s.alive()), None)
+        return f"daprd for {dead.app_id} exited during the run: {dead.fatal_line()}" if dead else None
+
+    def apps_done(self) -> None:
+        for sidecar in self.sidecars:
+            self._stop(sidecar)
+
+    def _stop(self, sidecar: DaprdSidecar) -> None:
+        if sidecar.process is not None:
+            sidecar.stop()
+            self.say(DAPR_OK, from_app=False)
+
+
+def sidecar_env(app: AppLaunch, ports: SidecarPorts) -> dict[str, str]:
+    """What an app learns of its sidecar, as the CLI tells it."""
+    env = {"APP_ID": app.spec.app_id, "DAPR_HTTP_PORT": str(ports.http), "DAPR_GRPC_PORT": str(ports.grpc),
+           "DAPR_METRICS_PORT": str(ports.metrics)}
+    if app.spec.app_port:
+        env["APP_PORT"] = str(app.spec.app_port)
+    return env

@@ -77,9 +77,3 @@ def closest_lines(target: str, output: list[tuple[int, str]], due: int, limit: i
     scored.sort(key=lambda close: (-round(close.similarity, 2), close.output_number <= due,
                                    abs(close.output_number - due)))
     return tuple(close for close in scored[:limit] if close.similarity >= 0.3)
-
-
-def compact_diff(expected: list[str], actual: list[str], context: int = 1) -> list[str]:
-    """A unified diff of normalised expected vs actual lines, without file headers."""
-    diff = difflib.unified_diff(expected, actual, lineterm="", n=context)
-    return [line for line in diff if not line.startswith(("---", "+++"))]

@@ -9,9 +9,12 @@ several patterns never blocks a later one), which makes every output that matche
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Callable
 
-from runner.transcript.expected import Expectation, compile_line
+from runner.formats.expected import Expectation, ExpectedLine
+from runner.transcript.masks import line_pattern
 from runner.transcript.normalize import normalizer
 
 
@@ -30,14 +33,17 @@ class Hit:
     t: float
 
 
+def pattern_of(line: ExpectedLine, expectation: Expectation, normalize: Callable[[str], str]) -> re.Pattern[str]:
+    """One expected line's pattern: normalised like the output, unless it is a regular expression."""
+    literal = line.mark == "glob" or (line.mark is None and expectation.match != "regex")
+    return line_pattern(normalize(line.text) if literal else line.text, expectation.match, line.mark)
+
+
 class StreamMatcher:
     def __init__(self, expectation: Expectation):
         self.expectation = expectation
-        self._normalize = normalizer(expectation.normalizers)
-        self._patterns = [
-            compile_line(self._normalize(line.text) if expectation.match != "regex" else line.text, expectation.match)
-            for line in expectation.lines
-        ]
+        self._normalize = normalizer(expectation.normalizers, expectation.masks)
+        self._patterns = [pattern_of(line, expectation, self._normalize) for line in expectation.lines]
         self._sequential = expectation.order == "sequential"
         self._next = 0  # sequential: index of the next expected line
         self._owner: list[OutputLine | None] = [None] * len(self._patterns)  # expected -> output line

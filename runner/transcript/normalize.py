@@ -9,17 +9,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from runner.formats.expected import NORMALIZER_NAMES
+from runner.transcript.masks import BUILTIN_MASKS, declared_masks
+
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 # The dapr CLI puts one of these (and two spaces) before its status lines.
 _STATUS_PREFIX = re.compile(r"^(?:(?:\u2139\ufe0f?|\u2705|\u274c|\u26a0\ufe0f?|\U0001f197|\u231b)\s+)+")
-_GO_LOG_TIME = re.compile(r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?")
-_ISO_TIME = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\d.,:])"
-)
-TIMESTAMP = "[TIMESTAMP]"
-# Ports on this machine are picked per run (the sidecar's, an app's): never part of a verdict.
-_LOCAL_PORT = re.compile(r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b")
-PORT = "[PORT]"
 
 
 def strip_ansi(line: str) -> str:
@@ -40,29 +35,21 @@ def strip_status_prefix(line: str) -> str:
     return _STATUS_PREFIX.sub("", line) if line and not line[0].isascii() else line
 
 
-def mask_timestamps(line: str) -> str:
-    return _ISO_TIME.sub(TIMESTAMP, _GO_LOG_TIME.sub(TIMESTAMP, line))
-
-
-def mask_local_ports(line: str) -> str:
-    return _LOCAL_PORT.sub(lambda m: f"{m.group(1)}:{PORT}", line)
-
-
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "ansi": strip_ansi,
     "whitespace": strip_whitespace,
     "status_prefix": strip_status_prefix,
-    "timestamps": mask_timestamps,
-    "ports": mask_local_ports,
+    **BUILTIN_MASKS,
 }
-DEFAULT_NORMALIZERS: tuple[str, ...] = tuple(NORMALIZERS)
+assert tuple(NORMALIZERS) == NORMALIZER_NAMES, "the expected-file format names every normaliser, in order"
+DEFAULT_NORMALIZERS: tuple[str, ...] = NORMALIZER_NAMES
 
 
-def normalizer(names: tuple[str, ...] = DEFAULT_NORMALIZERS) -> Callable[[str], str]:
+def normalizer(names: tuple[str, ...] = DEFAULT_NORMALIZERS, masks: tuple[tuple[str, str], ...] = ()) -> Callable[[str], str]:
     """Compose the named normalisers; repeated to a fixed point, since one can expose work
     for another (removing a CR can complete an escape sequence, removing an escape can
     leave trailing spaces), which keeps the composition idempotent."""
-    chosen = [NORMALIZERS[name] for name in NORMALIZERS if name in names]
+    chosen = [NORMALIZERS[name] for name in NORMALIZERS if name in names] + declared_masks(masks)
 
     def apply(line: str) -> str:
         for _ in range(8):

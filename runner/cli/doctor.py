@@ -1,0 +1,78 @@
+"""`quickstart-runner doctor`: what is present here, with versions, and what a missing piece means."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from runner.provision.daprcli import find_cli, installed_cli
+from runner.provision.daprd import DEFAULT_VERSION, find_daprd
+from runner.recipes import RECIPES
+from runner.recipes.base import tool_version
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    version: str | None
+    meaning: str  # what its absence (or presence) means for a run
+
+
+def _docker_engine() -> str | None:
+    if shutil.which("docker") is None:
+        return None
+    try:
+        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
+
+
+def checks() -> list[Check]:
+    users = {}
+    for recipe in RECIPES.values():
+        users.setdefault(recipe.detect().missing, []).append(recipe.name)
+    out = []
+    cli = installed_cli()
+    built = find_cli()
+    if cli is not None:
+        out.append(Check("dapr CLI", f"{cli.version} ({cli.path})", "--sidecar auto validates through it"))
+    elif built is not None:
+        out.append(Check("dapr CLI", f"{built.version} (provisioned: {built.path})",
+                         "not on PATH: --sidecar auto uses daprd; --sidecar dapr uses this one"))
+    else:
+        out.append(Check("dapr CLI", None, "--sidecar auto uses daprd; `quickstart-runner provision dapr` builds the CLI"))
+    daprd = find_daprd(DEFAULT_VERSION)
+    out.append(Check("daprd", f"{daprd.version} ({daprd.origin}: {daprd.path})" if daprd else None,
+                     "found" if daprd else "built from github.com/dapr/dapr on first use (a few minutes; needs go)"))
+    redis = tool_version(["redis-server", "--version"], lambda o: o.split("v=")[1].split()[0] if "v=" in o else o)
+    out.append(Check("redis-server", redis, "one per job" if redis else "every job needs it, or --redis HOST:PORT"))
+    engine = _docker_engine()
+    out.append(Check("docker engine", engine, "not needed: Redis runs directly" if not engine else "present (not needed)"))
+    tools = [("python3", ["python3", "--version"]), ("node", ["node", "--version"]), ("npm", ["npm", "--version"]),
+             ("java", ["java", "-version"]), ("mvn", ["mvn", "-B", "-v"]), ("go", ["go", "version"]),
+             ("dotnet", ["dotnet", "--version"])]
+    for name, argv in tools:
+        version = tool_version(argv)
+        languages = users.get(f"{name}: not found", [])
+        meaning = f"{', '.join(languages)} quickstarts are skipped" if version is None and languages else ""
+        if version is None and not meaning:
+            meaning = "missing"
+        out.append(Check(name, version, meaning or "ok"))
+    return out
+
+
+def render(rows: list[Check]) -> str:
+    table = [("WHAT", "VERSION", "MEANS")] + [(r.name, r.version or "missing", r.meaning) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(2)]
+    return "\n".join(f"{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c}".rstrip() for a, b, c in table)
+
+
+def add_parser(commands) -> None:
+    commands.add_parser("doctor", help="what is present here, with versions, and what a missing piece means")
+
+
+def run(args) -> int:
+    print(render(checks()))
+    return 0

@@ -1,0 +1,47 @@
+"""`quickstart-runner list`: the quickstarts of a tree, where their expectations come from,
+and whether they can run here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from runner.cli.common import BUNDLED_EXPECTED, checkout, parse_languages, source_args
+from runner.source.catalog import discover
+from runner.source.plan import detect_toolchains, plan_job, select
+
+
+def add_parser(commands) -> None:
+    listing = commands.add_parser("list", help="list the quickstarts of a tree and whether they can run here")
+    listing.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
+    listing.add_argument("--lang", action="append", default=[])
+    listing.add_argument("--expected", type=Path, help="directory of expected transcripts")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    source_args(listing)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = checkout(args).root
+    quickstarts = select(discover(root, args.expected or BUNDLED_EXPECTED), args.building_blocks,
+                         parse_languages(args.lang), [])
+    toolchains = detect_toolchains(quickstarts)
+    rows = []
+    for qs in quickstarts:
+        plan = plan_job(qs, toolchains)
+        rows.append({
+            "building_block": qs.building_block, "language": qs.language, "variant": qs.variant,
+            "path": str(qs.path), "apps": [app.app_id for app in plan.apps],
+            "expectation": qs.expected_source, "runnable": plan.skip_reason is None, "why_not": plan.skip_reason,
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    headers = ("BUILDING BLOCK", "LANGUAGE", "VARIANT", "APPS", "EXPECTATION", "RUNNABLE HERE")
+    table = [headers] + [(r["building_block"], r["language"], r["variant"], ",".join(r["apps"]) or "-",
+                          r["expectation"], "yes" if r["runnable"] else f"no: {r['why_not']}") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(f"{len(rows)} quickstarts in {root}")
+    return 0

@@ -1,0 +1,25 @@
+"""`quickstart-runner provision daprd|dapr`: find or build the Dapr binaries."""
+
+from __future__ import annotations
+
+import argparse
+
+from runner.cli.common import say
+from runner.provision.daprcli import DEFAULT_CLI_VERSION, ensure_cli
+from runner.provision.daprd import DEFAULT_VERSION, ensure_daprd
+
+
+def add_parser(commands) -> None:
+    provision = commands.add_parser("provision", help="find or build the Dapr binaries")
+    provision.add_argument("what", choices=["daprd", "dapr"], help="daprd, or the dapr CLI (slim, beside our daprd)")
+    provision.add_argument("--version", dest="dapr_version", help=f"default {DEFAULT_VERSION}")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.what == "dapr":
+        cli = ensure_cli(args.dapr_version or DEFAULT_CLI_VERSION, progress=say)
+        print(f"dapr CLI {cli.version} ({cli.origin}): {cli.path}; DAPR_RUNTIME_PATH={cli.runtime_path}")
+        return 0
+    daprd = ensure_daprd(args.dapr_version or DEFAULT_VERSION, progress=say)
+    print(f"daprd {daprd.version} ({daprd.origin}): {daprd.path}")
+    return 0

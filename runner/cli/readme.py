@@ -1,0 +1,41 @@
+"""`quickstart-runner readme FILE.md`: an annotated markdown file run as mechanical-markdown's
+mm.py runs it, with its flags and exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from runner.cli.common import resolve_daprd
+from runner.formats.steps import load_annotated
+from runner.mm.links import check_links
+from runner.mm.run import ReadmeRun, dry_run
+from runner.provision.daprd import DEFAULT_VERSION
+
+
+def add_parser(commands) -> None:
+    readme = commands.add_parser("readme", help="run an annotated markdown file as mechanical-markdown's mm.py does")
+    readme.add_argument("markdown_file", type=Path)
+    readme.add_argument("-s", "--shell", dest="shell_cmd", default="bash -c", help="shell to run commands with")
+    readme.add_argument("-t", "--tags", action="append", default=[], help="only steps with these tags")
+    readme.add_argument("-d", "--dry-run", action="store_true", help="print the commands, run nothing")
+    readme.add_argument("-l", "--validate-links", action="store_true", help="check external links")
+    readme.add_argument("-r", "--link-retries", type=int, default=3, metavar="RETRIES")
+    readme.add_argument("-m", "--manual", action="store_true", help="pause at manual steps")
+    readme.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
+    readme.add_argument("--dapr-version", default=DEFAULT_VERSION)
+
+
+def run(args: argparse.Namespace) -> int:
+    annotated = load_annotated(args.markdown_file)
+    if args.dry_run:
+        print(dry_run(annotated, args.shell_cmd))
+        return 0
+    readme_run = ReadmeRun(annotated, args.shell_cmd, args.tags, manual=args.manual)
+    readme_run.daprd = resolve_daprd(args) if readme_run.uses_dapr() else None
+    success, report = readme_run.run()
+    if args.validate_links:
+        links_ok, links_report = check_links(annotated, args.link_retries)
+        success, report = success and links_ok, report + links_report
+    print(report)
+    return 0 if success else 1

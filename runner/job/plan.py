@@ -1,0 +1,53 @@
+"""What a job is given: a plain plan (what to run, against which expectation) and the run's
+settings (which sidecar, which Redis)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from runner.formats.expected import Expectation
+from runner.formats.runtemplate import AppSpec
+from runner.formats.steps import Annotated
+from runner.recipes.base import Toolchain
+from runner.services.redis import RedisEndpoint
+
+if TYPE_CHECKING:
+    from runner.provision.daprcli import DaprCli
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    name: str  # building_block/language/variant, or what a shim or docs tab runs
+    building_block: str
+    language: str
+    variant: str
+    apps: tuple[AppSpec, ...]
+    resources: tuple[Path, ...]
+    expectation: Expectation | None  # None: the apps' exit codes decide (or the README's steps)
+    timeout_s: float
+    toolchain: Toolchain | None = None  # None: nothing to prepare with a recipe
+    expected_source: str = ""  # expected file | README | docs page | none
+    skip_reason: str | None = None
+    setup_commands: tuple[str, ...] = ()  # shell commands run in the app dir before it starts
+    as_written: bool = False  # start the app with its command as given, not the recipe's cached form
+    app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
+    readme: Annotated | None = None  # validate by running this README's steps (no expected file)
+
+    @property
+    def app_ids_shown(self) -> bool:
+        """Output lines carry the app id (`== APP - <id> == `): a multi-app run, or `dapr run -f`."""
+        return self.app_ids_in_output or len(self.apps) > 1
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    daprd: Path
+    redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
+    log_level: str = "info"
+    sidecar: str = "daprd"  # daprd: driven by us; dapr: through the real dapr CLI
+    dapr_cli: "DaprCli | None" = None
+    echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr shim)
+    pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
+    run_dir: Path | None = None  # shared by every daprd of one README run (name resolution)

@@ -1,0 +1,25 @@
+"""A quickstart with no expected file, validated by its README's own steps (mechanical-markdown's
+semantics, with the early stop: a command whose step's expectations are met is stopped)."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from runner.job.plan import JobPlan, RunSettings
+from runner.job.result import readme_result, skipped
+from runner.mm.run import ReadmeRun
+from runner.results import JobResult, Progress
+
+
+def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Progress], None]) -> JobResult:
+    if plan.skip_reason or plan.readme is None:
+        return skipped(plan)
+    on_progress(Progress(plan.name, "running"))
+    started = time.monotonic()
+    run = ReadmeRun(plan.readme, cwd=plan.readme.path.parent, daprd=settings.daprd, early_stop=True,
+                    say=lambda text: None)
+    success, _report = run.run()
+    result = readme_result(plan, run.steps, success, time.monotonic() - started)
+    on_progress(Progress(plan.name, "done", result.matched, result.expected))
+    return result

@@ -1,0 +1,105 @@
+"""The one place a `JobResult` is made: from a plan and what its run saw (an app run's
+verdict, timings and matcher; a README run's steps), or a skip; and marked flaky by a retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from runner.job.plan import JobPlan
+from runner.mm.run import StepRun
+from runner.results import JobResult
+from runner.transcript.explain import explain
+from runner.transcript.matcher import StreamMatcher
+
+
+@dataclass
+class AppRunOutcome:
+    """What an app run decided and measured, before it becomes a result."""
+
+    status: str = "failed"  # until the run decides
+    reason: str = ""
+    duration_s: float = 0.0
+    phases: dict[str, float] = field(default_factory=lambda: {"prepare": 0.0, "sidecar": 0.0, "run": 0.0})
+    first_output_s: float | None = None
+    prepare_reused: bool | None = None
+
+
+def _result(plan: JobPlan, status: str, reason: str = "") -> JobResult:
+    return JobResult(
+        quickstart=plan.name, building_block=plan.building_block, language=plan.language, variant=plan.variant,
+        status=status, reason=reason, toolchain=plan.toolchain.version if plan.toolchain else None,
+        expected_source=plan.expected_source,
+    )
+
+
+def skipped(plan: JobPlan) -> JobResult:
+    return _result(plan, "skipped", plan.skip_reason or "")
+
+
+def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
+               redact: Callable[[str], str]) -> JobResult:
+    """An app run's result: its verdict and timings, and what the matcher saw (counts, the
+    transcript, each hit and, on failure, each miss)."""
+    result = _result(plan, outcome.status, redact(outcome.reason))
+    result.duration_s, result.phases = outcome.duration_s, outcome.phases
+    result.first_output_s, result.prepare_reused = outcome.first_output_s, outcome.prepare_reused
+    result.expected, result.matched = matcher.total, matcher.matched
+    result.last_match_s = matcher.last_match_t
+    result.transcript = [line.text for line in matcher.lines]
+    expectation = matcher.expectation
+    result.hits = [{"expected": expectation.lines[hit.expected_index].written,
+                    "expected_line": expectation.lines[hit.expected_index].source_line,
+                    "output_line": hit.output_number} for hit in matcher.hits()]
+    if result.status == "failed" and matcher.total:
+        details = explain(matcher)
+        result.misses = [redact(miss.summary()) for miss in details]
+        result.miss_details = [miss.record() for miss in details]
+        if details:
+            result.failure_file, result.failure_line = expectation.source, details[0].source_line
+    return result
+
+
+def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, duration_s: float) -> JobResult:
+    """A README run's result: what its steps printed and which expectation or return code let it down."""
+    readme_path = str(plan.readme.path)
+    result = _result(plan, "passed" if success else "failed")
+    result.duration_s = result.phases["run"] = duration_s
+    misses = []
+    for step_run in steps:
+        step = step_run.step
+        where = f"{readme_path}:{step.line}: step {step.name!r}"
+        for stream in ("stdout", "stderr"):
+            expected = getattr(step, f"expected_{stream}_lines")
+            match = step_run.match(stream)
+            result.expected += len(expected)
+            result.matched += len(match.found)
+            misses += [f"{where}: expected {stream} line not found: `{line}`" for line in match.not_found]
+            if match.order_broken:
+                misses.append(f"{where}: expected {stream} lines not in order")
+        for command in step_run.commands:
+            result.transcript += command.output("stdout").splitlines()
+            if not step_run.command_ok(command):
+                misses.append(f"{where}: `{command.text.splitlines()[0]}` returned {command.return_code}, "
+                              f"expected {step.expected_return_code}")
+    result.misses = misses
+    failed = next((s for s in steps if not s.ok()), None)
+    if not success and failed is not None:
+        result.failure_file, result.failure_line = readme_path, failed.step.line
+    result.reason = misses[0] if misses else ("" if success else "README steps failed")
+    return result
+
+
+def as_flaky(result: JobResult, first: JobResult, attempt: int, attempts: int) -> JobResult:
+    result.status = "flaky"
+    result.reason = f"passed on attempt {attempt} of {attempts}; attempt 1 failed: {first.reason}"
+    return result
+
+
+def check_result(name: str, building_block: str, language: str, status: str, reason: str, misses: list[str],
+                 failure_file: str | None, failure_line: int | None, transcript: list[str],
+                 source: str) -> JobResult:
+    """A result for a check that is not a job run (a docs tab's findings), for the same reports."""
+    return JobResult(quickstart=name, building_block=building_block, language=language, variant="tab",
+                     status=status, reason=reason, misses=misses, failure_file=failure_file,
+                     failure_line=failure_line, expected_source=source, transcript=transcript)

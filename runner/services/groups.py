@@ -1,0 +1,160 @@
+"""Process groups: stopping what we started (a whole group, politely first, then for sure),
+the interrupt every job's wait loop watches, and the reaper: what a runner starts is
+written down, so nothing outlives a runner that was killed hard."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from runner.cache import cache_root
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float = 5.0) -> int | None:
+    """SIGTERM the group `pgid`, SIGKILL what is left after `grace` seconds; reap `process`.
+
+    Returns the leader's exit code when `process` is given.
+    """
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if process is not None:
+            process.poll()
+        if not group_alive(pgid):
+            break
+        time.sleep(0.02)
+    else:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + grace
+        while group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    if process is not None:
+        try:
+            return process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return None
+    return None
+
+
+# A run that is interrupted (Ctrl-C, SIGTERM) sets this; every job's wait loop watches it
+# and unwinds, stopping what it started.
+shutdown = threading.Event()
+
+
+class Interrupted(Exception):
+    pass
+
+
+def check_interrupted() -> None:
+    if shutdown.is_set():
+        raise Interrupted()
+
+
+# Leftovers: what this runner started is written down while it lives, so that a runner
+# killed hard (SIGKILL, a lost CI machine) is cleaned up by the next one.
+def _registry_root() -> Path:
+    return cache_root() / "running"
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _cmdline(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return None
+
+
+_me_lock = threading.Lock()
+
+
+def _my_dir() -> Path:
+    path = _registry_root() / f"{os.getpid()}-{_start_time(os.getpid())}"
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        atexit.register(_forget_me, path)
+    return path
+
+
+def _forget_me(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.rmdir()  # only when empty: whatever is still written down is a leftover
+
+
+def track(pgid: int) -> None:
+    """Write down a process group this runner started (its leader's start time, to recognise it)."""
+    with contextlib.suppress(OSError), _me_lock:
+        (_my_dir() / f"group-{pgid}").write_text(
+            json.dumps({"pgid": pgid, "started": _start_time(pgid), "cmdline": _cmdline(pgid)}))
+
+
+def untrack(pgid: int) -> None:
+    with contextlib.suppress(OSError), _me_lock:
+        (_my_dir() / f"group-{pgid}").unlink(missing_ok=True)
+
+
+def track_dir(path: Path) -> None:
+    with contextlib.suppress(OSError), _me_lock:
+        (_my_dir() / f"dir-{abs(hash(str(path)))}").write_text(json.dumps({"path": str(path)}))
+
+
+def untrack_dir(path: Path) -> None:
+    with contextlib.suppress(OSError), _me_lock:
+        (_my_dir() / f"dir-{abs(hash(str(path)))}").unlink(missing_ok=True)
+
+
+def reap_leftovers() -> list[str]:
+    """Stop the process groups and remove the temp dirs of runners that died without cleaning up."""
+    cleaned = []
+    root = _registry_root()
+    if not root.is_dir():
+        return cleaned
+    for runner_dir in root.iterdir():
+        pid_text, _, started = runner_dir.name.partition("-")
+        if pid_text.isdigit() and _start_time(int(pid_text)) == started:
+            continue  # that runner is alive: its processes are its own
+        for entry in sorted(runner_dir.iterdir()):
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(entry.read_text())
+                # A pgid is not reused while its group lives: a live group whose leader is gone is
+                # still ours; a live leader must be the very process we started (same start time).
+                leader = _start_time(data["pgid"]) if "pgid" in data else None
+                if "pgid" in data and group_alive(data["pgid"]) and leader in (None, data["started"]):
+                    os.killpg(data["pgid"], signal.SIGKILL)
+                    cleaned.append(f"process group {data['pgid']} ({data['cmdline']})")
+                if "path" in data and Path(data["path"]).exists():
+                    shutil.rmtree(data["path"], ignore_errors=True)
+                    cleaned.append(f"temp dir {data['path']}")
+            entry.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            runner_dir.rmdir()
+    return cleaned

@@ -1,0 +1,99 @@
+"""A process under a pseudo-terminal (an app, or the dapr CLI running one), so its output is
+line-buffered as a person would see it.
+
+One documented entry point: `PtyProcess(argv, cwd, env, on_line, on_exit).start()`, then `stop()`.
+Lines are delivered to `on_line` from a reader thread as they arrive; `on_exit` gets the
+exit code once the app (and whatever kept its terminal open) is done.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Callable
+
+import pexpect
+
+from runner.services.groups import group_alive, stop_group, track, untrack
+
+
+class AppStartError(RuntimeError):
+    pass
+
+
+class PtyProcess:
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str],
+                 on_line: Callable[[str], None], on_exit: Callable[[int | None], None]):
+        self.argv = argv
+        self.cwd = cwd
+        self.env = env
+        self.on_line = on_line
+        self.on_exit = on_exit
+        self.child: pexpect.spawn | None = None
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        program = self.argv[0]
+        if os.sep not in program and shutil.which(program, path=self.env.get("PATH")) is None:
+            raise AppStartError(f"{program}: not found")
+        try:
+            # A PTY child is a session leader: its pid is the process group of it and its children.
+            self.child = pexpect.spawn(
+                program, self.argv[1:], cwd=str(self.cwd), env=self.env, echo=False,
+                encoding="utf-8", codec_errors="replace", dimensions=(50, 2000), use_poll=True,
+            )
+        except pexpect.ExceptionPexpect as exc:
+            raise AppStartError(str(exc)) from None
+        track(self.child.pid)
+        self._reader = threading.Thread(target=self._pump, name="app-reader", daemon=True)
+        self._reader.start()
+
+    def _pump(self) -> None:
+        assert self.child is not None
+        pending = ""
+        while True:
+            try:
+                chunk = self.child.read_nonblocking(65536, timeout=0.2)
+            except pexpect.TIMEOUT:
+                continue
+            except (pexpect.EOF, OSError):
+                break
+            pending += chunk.replace("\r\n", "\n")
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                self.on_line(line.rstrip("\r"))
+        if pending:
+            self.on_line(pending.rstrip("\r"))
+        self.on_exit(self._reap())
+
+    def _reap(self) -> int | None:
+        assert self.child is not None
+        try:
+            self.child.wait()
+        except pexpect.ExceptionPexpect:
+            pass
+        if self.child.exitstatus is not None:
+            return self.child.exitstatus
+        if self.child.signalstatus is not None:
+            return 128 + self.child.signalstatus
+        return None
+
+    def alive(self) -> bool:
+        return self.child is not None and self.child.isalive()
+
+    def stop(self, grace: float = 5.0) -> None:
+        """End the process and all its children (its process group); wait for the reader to finish."""
+        if self.child is None:
+            return
+        pgid = self.child.pid  # a PTY child is a session leader: its pid is its group's id
+        if self.child.isalive() or group_alive(pgid):  # isalive() reaps a leader that has exited
+            stop_group(pgid, None, grace)
+        if self._reader is not None:
+            self._reader.join(timeout=grace)
+        try:
+            self.child.close(force=True)
+        except pexpect.ExceptionPexpect:
+            pass
+        untrack(pgid)

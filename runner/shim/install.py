@@ -1,0 +1,26 @@
+"""Putting the shims on a README run's PATH, and what they learn of the run through the
+environment (its Redis, its name-resolution dir, its daprd)."""
+
+from __future__ import annotations
+
+import shlex
+import stat
+import sys
+from pathlib import Path
+
+ENV_REDIS = "QSR_REDIS"
+ENV_RUN_DIR = "QSR_RUN_DIR"
+ENV_DAPRD = "QSR_DAPRD"
+SHIMS = ("dapr",)
+
+
+def write_shims(bin_dir: Path) -> list[Path]:
+    """An executable per shim in `bin_dir`, each running this package with this Python."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SHIMS:
+        shim = bin_dir / name
+        shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner.shim {name} \"$@\"\n")
+        shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        written.append(shim)
+    return written

@@ -1,0 +1,70 @@
+"""The real dapr CLI as the sidecar: it starts daprd and the app(s) itself; its output is
+taken as it prints it (status lines and `== APP == ` lines)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import yaml
+
+from runner.provision.daprcli import DaprCli
+from runner.services.pty import PtyProcess
+from runner.sidecar.base import Exit, Sidecars
+from runner.sidecar.daprd import write_config
+
+CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
+_CLI_APP_LINE = re.compile(r"(?:\x1b\[[0-9;]*m)?== APP[ =-]")
+
+
+def split_cli_line(text: str) -> list[str]:
+    """One CLI output line, cut wherever an app line starts (its colour code included): the
+    CLI writes daprd's and the apps' output to one terminal without keeping lines whole."""
+    starts = [m.start() for m in _CLI_APP_LINE.finditer(text) if m.start() > 0]
+    bounds = [0, *starts, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b]]
+
+
+class CliSidecars(Sidecars):
+    def __init__(self, events, show_app_ids: bool, cli: DaprCli):
+        super().__init__(events, show_app_ids)
+        self.cli = cli
+
+    def start(self, apps, resources, workdir, stack) -> int:
+        env: dict[str, str] = {}
+        for app in apps:
+            env.update(app.env)
+        env.update(self.cli.env())
+        if self.show_app_ids:
+            # `dapr run -f`: a template of ours, with the job's resources copy and config.
+            rel = lambda path: os.path.relpath(path, workdir)  # noqa: E731 - the CLI joins paths to the template's dir
+            config = write_config(workdir)
+            template = {"version": 1,
+                        "common": {"resourcesPaths": [rel(r) for r in resources], "configFilePath": rel(config)},
+                        "apps": [{"appID": app.spec.app_id, "appDirPath": rel(app.spec.app_dir),
+                                  "command": list(app.argv), "env": app.spec.env,
+                                  **({"appPort": app.spec.app_port} if app.spec.app_port else {})}
+                                 for app in apps]}
+            (workdir / "dapr.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+            argv, cwd = [str(self.cli.path), "run", "-f", str(workdir / "dapr.yaml")], workdir
+        else:
+            spec = apps[0].spec
+            argv = [str(self.cli.path), "run", "--app-id", spec.app_id, "--config", str(write_config(workdir, spec.config)),
+                    "--placement-host-address", "", "--scheduler-host-address", ""]
+            for path in resources:
+                argv += ["--resources-path", str(path)]
+            for flag, value in (("--app-port", spec.app_port), ("--app-protocol", spec.app_protocol),
+                                ("--dapr-http-port", spec.dapr_http_port), ("--dapr-grpc-port", spec.dapr_grpc_port),
+                                ("--log-level", spec.log_level)):
+                if value:
+                    argv += [flag, str(value)]
+            argv, cwd = [*argv, "--", *apps[0].argv], spec.app_dir
+        process = PtyProcess(argv, Path(cwd), env,
+                             on_line=lambda line: [self.say(piece) for piece in split_cli_line(line)],
+                             on_exit=lambda code: self.events.put(Exit("dapr", code)))
+        stack.callback(process.stop, CLI_STOP_GRACE_S)
+        self.apps_started = time.monotonic()
+        process.start()
+        return 1

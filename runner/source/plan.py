@@ -1,0 +1,57 @@
+"""From discovered quickstarts and a selection to the jobs to run: what, with which expectation.
+Only what is selected is read (its dapr.yaml, expected file, README)."""
+
+from __future__ import annotations
+
+from runner.formats.expected import load_expected
+from runner.formats.steps import load_annotated
+from runner.job.plan import JobPlan
+from runner.recipes import RECIPES
+from runner.recipes.base import Toolchain
+from runner.source.catalog import Quickstart
+
+DEFAULT_TIMEOUT_S = 180.0
+
+
+def select(quickstarts: list[Quickstart], building_blocks: list[str], languages: list[str],
+           variants: list[str]) -> list[Quickstart]:
+    return [
+        qs for qs in quickstarts
+        if (not building_blocks or qs.building_block in building_blocks)
+        and (not languages or qs.language in languages)
+        and (not variants or qs.variant in variants)
+    ]
+
+
+def detect_toolchains(quickstarts: list[Quickstart]) -> dict[str, Toolchain]:
+    """Each language's toolchain, looked for once however many quickstarts use it."""
+    return {language: RECIPES[language].detect() for language in {qs.language for qs in quickstarts}}
+
+
+def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s: float | None = None) -> JobPlan:
+    toolchain = toolchains.get(quickstart.language) or RECIPES[quickstart.language].detect()
+    template = quickstart.template()
+    apps = template.apps if template else ()
+    resources = (template.resources if template and template.resources else
+                 (quickstart.resources,) if quickstart.resources else ())
+    expectation = load_expected(quickstart.expected) if quickstart.expected else None
+    readme = None
+    if expectation is None and quickstart.readme is not None:
+        annotated = load_annotated(quickstart.readme)
+        if any(step.expected_stdout_lines or step.expected_stderr_lines for step in annotated.steps):
+            readme = annotated
+    skip = None
+    if not toolchain.available:
+        skip = toolchain.missing
+    elif readme is not None:
+        skip = None
+    elif not apps:
+        skip = "no dapr.yaml run template to start the app from"
+    elif expectation is None:
+        skip = "no expected transcript, and the README has no STEP expectations"
+    timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
+    return JobPlan(
+        name=quickstart.name, building_block=quickstart.building_block, language=quickstart.language,
+        variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
+        toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
+    )
