@@ -1,11 +1,15 @@
 #!/bin/sh
-# System packages the runner needs and pip cannot give: redis-server (Debian package), and
-# with --test what the tests also use: chromium (to look at the HTML report).
+# System packages the runner needs and pip cannot give: redis-server (and redis-cli) for every
+# job, PostgreSQL for the quickstarts whose READMEs ask Docker for one (the `docker` shim runs
+# Debian's server instead), Go to build daprd, placement and scheduler; and with --test what
+# the tests also use: chromium (to look at the HTML report).
 # Installs only what is missing; uses sudo when not root.
 set -eu
 missing=""
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+command -v redis-cli >/dev/null 2>&1 || missing="$missing redis-tools"
 command -v go >/dev/null 2>&1 || missing="$missing golang-go"
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
 if [ "${1:-}" = "--test" ]; then
     command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 fi

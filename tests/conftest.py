@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUICKSTARTS = ROOT / "quickstarts"
 EXPECTED = ROOT / "expected"
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "statemanagement-quickstart.md"
+SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"  # dapr/quickstarts at v1.17.0
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -35,7 +36,8 @@ def our_processes() -> set[tuple[int, str]]:
             continue
         if "Z" in state.split()[1]:
             continue
-        if any(marker in cmdline for marker in ("daprd", "redis-server", "app.py", "order-processor")):
+        if any(marker in cmdline for marker in ("daprd", "redis-server", "app.py", "order-processor", "placement",
+                                                 "scheduler", "postgres")):
             found.add((int(entry.name), cmdline))
     return found
 

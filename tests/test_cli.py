@@ -71,3 +71,26 @@ def test_the_shim_entry_names_its_shims():
 
     result = subprocess.run([sys.executable, "-m", "runner.shim", "kubectl"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown shim ['kubectl']; known: dapr" in result.stderr
+
+
+def test_expectations_belong_to_their_tree(tmp_path):
+    import json
+    import shutil
+
+    from conftest import ROOT
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "tests/data/upstream_tree", tree)
+
+    def sources(*args):
+        result = run_cli("list", "--json", *args)
+        assert result.returncode == 0, result.stderr
+        return {f"{r['building_block']}/{r['language']}/{r['variant']}": r["expectation"] for r in json.loads(result.stdout)}
+
+    # Another tree is not matched against the bundled tree's transcripts, only against its own.
+    assert sources("--repo", str(tree)) == {"state_management/python/http": "README"}
+    (tree / "expected/state_management").mkdir(parents=True)
+    (tree / "expected/state_management/python-http.txt").write_text("== APP == Saved order 1\n")
+    assert sources("--repo", str(tree)) == {"state_management/python/http": "expected file"}
+    assert sources("--repo", str(tree), "--expected", str(tmp_path / "none"))["state_management/python/http"] == "README"
+    assert sources()["state_management/python/sdk"] == "expected file"

@@ -103,3 +103,53 @@ def test_doctor_lists_every_piece():
     assert names == ["dapr CLI", "daprd", "redis-server", "docker engine", "python3", "node", "npm", "java",
                      "mvn", "go", "dotnet"]
     assert "\x1b" not in result.stdout
+
+
+STATUS_MARKS = ("\u2139\ufe0f", "\u2705", "\u274c", "\u26a0")
+
+
+def status_lines(output: str) -> list[str]:
+    """The CLI's status lines, ports, pids and paths masked (they differ from run to run)."""
+    import re
+
+    lines = [line.strip() for line in output.splitlines() if line.startswith(STATUS_MARKS)]
+    return [re.sub(r"/\S+", "[PATH]", re.sub(r"\b\d{2,}\b", "[N]", line)) for line in lines]
+
+
+def run_until_exit_then_stop(argv: list[str], cwd: Path, env: dict, settle: float = 20.0) -> str:
+    """Run a `dapr run`, give its app time to print and exit, then stop it as `dapr stop` would."""
+    import signal
+    import subprocess
+    import time
+
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + settle
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    return out
+
+
+@pytest.mark.parametrize("multi", [False, True], ids=["dapr run", "dapr run -f"])
+def test_the_shim_prints_the_clis_status_lines(tmp_path, dapr_cli, daprd_path, multi, no_leftovers):
+    import os
+    import sys
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.py").write_text("print('hello from the app', flush=True)\n")
+    (tmp_path / "dapr.yaml").write_text(
+        "version: 1\ncommon:\n  placementHostAddress: ''\n  schedulerHostAddress: ''\napps:\n"
+        "  - appID: greeter\n    appDirPath: ./app/\n    command: [python3, app.py]\n")
+    args = ["run", "-f", "."] if multi else ["run", "--app-id", "greeter", "--placement-host-address", "",
+                                            "--scheduler-host-address", "", "--", "python3", "app.py"]
+    cwd = tmp_path if multi else app
+    env = {**os.environ, **dapr_cli.env()}
+    real = run_until_exit_then_stop([str(dapr_cli.path), *args], cwd, env, settle=10.0 if multi else 30.0)
+    ours = run_until_exit_then_stop([sys.executable, "-m", "runner.shim", "dapr", *args], cwd,
+                                    {**env, "QSR_DAPRD": str(daprd_path)}, settle=10.0 if multi else 30.0)
+    assert "hello from the app" in real and "hello from the app" in ours, (real, ours)
+    assert status_lines(ours) == status_lines(real), f"real CLI:\n{real}\n\nshim:\n{ours}"

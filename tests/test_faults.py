@@ -106,16 +106,27 @@ def test_app_crashes(tmp_path, daprd_path, no_leftovers):
     assert "last app output: ['== APP == started', '== APP == about to crash']" in result.stdout
 
 
-def test_bad_component_shows_the_daprd_error(tmp_path, daprd_path, no_leftovers):
+def test_a_component_type_our_daprd_lacks_is_named_with_its_file(tmp_path, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {}, "== APP == Saved order 1\n", component_type="state.nosuchstore")
+    result = validate(tree, exp)
+    assert result.returncode == 1
+    component = tree / "state_management/resources/statestore.yaml"
+    assert f"component type state.nosuchstore ({component}) is not in this daprd (it carries " in result.stdout
+
+
+def test_bad_component_shows_the_daprd_error(tmp_path, daprd_path, no_leftovers):
+    tree, exp = make_tree(tmp_path, {}, "== APP == Saved order 1\n")
+    (tree / "state_management/resources/db.yaml").write_text(  # a PostgreSQL nobody listens for
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: sqldb\nspec:\n  type: bindings.postgres\n"
+        "  version: v1\n  metadata:\n  - name: url\n    value: host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2\n")
     result = validate(tree, exp)
     assert result.returncode == 1
     # Whether daprd dies before or just after its health endpoint first answers is a race;
     # either way the verdict names daprd and shows its fatal line.
     assert ("daprd exited with code 1 before it was ready: " in result.stdout
             or "daprd for order-processor exited during the run: " in result.stdout)
-    assert "Fatal error from runtime: process component statestore" in result.stdout
-    assert "couldn't find state store state.nosuchstore/v1" in result.stdout
+    assert "Fatal error from runtime: process component sqldb" in result.stdout
+    assert "failed to ping the DB" in result.stdout
 
 
 def test_daprd_dies_mid_run(tmp_path, daprd_path, no_leftovers):

@@ -104,3 +104,21 @@ def test_an_interrupted_clone_leaves_nothing_that_breaks_the_next(bare_repo, cac
     assert result.returncode == 0, result.stderr
     assert (repos / name / "HEAD").exists()  # a whole mirror, made afresh
     assert not scratch.exists()  # and the leftover swept
+
+
+def test_a_read_only_bare_repository_without_its_refs_folder(bare_repo, tmp_path):
+    # As a snapshot copied without empty folders: all refs packed, refs/ gone, nothing writable.
+    git(bare_repo, "pack-refs", "--all")
+    shutil.rmtree(bare_repo / "refs")
+    for path in [bare_repo, *bare_repo.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    env = {"QUICKSTART_RUNNER_CACHE": str(tmp_path / "cache")}
+    try:
+        result = run_cli("list", "--repo", str(bare_repo), "--ref", "v1", "--json", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "state_management" in result.stdout
+        missing = run_cli("list", "--repo", str(bare_repo), "--ref", "v9", env=env)
+        assert missing.returncode == 2 and "no ref 'v9'" in missing.stderr
+    finally:
+        for path in [bare_repo, *bare_repo.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)

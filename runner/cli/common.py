@@ -12,7 +12,7 @@ from pathlib import Path
 from runner.errors import InputError
 from runner.job import RunSettings
 from runner.provision.daprcli import cli_version, ensure_cli, installed_cli
-from runner.provision.daprd import DEFAULT_VERSION, binary_version, ensure_daprd
+from runner.provision.daprd import DEFAULT_VERSION, binary_version, ensure_control_plane, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
 from runner.report.github import emit_github
 from runner.report.html import write_html
@@ -62,6 +62,17 @@ def checkout(args: argparse.Namespace) -> Checkout:
     return acquire(args.repo, args.ref, args.offline, BUNDLED_QUICKSTARTS)
 
 
+def expected_root(args: argparse.Namespace, source: Checkout) -> Path | None:
+    """Where a tree's expected transcripts are: --expected; the bundled ones for the bundled
+    tree; an `expected/` at the tree's root; else none (its READMEs' STEP blocks decide)."""
+    if args.expected:
+        return args.expected
+    if source.root.resolve() == BUNDLED_QUICKSTARTS.resolve():
+        return BUNDLED_EXPECTED
+    own = source.root / "expected"
+    return own if own.is_dir() else None
+
+
 def source_info(source: Checkout) -> dict:
     """Where the quickstarts came from, for reports: the repository and commit validated."""
     info = {"repo": source.url or str(source.root)}
@@ -96,7 +107,9 @@ def redis_arg(text: str | None) -> RedisEndpoint | None:
 
 
 def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, **extra) -> tuple[RunSettings, dict]:
-    """The sidecar mode to run with, and what to say about it (printed, and kept in --json)."""
+    """The sidecar mode to run with, and what to say about it (printed, and kept in --json).
+    Either way each job gets its own placement and scheduler, as `dapr init` gives one."""
+    extra["control_plane_binaries"] = ensure_control_plane(args.dapr_version, progress=say)
     cli = installed_cli() if args.sidecar in ("auto", "dapr") else None
     if args.sidecar == "dapr" and cli is None:
         cli = ensure_cli(args.dapr_version, progress=say)

@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from runner.cli.common import BUNDLED_EXPECTED, checkout, parse_languages, source_args
+from runner.cli.common import checkout, expected_root, parse_languages, source_args
 from runner.source.catalog import discover
 from runner.source.plan import detect_toolchains, plan_job, select
 
@@ -22,8 +22,9 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = checkout(args).root
-    quickstarts = select(discover(root, args.expected or BUNDLED_EXPECTED), args.building_blocks,
+    source = checkout(args)
+    root = source.root
+    quickstarts = select(discover(root, expected_root(args, source)), args.building_blocks,
                          parse_languages(args.lang), [])
     toolchains = detect_toolchains(quickstarts)
     rows = []

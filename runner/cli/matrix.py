@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from runner.cli.common import BUNDLED_EXPECTED, at_least, checkout, parse_languages, source_args
+from runner.cli.common import at_least, checkout, expected_root, parse_languages, source_args
 from runner.source.catalog import discover
 from runner.source.plan import select
 from runner.source.shards import shard
@@ -23,7 +23,8 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     at_least(args.shards, 1, "--shards")
-    selected = select(discover(checkout(args).root, args.expected or BUNDLED_EXPECTED), args.building_blocks,
+    source = checkout(args)
+    selected = select(discover(source.root, expected_root(args, source)), args.building_blocks,
                       parse_languages(args.lang), [])
     total = max(1, min(args.shards, len(selected)))
     include = []

@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runner.cli.common import resolve_daprd
+from runner.cli.common import resolve_daprd, say
 from runner.formats.steps import load_annotated
 from runner.mm.links import check_links
 from runner.mm.run import ReadmeRun, dry_run
-from runner.provision.daprd import DEFAULT_VERSION
+from runner.provision.daprd import DEFAULT_VERSION, ensure_control_plane
 
 
 def add_parser(commands) -> None:
@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
         print(dry_run(annotated, args.shell_cmd))
         return 0
     readme_run = ReadmeRun(annotated, args.shell_cmd, args.tags, manual=args.manual)
-    readme_run.daprd = resolve_daprd(args) if readme_run.uses_dapr() else None
+    if readme_run.uses_shims():
+        readme_run.daprd = resolve_daprd(args)
+        readme_run.control_plane = ensure_control_plane(args.dapr_version, progress=say)
     success, report = readme_run.run()
     if args.validate_links:
         links_ok, links_report = check_links(annotated, args.link_retries)

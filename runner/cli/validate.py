@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from runner.cli.common import (BUNDLED_EXPECTED, at_least, checkout, parse_languages, redis_arg, report_args, say,
+from runner.cli.common import (at_least, checkout, expected_root, parse_languages, redis_arg, report_args, say,
                                sidecar_args, sidecar_settings, source_args, source_info, write_reports)
 from runner.errors import InputError
 from runner.formats.expected import render_expected
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     at_least(args.timeout, 0, "--timeout", strictly=True)
     redis = redis_arg(args.redis)
     source = checkout(args)
-    selected = select(discover(source.root, args.expected or BUNDLED_EXPECTED), args.building_blocks, languages,
+    selected = select(discover(source.root, expected_root(args, source)), args.building_blocks, languages,
                       args.variant)
     if not selected:
         wanted = " ".join(args.building_blocks + languages) or "anything"

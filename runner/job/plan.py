@@ -11,10 +11,12 @@ from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
 from runner.recipes.base import Toolchain
+from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
 
 if TYPE_CHECKING:
     from runner.provision.daprcli import DaprCli
+    from runner.provision.daprd import ControlPlaneBinaries
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class JobPlan:
     as_written: bool = False  # start the app with its command as given, not the recipe's cached form
     app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
     readme: Annotated | None = None  # validate by running this README's steps (no expected file)
+    fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile
 
     @property
     def app_ids_shown(self) -> bool:
@@ -50,4 +53,6 @@ class RunSettings:
     dapr_cli: "DaprCli | None" = None
     echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr shim)
     pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
-    run_dir: Path | None = None  # shared by every daprd of one README run (name resolution)
+    run_dir: Path | None = None  # shared by every daprd of one README run (name resolution, its services)
+    control_plane_binaries: "ControlPlaneBinaries | None" = None  # placement and scheduler to start per job
+    control_plane: ControlPlaneAddresses | None = None  # ...or the ones already running (a README run's)

@@ -1,27 +1,65 @@
-"""Many jobs at once: each on a thread of its own (they mostly wait on their apps), each
-with its own Redis, ports and temp dir; an interrupt makes every running job unwind."""
+"""Many jobs at once: each on a thread of its own (they mostly wait on their apps), each with
+its own Redis, control plane, ports and temp dir. Jobs whose quickstarts name the same fixed
+ports (an app that listens on 6001 whatever happens) take turns: a free worker takes the
+first waiting job whose ports no running job holds. An interrupt, or a job that raises,
+makes every running job unwind."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
 
 from runner.job.plan import JobPlan, RunSettings
 from runner.job.run import OnProgress, run_job
 from runner.results import JobResult
 from runner.services.groups import shutdown
+from runner.services.ports import reserve
 
 
 def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int = 0,
             on_progress: OnProgress = lambda p: None) -> list[JobResult]:
-    """The results of `plans`, in their order, `jobs` of them running at a time."""
-    if jobs <= 1:
-        return [run_job(plan, settings, on_progress, retries) for plan in plans]
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="job")
+    """The results of `plans`, in their order, at most `jobs` of them running at a time."""
+    reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
+    results: list[JobResult | None] = [None] * len(plans)
+    waiting = list(range(len(plans)))
+    held: set[int] = set()
+    failures: list[BaseException] = []
+    changed = threading.Condition()
+
+    def take() -> int | None:
+        with changed:
+            while waiting and not failures and not shutdown.is_set():
+                index = next((i for i in waiting if not plans[i].fixed_ports & held), None)
+                if index is not None:
+                    waiting.remove(index)
+                    held.update(plans[index].fixed_ports)
+                    return index
+                changed.wait(timeout=0.5)
+            return None
+
+    def work() -> None:
+        while (index := take()) is not None:
+            try:
+                results[index] = run_job(plans[index], settings, on_progress, retries)
+            except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
+                failures.append(exc)
+                shutdown.set()  # every running job unwinds, stopping what it started
+            finally:
+                with changed:
+                    held.difference_update(plans[index].fixed_ports)
+                    changed.notify_all()
+
+    workers = [threading.Thread(target=work, name=f"job-{n}", daemon=True) for n in range(max(1, min(jobs, len(plans))))]
+    for worker in workers:
+        worker.start()
     try:
-        futures = [pool.submit(run_job, plan, settings, on_progress, retries) for plan in plans]
-        return [future.result() for future in futures]
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(timeout=0.2)
     except BaseException:
-        shutdown.set()  # every running job unwinds, stopping what it started
+        shutdown.set()
+        for worker in workers:
+            worker.join()
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if failures:
+        raise failures[0]
+    return results

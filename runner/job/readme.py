@@ -9,6 +9,7 @@ from typing import Callable
 from runner.job.plan import JobPlan, RunSettings
 from runner.job.result import readme_result, skipped
 from runner.mm.run import ReadmeRun
+from runner.recipes import RECIPES
 from runner.results import JobResult, Progress
 
 
@@ -17,9 +18,12 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
         return skipped(plan)
     on_progress(Progress(plan.name, "running"))
     started = time.monotonic()
-    run = ReadmeRun(plan.readme, cwd=plan.readme.path.parent, daprd=settings.daprd, early_stop=True,
-                    say=lambda text: None)
+    recipe = RECIPES.get(plan.language)
+    run = ReadmeRun(plan.readme, cwd=plan.readme.path.parent, daprd=settings.daprd,
+                    control_plane=settings.control_plane_binaries, early_stop=True, say=lambda text: None,
+                    steps_env=recipe.steps_env if recipe else None,
+                    real_cli=settings.dapr_cli if settings.sidecar == "dapr" else None)
     success, _report = run.run()
-    result = readme_result(plan, run.steps, success, time.monotonic() - started)
+    result = readme_result(plan, run.steps, success, started)
     on_progress(Progress(plan.name, "done", result.matched, result.expected))
     return result

@@ -3,6 +3,7 @@ verdict, timings and matcher; a README run's steps), or a skip; and marked flaky
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -60,11 +61,15 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     return result
 
 
-def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, duration_s: float) -> JobResult:
-    """A README run's result: what its steps printed and which expectation or return code let it down."""
+def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: float) -> JobResult:
+    """A README run's result: what its steps printed and which expectation or return code let it
+    down; `started` is the monotonic time the run began."""
     readme_path = str(plan.readme.path)
     result = _result(plan, "passed" if success else "failed")
-    result.duration_s = result.phases["run"] = duration_s
+    result.duration_s = result.phases["run"] = time.monotonic() - started
+    met = [step.met_at for step in steps if step.met_at is not None]
+    if success and met:  # the steps' own time to their last expected line
+        result.last_match_s = max(met) - started
     misses = []
     for step_run in steps:
         step = step_run.step
@@ -80,8 +85,9 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, duration_s
         for command in step_run.commands:
             result.transcript += command.output("stdout").splitlines()
             if not step_run.command_ok(command):
+                said = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
                 misses.append(f"{where}: `{command.text.splitlines()[0]}` returned {command.return_code}, "
-                              f"expected {step.expected_return_code}")
+                              f"expected {step.expected_return_code}" + (f"; it said: {said[-1]}" if said else ""))
     result.misses = misses
     failed = next((s for s in steps if not s.ok()), None)
     if not success and failed is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import shutil
 import tempfile
 import time
@@ -27,8 +28,11 @@ from runner.recipes.base import Prepared, PrepareError, run_logged
 from runner.results import JobResult, Progress
 from runner.services.groups import check_interrupted, track_dir, untrack_dir
 from runner.services.pty import AppStartError
-from runner.services.redis import RedisError, RedisServer
-from runner.services.resources import isolated_resources
+from runner.services.controlplane import ControlPlane
+from runner.services.daemon import ServiceError
+from runner.services.redis import RedisServer
+from runner.services.resources import Endpoints, isolated_resources
+from runner.services.started import recorded
 from runner.sidecar.base import AppLaunch, Exit, Line, SidecarError, Sidecars
 from runner.sidecar.cli import CliSidecars
 from runner.sidecar.daprd import DaprdSidecars
@@ -111,7 +115,7 @@ def _run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> 
         return skipped(plan)
     started = time.monotonic()
     run = _Run(plan, settings, on_progress)
-    workdir = Path(tempfile.mkdtemp(prefix=f"qsr-{plan.building_block}-{plan.language}-"))
+    workdir = Path(tempfile.mkdtemp(prefix="qsr-" + re.sub(r"[^\w.]+", "-", plan.name) + "-"))
     track_dir(workdir)
     try:
         with contextlib.ExitStack() as stack:
@@ -138,11 +142,17 @@ def _prepare(plan: JobPlan, workdir: Path, outcome: AppRunOutcome) -> list[Prepa
     return prepared
 
 
-def _sidecars(run: _Run) -> Sidecars:
+def _sidecars(run: _Run, control_plane) -> Sidecars:
     settings, shown = run.settings, run.plan.app_ids_shown
     if settings.sidecar == "dapr":
-        return CliSidecars(run.events, shown, settings.dapr_cli)
-    return DaprdSidecars(run.events, shown, settings.daprd, settings.run_dir, settings.log_level)
+        return CliSidecars(run.events, shown, control_plane, settings.dapr_cli)
+    return DaprdSidecars(run.events, shown, control_plane, settings.daprd, settings.run_dir, settings.log_level)
+
+
+def _postgres(settings: RunSettings) -> tuple[str, int] | None:
+    """The PostgreSQL a README run's `docker compose up` started, if it did."""
+    found = [entry["endpoint"] for entry in recorded(settings.run_dir) if entry["kind"] == "postgres"]
+    return (found[-1]["host"], found[-1]["port"]) if found else None
 
 
 def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
@@ -160,28 +170,35 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
             server = RedisServer(workdir / "redis")
             stack.callback(server.stop)
             redis = server.start()
-        resources = [isolated_resources(path, workdir / f"resources-{i}", redis)
+        control_plane, addresses = None, settings.control_plane
+        if addresses is None and settings.control_plane_binaries is not None:
+            binaries = settings.control_plane_binaries
+            control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane")
+            stack.callback(control_plane.stop)
+            addresses = control_plane.start()
+        endpoints = Endpoints(redis, _postgres(settings))
+        resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
         launches = [AppLaunch(app, tuple(app.command if plan.as_written else ready.command),
                               app_env(ready.env, app.env, settings.pass_env))
                     for app, ready in zip(plan.apps, prepared)]
-        sidecars = run.sidecars = _sidecars(run)
+        sidecars = run.sidecars = _sidecars(run, addresses)
         processes = sidecars.start(launches, resources, workdir, stack)
         outcome.phases["sidecar"] = run.app_started - t0
         run.progress("running")
-        outcome.status, outcome.reason = _watch(run, sidecars, server, processes)
+        outcome.status, outcome.reason = _watch(run, sidecars, [server, control_plane], processes)
         outcome.phases["run"] = time.monotonic() - run.app_started
     except PrepareError as exc:
         outcome.reason = f"prepare failed: {exc}"
-    except (RedisError, SidecarError, AppStartError) as exc:
+    except (ServiceError, SidecarError, AppStartError) as exc:
         outcome.reason = str(exc)
     except OSError as exc:  # e.g. the cache or temp dir cannot be written
         outcome.reason = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
 
 
-def _watch(run: _Run, sidecars: Sidecars, redis: RedisServer | None, processes: int) -> tuple[str, str]:
+def _watch(run: _Run, sidecars: Sidecars, services: list, processes: int) -> tuple[str, str]:
     """Wait until every expectation is met, every app has exited, time is up, or a sidecar or
-    Redis died; return the verdict (status, reason)."""
+    a service of the job died; return the verdict (status, reason)."""
     deadline = run.app_started + run.plan.timeout_s
     while True:
         check_interrupted()
@@ -197,8 +214,8 @@ def _watch(run: _Run, sidecars: Sidecars, redis: RedisServer | None, processes: 
             else:
                 passed = all(code == 0 for code in run.exit_codes.values())
             return ("passed", "") if passed else ("failed", _failure(run))
-        problem = (f"redis-server (port {redis.endpoint.port}) exited during the run"
-                   if redis is not None and not redis.alive() else sidecars.problem())
+        problem = next(filter(None, (service.problem() for service in services if service is not None)),
+                       None) or sidecars.problem()
         if problem:
             run.drain(timeout=0.2)
             return "failed", problem

@@ -27,9 +27,13 @@ from pathlib import Path
 from typing import Callable
 
 from runner.formats.steps import Annotated, Step
-from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
+from runner.services import started
+from runner.services.controlplane import ControlPlane
+from runner.services.groups import (TRACK_DIR_ENV, check_interrupted, stop_group, track, track_dir, tracking_dir,
+                                    untrack, untrack_dir)
 from runner.services.redis import RedisServer
-from runner.shim.install import ENV_DAPRD, ENV_REDIS, ENV_RUN_DIR, write_shims
+from runner.shim.install import (ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_REDIS, ENV_RUN_DIR, ENV_SCHEDULER, SHIMS,
+                                 write_shims)
 from runner.transcript.mmcompat import StepMatch, mm_match, split_output
 
 
@@ -54,6 +58,7 @@ class CommandRun:
 class StepRun:
     step: Step
     commands: list[CommandRun] = field(default_factory=list)
+    met_at: float | None = None  # when its expectations were first seen met (early stop watches)
 
     def output_lines(self, stream: str) -> list[str]:
         lines: list[str] = []
@@ -72,7 +77,10 @@ class StepRun:
 
     def expectations_met(self) -> bool:
         step = self.step
-        return bool(step.expected_stdout_lines or step.expected_stderr_lines) and self.output_ok()
+        met = bool(step.expected_stdout_lines or step.expected_stderr_lines) and self.output_ok()
+        if met and self.met_at is None:
+            self.met_at = time.monotonic()
+        return met
 
     def ok(self) -> bool:
         return self.output_ok() and all(self.command_ok(command) for command in self.commands)
@@ -101,17 +109,21 @@ def dry_run(annotated: Annotated, shell: str) -> str:
 
 class ReadmeRun:
     def __init__(self, annotated: Annotated, shell: str = "bash -c", tags: list[str] | None = None,
-                 cwd: Path | None = None, daprd: Path | None = None, early_stop: bool = False,
-                 manual: bool = False, say: Callable[[str], None] = print):
+                 cwd: Path | None = None, daprd: Path | None = None, control_plane=None, early_stop: bool = False,
+                 manual: bool = False, say: Callable[[str], None] = print,
+                 steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None):
         self.annotated = annotated
         self.shell = shlex.split(shell)
         self.shell_text = shell
         self.tags = tags or []
         self.cwd = cwd or Path.cwd()
         self.daprd = daprd
+        self.control_plane = control_plane  # placement and scheduler binaries, started once for the README
         self.early_stop = early_stop
         self.manual = manual
         self.say = say
+        self.steps_env = steps_env  # the language's environment for the steps, made in the run's dir
+        self.real_cli = real_cli  # --sidecar dapr: the `dapr` shim hands every call to this CLI
         self.steps: list[StepRun] = []
         self.env: dict[str, str] = {}
 
@@ -162,13 +174,22 @@ class ReadmeRun:
         command.return_code = process.returncode
         command.duration_s = time.monotonic() - command.started
 
-    def _sleep(self, step_run: StepRun) -> None:
+    def _services(self) -> int:
+        return len(started.recorded(Path(self.env[ENV_RUN_DIR]))) if ENV_RUN_DIR in self.env else 0
+
+    def _sleep(self, step_run: StepRun, services_before: int) -> None:
         if not step_run.step.sleep:
             return
         if not self.early_stop:
             time.sleep(step_run.step.sleep)
             return
-        # Early stop: the sleep is there to let output arrive; stop waiting once it has.
+        # Early stop: a sleep after a command that returned having started services (`docker
+        # compose up -d`) waits for them to come up; the shims return once they are ready.
+        step, last = step_run.step, step_run.commands[-1]
+        if (not step.background and not (step.expected_stdout_lines or step.expected_stderr_lines)
+                and last.return_code == 0 and self._services() > services_before):
+            return
+        # The sleep is there to let output arrive; stop waiting once it has.
         until = time.monotonic() + step_run.step.sleep
         while time.monotonic() < until and not step_run.expectations_met():
             check_interrupted()
@@ -184,13 +205,14 @@ class ReadmeRun:
                     while input(step.manual_pause_message + "\nType 'x' to exit\n") != "x":
                         pass
             for block in step.commands:
+                services_before = self._services()
                 command = self._start(step, block.text)
                 step_run.commands.append(command)
                 if not step.background:
                     self._finish(command, step_run, command.started + step.timeout_seconds + step.sleep)
                     if not step_run.command_ok(command):
                         return False
-                self._sleep(step_run)
+                self._sleep(step_run, services_before)
         for step_run in self.steps:
             for command in step_run.commands:
                 if step_run.step.background:
@@ -206,27 +228,43 @@ class ReadmeRun:
             stack.callback(untrack_dir, workdir)
             stack.callback(shutil.rmtree, workdir, True)
             self.env = dict(os.environ)
-            if self.uses_dapr():
-                # One Redis and one name-resolution dir for every `dapr run` of this README.
-                redis = RedisServer(workdir / "redis")
-                stack.callback(redis.stop)
-                endpoint = redis.start()
-                shim_dir = workdir / "bin"
-                write_shims(shim_dir)
-                run_dir = workdir / "run"
-                run_dir.mkdir()
-                self.env.update({"PATH": f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                                 ENV_REDIS: endpoint.address, ENV_RUN_DIR: str(run_dir)})
-                if self.daprd is not None:
-                    self.env[ENV_DAPRD] = str(self.daprd)
+            if self.steps_env is not None:
+                self.env.update(self.steps_env(workdir))
+            if self.uses_shims():
+                self._serve(workdir, stack)
             stack.callback(self._stop_all)
             success = self.execute()
             self._stop_all()
             return success, self.report()
 
-    def uses_dapr(self) -> bool:
-        return any(re.search(r"\bdapr\s", command.text + " ") for step in self.annotated.steps
-                   for command in step.commands)
+    def _serve(self, workdir: Path, stack: contextlib.ExitStack) -> None:
+        """What the README's `dapr` and `docker` calls get: one Redis, one control plane and one
+        run dir (name resolution, services the shims start) for every call of this README."""
+        run_dir = workdir / "run"
+        run_dir.mkdir()
+        redis = RedisServer(workdir / "redis")
+        stack.callback(redis.stop)
+        self.env.update({ENV_REDIS: redis.start().address, ENV_RUN_DIR: str(run_dir),
+                         TRACK_DIR_ENV: str(tracking_dir())})
+        if self.control_plane is not None:
+            control_plane = ControlPlane(self.control_plane.placement, self.control_plane.scheduler,
+                                         workdir / "control-plane")
+            stack.callback(control_plane.stop)
+            addresses = control_plane.start()
+            self.env.update({ENV_PLACEMENT: addresses.placement, ENV_SCHEDULER: addresses.scheduler})
+        stack.callback(started.stop_all, run_dir)
+        shim_dir = workdir / "bin"
+        write_shims(shim_dir)
+        self.env["PATH"] = f"{shim_dir}{os.pathsep}{self.env.get('PATH', '')}"
+        if self.daprd is not None:
+            self.env[ENV_DAPRD] = str(self.daprd)
+        if self.real_cli is not None:
+            self.env.update({ENV_REAL_DAPR: str(self.real_cli.path), **self.real_cli.env()})
+
+    def uses_shims(self) -> bool:
+        """Whether a command calls `dapr` or `docker` (or another shim)."""
+        pattern = re.compile(rf"\b({'|'.join(map(re.escape, SHIMS))})\s")
+        return any(pattern.search(command.text + " ") for step in self.annotated.steps for command in step.commands)
 
     def _stop_all(self) -> None:
         for step_run in self.steps:

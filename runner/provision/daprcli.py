@@ -1,9 +1,10 @@
 """The real dapr CLI, built from github.com/dapr/cli with a small main of ours, laid out slim.
 
 The slim install lives in a directory the runner owns (the user's ~/.dapr is left alone):
-`bin/dapr`, and `.dapr/` with `bin/daprd` (our provisioned daprd), `config.yaml` and an
-empty `components/`. The CLI finds it through DAPR_RUNTIME_PATH. No Docker: Redis is the
-runner's, one per job.
+`bin/dapr`, and per daprd a runtime dir `runtime-<key>/.dapr/` with `bin/daprd` (our
+provisioned daprd), `config.yaml` and an empty `components/`, which the CLI finds through
+DAPR_RUNTIME_PATH (so a rebuilt daprd needs no rebuilt CLI). No Docker: Redis and the
+control plane are the runner's, one per job.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.cache import build_once, cache_root
-from runner.provision.daprd import ProvisionError, ensure_daprd
-from runner.provision.gobuild import contrib_override, go, last_error, module_dir
+from runner.cache import build_once, cache_root, digest
+from runner.provision.daprd import Daprd, ProvisionError, ensure_daprd, find_daprd
+from runner.provision.gobuild import go, last_error, module_dir, module_overrides
 
 DEFAULT_CLI_VERSION = "1.17.0"
 # CLI versions to fall back to when the Go module proxy refuses the wanted one (here it
@@ -78,18 +79,37 @@ def _root(version: str) -> Path:
     return cache_root() / "dapr-cli" / version
 
 
+def _runtime(root: Path, daprd: Daprd) -> Path:
+    return root / f"runtime-{digest([str(daprd.path), daprd.version])}"
+
+
 def find_cli(version: str = DEFAULT_CLI_VERSION) -> DaprCli | None:
+    """The CLI built here, if it is, with its runtime dir for the daprd found here (None
+    while that one is not laid out)."""
     root = _root(version)
-    if (root / ".complete").exists():
-        info = json.loads((root / "build.json").read_text())
-        return DaprCli(root / "bin" / "dapr", info["cli_module"].lstrip("v"), root, "built")
-    return None
+    if not (root / ".complete").exists():
+        return None
+    info = json.loads((root / "build.json").read_text())
+    daprd = find_daprd()
+    runtime = _runtime(root, daprd) if daprd else None
+    return DaprCli(root / "bin" / "dapr", info["cli_module"].lstrip("v"),
+                   runtime if runtime and (runtime / ".complete").exists() else None, "built")
 
 
-def build_cli(version: str = DEFAULT_CLI_VERSION, daprd_version: str | None = None, progress=print) -> DaprCli:
+def _lay_runtime(root: Path, daprd: Daprd) -> Path:
+    def lay(runtime: Path) -> None:
+        slim = runtime / ".dapr"
+        (slim / "bin").mkdir(parents=True)
+        (slim / "components").mkdir()
+        shutil.copy2(daprd.path, slim / "bin" / "daprd")
+        (slim / "config.yaml").write_text(_CONFIG)
+
+    return build_once(_runtime(root, daprd), lay)[0]
+
+
+def build_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> None:
     if shutil.which("go") is None:
         raise ProvisionError("go: not found; a Go toolchain is needed to build the dapr CLI")
-    daprd = ensure_daprd(daprd_version, progress) if daprd_version else ensure_daprd(progress=progress)
 
     def build(root: Path) -> None:
         log = root / "build.log"
@@ -110,11 +130,9 @@ def build_cli(version: str = DEFAULT_CLI_VERSION, daprd_version: str | None = No
         dapr_dir = module_dir("github.com/dapr/dapr", dapr_version, src, log) if dapr_version else None
         if dapr_dir is not None:
             try:
-                override = contrib_override((dapr_dir / "go.mod").read_text(), src, log, progress)
+                go_mod += module_overrides((dapr_dir / "go.mod").read_text(), src, log, progress)
             except RuntimeError as exc:
                 raise ProvisionError(str(exc)) from None
-            if override:
-                go_mod.append(override)
         else:  # dapr's own go.mod is not served either: take the contrib of the same minor
             go_mod.append("replace github.com/dapr/components-contrib => github.com/dapr/components-contrib "
                           f"v{'.'.join(module.lstrip('v').split('.')[:2])}.1")
@@ -126,20 +144,17 @@ def build_cli(version: str = DEFAULT_CLI_VERSION, daprd_version: str | None = No
         (root / "bin").mkdir()
         if go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(root / "bin" / "dapr"), "."], src, log).returncode != 0:
             raise ProvisionError(f"go build failed: {last_error(log)}")
-        slim = root / ".dapr"
-        (slim / "bin").mkdir(parents=True)
-        (slim / "components").mkdir()
-        shutil.copy2(daprd.path, slim / "bin" / "daprd")
-        (slim / "config.yaml").write_text(_CONFIG)
         (root / "build.json").write_text(json.dumps({
-            "version": version, "cli_module": module, "daprd": daprd.version,
+            "version": version, "cli_module": module,
             "build_seconds": round(time.monotonic() - started, 1),
             "binary_bytes": (root / "bin" / "dapr").stat().st_size}, indent=2))
         shutil.rmtree(src)
 
-    root, _ = build_once(_root(version), build)
-    return find_cli(version)
+    build_once(_root(version), build)
 
 
 def ensure_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> DaprCli:
-    return find_cli(version) or build_cli(version, progress=progress)
+    """The CLI (built once) and its runtime dir for the daprd in use (laid once per daprd)."""
+    build_cli(version, progress)
+    _lay_runtime(_root(version), ensure_daprd(progress=progress))
+    return find_cli(version)

@@ -1,9 +1,13 @@
-"""The real daprd at a pinned version: an installed one, or built from github.com/dapr/dapr.
+"""The real Dapr runtime at a pinned version: daprd, and the placement and scheduler
+services of the same dapr module; an installed daprd, or all three built from
+github.com/dapr/dapr.
 
 dapr's go.mod carries replace directives, which only the main module may apply, so
 `go install github.com/dapr/dapr/cmd/daprd@vX` cannot work: we build a module of our own
-that requires dapr, copies its replace directives, and has a small main that registers
-only the components listed in daprd_main/components.go.
+that requires dapr, copies its replace directives, and has small mains (daprd_main/): daprd
+registering only the components listed in components.go, placement and scheduler as their
+own cmd starts them but with /healthz on loopback. The build is cached by version and by
+the digest of those sources, so a changed component list builds anew.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.cache import build_once, cache_root
-from runner.provision.gobuild import CONTRIB, contrib_override, go, last_error, module_dir, replace_blocks, required
+from runner.cache import build_once, cache_root, files_digest
+from runner.provision.gobuild import CONTRIB, go, last_error, module_dir, module_overrides, replace_blocks, required
 
 DEFAULT_VERSION = "1.17.0"
 MAIN_SOURCES = Path(__file__).parent / "daprd_main"
+PROGRAMS = {"daprd": ".", "placement": "./placement", "scheduler": "./scheduler"}
 
 
 class ProvisionError(RuntimeError):
@@ -33,6 +38,12 @@ class Daprd:
     origin: str  # "path", "~/.dapr/bin" or "built"
 
 
+@dataclass(frozen=True)
+class ControlPlaneBinaries:
+    placement: Path
+    scheduler: Path
+
+
 def binary_version(path: Path) -> str | None:
     try:
         result = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=20)
@@ -42,8 +53,24 @@ def binary_version(path: Path) -> str | None:
     return out[0].strip() if result.returncode == 0 and out else None
 
 
+def component_types(daprd: Path) -> frozenset[str] | None:
+    """The component types a daprd of ours carries (`--component-types`); None for another
+    daprd (a full one carries them all, as far as the runner can tell)."""
+    try:
+        result = subprocess.run([str(daprd), "--component-types"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    types = result.stdout.split()
+    return frozenset(types) if result.returncode == 0 and types and all("." in t for t in types) else None
+
+
+def build_dir(version: str) -> Path:
+    key = files_digest(sorted(MAIN_SOURCES.rglob("*.go")), extra=[version])[:10]
+    return cache_root() / "dapr" / f"{version}-{key}"
+
+
 def cached_path(version: str) -> Path:
-    return cache_root() / "daprd" / version / "daprd"
+    return build_dir(version) / "daprd"
 
 
 def find_daprd(version: str = DEFAULT_VERSION) -> Daprd | None:
@@ -62,10 +89,11 @@ def find_daprd(version: str = DEFAULT_VERSION) -> Daprd | None:
     return None
 
 
-def build_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
+def build_dapr(version: str = DEFAULT_VERSION, progress=print) -> Path:
+    """daprd, placement and scheduler of dapr `version`, built once into their cache dir."""
     if shutil.which("go") is None:
         raise ProvisionError("go: not found; a Go toolchain is needed to build daprd (or install daprd on PATH)")
-    target = cached_path(version).parent
+    target = build_dir(version)
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def build(workdir: Path) -> None:
@@ -77,34 +105,44 @@ def build_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
         if dapr_dir is None:
             raise ProvisionError(f"github.com/dapr/dapr@v{version} is not available: {last_error(log)}")
         upstream_mod = (dapr_dir / "go.mod").read_text()
-        go_mod = [f"module quickstart-runner/daprd\n\ngo 1.24\n\nrequire github.com/dapr/dapr v{version}\n",
-                  replace_blocks(upstream_mod)]
         try:
-            override = contrib_override(upstream_mod, src, log, progress)
+            overrides = module_overrides(upstream_mod, src, log, progress)
         except RuntimeError as exc:
             raise ProvisionError(str(exc)) from None
-        chosen = override.split()[-1] if override else required(upstream_mod, CONTRIB)
-        if override:
-            go_mod.append(override)
+        go_mod = [f"module quickstart-runner/daprd\n\ngo 1.24\n\nrequire github.com/dapr/dapr v{version}\n",
+                  replace_blocks(upstream_mod), *overrides]
         (src / "go.mod").write_text("\n".join(go_mod) + "\n")
-        for source in MAIN_SOURCES.glob("*.go"):
-            shutil.copy(source, src / source.name)
-        progress(f"building daprd {version} (cold builds take a few minutes; log: {log})")
+        for source in MAIN_SOURCES.rglob("*.go"):
+            (src / source.relative_to(MAIN_SOURCES)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, src / source.relative_to(MAIN_SOURCES))
+        progress(f"building daprd, placement and scheduler {version} (cold builds take a few minutes; log: {log})")
         if go(["mod", "tidy"], src, log).returncode != 0:
             raise ProvisionError(f"go mod tidy failed: {last_error(log)}")
         ldflags = f"-s -w -X github.com/dapr/dapr/pkg/buildinfo.version={version}"
-        if go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(workdir / "daprd"), "."], src, log).returncode != 0:
-            raise ProvisionError(f"go build failed: {last_error(log)}")
+        sizes = {}
+        for program, package in PROGRAMS.items():
+            if go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(workdir / program), package], src, log).returncode:
+                raise ProvisionError(f"go build of {program} failed: {last_error(log)}")
+            sizes[program] = (workdir / program).stat().st_size
+        contrib = next((line.split()[-1] for line in overrides if CONTRIB in line), required(upstream_mod, CONTRIB))
         (workdir / "build.json").write_text(json.dumps({
-            "version": version, "components_contrib": chosen,
-            "build_seconds": round(time.monotonic() - started, 1),
-            "binary_bytes": (workdir / "daprd").stat().st_size,
+            "version": version, "components_contrib": contrib, "overrides": overrides,
+            "build_seconds": round(time.monotonic() - started, 1), "binary_bytes": sizes,
         }, indent=2))
         shutil.rmtree(src)
 
     build_once(target, build)
-    return Daprd(cached_path(version), version, "built")
+    return target
 
 
 def ensure_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
-    return find_daprd(version) or build_daprd(version, progress)
+    found = find_daprd(version)
+    if found is not None:
+        return found
+    return Daprd(build_dapr(version, progress) / "daprd", version, "built")
+
+
+def ensure_control_plane(version: str = DEFAULT_VERSION, progress=print) -> ControlPlaneBinaries:
+    """Placement and scheduler of ours (whatever daprd is used): theirs listen beyond loopback."""
+    folder = build_dapr(version, progress)
+    return ControlPlaneBinaries(folder / "placement", folder / "scheduler")

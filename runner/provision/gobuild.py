@@ -8,10 +8,14 @@ import re
 import subprocess
 from pathlib import Path
 
-# components-contrib versions to fall back to, per minor version, when the Go module proxy
-# does not serve the exact one a dapr module requires (here v1.17.0 and v1.16.3 are refused).
-CONTRIB_FALLBACKS = {"1.17": ["v1.17.3", "v1.17.5", "v1.17.4", "v1.17.2", "v1.17.1"], "1.16": ["v1.16.1"]}
 CONTRIB = "github.com/dapr/components-contrib"
+# Versions to fall back to, per module and minor version, when the Go module proxy does not
+# serve the exact one a dapr module requires (here components-contrib v1.17.0 and v1.16.3,
+# and go-etcd-cron v0.12.2 to v0.12.5, which dapr v1.17.0's scheduler needs, are refused).
+FALLBACKS = {
+    CONTRIB: {"1.17": ["v1.17.3", "v1.17.5", "v1.17.4", "v1.17.2", "v1.17.1"], "1.16": ["v1.16.1"]},
+    "github.com/diagridio/go-etcd-cron": {"0.12": ["v0.12.6", "v0.12.7"]},
+}
 
 
 def go(args: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
@@ -63,16 +67,20 @@ def required(go_mod: str, module: str) -> str | None:
     return match.group(1) if match else None
 
 
-
-
-def contrib_override(dapr_go_mod: str, src: Path, log: Path, progress) -> str | None:
-    """A replace line for components-contrib when the version dapr requires is not served."""
-    wanted = required(dapr_go_mod, CONTRIB)
-    minor = ".".join(wanted.lstrip("v").split(".")[:2]) if wanted else ""
-    chosen = next((v for v in [wanted, *CONTRIB_FALLBACKS.get(minor, [])] if v and module_dir(CONTRIB, v, src, log)), None)
-    if chosen is None:
-        raise RuntimeError(f"no {CONTRIB} for {wanted} is available: {last_error(log)}")
-    if chosen == wanted:
-        return None
-    progress(f"components-contrib {wanted} is not served here; using {chosen}")
-    return f"replace {CONTRIB} => {CONTRIB} {chosen}"
+def module_overrides(dapr_go_mod: str, src: Path, log: Path, progress) -> list[str]:
+    """`replace` lines for the modules dapr requires at a version the proxy does not serve,
+    each to the nearest served one of the same minor. components-contrib must be found; for
+    the others, a module that has no fallback is left to `go mod tidy` to report."""
+    lines = []
+    for module, by_minor in FALLBACKS.items():
+        wanted = required(dapr_go_mod, module)
+        if wanted is None:
+            continue
+        minor = ".".join(wanted.lstrip("v").split(".")[:2])
+        chosen = next((v for v in [wanted, *by_minor.get(minor, [])] if module_dir(module, v, src, log)), None)
+        if chosen is None and module == CONTRIB:
+            raise RuntimeError(f"no {CONTRIB} for {wanted} is available: {last_error(log)}")
+        if chosen not in (None, wanted):
+            progress(f"{module.rsplit('/', 1)[-1]} {wanted} is not served here; using {chosen}")
+            lines.append(f"replace {module} => {module} {chosen}")
+    return lines

@@ -94,3 +94,9 @@ class Recipe(ABC):
 
     def prepare_env(self, cache_dir: Path) -> dict[str, str]:
         return {}
+
+    def steps_env(self, workdir: Path) -> dict[str, str]:
+        """The environment a README's own install and run commands get, so what they install
+        stays the job's (made in `workdir`, which the job removes); {} where the
+        toolchain keeps installs local already (node_modules, a build dir)."""
+        return {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
@@ -37,4 +38,14 @@ class PythonRecipe(Recipe):
             env={"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
                  "VIRTUAL_ENV": str(venv), "PYTHONUNBUFFERED": "1"},
         )
+    def steps_env(self, workdir: Path) -> dict[str, str]:
+        # `pip3 install -r requirements.txt` in a README would install into the machine's own
+        # Python, which parallel jobs share: each README job gets a venv of its own instead.
+        venv = workdir / "venv"
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL)
+        return {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(venv),
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
 recipe = PythonRecipe()

@@ -97,8 +97,14 @@ def _cmdline(pid: int) -> str | None:
 _me_lock = threading.Lock()
 
 
-def _my_dir() -> Path:
-    path = _registry_root() / f"{os.getpid()}-{_start_time(os.getpid())}"
+TRACK_DIR_ENV = "QSR_TRACK_DIR"  # a shim records what it starts in the runner's dir: the runner outlives it
+
+
+def tracking_dir() -> Path:
+    """Where this runner writes down what it starts (made when first asked for); a shim it
+    runs inherits it through QSR_TRACK_DIR."""
+    inherited = os.environ.get(TRACK_DIR_ENV)
+    path = Path(inherited) if inherited else _registry_root() / f"{os.getpid()}-{_start_time(os.getpid())}"
     if not path.is_dir():
         path.mkdir(parents=True, exist_ok=True)
         atexit.register(_forget_me, path)
@@ -113,23 +119,23 @@ def _forget_me(path: Path) -> None:
 def track(pgid: int) -> None:
     """Write down a process group this runner started (its leader's start time, to recognise it)."""
     with contextlib.suppress(OSError), _me_lock:
-        (_my_dir() / f"group-{pgid}").write_text(
+        (tracking_dir() / f"group-{pgid}").write_text(
             json.dumps({"pgid": pgid, "started": _start_time(pgid), "cmdline": _cmdline(pgid)}))
 
 
 def untrack(pgid: int) -> None:
     with contextlib.suppress(OSError), _me_lock:
-        (_my_dir() / f"group-{pgid}").unlink(missing_ok=True)
+        (tracking_dir() / f"group-{pgid}").unlink(missing_ok=True)
 
 
 def track_dir(path: Path) -> None:
     with contextlib.suppress(OSError), _me_lock:
-        (_my_dir() / f"dir-{abs(hash(str(path)))}").write_text(json.dumps({"path": str(path)}))
+        (tracking_dir() / f"dir-{abs(hash(str(path)))}").write_text(json.dumps({"path": str(path)}))
 
 
 def untrack_dir(path: Path) -> None:
     with contextlib.suppress(OSError), _me_lock:
-        (_my_dir() / f"dir-{abs(hash(str(path)))}").unlink(missing_ok=True)
+        (tracking_dir() / f"dir-{abs(hash(str(path)))}").unlink(missing_ok=True)
 
 
 def reap_leftovers() -> list[str]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.services.groups import stop_group, track, untrack
+from runner.services.daemon import Daemon, ServiceError
 from runner.services.ports import free_port, release
 
 
-class RedisError(RuntimeError):
+class RedisError(ServiceError):
     pass
 
 
@@ -49,42 +47,35 @@ class RedisServer:
     def __init__(self, workdir: Path, binary: str = "redis-server"):
         self.workdir = workdir
         self.binary = binary
-        self.process: subprocess.Popen | None = None
+        self.daemon: Daemon | None = None
         self.endpoint: RedisEndpoint | None = None
 
     def start(self, timeout: float = 10.0) -> RedisEndpoint:
         path = shutil.which(self.binary)
         if path is None:
             raise RedisError(f"{self.binary}: not found (install the redis-server package, or pass --redis HOST:PORT)")
-        port = free_port()
-        self.endpoint = RedisEndpoint("127.0.0.1", port)
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.workdir / "redis.log", "wb")
-        self.process = subprocess.Popen(
-            [path, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir), "--protected-mode", "yes"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-        log.close()
-        track(self.process.pid)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if ping(self.endpoint, timeout=0.2):
-                return self.endpoint
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.02)
-        tail = (self.workdir / "redis.log").read_text(errors="replace").strip().splitlines()[-1:]
-        self.stop()
-        raise RedisError(f"redis-server did not start on port {port}: {tail[0] if tail else 'no output'}")
+        endpoint = self.endpoint = RedisEndpoint("127.0.0.1", free_port())
+        self.daemon = Daemon("redis-server", [
+            path, "--port", str(endpoint.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(self.workdir), "--protected-mode", "yes"], self.workdir / "redis.log")
+        try:
+            self.daemon.start(lambda: ping(endpoint, timeout=0.2), timeout)
+        except ServiceError as exc:
+            raise RedisError(f"redis-server did not start on port {endpoint.port}: {exc}") from None
+        return endpoint
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.daemon is not None and self.daemon.alive()
+
+    def problem(self) -> str | None:
+        """Why the job cannot go on with this Redis (it died), or None."""
+        if self.daemon is not None and not self.daemon.alive():
+            return f"redis-server (port {self.endpoint.port}) exited during the run"
+        return None
 
     def stop(self) -> None:
-        if self.process is not None:
-            stop_group(self.process.pid, self.process)
-            untrack(self.process.pid)
-            self.process = None
+        if self.daemon is not None:
+            self.daemon.stop()
+            self.daemon = None
         if self.endpoint is not None:
             release(self.endpoint.port)

@@ -1,9 +1,14 @@
-"""A job's own copy of a quickstart's resources folder, pointed at the job's Redis."""
+"""A job's own copy of a quickstart's resources folder, its components pointed at the job's
+own services: every Redis host at the job's Redis, every PostgreSQL connection at the
+PostgreSQL the job's README started (if any)."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -12,19 +17,58 @@ from runner.formats.yamlfile import load_yaml_all
 from runner.services.redis import RedisEndpoint
 
 _REDIS_HOST_KEYS = {"redisHost"}
+_CONNECTION_KEYS = {"url", "connectionString"}
+_KEY_VALUE = {"host": re.compile(r"\bhost=\S+"), "port": re.compile(r"\bport=\d+")}
 
 
-def patch_document(document: object, redis: RedisEndpoint, db: int | None = None) -> bool:
-    """Point one component at `redis`; True when something changed."""
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a job's components must point."""
+
+    redis: RedisEndpoint
+    postgres: tuple[str, int] | None = None  # host, port
+
+
+@dataclass(frozen=True)
+class Component:
+    type: str
+    name: str
+    file: Path
+
+
+def _metadata(document: object) -> list | None:
     if not isinstance(document, dict) or not isinstance(document.get("spec"), dict):
-        return False
+        return None
     metadata = document["spec"].get("metadata")
-    if not isinstance(metadata, list):
+    return metadata if isinstance(metadata, list) else None
+
+
+def _postgres_connection(value: str, host: str, port: int) -> str:
+    if value.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(value)
+        credentials = parts.netloc.rpartition("@")[0]
+        return urlunsplit(parts._replace(netloc=f"{credentials + '@' if credentials else ''}{host}:{port}"))
+    for key, pattern in _KEY_VALUE.items():
+        replacement = f"{key}={host if key == 'host' else port}"
+        value = pattern.sub(replacement, value) if pattern.search(value) else f"{value} {replacement}"
+    return value
+
+
+def patch_document(document: object, endpoints: Endpoints, db: int | None = None) -> bool:
+    """Point one component at the job's services; True when something changed."""
+    metadata = _metadata(document)
+    if metadata is None:
         return False
+    postgres = endpoints.postgres if "postgres" in str(document["spec"].get("type", "")) else None
     changed = False
     for item in metadata:
-        if isinstance(item, dict) and item.get("name") in _REDIS_HOST_KEYS:
-            item["value"] = redis.address
+        if not isinstance(item, dict):
+            continue
+        if item.get("name") in _REDIS_HOST_KEYS:
+            item["value"] = endpoints.redis.address
+            changed = True
+        elif postgres and item.get("name") in _CONNECTION_KEYS and isinstance(item.get("value"), str):
+            item["value"] = _postgres_connection(item["value"], *postgres)
             changed = True
     if changed and db is not None:
         metadata[:] = [item for item in metadata if not (isinstance(item, dict) and item.get("name") == "redisDB")]
@@ -32,14 +76,27 @@ def patch_document(document: object, redis: RedisEndpoint, db: int | None = None
     return changed
 
 
-def isolated_resources(source: Path, target: Path, redis: RedisEndpoint, db: int | None = None) -> Path:
-    """Copy `source` to `target`, rewriting every Redis host in its component files."""
+def _component_files(folder: Path) -> list[Path]:
+    return [path for path in sorted(folder.rglob("*")) if path.suffix in (".yaml", ".yml") and path.is_file()]
+
+
+def isolated_resources(source: Path, target: Path, endpoints: Endpoints, db: int | None = None) -> Path:
+    """Copy `source` to `target`, pointing its components at `endpoints`."""
     shutil.copytree(source, target)
-    for path in sorted(target.rglob("*")):
-        if path.suffix not in (".yaml", ".yml") or not path.is_file():
-            continue
+    for path in _component_files(target):
         original = source / path.relative_to(target)
         documents = load_yaml_all(read_input(original, "component file"), original)
-        if any([patch_document(document, redis, db) for document in documents]):
+        if any([patch_document(document, endpoints, db) for document in documents]):
             path.write_text(yaml.safe_dump_all(documents, sort_keys=False), encoding="utf-8")
     return target
+
+
+def components(folder: Path) -> list[Component]:
+    """The components a resources folder declares (`kind: Component`), with their files."""
+    found = []
+    for path in _component_files(folder):
+        for document in load_yaml_all(read_input(path, "component file"), path):
+            if isinstance(document, dict) and document.get("kind") == "Component" and isinstance(document.get("spec"), dict):
+                name = (document.get("metadata") or {}).get("name", "") if isinstance(document.get("metadata"), dict) else ""
+                found.append(Component(str(document["spec"].get("type", "")), str(name), path))
+    return found

@@ -21,8 +21,10 @@ from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.runtemplate import AppSpec, parse_run_template
 from runner.job import JobPlan, RunSettings, run_job
 from runner.services.redis import parse_address
-from runner.shim.install import ENV_DAPRD, ENV_REDIS, ENV_RUN_DIR
-from runner.sidecar.texts import DAPR_OK, STOPPED
+from runner.services.controlplane import ControlPlaneAddresses
+from runner.shim.install import ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_REDIS, ENV_RUN_DIR, ENV_SCHEDULER
+from runner.shim.through_cli import cli_argv
+from runner.sidecar.texts import DAPR_OK, INFO, RECEIVED_SIGNAL, STOPPED, TERMINATED
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 
@@ -87,7 +89,20 @@ def _sigterm_to_exit(signum, frame):
     raise KeyboardInterrupt  # unwinds the job's ExitStack: app, daprd and Redis stop
 
 
+def _hand_to_cli(real: str, argv: list[str]) -> int:
+    """--sidecar dapr: the real CLI runs the call, pointed at the job's services."""
+    run_dir = Path(os.environ[ENV_RUN_DIR])
+    control_plane = ((os.environ[ENV_PLACEMENT], os.environ[ENV_SCHEDULER])
+                     if os.environ.get(ENV_PLACEMENT) and os.environ.get(ENV_SCHEDULER) else None)
+    args = cli_argv(argv, Path.cwd(), run_dir, parse_address(os.environ[ENV_REDIS]), control_plane)
+    os.execv(real, [real, *args])
+    return 127  # not reached: exec replaced this process
+
+
 def main(argv: list[str]) -> int:
+    real = os.environ.get(ENV_REAL_DAPR)
+    if real and os.environ.get(ENV_RUN_DIR) and os.environ.get(ENV_REDIS):
+        return _hand_to_cli(real, argv)
     if not argv or argv[0] in ("--version", "version"):
         print("CLI version: quickstart-runner shim\nRuntime version: (daprd driven by quickstart-runner)")
         return 0
@@ -105,6 +120,8 @@ def main(argv: list[str]) -> int:
         daprd = str(ensure_daprd().path)
     redis = parse_address(os.environ[ENV_REDIS]) if os.environ.get(ENV_REDIS) else None
     run_dir = Path(os.environ[ENV_RUN_DIR]) if os.environ.get(ENV_RUN_DIR) else None
+    control_plane = (ControlPlaneAddresses(os.environ[ENV_PLACEMENT], os.environ[ENV_SCHEDULER])
+                     if os.environ.get(ENV_PLACEMENT) and os.environ.get(ENV_SCHEDULER) else None)
     pid_files = [p for p in (_pid_file(app.app_id) for app in plan.apps) if p is not None]
     for pid_file in pid_files:
         pid_file.write_text(str(os.getpid()))
@@ -114,13 +131,17 @@ def main(argv: list[str]) -> int:
         print(line, flush=True)
 
     try:
-        result = run_job(plan, RunSettings(daprd=Path(daprd), redis=redis, echo=echo, run_dir=run_dir))
+        result = run_job(plan, RunSettings(daprd=Path(daprd), redis=redis, echo=echo, run_dir=run_dir,
+                                           control_plane=control_plane))
         if plan.app_ids_in_output:
             # As the CLI does with `dapr run -f`: stay up, the apps done, until `dapr stop -f`.
             while True:
                 signal.pause()
-    except KeyboardInterrupt:
-        print(DAPR_OK, flush=True)
+    except KeyboardInterrupt:  # stopped (`dapr stop`, the step's end): what the CLI says then
+        if plan.app_ids_in_output:
+            print(f"\n{RECEIVED_SIGNAL}", flush=True)
+        else:
+            print(f"{INFO}\n{TERMINATED}\n{DAPR_OK}", flush=True)
         return 0
     finally:
         for pid_file in pid_files:

@@ -1,5 +1,6 @@
 """Putting the shims on a README run's PATH, and what they learn of the run through the
-environment (its Redis, its name-resolution dir, its daprd)."""
+environment (its Redis, its control plane, its run dir for name resolution and the services
+shims start, its daprd)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 ENV_REDIS = "QSR_REDIS"
 ENV_RUN_DIR = "QSR_RUN_DIR"
 ENV_DAPRD = "QSR_DAPRD"
-SHIMS = ("dapr",)
+ENV_PLACEMENT = "QSR_PLACEMENT"
+ENV_SCHEDULER = "QSR_SCHEDULER"
+ENV_REAL_DAPR = "QSR_REAL_DAPR"  # --sidecar dapr: the real CLI the `dapr` shim hands every call to
+SHIMS = ("dapr", "docker")
 
 
 def write_shims(bin_dir: Path) -> list[Path]:

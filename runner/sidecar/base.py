@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.formats.runtemplate import AppSpec
+from runner.services.controlplane import ControlPlaneAddresses
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,10 @@ class SidecarError(RuntimeError):
 class Sidecars(ABC):
     """A job's sidecar(s) and apps. Everything started is registered on `stack`."""
 
-    def __init__(self, events: queue.Queue, show_app_ids: bool):
+    def __init__(self, events: queue.Queue, show_app_ids: bool, control_plane: ControlPlaneAddresses | None):
         self.events = events
         self.show_app_ids = show_app_ids  # `== APP - <id> == `, as `dapr run -f` prints
+        self.control_plane = control_plane  # placement and scheduler for every daprd; None: none
         self.apps_started: float | None = None  # monotonic time the apps were started (timings count from it)
 
     def say(self, text: str, stream: str = "stdout", from_app: bool = True) -> None:

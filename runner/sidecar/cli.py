@@ -28,9 +28,12 @@ def split_cli_line(text: str) -> list[str]:
 
 
 class CliSidecars(Sidecars):
-    def __init__(self, events, show_app_ids: bool, cli: DaprCli):
-        super().__init__(events, show_app_ids)
+    def __init__(self, events, show_app_ids: bool, control_plane, cli: DaprCli):
+        super().__init__(events, show_app_ids, control_plane)
         self.cli = cli
+        # The job's own placement and scheduler; empty: none (never the CLI's default ports).
+        self.placement = control_plane.placement if control_plane else ""
+        self.scheduler = control_plane.scheduler if control_plane else ""
 
     def start(self, apps, resources, workdir, stack) -> int:
         env: dict[str, str] = {}
@@ -42,7 +45,8 @@ class CliSidecars(Sidecars):
             rel = lambda path: os.path.relpath(path, workdir)  # noqa: E731 - the CLI joins paths to the template's dir
             config = write_config(workdir)
             template = {"version": 1,
-                        "common": {"resourcesPaths": [rel(r) for r in resources], "configFilePath": rel(config)},
+                        "common": {"resourcesPaths": [rel(r) for r in resources], "configFilePath": rel(config),
+                                   "placementHostAddress": self.placement, "schedulerHostAddress": self.scheduler},
                         "apps": [{"appID": app.spec.app_id, "appDirPath": rel(app.spec.app_dir),
                                   "command": list(app.argv), "env": app.spec.env,
                                   **({"appPort": app.spec.app_port} if app.spec.app_port else {})}
@@ -52,7 +56,7 @@ class CliSidecars(Sidecars):
         else:
             spec = apps[0].spec
             argv = [str(self.cli.path), "run", "--app-id", spec.app_id, "--config", str(write_config(workdir, spec.config)),
-                    "--placement-host-address", "", "--scheduler-host-address", ""]
+                    "--placement-host-address", self.placement, "--scheduler-host-address", self.scheduler]
             for path in resources:
                 argv += ["--resources-path", str(path)]
             for flag, value in (("--app-port", spec.app_port), ("--app-protocol", spec.app_protocol),

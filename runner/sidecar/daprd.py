@@ -3,6 +3,7 @@ ready once its health endpoint answers; printing what the dapr CLI would around 
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import threading
@@ -17,11 +18,16 @@ import yaml
 
 from runner.errors import read_input
 from runner.formats.yamlfile import load_yaml
+from runner.provision.daprd import component_types
+from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.groups import check_interrupted, stop_group, track, untrack
 from runner.services.ports import free_port, is_listening, release
 from runner.services.pty import PtyProcess
+from runner.services.resources import components
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
-from runner.sidecar.texts import APP_FAILED, APP_OK, DAPR_OK, STARTING, UP, app_prefix
+from runner.sidecar.texts import (APP_FAILED, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
+                                  STARTING, TERMINATED, UP, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
+                                  app_prefix)
 
 APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
 
@@ -60,7 +66,8 @@ def write_config(workdir: Path, base: Path | None = None) -> Path:
 class DaprdSidecar:
     def __init__(self, binary: Path, app_id: str, resources: list[Path], workdir: Path,
                  ports: SidecarPorts, on_line: Callable[[str], None], app_port: int | None = None,
-                 app_protocol: str | None = None, log_level: str = "info", config: Path | None = None):
+                 app_protocol: str | None = None, log_level: str = "info", config: Path | None = None,
+                 control_plane: ControlPlaneAddresses | None = None, cwd: Path | None = None):
         self.binary = binary
         self.app_id = app_id
         self.resources = resources
@@ -71,6 +78,8 @@ class DaprdSidecar:
         self.app_protocol = app_protocol
         self.log_level = log_level
         self.config = config
+        self.control_plane = control_plane
+        self.cwd = cwd or workdir  # as under the CLI, the app's dir: components' relative paths start there
         self.process: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
         self.tail: list[str] = []
@@ -90,6 +99,9 @@ class DaprdSidecar:
             argv += ["--app-port", str(self.app_port), "--app-channel-address", "127.0.0.1"]
         if self.app_protocol:
             argv += ["--app-protocol", self.app_protocol]
+        if self.control_plane:
+            argv += ["--placement-host-address", self.control_plane.placement,
+                     "--scheduler-host-address", self.control_plane.scheduler]
         return argv
 
     def _pump(self) -> None:
@@ -104,7 +116,7 @@ class DaprdSidecar:
             if is_listening(port):
                 raise SidecarError(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process")
         self.process = subprocess.Popen(
-            self.argv(), cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self.argv(), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
         track(self.process.pid)
@@ -162,19 +174,43 @@ def _wait_for_app_ports(apps: list[AppLaunch], processes: list[PtyProcess], time
             time.sleep(0.05)
 
 
+@functools.lru_cache(maxsize=8)
+def _component_types(daprd: Path) -> frozenset[str] | None:
+    return component_types(daprd)
+
+
+def missing_component(daprd: Path, resources: list[Path]) -> str | None:
+    """A component the resources declare and this daprd does not carry: the reason, or None."""
+    carried = _component_types(daprd)
+    if carried is None:
+        return None
+    for component in (c for folder in resources for c in components(folder)):
+        if component.type not in carried:
+            return (f"component type {component.type} ({component.file}) is not in this daprd "
+                    f"(it carries {', '.join(sorted(carried))})")
+    return None
+
+
 class DaprdSidecars(Sidecars):
     """One daprd per app on free loopback ports, the apps under a PTY beside them, and the
-    CLI's status lines around them."""
+    CLI's status lines around them (those of `dapr run`, or of `dapr run -f`)."""
 
-    def __init__(self, events, show_app_ids: bool, daprd: Path, run_dir: Path | None = None,
+    def __init__(self, events, show_app_ids: bool, control_plane, daprd: Path, run_dir: Path | None = None,
                  log_level: str = "info"):
-        super().__init__(events, show_app_ids)
+        super().__init__(events, show_app_ids, control_plane)
         self.daprd = daprd
         self.run_dir = run_dir  # shared by every daprd of one README run (name resolution)
         self.log_level = log_level
         self.sidecars: list[DaprdSidecar] = []
 
+    def status(self, text: str, stream: str = "stdout") -> None:
+        self.say(text, stream, from_app=False)
+
     def start(self, apps, resources, workdir, stack) -> int:
+        missing = missing_component(self.daprd, resources)
+        if missing:
+            raise SidecarError(missing)
+        processes = []
         for app in apps:
             spec = app.spec
             ports = SidecarPorts.allocate(spec.dapr_http_port, spec.dapr_grpc_port)
@@ -182,32 +218,49 @@ class DaprdSidecars(Sidecars):
                 self.daprd, spec.app_id, resources, self.run_dir or workdir, ports,
                 on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
                 app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
+                control_plane=self.control_plane, cwd=spec.app_dir,
             )
             stack.callback(self._stop, sidecar)
-            self.say(STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc), from_app=False)
+            if self.show_app_ids:
+                self.status(VALIDATING.format(app_id=spec.app_id))
+            else:
+                self.status(STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
             sidecar.start()
             self.sidecars.append(sidecar)
-        self.say(UP, from_app=False)
-        self.apps_started = time.monotonic()
-        processes = []
-        for app, sidecar in zip(apps, self.sidecars):
-            prefix = app_prefix(app.spec.app_id, self.show_app_ids)
-            process = PtyProcess(
-                list(app.argv), app.spec.app_dir, {**app.env, **sidecar_env(app, sidecar.ports)},
-                on_line=lambda line, p=prefix: self.say(p + line),
-                on_exit=lambda code, a=app.spec.app_id: self._exited(a, code),
-            )
-            stack.callback(process.stop, APP_STOP_GRACE_S)
-            process.start()
-            processes.append(process)
+            if not self.show_app_ids and not spec.app_port:  # the CLI waits for a sidecar with no app port
+                self.status(CHECKING_HTTP.format(http=ports.http))
+                self.status(CHECKING_GRPC.format(grpc=ports.grpc))
+                self.status(SIDECAR_UP)
+            if self.apps_started is None:
+                self.apps_started = time.monotonic()
+            processes.append(self._start_app(app, sidecar, stack))
+            if self.show_app_ids:
+                self.status(STARTED.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
+                self.status(WRITING_LOGS.format(folder=spec.app_dir / ".dapr" / "logs"))
+            else:
+                self.status(UPDATING_PID.format(pid=processes[-1].child.pid))
+                self.status(UPDATING_COMMAND.format(command=" ".join(app.argv)))
+                self.status(UP)
+                self.status("")
         _wait_for_app_ports(apps, processes)
         return len(processes)
 
+    def _start_app(self, app: AppLaunch, sidecar: DaprdSidecar, stack) -> PtyProcess:
+        prefix = app_prefix(app.spec.app_id, self.show_app_ids)
+        process = PtyProcess(
+            list(app.argv), app.spec.app_dir, {**app.env, **sidecar_env(app, sidecar.ports)},
+            on_line=lambda line: self.say(prefix + line),
+            on_exit=lambda code: self._exited(app.spec.app_id, code),
+        )
+        stack.callback(process.stop, APP_STOP_GRACE_S)
+        process.start()
+        return process
+
     def _exited(self, app_id: str, code: int | None) -> None:
         if code == 0:
-            self.say(APP_OK, from_app=False)
+            self.status(APP_OK)
         else:
-            self.say(APP_FAILED.format(code=code), "stderr", from_app=False)
+            self.status(APP_FAILED.format(code=code), "stderr")
         self.events.put(Exit(app_id, code))
 
     def problem(self) -> str | None:
@@ -215,13 +268,19 @@ class DaprdSidecars(Sidecars):
         return f"daprd for {dead.app_id} exited during the run: {dead.fatal_line()}" if dead else None
 
     def apps_done(self) -> None:
-        for sidecar in self.sidecars:
-            self._stop(sidecar)
+        """As the CLI does once the apps are gone: `dapr run` stops daprd; `dapr run -f` waits
+        to be stopped, its daprds running on."""
+        if not self.show_app_ids:
+            self.status(INFO)  # the CLI prints its info mark, then a line break, then the text
+            self.status(TERMINATED)
+            for sidecar in self.sidecars:
+                self._stop(sidecar)
 
     def _stop(self, sidecar: DaprdSidecar) -> None:
         if sidecar.process is not None:
             sidecar.stop()
-            self.say(DAPR_OK, from_app=False)
+            if not self.show_app_ids:  # `dapr run -f` logs this to its daprd log file only
+                self.status(DAPR_OK)
 
 
 def sidecar_env(app: AppLaunch, ports: SidecarPorts) -> dict[str, str]:

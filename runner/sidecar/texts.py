@@ -1,12 +1,31 @@
-"""The dapr CLI's own status lines, emoji and all: printed in daprd mode (and by the `dapr`
-shim) so expectations written against `dapr run` hold."""
+"""The dapr CLI's own status lines, word for word as the CLI built here prints them
+(github.com/dapr/cli v1.16.5, cmd/run.go and pkg/print: an emoji, two spaces, the text):
+printed in daprd mode and by the `dapr` shim, so expectations written against `dapr run`
+hold without the CLI."""
 
-STARTING = "\u2139\ufe0f  Starting Dapr with id {app_id}. HTTP Port: {http}. gRPC Port: {grpc}"
-UP = "\u2705  You're up and running! Both Dapr and your app logs will appear here."
-APP_OK = "\u2705  Exited App successfully"
-APP_FAILED = "\u274c  The App process exited with error code: {code}"
-DAPR_OK = "\u2705  Exited Dapr successfully"
-STOPPED = "\u2705  app stopped successfully: {app_id}"
+INFO, SUCCESS, FAILURE = "\u2139\ufe0f  ", "\u2705  ", "\u274c  "
+
+# `dapr run` of one app
+STARTING = INFO + "Starting Dapr with id {app_id}. HTTP Port: {http}. gRPC Port: {grpc}"
+CHECKING_HTTP = INFO + "Checking if Dapr sidecar is listening on HTTP port {http}"
+CHECKING_GRPC = INFO + "Checking if Dapr sidecar is listening on GRPC port {grpc}"
+SIDECAR_UP = INFO + "Dapr sidecar is up and running."
+UPDATING_PID = INFO + "Updating metadata for appPID: {pid}"
+UPDATING_COMMAND = INFO + "Updating metadata for app command: {command}"
+UP = SUCCESS + "You're up and running! Both Dapr and your app logs will appear here."
+APP_OK = SUCCESS + "Exited App successfully"
+APP_FAILED = FAILURE + "The App process exited with error code: exit status {code}"
+TERMINATED = "terminated signal received: shutting down"  # printed after an INFO and a line break
+DAPR_OK = SUCCESS + "Exited Dapr successfully"
+
+# `dapr run -f` (a multi-app run template)
+VALIDATING = INFO + 'Validating config and starting app "{app_id}"'
+STARTED = INFO + 'Started Dapr with app id "{app_id}". HTTP Port: {http}. gRPC Port: {grpc}'
+WRITING_LOGS = INFO + "Writing log files to directory : {folder}"
+RECEIVED_SIGNAL = INFO + "Received signal to stop Dapr and app processes. Shutting down Dapr and app processes."
+
+# `dapr stop`
+STOPPED = SUCCESS + "app stopped successfully: {app_id}"
 
 
 def app_prefix(app_id: str, multi: bool) -> str:

@@ -3,12 +3,15 @@ Only what is selected is read (its dapr.yaml, expected file, README)."""
 
 from __future__ import annotations
 
+from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.expected import load_expected
-from runner.formats.steps import load_annotated
+from runner.formats.runtemplate import AppSpec
+from runner.formats.steps import Annotated, load_annotated
 from runner.job.plan import JobPlan
 from runner.recipes import RECIPES
 from runner.recipes.base import Toolchain
 from runner.source.catalog import Quickstart
+from runner.source.needs import unreachable_model
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -43,6 +46,8 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     skip = None
     if not toolchain.available:
         skip = toolchain.missing
+    elif (model := unreachable_model(quickstart.path, resources)) is not None:
+        skip = model
     elif readme is not None:
         skip = None
     elif not apps:
@@ -51,7 +56,25 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
         skip = "no expected transcript, and the README has no STEP expectations"
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
     return JobPlan(
+        fixed_ports=fixed_ports(apps, readme),
         name=quickstart.name, building_block=quickstart.building_block, language=quickstart.language,
         variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
     )
+
+
+def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None) -> frozenset[int]:
+    """The ports a quickstart names (its apps listen on them, its sidecars are asked for them):
+    from its run template, and from every `dapr run` line of its README steps."""
+    ports = {port for app in apps for port in (app.app_port, app.dapr_http_port, app.dapr_grpc_port) if port}
+    for step in readme.steps if readme else ():
+        for command in step.commands:
+            for line in command.text.replace("\\\n", " ").splitlines():
+                if not line.strip().startswith("dapr run"):
+                    continue
+                try:
+                    run = parse_dapr_run(line.strip())
+                except DaprRunError:
+                    continue
+                ports |= {port for port in (run.app_port, run.dapr_http_port, run.dapr_grpc_port) if port}
+    return frozenset(ports)

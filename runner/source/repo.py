@@ -56,13 +56,33 @@ def _mirror(url: str, offline: bool):
                 shutil.rmtree(leftover, ignore_errors=True)
         scratch = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=path.parent))
         try:
-            git.Repo.clone_from(url, scratch / "m.git", mirror=True, env={"GIT_TERMINAL_PROMPT": "0"})
+            if _bare_without_refs(url):
+                _copy_bare(Path(url), scratch / "m.git")
+            else:
+                git.Repo.clone_from(url, scratch / "m.git", mirror=True, env={"GIT_TERMINAL_PROMPT": "0"})
             os.rename(scratch / "m.git", path)
         except git.GitCommandError as exc:
             raise InputError(f"cannot clone: {_last_line(exc)}", url) from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return git.Repo(path)
+
+
+def _bare_without_refs(source: str) -> bool:
+    """A bare repository whose empty `refs/` was lost on the way (copied without empty folders,
+    its refs all in packed-refs): git no longer recognises it, though nothing else is missing."""
+    path = Path(source)
+    return (not _is_url(source) and (path / "HEAD").is_file() and (path / "objects").is_dir()
+            and (path / "packed-refs").is_file() and not (path / "refs").exists())
+
+
+def _copy_bare(source: Path, target: Path) -> None:
+    """The mirror as a writable copy of `source`, with its `refs/` laid again."""
+    shutil.copytree(source, target, copy_function=shutil.copyfile)  # the source may be read-only
+    for folder, _, _ in os.walk(target):
+        os.chmod(folder, 0o755)
+    for name in ("heads", "tags"):
+        (target / "refs" / name).mkdir(parents=True, exist_ok=True)
 
 
 def _resolve(repo, ref: str) -> str | None:
@@ -92,7 +112,7 @@ def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> 
     mirror = _mirror(source, offline)
     with locked(Path(mirror.git_dir)):
         commit = _resolve(mirror, ref)
-        if commit is None and not offline:
+        if commit is None and not offline and any(remote.name == "origin" for remote in mirror.remotes):
             try:
                 mirror.git.fetch("--prune", "origin", env={"GIT_TERMINAL_PROMPT": "0"})
             except git.GitCommandError as exc:

@@ -37,6 +37,12 @@ var (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "--component-types" {
+		for _, component := range components {
+			fmt.Println(component.Type) //nolint:forbidigo
+		}
+		return
+	}
 	registerComponents()
 
 	opts, err := options.New(os.Args[1:])

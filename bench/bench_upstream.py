@@ -1,0 +1,56 @@
+"""The whole dapr/quickstarts snapshot (../shared/upstream, v1.17.0), every non-.NET folder,
+validated at once: the table of statuses and reasons, the wall time, and per job its
+duration against the app's own time to its last expected line (the runner's overhead).
+
+    python bench/bench_upstream.py [--repo PATH] [--ref v1.17.0] [-j 8] [--lang python,go,...]
+                                   [--json out.json] [--html report.html]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo", default=str(SNAPSHOT))
+    parser.add_argument("--ref", default="v1.17.0")
+    parser.add_argument("-j", "--jobs", default="8")
+    parser.add_argument("--lang", default="python,javascript,java,go")
+    parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--html")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(args.json_path or Path(scratch) / "r.json")
+        command = [sys.executable, "-m", "runner", "validate", "--repo", args.repo, "--ref", args.ref,
+                   "--lang", args.lang, "-j", args.jobs, "--json", str(out), *(["--html", args.html] if args.html else [])]
+        started = time.monotonic()
+        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        wall = time.monotonic() - started
+        jobs = json.loads(out.read_text())["jobs"]
+    print(f"{'quickstart':36} {'status':8} {'job s':>7} {'app s':>7}  reason")
+    for job in sorted(jobs, key=lambda j: j["quickstart"]):
+        app = job.get("last_match_s")
+        reason = (job["reason"] or "").replace("\n", " ")
+        print(f"{job['quickstart']:36} {job['status']:8} {job['duration_s']:7.1f} "
+              f"{app if app is None else round(app, 1)!s:>7}  {reason[:160]}")
+    counts = {s: sum(j["status"] == s for j in jobs) for s in ("passed", "failed", "skipped", "flaky")}
+    overheads = [(j["duration_s"] - j["last_match_s"], j["quickstart"]) for j in jobs
+                 if j["status"] == "passed" and j.get("last_match_s") is not None]
+    print(f"\n{len(jobs)} jobs: {counts}; wall {wall:.0f} s at -j {args.jobs}")
+    if overheads:
+        worst = max(overheads)
+        print(f"worst overhead over the app's own time to its last expected line: {worst[0]:.1f} s ({worst[1]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+// The real Dapr placement service (github.com/dapr/dapr/pkg/placement), started from its own
+// flags (cmd/placement/options), but with /healthz on loopback and no metrics listener.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/dapr/dapr/cmd/placement/options"
+	"github.com/dapr/dapr/pkg/buildinfo"
+	"github.com/dapr/dapr/pkg/healthz"
+	"github.com/dapr/dapr/pkg/modes"
+	"github.com/dapr/dapr/pkg/placement"
+	"github.com/dapr/dapr/pkg/placement/monitoring"
+	"github.com/dapr/dapr/pkg/security"
+	"github.com/dapr/kit/concurrency"
+	"github.com/dapr/kit/logger"
+	"github.com/dapr/kit/signals"
+
+	"quickstart-runner/daprd/loopback"
+)
+
+var log = logger.NewLogger("dapr.placement")
+
+func main() {
+	opts, err := options.New(os.Args[1:])
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err = logger.ApplyOptionsToLoggers(&opts.Logger); err != nil {
+		log.Fatal(err)
+	}
+	log.Infof("Starting Dapr Placement Service -- version %s", buildinfo.Version())
+	if err = monitoring.InitMetrics(); err != nil {
+		log.Fatal(err)
+	}
+
+	hz := healthz.New()
+	ctx := signals.Context()
+	sec, err := security.New(ctx, security.Options{
+		SentryAddress:           opts.SentryAddress,
+		ControlPlaneTrustDomain: opts.TrustDomain,
+		ControlPlaneNamespace:   security.CurrentNamespace(),
+		TrustAnchorsFile:        &opts.TrustAnchorsFile,
+		AppID:                   "dapr-placement",
+		MTLSEnabled:             opts.TLSEnabled,
+		Mode:                    modes.DaprMode(opts.Mode),
+		Healthz:                 hz,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	err = concurrency.NewRunnerManager(
+		loopback.Healthz(hz, opts.HealthzPort),
+		sec.Run,
+		func(ctx context.Context) error {
+			handler, herr := sec.Handler(ctx)
+			if herr != nil {
+				return herr
+			}
+			place, perr := placement.New(placement.Options{
+				NodeID:             opts.RaftID,
+				Port:               opts.PlacementPort,
+				ListenAddress:      opts.PlacementListenAddress,
+				Security:           handler,
+				Healthz:            hz,
+				KeepAliveTime:      opts.KeepAliveTime,
+				KeepAliveTimeout:   opts.KeepAliveTimeout,
+				ReplicationFactor:  int64(opts.ReplicationFactor),
+				Peers:              opts.RaftPeers,
+				DisseminateTimeout: opts.DisseminateTimeout,
+			})
+			if perr != nil {
+				return perr
+			}
+			return place.Run(ctx)
+		},
+	).Run(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Info("Placement service shut down gracefully")
+}

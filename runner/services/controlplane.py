@@ -1,0 +1,75 @@
+"""The Dapr control plane for one job, as `dapr init` gives a maintainer: the real placement
+(actors, workflows) and scheduler (jobs, workflows, actor reminders) services, built with
+daprd from the same dapr module, each on free loopback ports, the scheduler's embedded etcd
+in the job's temp dir. Every daprd of the job is pointed at them."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.services.daemon import Daemon
+from runner.services.ports import free_port, is_listening, release
+
+
+@dataclass(frozen=True)
+class ControlPlaneAddresses:
+    placement: str  # host:port, as daprd's --placement-host-address takes it
+    scheduler: str  # host:port, as daprd's --scheduler-host-address takes it
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5) as response:
+            return response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class ControlPlane:
+    def __init__(self, placement: Path, scheduler: Path, workdir: Path):
+        self.binaries = {"placement": placement, "scheduler": scheduler}
+        self.workdir = workdir
+        self.daemons: list[Daemon] = []
+        self.ports: list[int] = []
+
+    def _port(self) -> int:
+        port = free_port()
+        self.ports.append(port)
+        return port
+
+    def start(self, timeout: float = 60.0) -> ControlPlaneAddresses:
+        placement, placement_health, raft = self._port(), self._port(), self._port()
+        scheduler, scheduler_health, etcd_client, etcd_peer = self._port(), self._port(), self._port(), self._port()
+        self._daemon("placement", [
+            "--id", "dapr-placement-0", "--port", str(placement), "--listen-address", "127.0.0.1",
+            "--healthz-port", str(placement_health), "--initial-cluster", f"dapr-placement-0=127.0.0.1:{raft}",
+            "--log-level", "warn",
+        ], placement_health, placement, timeout)
+        self._daemon("scheduler", [
+            "--id", "dapr-scheduler-server-0", "--port", str(scheduler), "--listen-address", "127.0.0.1",
+            "--healthz-port", str(scheduler_health), "--override-broadcast-host-port", f"127.0.0.1:{scheduler}",
+            "--etcd-data-dir", str(self.workdir / "etcd"), "--etcd-client-port", str(etcd_client),
+            "--etcd-client-listen-address", "127.0.0.1",
+            "--etcd-initial-cluster", f"dapr-scheduler-server-0=http://127.0.0.1:{etcd_peer}",
+            "--identity-directory-write", str(self.workdir / "identity"), "--log-level", "warn",
+        ], scheduler_health, scheduler, timeout)
+        return ControlPlaneAddresses(f"127.0.0.1:{placement}", f"127.0.0.1:{scheduler}")
+
+    def _daemon(self, name: str, args: list[str], health_port: int, port: int, timeout: float) -> None:
+        """Start one service; ready once its /healthz says so and its gRPC port takes connections."""
+        daemon = Daemon(name, [str(self.binaries[name]), *args], self.workdir / f"{name}.log")
+        self.daemons.append(daemon)
+        daemon.start(lambda: _healthy(health_port) and is_listening(port), timeout)
+
+    def problem(self) -> str | None:
+        """Why the control plane cannot serve the job any more (a service died), or None."""
+        dead = next((d for d in self.daemons if d.process is not None and not d.alive()), None)
+        return f"{dead.name} exited during the run: {dead.last_line()}" if dead else None
+
+    def stop(self) -> None:
+        for daemon in reversed(self.daemons):
+            daemon.stop()
+        release(*self.ports)

@@ -1,0 +1,52 @@
+"""What the shims of one README run started and left running (`docker compose up -d`): a
+record per service in the run's dir, so that the `dapr` shim can point components at it,
+`docker exec` can reach it, and the run stops it at its end whatever happened."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+from runner.services.groups import stop_group, untrack
+
+
+def _folder(run_dir: Path) -> Path:
+    return run_dir / "services"
+
+
+def record(run_dir: Path, name: str, kind: str, pgid: int, endpoint: dict, source: str) -> None:
+    folder = _folder(run_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.with_suffix(".tmp").write_text(json.dumps({"name": name, "kind": kind, "pgid": pgid, "endpoint": endpoint,
+                                                    "source": source}))
+    path.with_suffix(".tmp").replace(path)
+
+
+def recorded(run_dir: Path | None) -> list[dict]:
+    if run_dir is None or not _folder(run_dir).is_dir():
+        return []
+    found = []
+    for path in sorted(_folder(run_dir).glob("*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            found.append(json.loads(path.read_text()))
+    return found
+
+
+def stop(run_dir: Path, name: str) -> bool:
+    """Stop one recorded service (its whole process group); False when there was none."""
+    path = _folder(run_dir) / f"{name}.json"
+    try:
+        entry = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    stop_group(entry["pgid"], None, grace=5.0)
+    untrack(entry["pgid"])
+    path.unlink(missing_ok=True)
+    return True
+
+
+def stop_all(run_dir: Path) -> None:
+    for entry in recorded(run_dir):
+        stop(run_dir, entry["name"])

@@ -1,0 +1,147 @@
+"""`docker ...` as quickstart READMEs run it, served by real local services of the README run:
+
+- `docker compose [-f FILE] up [-d]` / `down`: each service of the compose file whose image
+  is PostgreSQL (named so, or built FROM it) becomes a PostgreSQL of the run's own, with
+  the compose file's user, password and database and the image's init SQL run once;
+- `docker exec NAME psql ...` runs `psql` against that service; `docker exec dapr_redis
+  redis-cli ...` runs `redis-cli` against the run's Redis (`dapr init` names its Redis
+  container dapr_redis);
+- anything else exits 1 with `needs Docker: <command>`.
+
+Each README run gets its own services: parallel runs never share a database.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from runner.errors import InputError
+from runner.formats.compose import find_compose_file, parse_compose
+from runner.services import started
+from runner.services.daemon import ServiceError
+from runner.services.postgres import PostgresServer, PostgresSpec, server_binaries
+from runner.shim.install import ENV_REDIS, ENV_RUN_DIR
+
+DAPR_INIT_REDIS = "dapr_redis"  # the container `dapr init` runs Redis in
+POSTGRES_IMAGES = ("postgres", "postgis")
+POSTGRES_TOOLS = ("psql", "pg_dump", "pg_isready", "createdb", "dropdb")
+_CONNECTION_FLAGS = {"-h", "--host", "-p", "--port"}
+
+
+def needs_docker(argv: list[str], why: str = "") -> int:
+    print(f"needs Docker: docker {shlex.join(argv)}" + (f" ({why})" if why else ""), file=sys.stderr)
+    return 1
+
+
+def _run_dir() -> Path:
+    value = os.environ.get(ENV_RUN_DIR)
+    if not value:
+        raise InputError("the docker shim runs inside a README run of quickstart-runner only", "docker")
+    return Path(value)
+
+
+def _compose(argv: list[str]) -> int:
+    args, file, command = list(argv), None, None
+    while args:
+        word = args.pop(0)
+        if word in ("-f", "--file") and args:
+            file = Path(args.pop(0))
+        elif word in ("-p", "--project-name", "--project-directory", "--env-file") and args:
+            args.pop(0)
+        elif not word.startswith("-"):
+            command = word
+            break
+    path = (file if file and file.is_absolute() else Path.cwd() / file) if file else find_compose_file(Path.cwd())
+    if path is None or not path.is_file():
+        return needs_docker(["compose", *argv], "no compose file here")
+    services = parse_compose(path)
+    wanted = [word for word in args if not word.startswith("-")]
+    services = [s for s in services if not wanted or s.name in wanted]
+    if command == "up":
+        return _up(path, services, detach=bool({"-d", "--detach"} & set(args)), argv=argv)
+    if command in ("down", "stop", "rm"):
+        for service in services:
+            if started.stop(_run_dir(), service.container_name):
+                print(f" \u2714 Container {service.container_name}  Removed")
+        return 0
+    return needs_docker(["compose", *argv])
+
+
+def _up(path: Path, services, detach: bool, argv: list[str]) -> int:
+    run_dir = _run_dir()
+    others = [s for s in services if s.image_name not in POSTGRES_IMAGES]
+    if others:
+        return needs_docker(["compose", *argv], f"service {others[0].name}: image {others[0].image}")
+    servers = []
+    for service in services:
+        env = service.environment
+        user = env.get("POSTGRES_USER", "postgres")
+        spec = PostgresSpec(user, env.get("POSTGRES_PASSWORD", ""), env.get("POSTGRES_DB", user), service.init_files)
+        server = PostgresServer(run_dir / "services" / service.container_name, spec)
+        endpoint = server.start()
+        started.record(run_dir, service.container_name, "postgres", server.daemon.process.pid,
+                       endpoint.__dict__, str(path))
+        servers.append(server)
+        print(f" \u2714 Container {service.container_name}  Started", flush=True)
+    if detach:
+        return 0
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})  # in the foreground until stopped, as compose is
+    for service in services:
+        started.stop(run_dir, service.container_name)
+    return 0
+
+
+def _without_connection_flags(words: list[str]) -> list[str]:
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in _CONNECTION_FLAGS:
+            skip = True
+        elif not any(word.startswith(flag + "=") for flag in _CONNECTION_FLAGS if flag.startswith("--")):
+            kept.append(word)
+    return kept
+
+
+def _exec(argv: list[str]) -> int:
+    args = list(argv)
+    env = dict(os.environ)
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag in ("-e", "--env", "-u", "--user", "-w", "--workdir") and args:
+            value = args.pop(0)
+            if flag in ("-e", "--env") and "=" in value:
+                env.update([value.split("=", 1)])
+    if len(args) < 2:
+        return needs_docker(["exec", *argv], "no container and command")
+    name, command = args[0], args[1:]
+    if name == DAPR_INIT_REDIS and command[0] == "redis-cli" and os.environ.get(ENV_REDIS):
+        host, _, port = os.environ[ENV_REDIS].rpartition(":")
+        return subprocess.run(["redis-cli", "-h", host, "-p", port, *_without_connection_flags(command[1:])],
+                              env=env).returncode
+    service = next((s for s in started.recorded(_run_dir()) if s["name"] == name), None)
+    if service and service["kind"] == "postgres" and command[0] in POSTGRES_TOOLS:
+        endpoint = service["endpoint"]
+        tool = shutil.which(command[0]) or str((server_binaries() or Path("/usr/bin")) / command[0])
+        env["PGPASSWORD"] = endpoint["password"]
+        return subprocess.run([tool, "-h", endpoint["socket_dir"], "-p", str(endpoint["port"]),
+                               *_without_connection_flags(command[1:])], env=env).returncode
+    return needs_docker(["exec", *argv], f"no service of this run is named {name}" if not service else "")
+
+
+def main(argv: list[str]) -> int:
+    try:
+        if argv[:1] == ["compose"]:
+            return _compose(argv[1:])
+        if argv[:1] == ["exec"]:
+            return _exec(argv[1:])
+    except ServiceError as exc:  # what Docker would have given, the local service could not
+        print(f"docker {shlex.join(argv)}: {exc}", file=sys.stderr)
+        return 1
+    return needs_docker(argv)

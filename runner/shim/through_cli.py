@@ -1,0 +1,95 @@
+"""`dapr ...` of a README step handed to the real dapr CLI (`--sidecar dapr`), pointed at the
+job's own services: every resources path becomes a copy whose components point at the job's
+Redis (and PostgreSQL), the daprds get the job's placement and scheduler and a sqlite name
+resolution of the run, and a run template is rewritten into the run's dir. Ports the step
+names stay as named; the CLI picks free ones for the rest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from runner.errors import InputError, read_input
+from runner.formats.yamlfile import load_yaml
+from runner.services.redis import RedisEndpoint
+from runner.services.resources import Endpoints, isolated_resources
+from runner.services.started import recorded
+from runner.sidecar.daprd import write_config
+
+_RESOURCE_FLAGS = {"--resources-path", "-d", "--components-path"}
+_PATH_KEYS = ("resourcesPath", "resourcesPaths", "componentsPath")
+
+
+class _Copies:
+    def __init__(self, run_dir: Path, redis: RedisEndpoint):
+        postgres = [(e["endpoint"]["host"], e["endpoint"]["port"]) for e in recorded(run_dir) if e["kind"] == "postgres"]
+        self.endpoints = Endpoints(redis, postgres[-1] if postgres else None)
+        self.run_dir = run_dir
+        self.made: dict[Path, Path] = {}
+
+    def of(self, folder: Path) -> Path:
+        """The job's copy of a resources folder (made once per folder and README run)."""
+        folder = folder.resolve()
+        if folder not in self.made:
+            if not folder.is_dir():
+                raise InputError(f"resources path does not exist: {folder}", "dapr run")
+            target = self.run_dir / f"cli-resources-{os.getpid()}-{len(self.made)}"
+            self.made[folder] = isolated_resources(folder, target, self.endpoints)
+        return self.made[folder]
+
+
+def _template(path: Path, copies: _Copies, control_plane: tuple[str, str] | None) -> Path:
+    """The run template with its resources paths on the job's copies, written into the run dir."""
+    data = load_yaml(read_input(path, "run template"), path)
+    if not isinstance(data, dict):
+        raise InputError("a run template must be a YAML mapping with 'apps'", path, 1)
+    base = path.parent
+    sections = [data.setdefault("common", {}) or {}, *(app for app in data.get("apps") or [] if isinstance(app, dict))]
+    data["common"] = sections[0]
+    for section, folder in zip(sections, [base, *(base / str(app.get("appDirPath", ".")) for app in sections[1:])]):
+        for key in _PATH_KEYS:
+            value = section.pop(key, None)
+            if value:
+                paths = value if isinstance(value, list) else [value]
+                section["resourcesPaths"] = [str(copies.of(folder / str(p))) for p in paths]
+        if section is not sections[0]:
+            section["appDirPath"] = str((base / str(section.get("appDirPath", "."))).resolve())
+    common = sections[0]
+    common.setdefault("configFilePath", str(write_config(copies.run_dir)))
+    if control_plane:
+        common.update(placementHostAddress=control_plane[0], schedulerHostAddress=control_plane[1])
+    target = copies.run_dir / f"dapr-{os.getpid()}.yaml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False))
+    return target
+
+
+def cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
+             control_plane: tuple[str, str] | None) -> list[str]:
+    """The arguments for the real CLI: `argv` with the job's resources, config and control plane."""
+    if argv[:1] != ["run"]:
+        return argv
+    copies, out, words, given = _Copies(run_dir, redis), ["run"], list(argv[1:]), set()
+    while words:
+        word = words.pop(0)
+        flag, eq, inline = word.partition("=")
+        if word == "--":
+            out += [word, *words]
+            break
+        value = inline if eq else (words.pop(0) if flag in _RESOURCE_FLAGS | {"-f", "--run-file"} and words else None)
+        given.add(flag)
+        if flag in _RESOURCE_FLAGS and value is not None:
+            out += ["--resources-path", str(copies.of(cwd / value))]
+        elif flag in ("-f", "--run-file") and value is not None:
+            template = (cwd / value).resolve()
+            out += ["-f", str(_template(template / "dapr.yaml" if template.is_dir() else template, copies, control_plane))]
+        else:
+            out.append(word)
+    if not given & {"-f", "--run-file"}:
+        extra = [] if given & {"--config", "-c"} else ["--config", str(write_config(run_dir))]
+        if control_plane:
+            extra += [f"--placement-host-address={control_plane[0]}", f"--scheduler-host-address={control_plane[1]}"]
+        cut = out.index("--") if "--" in out else len(out)
+        out[cut:cut] = extra
+    return out
