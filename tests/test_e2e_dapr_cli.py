@@ -122,8 +122,9 @@ def run_until_exit_then_stop(argv: list[str], cwd: Path, env: dict, settle: floa
     import subprocess
     import time
 
+    # Its own process group, but not a session of its own: the CLI makes itself a group leader.
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+                               process_group=0)
     deadline = time.monotonic() + settle
     while process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -94,7 +94,7 @@ def test_app_hangs(tmp_path, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "hang"}, "---\ntimeout: 3\n---\n== APP == never printed\n")
     result = validate(tree, exp)
     assert result.returncode == 1
-    assert "timed out after 3s with 0 of 1 expected lines matched; last output: [" in result.stdout
+    assert "timed out after 3s with 0 of 1 expected lines matched; last app output: [" in result.stdout
     assert "== APP == started" in result.stdout
 
 

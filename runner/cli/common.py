@@ -109,7 +109,7 @@ def redis_arg(text: str | None) -> RedisEndpoint | None:
 def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, **extra) -> tuple[RunSettings, dict]:
     """The sidecar mode to run with, and what to say about it (printed, and kept in --json).
     Either way each job gets its own placement and scheduler, as `dapr init` gives one."""
-    extra["control_plane_binaries"] = ensure_control_plane(args.dapr_version, progress=say)
+    extra["control_plane_binaries"] = ensure_control_plane(args.dapr_version, progress=say, beside=args.daprd)
     cli = installed_cli() if args.sidecar in ("auto", "dapr") else None
     if args.sidecar == "dapr" and cli is None:
         cli = ensure_cli(args.dapr_version, progress=say)

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     readme_run = ReadmeRun(annotated, args.shell_cmd, args.tags, manual=args.manual)
     if readme_run.uses_shims():
         readme_run.daprd = resolve_daprd(args)
-        readme_run.control_plane = ensure_control_plane(args.dapr_version, progress=say)
+        readme_run.control_plane = ensure_control_plane(args.dapr_version, progress=say, beside=readme_run.daprd)
     success, report = readme_run.run()
     if args.validate_links:
         links_ok, links_report = check_links(annotated, args.link_retries)

@@ -37,6 +37,14 @@ def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int
             return None
 
     def work() -> None:
+        try:
+            run_jobs()
+        finally:
+            with changed:
+                running[0] -= 1
+                changed.notify_all()
+
+    def run_jobs() -> None:
         while (index := take()) is not None:
             try:
                 results[index] = run_job(plans[index], settings, on_progress, retries)
@@ -48,17 +56,22 @@ def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int
                     held.difference_update(plans[index].fixed_ports)
                     changed.notify_all()
 
+    def wait_for_workers() -> None:
+        # Not Thread.join(): an interrupt that lands inside join() can leave the thread
+        # looking finished while it still unwinds (CPython), and the runner would exit early.
+        with changed:
+            while running[0]:
+                changed.wait(timeout=0.2)
+
     workers = [threading.Thread(target=work, name=f"job-{n}", daemon=True) for n in range(max(1, min(jobs, len(plans))))]
+    running = [len(workers)]
     for worker in workers:
         worker.start()
     try:
-        for worker in workers:
-            while worker.is_alive():
-                worker.join(timeout=0.2)
+        wait_for_workers()
     except BaseException:
         shutdown.set()
-        for worker in workers:
-            worker.join()
+        wait_for_workers()
         raise
     if failures:
         raise failures[0]

@@ -3,6 +3,7 @@ verdict, timings and matcher; a README run's steps), or a skip; and marked flaky
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -10,6 +11,8 @@ from typing import Callable
 from runner.job.plan import JobPlan
 from runner.mm.run import StepRun
 from runner.results import JobResult
+from runner.sidecar.texts import APP_EXIT_ERROR
+from runner.transcript.causes import cause
 from runner.transcript.explain import explain
 from runner.transcript.matcher import StreamMatcher
 
@@ -85,15 +88,29 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
         for command in step_run.commands:
             result.transcript += command.output("stdout").splitlines()
             if not step_run.command_ok(command):
-                said = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
+                said = cause(command.output("stdout") + "\n" + command.output("stderr"))
+                if said is None:
+                    tail = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
+                    said = tail[-1] if tail else None
                 misses.append(f"{where}: `{command.text.splitlines()[0]}` returned {command.return_code}, "
-                              f"expected {step.expected_return_code}" + (f"; it said: {said[-1]}" if said else ""))
+                              f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
     result.misses = misses
     failed = next((s for s in steps if not s.ok()), None)
     if not success and failed is not None:
         result.failure_file, result.failure_line = readme_path, failed.step.line
     result.reason = misses[0] if misses else ("" if success else "README steps failed")
+    crashed = app_failure(result.transcript) if not success else None
+    if crashed:
+        result.reason += f"; {crashed}"
     return result
+
+
+def app_failure(transcript: list[str]) -> str | None:
+    """An app that exited with an error, and the line of its output that says why."""
+    if not any(APP_EXIT_ERROR in line for line in transcript):
+        return None
+    said = cause("\n".join(re.sub(r"^== APP( - [^=]+)? == ", "", line) for line in transcript if line.startswith("== APP")))
+    return f"an app exited with an error: {said}" if said else "an app exited with an error"
 
 
 def as_flaky(result: JobResult, first: JobResult, attempt: int, attempts: int) -> JobResult:

@@ -35,7 +35,7 @@ from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import recorded
 from runner.sidecar.base import AppLaunch, Exit, Line, SidecarError, Sidecars
 from runner.sidecar.cli import CliSidecars
-from runner.sidecar.daprd import DaprdSidecars
+from runner.sidecar.daprd import DaprdSidecars, missing_component
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
 from runner.transcript.matcher import StreamMatcher
@@ -176,6 +176,9 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
             control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane")
             stack.callback(control_plane.stop)
             addresses = control_plane.start()
+        missing = missing_component(settings.daprd, list(plan.resources)) if settings.sidecar == "daprd" else None
+        if missing:
+            raise SidecarError(missing)
         endpoints = Endpoints(redis, _postgres(settings))
         resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
@@ -220,9 +223,11 @@ def _watch(run: _Run, sidecars: Sidecars, services: list, processes: int) -> tup
             run.drain(timeout=0.2)
             return "failed", problem
         if time.monotonic() > deadline:
-            tail = [line.text for line in run.matcher.lines[-3:]]
+            shown = [line.text for line in run.matcher.lines if line.text.startswith("== APP")] or \
+                [line.text for line in run.matcher.lines]
+            tail = shown[-3:]
             return "failed", (f"timed out after {run.plan.timeout_s:.0f}s with {run.matcher.matched} of "
-                              f"{run.matcher.total} expected lines matched; last output: {tail}")
+                              f"{run.matcher.total} expected lines matched; last app output: {tail}")
 
 
 def _failure(run: _Run) -> str:

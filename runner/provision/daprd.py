@@ -142,7 +142,13 @@ def ensure_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
     return Daprd(build_dapr(version, progress) / "daprd", version, "built")
 
 
-def ensure_control_plane(version: str = DEFAULT_VERSION, progress=print) -> ControlPlaneBinaries:
-    """Placement and scheduler of ours (whatever daprd is used): theirs listen beyond loopback."""
-    folder = build_dapr(version, progress)
+def ensure_control_plane(version: str = DEFAULT_VERSION, progress=print, beside: Path | None = None) -> ControlPlaneBinaries:
+    """Placement and scheduler of ours (whatever daprd is used: theirs listen beyond loopback):
+    those of the build `beside` comes from (a daprd of ours given by path), else our build."""
+    folder = beside.parent if beside is not None and (beside.parent / "build.json").is_file() else None
+    if folder is None or not (folder / "placement").is_file() or not (folder / "scheduler").is_file():
+        try:
+            folder = build_dapr(version, progress)
+        except OSError as exc:  # e.g. the cache dir cannot be made
+            raise ProvisionError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
     return ControlPlaneBinaries(folder / "placement", folder / "scheduler")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from runner.cache import build_once, cache_root, files_digest
+from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
 
 
@@ -56,8 +57,10 @@ def run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None
         result = subprocess.run(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     if result.returncode != 0:
-        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-        raise PrepareError(f"`{' '.join(argv)}` exited with {result.returncode}: {lines[-1] if lines else ''}")
+        said = log.read_text(errors="replace")
+        lines = [strip_ansi(line).strip() for line in said.splitlines() if strip_ansi(line).strip()]
+        raise PrepareError(f"`{' '.join(argv)}` exited with {result.returncode}: "
+                           f"{cause(said) or (lines[-1] if lines else 'no output')}")
 
 
 class Recipe(ABC):

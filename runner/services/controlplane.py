@@ -40,9 +40,12 @@ class ControlPlane:
         self.ports.append(port)
         return port
 
-    def start(self, timeout: float = 60.0) -> ControlPlaneAddresses:
-        placement, placement_health, raft = self._port(), self._port(), self._port()
-        scheduler, scheduler_health, etcd_client, etcd_peer = self._port(), self._port(), self._port(), self._port()
+    def start(self, timeout: float = 60.0, placement: int | None = None,
+              scheduler: int | None = None) -> ControlPlaneAddresses:
+        """Start both; `placement`/`scheduler` name their gRPC ports (else free ones)."""
+        placement, placement_health, raft = placement or self._port(), self._port(), self._port()
+        scheduler = scheduler or self._port()
+        scheduler_health, etcd_client, etcd_peer = self._port(), self._port(), self._port()
         self._daemon("placement", [
             "--id", "dapr-placement-0", "--port", str(placement), "--listen-address", "127.0.0.1",
             "--healthz-port", str(placement_health), "--initial-cluster", f"dapr-placement-0=127.0.0.1:{raft}",

@@ -24,7 +24,7 @@ from runner.services.redis import parse_address
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.shim.install import ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_REDIS, ENV_RUN_DIR, ENV_SCHEDULER
 from runner.shim.through_cli import cli_argv
-from runner.sidecar.texts import DAPR_OK, INFO, RECEIVED_SIGNAL, STOPPED, TERMINATED
+from runner.sidecar.texts import DAPR_OK, INFO, RECEIVED_SIGNAL, STOPPED, TERMINATED, TERMINATION
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 
@@ -139,7 +139,7 @@ def main(argv: list[str]) -> int:
                 signal.pause()
     except KeyboardInterrupt:  # stopped (`dapr stop`, the step's end): what the CLI says then
         if plan.app_ids_in_output:
-            print(f"\n{RECEIVED_SIGNAL}", flush=True)
+            print(f"\n{RECEIVED_SIGNAL}" + f"\n\n{TERMINATION}" * len(plan.apps), flush=True)
         else:
             print(f"{INFO}\n{TERMINATED}\n{DAPR_OK}", flush=True)
         return 0

@@ -25,7 +25,7 @@ from runner.services.ports import free_port, is_listening, release
 from runner.services.pty import PtyProcess
 from runner.services.resources import components
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
-from runner.sidecar.texts import (APP_FAILED, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
+from runner.sidecar.texts import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
                                   STARTING, TERMINATED, UP, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
                                   app_prefix)
 
@@ -207,9 +207,6 @@ class DaprdSidecars(Sidecars):
         self.say(text, stream, from_app=False)
 
     def start(self, apps, resources, workdir, stack) -> int:
-        missing = missing_component(self.daprd, resources)
-        if missing:
-            raise SidecarError(missing)
         processes = []
         for app in apps:
             spec = app.spec
@@ -258,9 +255,9 @@ class DaprdSidecars(Sidecars):
 
     def _exited(self, app_id: str, code: int | None) -> None:
         if code == 0:
-            self.status(APP_OK)
+            self.status(APP_EXITED_PLAIN if self.show_app_ids else APP_OK)
         else:
-            self.status(APP_FAILED.format(code=code), "stderr")
+            self.status((APP_FAILED_PLAIN if self.show_app_ids else APP_FAILED).format(code=code), "stderr")
         self.events.put(Exit(app_id, code))
 
     def problem(self) -> str | None:

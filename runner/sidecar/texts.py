@@ -13,8 +13,10 @@ SIDECAR_UP = INFO + "Dapr sidecar is up and running."
 UPDATING_PID = INFO + "Updating metadata for appPID: {pid}"
 UPDATING_COMMAND = INFO + "Updating metadata for app command: {command}"
 UP = SUCCESS + "You're up and running! Both Dapr and your app logs will appear here."
-APP_OK = SUCCESS + "Exited App successfully"
-APP_FAILED = FAILURE + "The App process exited with error code: exit status {code}"
+EXITED_APP = "Exited App successfully"
+APP_OK = SUCCESS + EXITED_APP
+APP_EXIT_ERROR = "The App process exited with error code"
+APP_FAILED = FAILURE + APP_EXIT_ERROR + ": exit status {code}"
 TERMINATED = "terminated signal received: shutting down"  # printed after an INFO and a line break
 DAPR_OK = SUCCESS + "Exited Dapr successfully"
 
@@ -23,6 +25,10 @@ VALIDATING = INFO + 'Validating config and starting app "{app_id}"'
 STARTED = INFO + 'Started Dapr with app id "{app_id}". HTTP Port: {http}. gRPC Port: {grpc}'
 WRITING_LOGS = INFO + "Writing log files to directory : {folder}"
 RECEIVED_SIGNAL = INFO + "Received signal to stop Dapr and app processes. Shutting down Dapr and app processes."
+# ...and to each app's own writer, which is no terminal of its own: no emoji there.
+APP_EXITED_PLAIN = EXITED_APP
+APP_FAILED_PLAIN = APP_EXIT_ERROR + ": exit status {code}"
+TERMINATION = "termination signal received: shutting down"  # after a blank line, once per app
 
 # `dapr stop`
 STOPPED = SUCCESS + "app stopped successfully: {app_id}"

@@ -18,9 +18,11 @@ DEFAULT_TIMEOUT_S = 180.0
 
 def select(quickstarts: list[Quickstart], building_blocks: list[str], languages: list[str],
            variants: list[str]) -> list[Quickstart]:
+    """`building_blocks` names building blocks (`pub_sub`) or quickstarts (`pub_sub/python/sdk`)."""
     return [
         qs for qs in quickstarts
-        if (not building_blocks or qs.building_block in building_blocks)
+        if (not building_blocks or any(qs.building_block == name or qs.name == name or qs.name.startswith(name + "/")
+                                       for name in building_blocks))
         and (not languages or qs.language in languages)
         and (not variants or qs.variant in variants)
     ]
