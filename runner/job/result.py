@@ -99,10 +99,22 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     if not success and failed is not None:
         result.failure_file, result.failure_line = readme_path, failed.step.line
     result.reason = misses[0] if misses else ("" if success else "README steps failed")
-    crashed = app_failure(result.transcript) if not success else None
-    if crashed:
-        result.reason += f"; {crashed}"
+    if not success:
+        why = earlier_failure(steps) or app_failure(result.transcript)
+        result.reason += f"; {why}" if why else ""
     return result
+
+
+def earlier_failure(steps: list[StepRun]) -> str | None:
+    """A command that failed though its step did not check (a build before a run, say): often
+    the real cause of what follows."""
+    for step_run in steps:
+        for command in step_run.commands:
+            if command.return_code not in (0, None) and not command.stopped_early and step_run.step.expected_return_code is None:
+                said = cause(command.output("stdout") + "\n" + command.output("stderr"))
+                if said:
+                    return f"`{command.text.splitlines()[0]}` failed before it: {said}"
+    return None
 
 
 def app_failure(transcript: list[str]) -> str | None:
