@@ -32,7 +32,7 @@ from runner.services.controlplane import ControlPlane
 from runner.services.daemon import ServiceError
 from runner.services.redis import RedisServer
 from runner.services.resources import Endpoints, isolated_resources
-from runner.services.started import recorded
+from runner.services.started import postgres_endpoint
 from runner.sidecar.base import AppLaunch, Exit, Line, SidecarError, Sidecars
 from runner.sidecar.cli import CliSidecars
 from runner.sidecar.daprd import DaprdSidecars, missing_component
@@ -149,12 +149,6 @@ def _sidecars(run: _Run, control_plane) -> Sidecars:
     return DaprdSidecars(run.events, shown, control_plane, settings.daprd, settings.run_dir, settings.log_level)
 
 
-def _postgres(settings: RunSettings) -> tuple[str, int] | None:
-    """The PostgreSQL a README run's `docker compose up` started, if it did."""
-    found = [entry["endpoint"] for entry in recorded(settings.run_dir) if entry["kind"] == "postgres"]
-    return (found[-1]["host"], found[-1]["port"]) if found else None
-
-
 def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
     plan, settings, outcome = run.plan, run.settings, run.outcome
     try:
@@ -165,6 +159,9 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
 
         run.progress("sidecar")
         t0 = time.monotonic()
+        missing = missing_component(settings.daprd, list(plan.resources)) if settings.sidecar == "daprd" else None
+        if missing:
+            raise SidecarError(missing)
         redis, server = settings.redis, None
         if redis is None:
             server = RedisServer(workdir / "redis")
@@ -176,10 +173,7 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
             control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane")
             stack.callback(control_plane.stop)
             addresses = control_plane.start()
-        missing = missing_component(settings.daprd, list(plan.resources)) if settings.sidecar == "daprd" else None
-        if missing:
-            raise SidecarError(missing)
-        endpoints = Endpoints(redis, _postgres(settings))
+        endpoints = Endpoints(redis, postgres_endpoint(settings.run_dir))
         resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
         launches = [AppLaunch(app, tuple(app.command if plan.as_written else ready.command),

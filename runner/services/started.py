@@ -50,3 +50,9 @@ def stop(run_dir: Path, name: str) -> bool:
 def stop_all(run_dir: Path) -> None:
     for entry in recorded(run_dir):
         stop(run_dir, entry["name"])
+
+
+def postgres_endpoint(run_dir: Path | None) -> tuple[str, int] | None:
+    """Where the PostgreSQL a shim started for this run listens (host, port), if it started one."""
+    found = [entry["endpoint"] for entry in recorded(run_dir) if entry["kind"] == "postgres"]
+    return (found[-1]["host"], found[-1]["port"]) if found else None

@@ -15,7 +15,7 @@ from runner.errors import InputError, read_input
 from runner.formats.yamlfile import load_yaml
 from runner.services.redis import RedisEndpoint
 from runner.services.resources import Endpoints, isolated_resources
-from runner.services.started import recorded
+from runner.services.started import postgres_endpoint
 from runner.sidecar.daprd import write_config
 
 _RESOURCE_FLAGS = {"--resources-path", "-d", "--components-path"}
@@ -24,8 +24,7 @@ _PATH_KEYS = ("resourcesPath", "resourcesPaths", "componentsPath")
 
 class _Copies:
     def __init__(self, run_dir: Path, redis: RedisEndpoint):
-        postgres = [(e["endpoint"]["host"], e["endpoint"]["port"]) for e in recorded(run_dir) if e["kind"] == "postgres"]
-        self.endpoints = Endpoints(redis, postgres[-1] if postgres else None)
+        self.endpoints = Endpoints(redis, postgres_endpoint(run_dir))
         self.run_dir = run_dir
         self.made: dict[Path, Path] = {}
 
