@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -56,7 +57,12 @@ def dapr_init_services(scratch: Path) -> list:
     return [plane, redis]
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM too unwinds, stopping the services started here
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser()
     parser.add_argument("--folders", default=",".join(FOLDERS))
     args = parser.parse_args()

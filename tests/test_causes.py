@@ -10,4 +10,6 @@ def test_the_line_that_names_the_cause():
     assert cause("# app\n./main.go:12:3: undefined: foo\n") == "./main.go:12:3: undefined: foo"
     assert cause("Traceback (most recent call last):\n  File x\nModuleNotFoundError: No module named 'a'") == (
         "ModuleNotFoundError: No module named 'a'")
+    assert cause("2026/11/28 15:32:08 Failed to open plaintext file: open x.jpg: no such file or directory\nexit status 1") == (
+        "2026/11/28 15:32:08 Failed to open plaintext file: open x.jpg: no such file or directory")
     assert cause("all fine\n") is None

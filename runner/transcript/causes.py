@@ -14,6 +14,7 @@ _CAUSES = [
     re.compile(r"^\S+\.go:\d+:\d+: "),  # the go compiler
     re.compile(r"^(go: |fatal: |error: |Error: )"),
     re.compile(r"^\w+(Error|Exception): "),  # a Python traceback's last line, a Java exception
+    re.compile(r"no such file or directory", re.I),  # a file the app (or a step) needs is not there
     re.compile(r"^needs Docker: "),
 ]
 
