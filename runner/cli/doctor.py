@@ -7,9 +7,10 @@ import subprocess
 from dataclasses import dataclass
 
 from runner.provision.daprcli import find_cli, installed_cli
-from runner.provision.daprd import DEFAULT_VERSION, find_daprd
+from runner.provision.daprd import DEFAULT_VERSION, find_control_plane, find_daprd
 from runner.recipes import RECIPES
 from runner.recipes.base import tool_version
+from runner.services.postgres import server_binaries
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,13 @@ def checks() -> list[Check]:
     daprd = find_daprd(DEFAULT_VERSION)
     out.append(Check("daprd", f"{daprd.version} ({daprd.origin}: {daprd.path})" if daprd else None,
                      "found" if daprd else "built from github.com/dapr/dapr on first use (a few minutes; needs go)"))
+    plane = find_control_plane(DEFAULT_VERSION)
+    out.append(Check("placement, scheduler", f"{DEFAULT_VERSION} (built: {plane.placement.parent})" if plane else None,
+                     "one of each per job" if plane else "built with daprd on first use (needs go)"))
+    postgres = server_binaries()
+    out.append(Check("postgresql", str(postgres) if postgres else None,
+                     "for READMEs that `docker compose up` a PostgreSQL" if postgres else
+                     "those READMEs fail (install the postgresql package)"))
     redis = tool_version(["redis-server", "--version"], lambda o: o.split("v=")[1].split()[0] if "v=" in o else o)
     out.append(Check("redis-server", redis, "one per job" if redis else "every job needs it, or --redis HOST:PORT"))
     engine = _docker_engine()

@@ -6,7 +6,7 @@ import argparse
 
 from runner.cli.common import say
 from runner.provision.daprcli import DEFAULT_CLI_VERSION, ensure_cli
-from runner.provision.daprd import DEFAULT_VERSION, ensure_daprd
+from runner.provision.daprd import DEFAULT_VERSION, ensure_control_plane, ensure_daprd
 
 
 def add_parser(commands) -> None:
@@ -20,6 +20,9 @@ def run(args: argparse.Namespace) -> int:
         cli = ensure_cli(args.dapr_version or DEFAULT_CLI_VERSION, progress=say)
         print(f"dapr CLI {cli.version} ({cli.origin}): {cli.path}; DAPR_RUNTIME_PATH={cli.runtime_path}")
         return 0
-    daprd = ensure_daprd(args.dapr_version or DEFAULT_VERSION, progress=say)
+    version = args.dapr_version or DEFAULT_VERSION
+    daprd = ensure_daprd(version, progress=say)
+    plane = ensure_control_plane(version, progress=say, beside=daprd.path)
     print(f"daprd {daprd.version} ({daprd.origin}): {daprd.path}")
+    print(f"placement: {plane.placement}\nscheduler: {plane.scheduler}")
     return 0

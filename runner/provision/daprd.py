@@ -142,6 +142,14 @@ def ensure_daprd(version: str = DEFAULT_VERSION, progress=print) -> Daprd:
     return Daprd(build_dapr(version, progress) / "daprd", version, "built")
 
 
+def find_control_plane(version: str = DEFAULT_VERSION) -> ControlPlaneBinaries | None:
+    """Placement and scheduler of ours at `version`, without building anything."""
+    folder = build_dir(version)
+    if (folder / ".complete").exists() and (folder / "placement").is_file() and (folder / "scheduler").is_file():
+        return ControlPlaneBinaries(folder / "placement", folder / "scheduler")
+    return None
+
+
 def ensure_control_plane(version: str = DEFAULT_VERSION, progress=print, beside: Path | None = None) -> ControlPlaneBinaries:
     """Placement and scheduler of ours (whatever daprd is used: theirs listen beyond loopback):
     those of the build `beside` comes from (a daprd of ours given by path), else our build."""
