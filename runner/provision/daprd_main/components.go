@@ -42,7 +42,9 @@ var components = []struct {
 	Register func()
 }{
 	{"state.redis", func() { stateLoader.DefaultRegistry.RegisterComponent(stateRedis.NewRedisStateStore, "redis") }},
-	{"state.in-memory", func() { stateLoader.DefaultRegistry.RegisterComponent(stateInMemory.NewInMemoryStateStore, "in-memory") }},
+	{"state.in-memory", func() {
+		stateLoader.DefaultRegistry.RegisterComponent(stateInMemory.NewInMemoryStateStore, "in-memory")
+	}},
 	{"pubsub.redis", func() { pubsubLoader.DefaultRegistry.RegisterComponent(pubsubRedis.NewRedisStreams, "redis") }},
 	{"pubsub.in-memory", func() { pubsubLoader.DefaultRegistry.RegisterComponent(pubsubInMemory.New, "in-memory") }},
 	{"lock.redis", func() { lockLoader.DefaultRegistry.RegisterComponent(lockRedis.NewStandaloneRedisLock, "redis") }},

@@ -13,7 +13,6 @@ import (
 	"github.com/dapr/dapr/pkg/placement"
 	"github.com/dapr/dapr/pkg/placement/monitoring"
 	"github.com/dapr/dapr/pkg/security"
-	"github.com/dapr/kit/concurrency"
 	"github.com/dapr/kit/logger"
 	"github.com/dapr/kit/signals"
 
@@ -27,13 +26,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err = logger.ApplyOptionsToLoggers(&opts.Logger); err != nil {
-		log.Fatal(err)
-	}
-	log.Infof("Starting Dapr Placement Service -- version %s", buildinfo.Version())
-	if err = monitoring.InitMetrics(); err != nil {
-		log.Fatal(err)
-	}
+	loopback.Begin(log, &opts.Logger, "Placement Service", buildinfo.Version(), monitoring.InitMetrics)
 
 	hz := healthz.New()
 	ctx := signals.Context()
@@ -51,32 +44,24 @@ func main() {
 		log.Fatal(err)
 	}
 
-	err = concurrency.NewRunnerManager(
-		loopback.Healthz(hz, opts.HealthzPort),
-		sec.Run,
-		func(ctx context.Context) error {
-			handler, herr := sec.Handler(ctx)
-			if herr != nil {
-				return herr
-			}
-			place, perr := placement.New(placement.Options{
-				NodeID:             opts.RaftID,
-				Port:               opts.PlacementPort,
-				ListenAddress:      opts.PlacementListenAddress,
-				Security:           handler,
-				Healthz:            hz,
-				KeepAliveTime:      opts.KeepAliveTime,
-				KeepAliveTimeout:   opts.KeepAliveTimeout,
-				ReplicationFactor:  int64(opts.ReplicationFactor),
-				Peers:              opts.RaftPeers,
-				DisseminateTimeout: opts.DisseminateTimeout,
-			})
-			if perr != nil {
-				return perr
-			}
-			return place.Run(ctx)
-		},
-	).Run(ctx)
+	err = loopback.Serve(ctx, hz, opts.HealthzPort, sec, func(ctx context.Context, handler security.Handler) error {
+		place, perr := placement.New(placement.Options{
+			NodeID:             opts.RaftID,
+			Port:               opts.PlacementPort,
+			ListenAddress:      opts.PlacementListenAddress,
+			Security:           handler,
+			Healthz:            hz,
+			KeepAliveTime:      opts.KeepAliveTime,
+			KeepAliveTimeout:   opts.KeepAliveTimeout,
+			ReplicationFactor:  int64(opts.ReplicationFactor),
+			Peers:              opts.RaftPeers,
+			DisseminateTimeout: opts.DisseminateTimeout,
+		})
+		if perr != nil {
+			return perr
+		}
+		return place.Run(ctx)
+	})
 	if err != nil {
 		log.Fatal(err)
 	}

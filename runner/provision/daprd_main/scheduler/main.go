@@ -14,7 +14,6 @@ import (
 	"github.com/dapr/dapr/pkg/scheduler/monitoring"
 	"github.com/dapr/dapr/pkg/scheduler/server"
 	"github.com/dapr/dapr/pkg/security"
-	"github.com/dapr/kit/concurrency"
 	"github.com/dapr/kit/logger"
 	"github.com/dapr/kit/signals"
 
@@ -28,13 +27,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err = logger.ApplyOptionsToLoggers(&opts.Logger); err != nil {
-		log.Fatal(err)
-	}
-	log.Infof("Starting Dapr Scheduler Service -- version %s", buildinfo.Version())
-	if err = monitoring.InitMetrics(); err != nil {
-		log.Fatal(err)
-	}
+	loopback.Begin(log, &opts.Logger, "Scheduler Service", buildinfo.Version(), monitoring.InitMetrics)
 
 	hz := healthz.New()
 	ctx := signals.Context()
@@ -53,55 +46,47 @@ func main() {
 		log.Fatal(err)
 	}
 
-	err = concurrency.NewRunnerManager(
-		loopback.Healthz(hz, opts.HealthzPort),
-		sec.Run,
-		func(ctx context.Context) error {
-			handler, herr := sec.Handler(ctx)
-			if herr != nil {
-				return herr
+	err = loopback.Serve(ctx, hz, opts.HealthzPort, sec, func(ctx context.Context, handler security.Handler) error {
+		for ctx.Err() == nil { // the server returns to be made anew when etcd asks it to
+			srv, serr := server.New(ctx, server.Options{
+				Port:                           opts.Port,
+				ListenAddress:                  opts.ListenAddress,
+				OverrideBroadcastHostPort:      opts.OverrideBroadcastHostPort,
+				Mode:                           modes.DaprMode(opts.Mode),
+				Security:                       handler,
+				Healthz:                        hz,
+				KubeConfig:                     opts.KubeConfig,
+				EtcdEmbed:                      opts.EtcdEmbed,
+				EtcdDataDir:                    opts.EtcdDataDir,
+				EtcdName:                       opts.ID,
+				EtcdInitialCluster:             opts.EtcdInitialCluster,
+				EtcdClientPort:                 opts.EtcdClientPort,
+				EtcdClientListenAddress:        opts.EtcdClientListenAddress,
+				EtcdSpaceQuota:                 opts.EtcdSpaceQuota,
+				EtcdCompactionMode:             opts.EtcdCompactionMode,
+				EtcdCompactionRetention:        opts.EtcdCompactionRetention,
+				EtcdSnapshotCount:              opts.EtcdSnapshotCount,
+				EtcdMaxSnapshots:               opts.EtcdMaxSnapshots,
+				EtcdMaxWALs:                    opts.EtcdMaxWALs,
+				EtcdBackendBatchLimit:          opts.EtcdBackendBatchLimit,
+				EtcdBackendBatchInterval:       opts.EtcdBackendBatchInterval,
+				EtcdDefragThresholdMB:          opts.EtcdDefragThresholdMB,
+				EtcdInitialElectionTickAdvance: opts.EtcdInitialElectionTickAdvance,
+				EtcdMetrics:                    opts.EtcdMetrics,
+				EtcdClientEndpoints:            opts.EtcdClientEndpoints,
+				EtcdClientUsername:             opts.EtcdClientUsername,
+				EtcdClientPassword:             opts.EtcdClientPassword,
+				Workers:                        opts.Workers,
+			})
+			if serr != nil {
+				return serr
 			}
-			for ctx.Err() == nil { // the server returns to be made anew when etcd asks it to
-				srv, serr := server.New(ctx, server.Options{
-					Port:                           opts.Port,
-					ListenAddress:                  opts.ListenAddress,
-					OverrideBroadcastHostPort:      opts.OverrideBroadcastHostPort,
-					Mode:                           modes.DaprMode(opts.Mode),
-					Security:                       handler,
-					Healthz:                        hz,
-					KubeConfig:                     opts.KubeConfig,
-					EtcdEmbed:                      opts.EtcdEmbed,
-					EtcdDataDir:                    opts.EtcdDataDir,
-					EtcdName:                       opts.ID,
-					EtcdInitialCluster:             opts.EtcdInitialCluster,
-					EtcdClientPort:                 opts.EtcdClientPort,
-					EtcdClientListenAddress:        opts.EtcdClientListenAddress,
-					EtcdSpaceQuota:                 opts.EtcdSpaceQuota,
-					EtcdCompactionMode:             opts.EtcdCompactionMode,
-					EtcdCompactionRetention:        opts.EtcdCompactionRetention,
-					EtcdSnapshotCount:              opts.EtcdSnapshotCount,
-					EtcdMaxSnapshots:               opts.EtcdMaxSnapshots,
-					EtcdMaxWALs:                    opts.EtcdMaxWALs,
-					EtcdBackendBatchLimit:          opts.EtcdBackendBatchLimit,
-					EtcdBackendBatchInterval:       opts.EtcdBackendBatchInterval,
-					EtcdDefragThresholdMB:          opts.EtcdDefragThresholdMB,
-					EtcdInitialElectionTickAdvance: opts.EtcdInitialElectionTickAdvance,
-					EtcdMetrics:                    opts.EtcdMetrics,
-					EtcdClientEndpoints:            opts.EtcdClientEndpoints,
-					EtcdClientUsername:             opts.EtcdClientUsername,
-					EtcdClientPassword:             opts.EtcdClientPassword,
-					Workers:                        opts.Workers,
-				})
-				if serr != nil {
-					return serr
-				}
-				if serr = srv.Run(ctx); serr != nil {
-					return serr
-				}
+			if serr = srv.Run(ctx); serr != nil {
+				return serr
 			}
-			return ctx.Err()
-		},
-	).Run(ctx)
+		}
+		return ctx.Err()
+	})
 	if err != nil {
 		log.Fatalf("Fatal error running scheduler: %v", err)
 	}
