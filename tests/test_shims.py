@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -31,3 +32,32 @@ def test_a_bad_compose_file_is_one_line_naming_it(tmp_path):
     result = shim("docker", "compose", "up", cwd=tmp_path, env_extra={"QSR_RUN_DIR": str(tmp_path)})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"quickstart-runner: {tmp_path / 'compose.yaml'}:")
+
+
+def test_calls_handed_to_the_real_cli_point_at_the_jobs_services(tmp_path):
+    import yaml
+
+    from runner.services.redis import RedisEndpoint
+    from runner.shim.through_cli import cli_argv
+
+    resources, app, run_dir = tmp_path / "resources", tmp_path / "qs" / "app", tmp_path / "run"
+    for folder in (resources, app, run_dir):
+        folder.mkdir(parents=True)
+    (resources / "statestore.yaml").write_text(
+        "kind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  metadata:\n"
+        "  - name: redisHost\n    value: localhost:6379\n")
+    redis, plane = RedisEndpoint("127.0.0.1", 7001), ("127.0.0.1:7002", "127.0.0.1:7003")
+    argv = cli_argv(["run", "--app-id", "a", "--resources-path", "../../resources", "--app-port", "6001", "--",
+                     "python3", "app.py"], app, run_dir, redis, plane)
+    copy = Path(argv[argv.index("--resources-path") + 1])
+    assert copy.parent.parent == run_dir and "127.0.0.1:7001" in (copy / "statestore.yaml").read_text()
+    assert argv[argv.index("--app-port") + 1] == "6001"  # ports the step names stay as named
+    assert "--placement-host-address=127.0.0.1:7002" in argv and "--scheduler-host-address=127.0.0.1:7003" in argv
+    assert argv[argv.index("--") + 1:] == ["python3", "app.py"] and "--config" in argv[:argv.index("--")]
+    (tmp_path / "qs" / "dapr.yaml").write_text("version: 1\ncommon:\n  resourcesPath: ../resources\napps:\n"
+                                              "  - appID: a\n    appDirPath: ./app/\n    command: [python3, app.py]\n")
+    argv = cli_argv(["run", "-f", "."], tmp_path / "qs", run_dir, redis, plane)
+    template = yaml.safe_load(Path(argv[2]).read_text())
+    assert Path(template["common"]["resourcesPaths"][0]).parent.parent == run_dir
+    assert template["common"]["placementHostAddress"] == "127.0.0.1:7002"
+    assert template["apps"][0]["appDirPath"] == str(app)

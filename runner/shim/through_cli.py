@@ -6,7 +6,7 @@ names stay as named; the CLI picks free ones for the rest."""
 
 from __future__ import annotations
 
-import os
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -26,6 +26,7 @@ class _Copies:
     def __init__(self, run_dir: Path, redis: RedisEndpoint):
         self.endpoints = Endpoints(redis, postgres_endpoint(run_dir))
         self.run_dir = run_dir
+        self.here = Path(tempfile.mkdtemp(prefix="cli-call-", dir=run_dir))  # this call's files
         self.made: dict[Path, Path] = {}
 
     def of(self, folder: Path) -> Path:
@@ -34,7 +35,7 @@ class _Copies:
         if folder not in self.made:
             if not folder.is_dir():
                 raise InputError(f"resources path does not exist: {folder}", "dapr run")
-            target = self.run_dir / f"cli-resources-{os.getpid()}-{len(self.made)}"
+            target = self.here / f"resources-{len(self.made)}"
             self.made[folder] = isolated_resources(folder, target, self.endpoints)
         return self.made[folder]
 
@@ -59,7 +60,7 @@ def _template(path: Path, copies: _Copies, control_plane: tuple[str, str] | None
     common.setdefault("configFilePath", str(write_config(copies.run_dir)))
     if control_plane:
         common.update(placementHostAddress=control_plane[0], schedulerHostAddress=control_plane[1])
-    target = copies.run_dir / f"dapr-{os.getpid()}.yaml"
+    target = copies.here / "dapr.yaml"
     target.write_text(yaml.safe_dump(data, sort_keys=False))
     return target
 
