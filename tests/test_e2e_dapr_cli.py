@@ -100,8 +100,8 @@ def test_doctor_lists_every_piece():
     result = run_cli("doctor")
     assert result.returncode == 0
     names = [line.split("  ")[0] for line in result.stdout.splitlines()[1:]]
-    assert names == ["dapr CLI", "daprd", "redis-server", "docker engine", "python3", "node", "npm", "java",
-                     "mvn", "go", "dotnet"]
+    assert names == ["dapr CLI", "daprd", "placement, scheduler", "postgresql", "redis-server", "docker engine",
+                     "python3", "node", "npm", "java", "mvn", "go", "dotnet"]
     assert "\x1b" not in result.stdout
 
 
