@@ -74,6 +74,11 @@ def _optional_port(entry: dict, key: str, path: Path, line: int) -> int | None:
     return port
 
 
+def run_file(path: Path) -> Path:
+    """The template `dapr run -f PATH` reads: PATH, or its dapr.yaml when PATH is a folder."""
+    return path / "dapr.yaml" if path.is_dir() else path
+
+
 def parse_run_template(path: Path) -> RunTemplate:
     data = load_yaml(read_input(path, "run template"), path)
     if not isinstance(data, dict):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
-from runner.formats.runtemplate import AppSpec, parse_run_template
+from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
 from runner.services.redis import parse_address
 from runner.services.controlplane import ControlPlaneAddresses
@@ -40,10 +40,7 @@ def _plan(argv: list[str], cwd: Path) -> JobPlan:
     except DaprRunError as exc:
         raise InputError(str(exc), "dapr run") from None
     if run.run_file:
-        template_path = (cwd / run.run_file).resolve()
-        if template_path.is_dir():
-            template_path = template_path / "dapr.yaml"
-        template = parse_run_template(template_path)
+        template = parse_run_template(run_file((cwd / run.run_file).resolve()))
         apps, resources = template.apps, template.resources
         for app in apps:  # a per-app resources path replaces the common one
             resources = app.resources or resources
@@ -69,9 +66,7 @@ def _stop(argv: list[str]) -> int:
     app_ids += [word.split("=", 1)[1] for word in argv if word.startswith("--app-id=")]
     for i, word in enumerate(argv[:-1]):
         if word in ("-f", "--run-file"):  # every app of a multi-app run template
-            template = Path(argv[i + 1]).resolve()
-            template = template / "dapr.yaml" if template.is_dir() else template
-            app_ids += [app.app_id for app in parse_run_template(template).apps]
+            app_ids += [app.app_id for app in parse_run_template(run_file(Path(argv[i + 1]).resolve())).apps]
     if not app_ids:
         print("\u274c  dapr stop needs --app-id or -f", file=sys.stderr)
         return 1

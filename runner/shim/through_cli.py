@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from runner.errors import InputError, read_input
+from runner.formats.runtemplate import run_file
 from runner.formats.yamlfile import load_yaml
 from runner.services.redis import RedisEndpoint
 from runner.services.resources import Endpoints, isolated_resources
@@ -82,8 +83,7 @@ def cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
         if flag in _RESOURCE_FLAGS and value is not None:
             out += ["--resources-path", str(copies.of(cwd / value))]
         elif flag in ("-f", "--run-file") and value is not None:
-            template = (cwd / value).resolve()
-            out += ["-f", str(_template(template / "dapr.yaml" if template.is_dir() else template, copies, control_plane))]
+            out += ["-f", str(_template(run_file((cwd / value).resolve()), copies, control_plane))]
         else:
             out.append(word)
     if not given & {"-f", "--run-file"}:
