@@ -3,7 +3,10 @@ validated at once: the table of statuses and reasons, the wall time, and per job
 duration against the app's own time to its last expected line (the runner's overhead).
 
     python bench/bench_upstream.py [--repo PATH] [--ref v1.17.0] [-j 8] [--lang python,go,...]
-                                   [--json out.json] [--html report.html]
+                                   [--json out.json] [--html report.html] [--log run.log]
+
+`--log` keeps what the runner printed (plain output: each verdict as its job ended, the
+closing table).
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ def main() -> None:
     parser.add_argument("--lang", default="python,javascript,java,go")
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--html")
+    parser.add_argument("--log", help="keep the runner's own output here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.json_path or Path(scratch) / "r.json")
         command = [sys.executable, "-m", "runner", "validate", "--repo", args.repo, "--ref", args.ref,
                    "--lang", args.lang, "-j", args.jobs, "--json", str(out), *(["--html", args.html] if args.html else [])]
         started = time.monotonic()
-        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        with open(args.log or "/dev/null", "w") as log:
+            subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         wall = time.monotonic() - started
         jobs = json.loads(out.read_text())["jobs"]
     print(f"{'quickstart':36} {'status':8} {'job s':>7} {'app s':>7}  reason")
@@ -50,6 +55,16 @@ def main() -> None:
     if overheads:
         worst = max(overheads)
         print(f"worst overhead over the app's own time to its last expected line: {worst[0]:.1f} s ({worst[1]})")
+    listed = subprocess.run([sys.executable, "-m", "runner", "list", "--repo", args.repo, "--ref", args.ref,
+                             "--lang", args.lang, "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    ran = {job["quickstart"]: job for job in jobs}
+    disagree = [f"{name}: list says {'runnable' if row['runnable'] else 'not runnable'}, the run {ran[name]['status']}"
+                for row in json.loads(listed.stdout)
+                if (name := f"{row['building_block']}/{row['language']}/{row['variant']}") in ran
+                and row["runnable"] == (ran[name]["status"] == "skipped")]
+    print(f"`list` runnable column against the run's statuses: {len(jobs) - len(disagree)} of {len(jobs)} agree")
+    for line in disagree:
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -13,3 +13,22 @@ def test_the_line_that_names_the_cause():
     assert cause("2026/11/28 15:32:08 Failed to open plaintext file: open x.jpg: no such file or directory\nexit status 1") == (
         "2026/11/28 15:32:08 Failed to open plaintext file: open x.jpg: no such file or directory")
     assert cause("all fine\n") is None
+
+
+def test_a_build_error_is_a_build_tool_s_own_line():
+    from runner.transcript.causes import build_error, says_why
+
+    mvn = "[\x1b[1;34mINFO\x1b[m] Building\n[\x1b[1;31mERROR\x1b[m] Failed to execute goal on project \x1b[36mX\x1b[m: boom\n"
+    assert build_error(mvn) == "[ERROR] Failed to execute goal on project X: boom"
+    assert build_error("Error: something an app said\n") is None  # an app's words are not a build's
+    assert says_why("\x1b[31mModuleNotFoundError: No module named 'a'\x1b[0m") and not says_why("INFO all good")
+
+
+def test_the_file_a_tool_could_not_find():
+    from runner.transcript.causes import missing_file
+
+    assert missing_file("FileNotFoundError: [Errno 2] No such file or directory: 'desert.jpg'") == "desert.jpg"
+    assert missing_file("Failed to open plaintext file: open liu.jpg: no such file or directory") == "liu.jpg"
+    assert missing_file("Error: ENOENT: no such file or directory, open 'img/a.png'") == "img/a.png"
+    assert missing_file("Error: Unable to access jarfile target/App-0.0.1.jar") == "target/App-0.0.1.jar"
+    assert missing_file("all fine") is None

@@ -39,3 +39,17 @@ def test_docker_exec_into_dapr_redis_reaches_the_jobs_redis(tmp_path, daprd_path
     job, said = validate(tmp_path, "configuration", "--variant", "sdk")
     assert job["status"] == "passed", said
     assert "== APP == Configuration for orderId1 : 101" in job["transcript"]  # the value MSET put there
+
+
+def test_a_failure_reads_from_the_repository_root_and_names_the_missing_file(tmp_path, daprd_path, no_leftovers):
+    # The snapshot left out the quickstart's image (over 4 MiB): the app cannot find it.
+    job, said = validate(tmp_path, "cryptography")
+    assert job["status"] == "failed", said
+    reason = job["reason"]
+    assert reason.startswith("cryptography/python/sdk/README.md:56: step 'Run order-processor service': "), reason
+    assert "No such file or directory: 'desert.jpg'" in reason and "desert.jpg is nowhere in cryptography/python/sdk/" in reason
+    assert job["failure_file"] == "cryptography/python/sdk/README.md" and str(tmp_path) not in said
+    assert ".cache" not in json.dumps(job["misses"]) and "\x1b" not in json.dumps(job)
+    (detail, *_) = job["miss_details"]  # the closest output line to the first line not seen
+    assert detail["expected"] == "Wrote encrypted data to encrypted.out" and detail["closest"]
+    assert "[  " in said and "FAIL  cryptography/python/sdk" in said  # its verdict, stamped as it ended

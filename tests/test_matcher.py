@@ -116,3 +116,22 @@ def test_cli_lines_are_cut_where_an_app_line_starts():
     assert split_cli_line("\x1b[94;1m== APP == one") == ["\x1b[94;1m== APP == one"]
     assert split_cli_line("== APP - a == x== APP - b == y") == ["== APP - a == x", "== APP - b == y"]
     assert split_cli_line("") == []
+
+
+def test_per_app_order_is_sequential_within_each_app_only():
+    from runner.formats.expected import Expectation, ExpectedLine
+
+    lines = ["== APP - checkout == Published 1", "== APP - checkout == Published 2",
+             "== APP - processor == Received 1", "== APP - processor == Received 2"]
+    expectation = Expectation(lines=tuple(ExpectedLine(t, n) for n, t in enumerate(lines, 1)), match="exact",
+                              order="per-app", source="t")
+    matcher = StreamMatcher(expectation)
+    for text in ["== APP - processor == Received 1", "== APP - checkout == Published 1",
+                 "== APP - checkout == Published 2", "== APP - processor == Received 2"]:
+        matcher.feed(text)
+    assert matcher.complete
+    swapped = StreamMatcher(expectation)
+    for text in ["== APP - checkout == Published 2", "== APP - checkout == Published 1",
+                 "== APP - processor == Received 1", "== APP - processor == Received 2"]:
+        swapped.feed(text)
+    assert swapped.unmatched() == [1]  # Published 2 came before Published 1: that app's order broke

@@ -45,3 +45,31 @@ def test_a_model_server_listening_on_loopback_is_reachable(tmp_path):
                   f"  - name: endpoint\n    value: http://127.0.0.1:{server.getsockname()[1]}\n")
         (app / "main.go").write_text('const name = "ollama"\n')
         assert unreachable_model(app, (resources,)) is None
+
+
+def readme_with(folder, block):
+    from runner.formats.steps import load_annotated
+
+    readme = folder / "README.md"
+    readme.write_text(f"# q\n\n<!-- STEP\nname: s\n-->\n\n```bash\n{block}\n```\n\n<!-- END_STEP -->\n")
+    return load_annotated(readme)
+
+
+def test_what_a_readme_s_docker_commands_need(tmp_path, monkeypatch):
+    from runner.source import needs
+
+    qs, db = tmp_path / "bindings" / "go" / "sdk", tmp_path / "bindings" / "db"
+    qs.mkdir(parents=True)
+    db.mkdir()
+    (db / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:16\n  cache:\n    image: memcached\n")
+    readme = readme_with(qs, "cd ../../db\ndocker compose up -d\ncd -\ndocker exec dapr_redis redis-cli MSET a 1")
+    assert needs.readme_services(readme) == ["PostgreSQL", "Docker: compose service cache runs image memcached",
+                                             "redis-cli"]
+    assert needs.readme_services(readme_with(qs, "docker compose up")) == [
+        "Docker: `docker compose up` in sdk/ has no compose file to read"]
+    monkeypatch.setattr(needs, "server_binaries", lambda: None)
+    assert needs.missing_service("PostgreSQL").startswith("needs PostgreSQL: no PostgreSQL server installed")
+    monkeypatch.setattr(needs.shutil, "which", lambda name: None)
+    assert needs.missing_service("redis-cli").startswith("needs redis-cli: not on PATH")
+    assert needs.missing_service("Docker: compose service cache runs image memcached") == (
+        "needs Docker: compose service cache runs image memcached")

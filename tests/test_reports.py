@@ -15,7 +15,7 @@ from hypothesis import given, strategies as st
 from conftest import ROOT, run_cli
 from runner.cli.main import build_parser
 from runner.report.github import annotations, emit_github, summary_markdown
-from runner.report.html import render_html
+from runner.report.html import render_html, write_html
 from runner.report.junit import junit_tree
 from runner.results import JobResult
 from runner.source.shards import parse_shard, shard
@@ -39,7 +39,11 @@ def sample_results() -> list[JobResult]:
                        hits=[{"expected": "== APP == Saving Order: 1", "expected_line": 1, "output_line": 1}])
     skipped = JobResult("state_management/csharp/sdk", "state_management", "csharp", "sdk", "skipped",
                         reason="dotnet: not found")
-    return [passed, failed, skipped]
+    flaky = JobResult("pub_sub/go/http", "pub_sub", "go", "http", "flaky",
+                      reason="passed on attempt 2 of 2; attempt 1 failed: timed out",
+                      duration_s=9.0, expected=1, matched=1, transcript=["== APP == Published data: 1"],
+                      hits=[{"expected": "== APP == Published data: 1", "expected_line": 1, "output_line": 1}])
+    return [passed, failed, skipped, flaky]
 
 
 def test_junit_is_schema_valid_with_one_case_per_job():
@@ -51,15 +55,17 @@ def test_junit_is_schema_valid_with_one_case_per_job():
     assert schema.validate(xml), schema.error_log
     cases = xml.findall(".//testcase")
     assert [(c.get("classname"), c.get("name")) for c in cases] == [
-        ("state_management", "python-sdk"), ("state_management", "go-sdk"), ("state_management", "csharp-sdk")]
+        ("state_management", "python-sdk"), ("state_management", "go-sdk"), ("state_management", "csharp-sdk"),
+        ("pub_sub", "go-http")]
     assert cases[1].find("failure").get("message").startswith("line 2: expected `== APP == Saving Order: 2`")
     assert cases[2].find("skipped").get("message") == "dotnet: not found"
     assert "== APP == two" in cases[0].find("system-out").text
-    assert xml.get("tests") == "3" and xml.get("failures") == "1" and xml.get("skipped") == "1"
+    assert xml.get("tests") == "4" and xml.get("failures") == "1" and xml.get("skipped") == "1"
 
 
 def test_github_annotations_point_at_the_failing_expectation():
-    (line,) = annotations(sample_results(), workspace=Path("/ws"))
+    line, flaky = annotations(sample_results(), workspace=Path("/ws"))
+    assert flaky.startswith("::warning title=pub_sub/go/http%3A flaky::passed on attempt 2 of 2")
     assert line.startswith("::error file=expected/state_management/go-sdk.txt,line=2,title=state_management/go/sdk%3A failed::")
     assert line.endswith("line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90%25 alike)")  # % escaped
 
@@ -69,20 +75,59 @@ def test_github_summary_and_groups(tmp_path):
     out = io.StringIO()
     emit_github(sample_results(), out, {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": "/ws"})
     text = out.getvalue()
-    assert text.count("::group::") == 3 and text.count("::endgroup::") == 3
+    assert text.count("::group::") == 4 and text.count("::endgroup::") == 4
     table = summary.read_text()
-    assert table.startswith("### quickstart-runner: 1 passed, 1 failed, 1 skipped")
+    assert table.startswith("### quickstart-runner: 1 passed, 1 failed, 1 skipped, 1 flaky")
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert len(rows) == 3 and "dotnet: not found" in rows[2] and "\u274c failed" in rows[1]
+    assert len(rows) == 4 and "dotnet: not found" in rows[2] and "\u274c failed" in rows[1]
     assert summary_markdown(sample_results()) in table
 
 
-def test_html_links_expectations_to_lines_and_escapes_output():
+def test_html_grid_cards_and_escaped_output():
     html = render_html(sample_results(), {"repo": "r"})
-    assert 'id="job1-L3" class="hit"' in html and 'href="#job1-L3"' in html
+    # The grid: one linked cell per job, coloured by its verdict.
+    for anchor, status in [("state_management-python-sdk", "passed"), ("state_management-go-sdk", "failed"),
+                           ("state_management-csharp-sdk", "skipped"), ("pub_sub-go-http", "flaky")]:
+        assert re.search(rf'<td class="{status}"><a href="#job-{anchor}"', html), anchor
+        assert f'id="job-{anchor}"' in html
+    # A pass shows the lines that met its expectations; a failure opens at its closest line.
+    assert 'id="job-state_management-python-sdk-L3" class="hit"' in html
+    assert 'href="#job-state_management-go-sdk-L2"' in html and 'id="job-state_management-go-sdk-L2"' in html
     assert "Saved Order: 2 &lt;b&gt;&amp;" in html and "<b>&" not in html
     assert "<del>" in html and "<ins>" in html  # the closest-line diff
-    assert "1 passed" in html and "1 failed" in html and "1 skipped" in html
+    assert "at /ws/expected/state_management/go-sdk.txt:2" in html
+    assert "1 passed" in html and "1 failed" in html and "1 skipped" in html and "1 flaky" in html
+
+
+def test_html_of_a_big_run_is_small_without_escapes_and_keeps_transcripts_beside_it(tmp_path):
+    maven = "\x1b[1;31mERROR\x1b[m] Failed to execute goal: io.dapr:dapr-sdk:jar:1.17.0 was not found"
+    results = []
+    for n in range(64):
+        transcript = [f"[\x1b[1;34mINFO\x1b[m] line {i} " + "x" * 150 for i in range(600)]
+        failed = n % 4 == 0
+        if failed:
+            transcript[300] = "[" + maven
+            transcript[400] = 'time="t" level=error msg="error initializing component statestore"'
+        results.append(JobResult(f"bb{n // 8}/go/v{n % 8}", f"bb{n // 8}", "go", f"v{n % 8}",
+                                 "failed" if failed else "passed", reason="x" if failed else "",
+                                 transcript=transcript,
+                                 miss_details=[{"expected": "== APP == line 10", "line": 4, "order_note": None,
+                                                "closest": [{"output_line": 11, "text": transcript[10],
+                                                             "similarity": 0.8}]}] if failed else [],
+                                 hits=[] if failed else [{"expected": "e", "expected_line": 1, "output_line": 5}]))
+    page = tmp_path / "report.html"
+    write_html(results, page, {})
+    html = page.read_text()
+    assert len(html.encode()) / len(results) < 15_000, len(html)
+    assert "\x1b" not in html and "[1;34m" not in html
+    card = html.split('id="job-bb0-go-v0"', 1)[1].split("</section>", 1)[0]
+    # The failed card shows the closest line with context, Maven's error, daprd's error and the tail.
+    for number in (9, 11, 13, 301, 401, 600):
+        assert f'id="job-bb0-go-v0-L{number}"' in card, number
+    assert 'id="job-bb0-go-v0-L200"' not in card
+    full = tmp_path / "report-transcripts" / "job-bb0-go-v0.txt"
+    assert full.read_text().count("\n") == 600 and "\x1b" not in full.read_text()
+    assert 'href="report-transcripts/job-bb0-go-v0.txt"' in card
 
 
 def test_html_screenshot_shows_the_verdicts(tmp_path):
@@ -101,10 +146,14 @@ def test_html_screenshot_shows_the_verdicts(tmp_path):
     image = Image.open(shot).convert("RGB")
     colours = image.getcolors(maxcolors=1 << 20)
     count = {rgb: n for n, rgb in colours}
-    # The summary bar and badges: GitHub's green (passed), red (failed), grey (skipped).
+    # The summary bar, grid and badges: GitHub's green (passed), red (failed), grey (skipped), amber (flaky).
     assert count.get((0x1A, 0x7F, 0x37), 0) > 500
     assert count.get((0xCF, 0x22, 0x2E), 0) > 500
     assert count.get((0x8C, 0x95, 0x9F), 0) > 500
+    assert count.get((0xBF, 0x87, 0x00), 0) > 500
+    # The grid sits at the top: its cells' colours are within the first 400 pixel rows.
+    top = image.crop((0, 0, image.width, 400)).getcolors(maxcolors=1 << 20)
+    assert {rgb for n, rgb in top if n > 100} >= {(0x1A, 0x7F, 0x37), (0xCF, 0x22, 0x2E), (0xBF, 0x87, 0x00)}
 
 
 @given(st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=40), st.integers(1, 12))
@@ -136,8 +185,8 @@ def test_merge_shards_into_one_report(tmp_path):
     result = run_cli("report", "merge", str(tmp_path / "r1.json"), str(tmp_path / "r2.json"),
                      "--junit", str(tmp_path / "all.xml"), "--html", str(tmp_path / "all.html"))
     assert result.returncode == 1  # a failure in one shard fails the merged run
-    assert (tmp_path / "all.xml").read_text().count("<testcase") == 3
-    assert "1 passed, 1 failed, 1 skipped" in result.stdout
+    assert (tmp_path / "all.xml").read_text().count("<testcase") == 4
+    assert "1 passed, 1 failed, 1 skipped, 1 flaky" in result.stdout
     (tmp_path / "bad.json").write_text("{")
     bad = run_cli("report", "merge", str(tmp_path / "bad.json"))
     assert bad.returncode == 2 and f"{tmp_path / 'bad.json'}: not a quickstart-runner --json file" in bad.stderr

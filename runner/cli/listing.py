@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 from runner.cli.common import checkout, expected_root, parse_languages, source_args
+from runner.provision.daprd import DEFAULT_VERSION, missing_runtime
 from runner.source.catalog import discover
+from runner.source.needs import readme_services
 from runner.source.plan import detect_toolchains, plan_job, select
 
 
@@ -18,6 +20,7 @@ def add_parser(commands) -> None:
     listing.add_argument("--lang", action="append", default=[])
     listing.add_argument("--expected", type=Path, help="directory of expected transcripts")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--dapr-version", default=DEFAULT_VERSION, help="the daprd version runs would use")
     source_args(listing)
 
 
@@ -27,20 +30,25 @@ def run(args: argparse.Namespace) -> int:
     quickstarts = select(discover(root, expected_root(args, source)), args.building_blocks,
                          parse_languages(args.lang), [])
     toolchains = detect_toolchains(quickstarts)
+    runtime = missing_runtime(args.dapr_version)  # every job starts daprd, placement and scheduler
     rows = []
     for qs in quickstarts:
         plan = plan_job(qs, toolchains)
+        why_not = plan.skip_reason or runtime
+        services = ["Redis", "placement", "scheduler", *(readme_services(plan.readme) if plan.readme else [])]
         rows.append({
             "building_block": qs.building_block, "language": qs.language, "variant": qs.variant,
-            "path": str(qs.path), "apps": [app.app_id for app in plan.apps],
-            "expectation": qs.expected_source, "runnable": plan.skip_reason is None, "why_not": plan.skip_reason,
+            "path": str(qs.path.relative_to(root)), "apps": [app.app_id for app in plan.apps],
+            "services": services, "expectation": qs.expected_source, "runnable": why_not is None, "why_not": why_not,
         })
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    headers = ("BUILDING BLOCK", "LANGUAGE", "VARIANT", "APPS", "EXPECTATION", "RUNNABLE HERE")
+    headers = ("BUILDING BLOCK", "LANGUAGE", "VARIANT", "APPS", "EXTRA SERVICES", "EXPECTATION",
+               "RUNNABLE HERE")
     table = [headers] + [(r["building_block"], r["language"], r["variant"], ",".join(r["apps"]) or "-",
-                          r["expectation"], "yes" if r["runnable"] else f"no: {r['why_not']}") for r in rows]
+                          ",".join(r["services"][3:]) or "-", r["expectation"],
+                          "yes" if r["runnable"] else f"no: {r['why_not']}") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

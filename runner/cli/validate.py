@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
     printer = LiveProgress([plan.name for plan in plans]) if live else ProgressPrinter()
     with printer if live else contextlib.nullcontext():
-        results = run_all(plans, settings, args.jobs, args.retries, printer)
-    print_results(results)
+        results = run_all(plans, settings, args.jobs, args.retries, printer, printer.verdict)
+    print_results(results, verdicts=live)
     if args.update_expected:
         _update_expected(plans, results)
     write_reports(results, args.json_path, args.junit, args.html, {**info, **source_info(source), "shard": args.shard})

@@ -13,6 +13,8 @@ from runner.formats.yamlfile import line_of, load_yaml
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 INIT_DIR = "/docker-entrypoint-initdb.d"
+POSTGRES_IMAGES = ("postgres", "postgis")  # images a local PostgreSQL stands in for
+DAPR_INIT_REDIS = "dapr_redis"  # the container `dapr init` runs Redis in
 
 
 @dataclass(frozen=True)

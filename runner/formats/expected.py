@@ -18,7 +18,7 @@ from runner.errors import InputError, read_input
 from runner.formats.yamlfile import load_yaml
 
 MATCH_MODES = ("exact", "substring", "regex")
-ORDERS = ("sequential", "any")
+ORDERS = ("sequential", "any", "per-app")  # per-app: in order within each `== APP - <id> == `
 STREAMS = ("stdout", "stderr", "both")
 NORMALIZER_NAMES = ("ansi", "whitespace", "status_prefix", "timestamps", "ports")
 _MARK = re.compile(r"^(.*) \((re|glob)\)$")
@@ -49,6 +49,7 @@ class Expectation:
     masks: tuple[tuple[str, str], ...] = ()  # the file's own named masks: (NAME, regular expression)
     source: str = ""  # the file it was read from, for reports
     front_matter: dict = field(default_factory=dict)
+    groups: tuple[str, ...] = ()  # per-app: each line's sequence (default: the app id it names)
 
 
 def _option(front: dict, key: str, allowed: tuple[str, ...], default: str, path: Path) -> str:

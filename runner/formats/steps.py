@@ -35,6 +35,10 @@ class Command:
     text: str
     line: int  # README line of the code block's opening fence
 
+    def lines(self) -> list[str]:
+        """The shell lines of the block, a backslash-continued line joined into one."""
+        return self.text.replace("\\\n", " ").splitlines()
+
 
 @dataclass
 class Step:

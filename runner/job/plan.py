@@ -37,6 +37,7 @@ class JobPlan:
     app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
     readme: Annotated | None = None  # validate by running this README's steps (no expected file)
     fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile
+    tree: Path | None = None  # the quickstarts tree: its results name its files relative to it
 
     @property
     def app_ids_shown(self) -> bool:

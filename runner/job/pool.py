@@ -7,6 +7,7 @@ makes every running job unwind."""
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from runner.job.plan import JobPlan, RunSettings
 from runner.job.run import OnProgress, run_job
@@ -16,8 +17,10 @@ from runner.services.ports import reserve
 
 
 def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int = 0,
-            on_progress: OnProgress = lambda p: None) -> list[JobResult]:
-    """The results of `plans`, in their order, at most `jobs` of them running at a time."""
+            on_progress: OnProgress = lambda p: None,
+            on_result: Callable[[JobResult], None] = lambda r: None) -> list[JobResult]:
+    """The results of `plans`, in their order, at most `jobs` of them running at a time;
+    `on_result` hears of each the moment its job ends."""
     reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
     results: list[JobResult | None] = [None] * len(plans)
     waiting = list(range(len(plans)))
@@ -48,6 +51,7 @@ def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int
         while (index := take()) is not None:
             try:
                 results[index] = run_job(plans[index], settings, on_progress, retries)
+                on_result(results[index])
             except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
                 failures.append(exc)
                 shutdown.set()  # every running job unwinds, stopping what it started

@@ -6,15 +6,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from runner.job.plan import JobPlan
 from runner.mm.run import StepRun
 from runner.results import JobResult
 from runner.sidecar.texts import APP_EXIT_ERROR
-from runner.transcript.causes import cause
-from runner.transcript.explain import explain
+from runner.transcript.causes import build_error, cause, missing_file
+from runner.transcript.explain import Miss, closest_lines, explain
 from runner.transcript.matcher import StreamMatcher
+from runner.transcript.normalize import strip_ansi
 
 
 @dataclass
@@ -61,7 +63,7 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
         result.miss_details = [miss.record() for miss in details]
         if details:
             result.failure_file, result.failure_line = expectation.source, details[0].source_line
-    return result
+    return _readable(result, plan.tree)
 
 
 def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: float) -> JobResult:
@@ -74,6 +76,7 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     if success and met:  # the steps' own time to their last expected line
         result.last_match_s = max(met) - started
     misses = []
+    unseen = []  # (README line, expected stdout line, where its step's output begins)
     for step_run in steps:
         step = step_run.step
         where = f"{readme_path}:{step.line}: step {step.name!r}"
@@ -83,6 +86,8 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
             result.expected += len(expected)
             result.matched += len(match.found)
             misses += [f"{where}: expected {stream} line not found: `{line}`" for line in match.not_found]
+            if stream == "stdout":
+                unseen += [(step.line, line, len(result.transcript)) for line in match.not_found]
             if match.order_broken:
                 misses.append(f"{where}: expected {stream} lines not in order")
         for command in step_run.commands:
@@ -95,6 +100,9 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
                 misses.append(f"{where}: `{command.text.splitlines()[0]}` returned {command.return_code}, "
                               f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
     result.misses = misses
+    numbered = [(number, strip_ansi(line)) for number, line in enumerate(result.transcript, start=1)]
+    result.miss_details = [Miss(0, text, line, closest_lines(text, numbered, due, 3), None).record()
+                           for line, text, due in unseen[:3]]
     failed = next((s for s in steps if not s.ok()), None)
     if not success and failed is not None:
         result.failure_file, result.failure_line = readme_path, failed.step.line
@@ -102,18 +110,58 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     if not success:
         why = earlier_failure(steps) or app_failure(result.transcript)
         result.reason += f"; {why}" if why else ""
+        result.reason += _not_in_tree(plan, result.reason)
+    return _readable(result, plan.tree)
+
+
+def _not_in_tree(plan: JobPlan, reason: str) -> str:
+    """When the reason quotes a file not found, and no file of that name is anywhere in the
+    quickstart's folder: say so (a file the tree lacks, not a path the app got wrong)."""
+    name = missing_file(reason)
+    folder = plan.readme.path.parent if plan.readme else None
+    if not name or folder is None or not folder.is_dir():
+        return ""
+    if any(folder.rglob(Path(name).name)):
+        return ""
+    return f" ({Path(name).name} is nowhere in {folder.relative_to(plan.tree) if plan.tree else folder}/)"
+
+
+def _readable(result: JobResult, tree: Path | None) -> JobResult:
+    """What a person reads of a result: no terminal escapes, and the tree's files named from its
+    root (`bindings/go/sdk/README.md:49`), not from wherever the run checked it out."""
+    prefixes = sorted({f"{tree}/", f"{tree.resolve()}/"}, key=len, reverse=True) if tree else []
+
+    def tidy(text: str) -> str:
+        text = strip_ansi(text)
+        for prefix in prefixes:
+            text = text.replace(prefix, "")
+        return text
+
+    result.reason = tidy(result.reason)
+    result.misses = [tidy(miss) for miss in result.misses]
+    result.transcript = [tidy(line) for line in result.transcript]
+    for detail in result.miss_details:
+        for close in detail.get("closest") or []:
+            close["text"] = tidy(close["text"])
+    if result.failure_file:
+        result.failure_file = tidy(str(result.failure_file))
     return result
 
 
 def earlier_failure(steps: list[StepRun]) -> str | None:
-    """A command that failed though its step did not check (a build before a run, say): often
-    the real cause of what follows."""
+    """A command that failed though its step did not check (a build before a run, say), or a
+    build whose tool printed an error though the block's exit code hid it (a block ending in
+    `cd ..`): often the real cause of what follows."""
     for step_run in steps:
+        step = step_run.step
         for command in step_run.commands:
-            if command.return_code not in (0, None) and not command.stopped_early and step_run.step.expected_return_code is None:
-                said = cause(command.output("stdout") + "\n" + command.output("stderr"))
+            output = command.output("stdout") + "\n" + command.output("stderr")
+            if command.return_code not in (0, None) and not command.stopped_early and step.expected_return_code is None:
+                said = cause(output)
                 if said:
-                    return f"`{command.text.splitlines()[0]}` failed before it: {said}"
+                    return f"`{command.text.splitlines()[0].strip()}` (step {step.name!r}) failed before it: {said}"
+            elif command.return_code == 0 and (said := build_error(output)):
+                return f"the build in step {step.name!r} (line {step.line}) failed, though its block returned 0: {said}"
     return None
 
 

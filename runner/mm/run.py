@@ -53,6 +53,10 @@ class CommandRun:
     def output(self, stream: str) -> str:
         return "".join(self.stdout if stream == "stdout" else self.stderr)
 
+    def ended(self) -> bool:
+        """Exited, and all it printed read."""
+        return (self.process is None or self.process.poll() is not None) and not any(t.is_alive() for t in self.threads)
+
 
 @dataclass
 class StepRun:
@@ -74,6 +78,9 @@ class StepRun:
 
     def output_ok(self) -> bool:
         return self.match("stdout").ok and self.match("stderr").ok
+
+    def all_ended(self) -> bool:
+        return all(command.ended() for command in self.commands)
 
     def expectations_met(self) -> bool:
         step = self.step
@@ -189,9 +196,12 @@ class ReadmeRun:
         if (not step.background and not (step.expected_stdout_lines or step.expected_stderr_lines)
                 and last.return_code == 0 and self._services() > services_before):
             return
-        # The sleep is there to let output arrive; stop waiting once it has.
+        # The sleep is there to let the step's expected output arrive; stop waiting once it has,
+        # or once nothing of the step runs any more to print it (an app that exited at once).
+        # A step expecting nothing keeps its sleep: it may pace what later steps start.
+        expects = bool(step.expected_stdout_lines or step.expected_stderr_lines)
         until = time.monotonic() + step_run.step.sleep
-        while time.monotonic() < until and not step_run.expectations_met():
+        while time.monotonic() < until and not step_run.expectations_met() and not (expects and step_run.all_ended()):
             check_interrupted()
             time.sleep(0.05)
 

@@ -150,6 +150,14 @@ def find_control_plane(version: str = DEFAULT_VERSION) -> ControlPlaneBinaries |
     return None
 
 
+def missing_runtime(version: str = DEFAULT_VERSION) -> str | None:
+    """Why daprd, placement or scheduler at `version` can be neither found nor built here, or None."""
+    if shutil.which("go") is not None or (find_daprd(version) and find_control_plane(version)):
+        return None
+    return (f"daprd, placement and scheduler {version} are not built here, and go (which builds them) "
+            "is not on PATH")
+
+
 def ensure_control_plane(version: str = DEFAULT_VERSION, progress=print, beside: Path | None = None) -> ControlPlaneBinaries:
     """Placement and scheduler of ours (whatever daprd is used: theirs listen beyond loopback):
     those of the build `beside` comes from (a daprd of ours given by path), else our build."""

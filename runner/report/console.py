@@ -13,13 +13,24 @@ _MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "flaky": "FLAKY"
 
 
 class ProgressPrinter:
-    """Plain progress lines, one per phase change of a job (CI logs stay readable)."""
+    """Plain progress (CI logs): a line per phase change of a job on stderr, and each job's
+    verdict on stdout the moment it ends, stamped with the time since the run began."""
 
-    def __init__(self, out: TextIO = sys.stderr):
+    def __init__(self, out: TextIO = sys.stderr, verdicts: TextIO | None = None):
         self.out = out
+        self.verdicts = verdicts or sys.stdout
+        self.begun = time.monotonic()
         self.started: dict[str, float] = {}
         self.last: dict[str, str] = {}
         self.lock = threading.Lock()
+
+    def verdict(self, result: JobResult) -> None:
+        with self.lock:
+            first, *rest = format_result(result)
+            print(f"[{time.monotonic() - self.begun:7.1f}s] {first}", file=self.verdicts)
+            for line in rest:
+                print(f"{'':11}{line}", file=self.verdicts)
+            self.verdicts.flush()
 
     def __call__(self, progress: Progress) -> None:
         with self.lock:
@@ -71,6 +82,9 @@ class LiveProgress:
                 self.ended[progress.job] = time.monotonic()
             self.state[progress.job] = progress
 
+    def verdict(self, result: JobResult) -> None:
+        """Shown on its job's live line; the verdicts are printed once the display closes."""
+
     def __enter__(self) -> "LiveProgress":
         self.live.__enter__()
         return self
@@ -102,8 +116,30 @@ def summary(results: list[JobResult]) -> str:
     return text + (f", {counts['flaky']} flaky" if counts["flaky"] else "")
 
 
-def print_results(results: list[JobResult], out: TextIO = sys.stdout) -> None:
-    for result in results:
+_CELL = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "flaky": "flaky"}
+
+
+def status_table(results: list[JobResult]) -> list[str]:
+    """Building block x language, each cell its variants' verdicts (`sdk ok  http FAIL`)."""
+    blocks = list(dict.fromkeys(r.building_block for r in results))
+    languages = sorted({r.language for r in results})
+    cells = {(r.building_block, r.language): [] for r in results}
+    for r in results:
+        cells[(r.building_block, r.language)].append(f"{r.variant} {_CELL.get(r.status, r.status)}")
+    rows = [["BUILDING BLOCK", *languages]]
+    rows += [[block, *("  ".join(cells.get((block, lang), ["-"])) for lang in languages)] for block in blocks]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+def print_results(results: list[JobResult], out: TextIO = sys.stdout, verdicts: bool = True) -> None:
+    """The verdicts (unless already printed as their jobs ended), the table of a run of several
+    jobs, and the counts."""
+    for result in results if verdicts else ():
         for line in format_result(result):
+            print(line, file=out)
+    if len(results) > 1:
+        print(file=out)
+        for line in status_table(results):
             print(line, file=out)
     print(summary(results), file=out, flush=True)

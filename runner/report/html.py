@@ -1,19 +1,37 @@
-"""`--html FILE`: one self-contained page (Jinja2): summary bar, a card per job with its phase
-timeline to scale, the transcript with matched lines highlighted and linked from their
-expectations, and for failures the closest-line diff."""
+"""`--html FILE`: one self-contained page (Jinja2) that stays readable at the scale of a whole
+repository: a grid building block x language x variant on top (a cell per job, coloured by
+its verdict, linked to its card), then a card per job. A failure's card opens at what
+matters: the README step or expected line that failed, the closest output lines with what
+differs marked, daprd's errors and the end of the output; a pass shows the lines that met
+its expectations. Full transcripts go to text files beside the page, so the page stays small."""
 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from runner.results import JobResult, status_counts
+from runner.transcript.causes import says_why
+from runner.transcript.normalize import strip_ansi
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+_env.filters["plain"] = strip_ansi
+
+MAX_LINE = 300  # characters of one output line shown in a card
+CONTEXT = 2  # output lines shown either side of a line that matters
+TAIL = 6  # last output lines of a failed job
+MAX_SHOWN = 60  # output lines in one card at most
+# daprd's own errors (logfmt `level=error`, JSON `"level":"error"`) and the CLI's failure marks.
+_SIDECAR_ERROR = re.compile(r"""level="?(error|fatal)|"level":\s*"(error|fatal)"|^\u274c""")
+
+
+def anchor(result: JobResult) -> str:
+    return "job-" + re.sub(r"[^A-Za-z0-9_-]+", "-", result.quickstart)
 
 
 def _marked(expected: str, actual: str) -> tuple[Markup, Markup]:
@@ -42,26 +60,74 @@ def _phases(result: JobResult, scale: float) -> list[dict]:
     return spans
 
 
-def render_html(results: list[JobResult], run_info: dict) -> str:
+def _excerpt(result: JobResult) -> list[dict]:
+    """The output lines that matter, numbered as in the full transcript, with gaps marked:
+    for a failure the closest lines to what was missed, daprd's errors and the tail; for a
+    pass the lines that met an expectation."""
+    lines = [strip_ansi(line) for line in result.transcript]
+    hits = {hit["output_line"] for hit in result.hits}
+    if result.status in ("failed", "flaky"):
+        wanted = set()
+        for detail in result.miss_details:
+            for close in detail.get("closest") or []:
+                wanted.update(range(close["output_line"] - CONTEXT, close["output_line"] + CONTEXT + 1))
+        errors = [n for n, line in enumerate(lines, start=1) if _SIDECAR_ERROR.search(line) or says_why(line)]
+        wanted.update(errors[:8])
+        wanted.update(range(len(lines) - TAIL + 1, len(lines) + 1))
+    else:
+        wanted = set(hits)
+    shown, previous = [], 0
+    for number in sorted(n for n in wanted if 1 <= n <= len(lines))[:MAX_SHOWN]:
+        if number > previous + 1:
+            shown.append({"gap": number - previous - 1})
+        text = lines[number - 1]
+        shown.append({"number": number, "text": text[:MAX_LINE] + ("\u2026" if len(text) > MAX_LINE else ""),
+                      "hit": number in hits, "error": bool(_SIDECAR_ERROR.search(text) or says_why(text))})
+        previous = number
+    if shown and previous < len(lines):
+        shown.append({"gap": len(lines) - previous})
+    return shown
+
+
+def _grid(results: list[JobResult]) -> dict:
+    """Rows of building blocks, columns of language x variant, a cell per job."""
+    columns = sorted({(r.language, r.variant) for r in results})
+    rows = {}
+    for r in results:
+        rows.setdefault(r.building_block, {})[(r.language, r.variant)] = r
+    languages = [(language, sum(1 for lang, _ in columns if lang == language))
+                 for language in dict.fromkeys(lang for lang, _ in columns)]
+    return {"columns": columns, "languages": languages, "rows": rows}
+
+
+def render_html(results: list[JobResult], run_info: dict, transcripts: str | None = None) -> str:
+    """The page; `transcripts` is the folder (relative to the page) holding each job's full
+    transcript as `<anchor>.txt`, or None when they are not written."""
     scale = max((r.duration_s for r in results), default=0.0) or 1.0
     jobs = []
-    for index, result in enumerate(results, start=1):
+    for result in results:
         misses = []
         for detail in result.miss_details:
-            actual = detail["closest"][0]["text"] if detail.get("closest") else ""
+            closest = detail.get("closest") or []
+            actual = strip_ansi(closest[0]["text"]) if closest else ""
             expected_html, actual_html = _marked(detail["expected"], actual)
             misses.append({**detail, "expected_html": expected_html, "actual_html": actual_html})
-        hit_lines = {hit["output_line"]: hit["expected"] for hit in result.hits}
-        met = {hit["expected"]: hit["output_line"] for hit in result.hits}
-        expectations = [{"text": hit["expected"], "output_line": hit["output_line"]} for hit in result.hits]
-        expectations += [{"text": miss["expected"], "output_line": None} for miss in result.miss_details
-                         if miss["expected"] not in met]
-        jobs.append({"index": index, "result": result, "phases": _phases(result, scale), "misses": misses,
-                     "hit_lines": hit_lines, "expectations": expectations})
-    counts = status_counts(results)
-    return _env.get_template("report.html.j2").render(jobs=jobs, counts=counts, run_info=run_info, scale=scale)
+        jobs.append({"anchor": anchor(result), "result": result, "phases": _phases(result, scale),
+                     "misses": misses, "excerpt": _excerpt(result) if result.transcript else [],
+                     "transcript_file": f"{transcripts}/{anchor(result)}.txt" if transcripts and result.transcript else None})
+    return _env.get_template("report.html.j2").render(jobs=jobs, counts=status_counts(results), run_info=run_info,
+                                                      scale=scale, grid=_grid(results),
+                                                      anchors={r.quickstart: anchor(r) for r in results})
 
 
 def write_html(results: list[JobResult], path: Path, run_info: dict) -> None:
+    """The page at `path`, and the full transcripts in `<stem>-transcripts/` beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(results, run_info), encoding="utf-8")
+    folder = path.parent / f"{path.stem}-transcripts"
+    if any(r.transcript for r in results):
+        folder.mkdir(exist_ok=True)
+        for result in results:
+            if result.transcript:
+                text = "\n".join(strip_ansi(line) for line in result.transcript) + "\n"
+                (folder / f"{anchor(result)}.txt").write_text(text, encoding="utf-8")
+    path.write_text(render_html(results, run_info, folder.name if folder.is_dir() else None), encoding="utf-8")

@@ -27,6 +27,10 @@ class Quickstart:
     def name(self) -> str:
         return f"{self.building_block}/{self.language}/{self.variant}"
 
+    @property
+    def tree(self) -> Path:
+        return self.path.parents[2]  # TREE/building_block/language/variant
+
     def template(self) -> RunTemplate | None:
         return parse_run_template(self.template_path) if self.template_path else None
 

@@ -1,16 +1,28 @@
-"""What a quickstart needs that no local service of the runner provides: a model server for
-its conversation components. A component counts when the quickstart's own source names it
-(which provider an app calls is in its code, not in its files' declarations)."""
+"""What a quickstart needs beyond its toolchain, and whether this machine has it:
+
+- a model server for its conversation components (a component counts when the quickstart's
+  own source names it: which provider an app calls is in its code, not in its declarations);
+- what its README's `docker` commands stand for, served by the runner's own services: a
+  PostgreSQL server for a compose file's PostgreSQL service, `redis-cli` for
+  `docker exec dapr_redis redis-cli`, `psql` for `docker exec NAME psql`; any other image
+  needs Docker itself.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
+import shlex
+import shutil
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from runner.errors import read_input
+from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, find_compose_file, parse_compose
+from runner.formats.steps import Annotated
 from runner.formats.yamlfile import load_yaml_all
+from runner.services.postgres import server_binaries
 
 SOURCE_SUFFIXES = {".py", ".js", ".mjs", ".ts", ".go", ".java", ".cs"}
 SKIP_DIRS = {"node_modules", "target", "bin", "obj", ".dapr", "venv", ".venv", "__pycache__"}
@@ -66,3 +78,61 @@ def unreachable_model(quickstart: Path, resources: tuple[Path, ...]) -> str | No
         if not reachable:
             return f"needs an LLM server: component {name} ({component_type}, {path.name}) calls {server}, not reachable here"
     return None
+
+
+
+def _docker_calls(readme: Annotated):
+    """Each `docker ...` line of the README's steps as words, with the folder it runs in
+    (following the step's `working_dir` and the `cd`s before it in the same block)."""
+    base = readme.path.parent
+    for step in readme.steps:
+        for command in step.commands:
+            cwd = base / step.working_dir if step.working_dir else base
+            for line in command.lines():
+                for part in re.split(r"&&|;", line):
+                    try:
+                        words = shlex.split(part, comments=True)
+                    except ValueError:
+                        continue
+                    if words[:1] == ["cd"] and len(words) == 2:
+                        cwd = Path(posixpath.normpath(cwd / words[1]))
+                    elif words[:1] == ["docker"]:
+                        yield words[1:], cwd
+
+
+def _compose_needs(argv: list[str], cwd: Path) -> list[str]:
+    file = next((Path(argv[i + 1]) for i, word in enumerate(argv[:-1]) if word in ("-f", "--file")), None)
+    path = (cwd / file if file else find_compose_file(cwd)) if cwd.is_dir() else None
+    if path is None or not path.is_file():
+        return [f"Docker: `docker compose {' '.join(argv)}` in {cwd.name}/ has no compose file to read"]
+    needs = []
+    for service in parse_compose(path):
+        if service.image_name in POSTGRES_IMAGES:
+            needs.append("PostgreSQL")
+        else:
+            needs.append(f"Docker: compose service {service.name} runs image {service.image}")
+    return needs
+
+
+def readme_services(readme: Annotated) -> list[str]:
+    """What the README's docker commands need, in order, each once."""
+    needs: list[str] = []
+    for argv, cwd in _docker_calls(readme):
+        if argv[:1] == ["compose"] and "up" in argv:
+            needs += _compose_needs(argv[1:], cwd)
+        elif argv[:1] == ["exec"]:
+            words = [word for word in argv[1:] if not word.startswith("-")]
+            if words[:2] == [DAPR_INIT_REDIS, "redis-cli"]:
+                needs.append("redis-cli")
+            elif len(words) >= 2 and words[1] in ("psql", "pg_isready", "pg_dump"):
+                needs.append("PostgreSQL")
+    return list(dict.fromkeys(needs))
+
+
+def missing_service(need: str) -> str | None:
+    """Why `need` (one of `readme_services`) is not available here, or None when it is."""
+    if need == "PostgreSQL":
+        return None if server_binaries() else "needs PostgreSQL: no PostgreSQL server installed (apt-get install postgresql)"
+    if need == "redis-cli":
+        return None if shutil.which("redis-cli") else "needs redis-cli: not on PATH (apt-get install redis-tools)"
+    return f"needs {need}"

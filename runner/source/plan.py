@@ -11,7 +11,7 @@ from runner.job.plan import JobPlan
 from runner.recipes import RECIPES
 from runner.recipes.base import Toolchain
 from runner.source.catalog import Quickstart
-from runner.source.needs import unreachable_model
+from runner.source.needs import missing_service, readme_services, unreachable_model
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -51,14 +51,14 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     elif (model := unreachable_model(quickstart.path, resources)) is not None:
         skip = model
     elif readme is not None:
-        skip = None
+        skip = next(filter(None, map(missing_service, readme_services(readme))), None)
     elif not apps:
         skip = "no dapr.yaml run template to start the app from"
     elif expectation is None:
         skip = "no expected transcript, and the README has no STEP expectations"
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
     return JobPlan(
-        fixed_ports=fixed_ports(apps, readme),
+        fixed_ports=fixed_ports(apps, readme), tree=quickstart.tree,
         name=quickstart.name, building_block=quickstart.building_block, language=quickstart.language,
         variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
@@ -71,7 +71,7 @@ def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None) -> frozense
     ports = {port for app in apps for port in (app.app_port, app.dapr_http_port, app.dapr_grpc_port) if port}
     for step in readme.steps if readme else ():
         for command in step.commands:
-            for line in command.text.replace("\\\n", " ").splitlines():
+            for line in command.lines():
                 if not line.strip().startswith("dapr run"):
                     continue
                 try:

@@ -1,7 +1,8 @@
 """The streaming matcher: fed output lines as they arrive, it knows when every expectation is met.
 
 `sequential` finds the expected lines as an ordered subsequence of the output (greedy,
-which is optimal for subsequences). `any` finds a one-to-one assignment of output lines
+which is optimal for subsequences). `per-app` does so for each app's lines on their own
+(`== APP - <app-id> == `): apps run side by side, so their lines interleave as they will. `any` finds a one-to-one assignment of output lines
 to expected lines in any order (incremental bipartite matching, so a line that fits
 several patterns never blocks a later one), which makes every output that matches
 `sequential` also match `any`.
@@ -16,6 +17,9 @@ from typing import Callable
 from runner.formats.expected import Expectation, ExpectedLine
 from runner.transcript.masks import line_pattern
 from runner.transcript.normalize import normalizer
+
+
+_APP_ID = re.compile(r"== APP - (\S+) == ")
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,14 @@ class StreamMatcher:
         self.expectation = expectation
         self._normalize = normalizer(expectation.normalizers, expectation.masks)
         self._patterns = [pattern_of(line, expectation, self._normalize) for line in expectation.lines]
-        self._sequential = expectation.order == "sequential"
-        self._next = 0  # sequential: index of the next expected line
+        self._sequential = expectation.order in ("sequential", "per-app")
+        self._per_app = expectation.order == "per-app"
+        # sequential: the expected lines of each app in order (one queue unless per-app), and
+        # how far each queue has been met
+        self._queues: dict[str, list[int]] = {}
+        for index, line in enumerate(expectation.lines):
+            self._queues.setdefault(self._queue_of(index), []).append(index)
+        self._met_in_queue = dict.fromkeys(self._queues, 0)
         self._owner: list[OutputLine | None] = [None] * len(self._patterns)  # expected -> output line
         self._fits: dict[int, list[int]] = {}  # any: matched output line -> expected lines it fits
         self._last_t: float | None = None
@@ -74,6 +84,14 @@ class StreamMatcher:
     def fits(self, expected_index: int, text: str) -> bool:
         return self._patterns[expected_index].search(self._normalize(text)) is not None
 
+    def _queue_of(self, index: int) -> str:
+        if not self._per_app:
+            return ""
+        if self.expectation.groups:
+            return self.expectation.groups[index]
+        found = _APP_ID.match(self.expectation.lines[index].text)
+        return found.group(1) if found else ""
+
     def _wants(self, stream: str) -> bool:
         return self.expectation.stream in ("both", stream)
 
@@ -84,12 +102,14 @@ class StreamMatcher:
         if self.complete or not self._wants(stream):
             return []
         normal = self._normalize(text)
-        if self._sequential:
-            if self._patterns[self._next].search(normal):
-                self._owner[self._next] = line
-                self._next += 1
-                self._note(line)
-                return [self._next - 1]
+        if self._sequential:  # the line meets the next expected line of the first sequence it fits
+            for key, queue in self._queues.items():
+                met = self._met_in_queue[key]
+                if met < len(queue) and self._patterns[queue[met]].search(normal):
+                    self._owner[queue[met]] = line
+                    self._met_in_queue[key] = met + 1
+                    self._note(line)
+                    return [queue[met]]
             return []
         fits = [i for i, pattern in enumerate(self._patterns) if pattern.search(normal)]
         if not fits:
