@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTARTS = ROOT / "quickstarts"
 EXPECTED = ROOT / "expected"
@@ -21,6 +23,14 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict
         [sys.executable, "-m", "runner", *args], cwd=cwd or ROOT, capture_output=True, text=True,
         timeout=timeout, env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture(scope="session")
+def snapshot_tree() -> Path:
+    """The v1.17.0 snapshot checked out (once, in the runner's cache), for reading."""
+    from runner.source.repo import acquire
+
+    return acquire(str(SNAPSHOT), "v1.17.0", True, QUICKSTARTS).root
 
 
 def our_processes() -> set[tuple[int, str]]:

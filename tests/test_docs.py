@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import QUICKSTARTS, ROOT, SEED_PAGE, run_cli
+from conftest import QUICKSTARTS, ROOT, SEED_PAGE, SNAPSHOT, run_cli
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
-from runner.docs.check import check_page
-from runner.formats.docspage import load_page, parse_page
+from runner.docs.check import page_reports
+from runner.formats.docspage import app_lines, load_page, parse_page
 from runner.errors import InputError
 
 GOOD = ROOT / "tests/data/docs/state_good.md"
+SHAPES = ROOT / "tests/data/docs/pubsub_tabpane.md"
+DOCS_PAGES = ROOT.parent / "shared" / "docs-pages"
 
 
 def planted(tmp_path: Path, old: str, new: str) -> Path:
@@ -23,8 +25,8 @@ def planted(tmp_path: Path, old: str, new: str) -> Path:
     return page
 
 
-def static_findings(page: Path) -> list[tuple[str, str, str]]:
-    return [(r.tab, f.kind, f.message) for r in check_page(load_page(page), QUICKSTARTS, None) for f in r.findings]
+def static_findings(page: Path, root: Path = QUICKSTARTS) -> list[tuple[str, str, str]]:
+    return [(r.tab, f.kind, f.message) for _, r in page_reports(load_page(page), root) for f in r.findings]
 
 
 def test_parse_dapr_run():
@@ -39,12 +41,57 @@ def test_parse_dapr_run():
 def test_page_tabs_and_their_parts():
     page = load_page(GOOD)
     assert [t.name for t in page.tabs] == ["Python", "Go", "JavaScript"]
-    py = page.tabs[0]
-    assert py.cd.text == "state_management/python/sdk/order-processor"
-    assert [c.text for c in py.installs] == ["pip3 install -r requirements.txt"]
-    assert py.dapr_run.text.startswith("dapr run --app-id order-processor")
-    assert py.output.lines[0].startswith("== APP == INFO:root:Saving Order")
+    (run,) = page.tabs[0].runs
+    assert run.cd.text == "state_management/python/sdk/order-processor" and run.folder == run.cd.text
+    assert [(c.text, c.folder) for c in run.installs] == [("pip3 install -r requirements.txt", run.folder)]
+    assert run.dapr_run.text.startswith("dapr run --app-id order-processor")
+    assert run.outputs[0].lines[0].startswith("== APP == INFO:root:Saving Order")
     assert [f.text for f in page.tabs[2].verify_files] == ["package.json", "package-lock.json"]
+
+
+def test_every_shape_of_tabs_is_read():
+    page = load_page(SHAPES)
+    multi, single = page.tabs
+    # tabpane (name in the tab's shortcode), closed by `{{% /tabpane %}}`; a second group of tabs/codetab.
+    assert (multi.name, multi.group, single.name, single.group) == (
+        "Python", "Run using Multi-App Run", "Python", "Run one application at a time")
+    (run,) = multi.runs
+    assert run.multi_app and run.folder == "pub_sub/python/http"
+    assert [(c.text, c.folder) for c in run.installs] == [("pip3 install -r requirements.txt", "pub_sub/python/http/checkout"),
+                                                          ("pip3 install -r requirements.txt", "pub_sub/python/http/order-processor")]
+    assert app_lines(run.outputs[0])[0] == ('== APP - checkout-http == Published data: {"orderId": 1}', 39)
+    # Two terminals: the subscriber, then the publisher; both output blocks follow the publisher.
+    subscriber, publisher = single.runs
+    assert (subscriber.folder, publisher.folder) == ("pub_sub/python/http/order-processor", "pub_sub/python/http/checkout")
+    assert [len(r.outputs) for r in single.runs] == [0, 2]
+    # The nested OS tabs belong to the Python tab; the Windows one is kept apart, never run.
+    assert [b.lang for b in single.elsewhere] == ["powershell"]
+    assert [cd.text for cd in single.cds] == ["pub_sub/python/http/order-processor", "pub_sub/python/http/checkout"]
+
+
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+def test_every_shape_is_clean_statically_and_another_os_is_checked(tmp_path, snapshot_tree):
+    assert [f for f in static_findings(SHAPES, snapshot_tree) if f[1] != "warning"] == []
+    page = tmp_path / "page.md"
+    page.write_text(SHAPES.read_text().replace("cd pub_sub\\python\\http\\checkout", "cd pub_sub\\python\\http\\chekout"))
+    assert ("Python", "static", "`cd pub_sub\\python\\http\\chekout`: no such folder in the checkout") in \
+        static_findings(page, snapshot_tree)
+
+
+@pytest.mark.skipif(not DOCS_PAGES.is_dir(), reason=f"no docs pages at {DOCS_PAGES}")
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+def test_every_shared_docs_page_is_read_and_checked_statically(tmp_path):
+    out = tmp_path / "r.json"
+    result = run_cli("docs", "check", str(DOCS_PAGES), "--repo", str(SNAPSHOT), "--ref", "v1.17.0", "--static-only",
+                     "--json", str(out))
+    assert result.returncode == 1, result.stderr  # those pages drifted for real; none is refused
+    tabs = json.loads(out.read_text())["tabs"]
+    assert len({t["page"] for t in tabs}) == 12 and len(tabs) == 65
+    nested = [t for t in tabs if t["page"] == "resiliency-serviceinvo-quickstart.md"]
+    assert len(nested) == 5  # its OS tabs are part of the language tabs, not tabs of their own
+    moved = [f for t in tabs for f in t["findings"] if f["fix"] and "`cd ./javascript/sdk`" in f["message"]]
+    assert moved and moved[0]["fix"] == ["./javascript/sdk", ".."]
+    assert "PAGE" in result.stdout and "pubsub-quickstart.md" in result.stdout
 
 
 def test_correct_page_has_no_static_drift():
@@ -57,7 +104,7 @@ def test_correct_page_has_no_static_drift():
     ("cd state_management/go/sdk/order-processor", "cd pub_sub/go/sdk/order-processor",
      "Go", "in building block pub_sub, but the page is about state_management"),
     ("cd state_management/python/sdk/order-processor", "cd state_management/go/sdk/order-processor",
-     "Python", "is the go quickstart, but the tab is Python (python)"),
+     "Python", "the go quickstart, but the tab is Python (python)"),
     ("--resources-path ../../../resources -- go run", "--resources-path ../../../components -- go run",
      "Go", "resources path `../../../components` does not exist"),
     ("- `package-lock.json`", "- `yarn.lock`", "JavaScript", "verify `yarn.lock`"),
@@ -71,26 +118,29 @@ def test_planted_static_drift_is_found(tmp_path, old, new, tab, words):
 
 def test_deprecated_flag_is_a_warning_not_drift(tmp_path):
     page = planted(tmp_path, "--resources-path ../../../resources -- go run", "--components-path ../../../resources -- go run")
-    (go,) = [r for r in check_page(load_page(page), QUICKSTARTS, None) if r.tab == "Go"]
+    (go,) = [r for _, r in page_reports(load_page(page), QUICKSTARTS) if r.tab == "Go"]
     assert [f.kind for f in go.findings] == ["warning"] and go.status == "ok"
 
 
-def test_copied_output_block_is_found(tmp_path):
+def test_copied_output_block_is_a_warning_until_a_run_tells(tmp_path):
     text = GOOD.read_text()
     page = load_page(GOOD)
-    py_block = "".join(page.lines[page.tabs[0].output.fence_line: page.tabs[0].output.fence_line + len(page.tabs[0].output.lines)])
-    go = page.tabs[1].output
+    py, go = page.tabs[0].outputs[0], page.tabs[1].outputs[0]
+    py_block = "".join(page.lines[py.fence_line: py.fence_line + len(py.lines)])
     go_block = "".join(page.lines[go.fence_line: go.fence_line + len(go.lines)])
     path = tmp_path / "page.md"
     path.write_text(text.replace(go_block, py_block))
-    assert ("Go", "static", f"the output block is the Python tab's output (line {page.tabs[0].output.fence_line}), not Go's") \
+    assert ("Go", "warning", f"the output block is the Python tab's output (line {py.fence_line}), not Go's") \
         in static_findings(path)
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("{{< tabs \"A\" \"B\" >}}\n{{% codetab %}}\n{{% /codetab %}}\n", 1, "names 2 tabs but the page has 1"),
-    ("{{% codetab %}}\n", 1, "never closed"),
-    ("{{% /codetab %}}\n", 1, "without a {{% codetab %}}"),
+    ("{{< tabs \"A\" \"B\" >}}\n{{% codetab %}}\n{{% /codetab %}}\n", 1, "this tab group is never closed"),
+    ("{{% codetab %}}\n", 1, "this tab is never closed"),
+    ("{{% /codetab %}}\n", 1, "without a tab opened before it"),
+    ("{{< tabpane >}}\n{{% tab \"Go\" %}}\n{{< /tabpane >}}\n", 3, "while the tab from line 2 is still open"),
+    ("{{< tabs Go >}}\n{{% codetab %}}\n{{% codetab %}}\n", 3, "opened while the tab from line 2 is still open"),
+    ("{{< /tabs >}}\n", 1, "without a tab group before it"),
     ("# plain page\n", 1, "not a tabbed docs page"),
     ("{{% codetab %}}\n```bash\ncd x\n{{% /codetab %}}\n", 2, "code block is never closed"),
 ])
@@ -104,7 +154,7 @@ def test_unreadable_page_exits_2(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("{{% codetab %}}\n")
     result = run_cli("docs", "check", str(page), "--static-only")
-    assert result.returncode == 2 and result.stderr.strip() == f"quickstart-runner: {page}:1: {{{{% codetab %}}}} is never closed with {{{{% /codetab %}}}}"
+    assert result.returncode == 2 and result.stderr.strip() == f"quickstart-runner: {page}:1: this tab is never closed"
 
 
 @pytest.mark.e2e
@@ -148,3 +198,47 @@ def test_seed_page_drifts_are_found(tmp_path, daprd_path):
     assert tabs["Java"]["dynamic"] == "drift"
     assert any("where the app prints `== APP == INFO Saving Order: 1`" in m for m in java)
     assert any("resources path `../../../components` does not exist" in m and "resources/" in m for m in java)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+def test_a_multi_app_tab_and_a_two_terminal_tab_run(tmp_path, daprd_path, no_leftovers):
+    page = tmp_path / "page.md"
+    page.write_text(SHAPES.read_text().replace("== APP == Subscriber received : 2", "== APP == Subscriber received: 2"))
+    drift_line = page.read_text().splitlines().index("== APP == Subscriber received: 2") + 1
+    out, html = tmp_path / "r.json", tmp_path / "r.html"
+    result = run_cli("docs", "check", str(page), "--repo", str(SNAPSHOT), "--ref", "v1.17.0", "--json", str(out),
+                     "--html", str(html), env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    tabs = json.loads(out.read_text())["tabs"]
+    assert [(t["group"], t["status"], t["dynamic"]) for t in tabs] == [
+        ("Run using Multi-App Run", "ok", "matched"), ("Run one application at a time", "drift", "drift")]
+    (finding,) = tabs[1]["findings"]
+    assert (finding["line"], finding["message"]) == (
+        drift_line, "the page shows `== APP == Subscriber received: 2` where the app prints `== APP == Subscriber received : 2`")
+    assert f"::error file={page},line={drift_line},title=page.md/Python/2%3A failed::the page shows" in result.stdout
+    assert 'href="#job-page-md-Python-2"' in html.read_text()  # the grid links each tab to its card
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not DOCS_PAGES.is_dir(), reason=f"no docs pages at {DOCS_PAGES}")
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+def test_a_tab_that_needs_postgresql_runs_with_one_of_its_own(tmp_path, daprd_path, no_leftovers):
+    out = tmp_path / "r.json"
+    result = run_cli("docs", "check", str(DOCS_PAGES / "bindings-quickstart.md"), "--repo", str(SNAPSHOT),
+                     "--ref", "v1.17.0", "--lang", "python", "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (tab,) = json.loads(out.read_text())["tabs"]
+    assert (tab["tab"], tab["status"], tab["dynamic"]) == ("Python", "ok", "matched")
+
+
+def test_write_applies_the_certain_path_fixes_and_nothing_else(tmp_path):
+    page = planted(tmp_path, "--resources-path ../../../resources/ -- python3 app.py",
+                   "--resources-path ../../../components/ -- python3 app.py")
+    page.write_text(page.read_text().replace("cd state_management/go/sdk/order-processor", "cd state_management/go/order-processor"))
+    result = run_cli("docs", "check", str(page), "--static-only", "--write")
+    assert result.returncode == 1, result.stderr
+    assert "fix: `../../../components/` -> `../../../resources/`" in result.stdout
+    assert "fix: `state_management/go/order-processor` -> `state_management/go/sdk/order-processor`" in result.stdout
+    assert page.read_bytes() == GOOD.read_bytes()
+    assert run_cli("docs", "check", str(page), "--static-only").returncode == 0

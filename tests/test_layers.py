@@ -15,7 +15,7 @@ LAYERS = {
     "job": 5,
     "source": 6, "report": 6,
     "docs": 7,
-    "cli": 8, "shim": 8, "__main__": 9,
+    "cli": 8, "shim": 8, "testing": 8, "__main__": 9,
 }
 
 

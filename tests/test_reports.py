@@ -193,7 +193,8 @@ def test_merge_shards_into_one_report(tmp_path):
 
 
 EXPRESSION_VALUES = {"matrix.shard": "1/4", "inputs.languages": "python,go", "inputs.building-blocks": "",
-                     "inputs.shards": "4", "strategy.job-index": "0", "inputs.docs-page": "docs/page.md",
+                     "inputs.shards": "4", "strategy.job-index": "0", "inputs.pages": "docs/quickstarts docs/x.md",
+                     "inputs.quickstarts-repo": "https://github.com/dapr/quickstarts", "inputs.quickstarts-ref": "master",
                      "inputs.dapr-version": "1.17.0", "inputs.runner-package": "quickstart-runner"}
 
 
@@ -211,7 +212,10 @@ def test_workflows_parse_and_call_real_commands(workflow):
                     for c in commands if c.startswith("quickstart-runner ") or "$(quickstart-runner " in c]
     for call in runner_calls:
         build_parser().parse_args(shlex.split(call)[1:])  # exits on a flag the CLI does not have
+    used = {c.split()[1] for c in runner_calls}
     if workflow.name == "ci.yml":
         assert "bash .ci/run" in commands
+    elif workflow.name == "docs.yml":
+        assert used >= {"docs", "report"} and any("--shard 1/4" in c and "--repo https://" in c for c in runner_calls)
     else:
-        assert {c.split()[1] for c in runner_calls} >= {"matrix", "validate", "report"}
+        assert used >= {"matrix", "validate", "report"}

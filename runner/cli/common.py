@@ -11,19 +11,16 @@ from pathlib import Path
 
 from runner.errors import InputError
 from runner.job import RunSettings
-from runner.provision.daprcli import cli_version, ensure_cli, installed_cli
-from runner.provision.daprd import DEFAULT_VERSION, binary_version, ensure_control_plane, ensure_daprd
+from runner.job.settings import run_settings
+from runner.provision.daprd import DEFAULT_VERSION, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
 from runner.report.github import emit_github
 from runner.report.html import write_html
 from runner.report.jsonfile import write_json
 from runner.report.junit import write_junit
 from runner.services.redis import RedisEndpoint, parse_address
+from runner.source.catalog import BUNDLED_QUICKSTARTS, expected_for
 from runner.source.repo import UPSTREAM, Checkout, acquire
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-BUNDLED_QUICKSTARTS = PROJECT_ROOT / "quickstarts"
-BUNDLED_EXPECTED = PROJECT_ROOT / "expected"
 
 
 def say(message: str) -> None:
@@ -63,14 +60,7 @@ def checkout(args: argparse.Namespace) -> Checkout:
 
 
 def expected_root(args: argparse.Namespace, source: Checkout) -> Path | None:
-    """Where a tree's expected transcripts are: --expected; the bundled ones for the bundled
-    tree; an `expected/` at the tree's root; else none (its READMEs' STEP blocks decide)."""
-    if args.expected:
-        return args.expected
-    if source.root.resolve() == BUNDLED_QUICKSTARTS.resolve():
-        return BUNDLED_EXPECTED
-    own = source.root / "expected"
-    return own if own.is_dir() else None
+    return expected_for(source.root, args.expected)
 
 
 def source_info(source: Checkout) -> dict:
@@ -107,22 +97,8 @@ def redis_arg(text: str | None) -> RedisEndpoint | None:
 
 
 def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, **extra) -> tuple[RunSettings, dict]:
-    """The sidecar mode to run with, and what to say about it (printed, and kept in --json).
-    Either way each job gets its own placement and scheduler, as `dapr init` gives one."""
-    extra["control_plane_binaries"] = ensure_control_plane(args.dapr_version, progress=say, beside=args.daprd)
-    cli = installed_cli() if args.sidecar in ("auto", "dapr") else None
-    if args.sidecar == "dapr" and cli is None:
-        cli = ensure_cli(args.dapr_version, progress=say)
-    if cli is not None:
-        runtime = cli_version(cli.path, cli.env())[1]
-        say(f"sidecar: dapr CLI {cli.version} ({cli.path}), runtime {runtime}")
-        return (RunSettings(daprd=Path("daprd"), redis=redis, sidecar="dapr", dapr_cli=cli, **extra),
-                {"sidecar": "dapr", "dapr_cli": str(cli.path), "cli_version": cli.version, "runtime_version": runtime})
-    daprd = resolve_daprd(args)
-    version = binary_version(daprd)
-    say(f"sidecar: daprd {version or '?'} ({daprd})")
-    return (RunSettings(daprd=daprd, redis=redis, **extra),
-            {"sidecar": "daprd", "daprd": str(daprd), "runtime_version": version})
+    """The sidecar mode to run with, and what to say about it (printed, and kept in --json)."""
+    return run_settings(args.sidecar, args.dapr_version, args.daprd, say, redis=redis, **extra)
 
 
 def report_args(parser: argparse.ArgumentParser) -> None:

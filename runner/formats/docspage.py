@@ -1,12 +1,21 @@
-"""A Hugo docs page with `{{< tabs ... >}}` and `{{% codetab %}}` blocks, split into language tabs.
+"""A Hugo docs page of the Dapr docs, split into its language tabs.
 
-For each tab: its code blocks with page line numbers, the `cd` target, the install/build
-commands, the `dapr run` command, the output block (`== APP == ` lines) and the files
-the page asks the reader to verify.
+Both shortcode formats: `{{< tabs "Python" "Go" >}}` with `{{% codetab %}}` blocks (tab names
+from the tabs shortcode), and Docsy's `{{< tabpane >}}` with `{{% tab "Python" %}}` (the name
+in the tab's own shortcode). A page may hold several tab groups (each tab knows the heading
+above its group); a group inside a tab (OS tabs: MacOS / Windows) is part of that tab, and
+the blocks of a nested tab for another OS than this one are kept apart (checked statically
+only). Hugo's leniencies are accepted (`{{% /tabs %}}` closing `{{< tabs >}}`); a page whose
+shortcodes do not nest is an input error at the line that breaks it.
+
+For each tab: its code blocks with page line numbers and its app runs, each a `dapr run`
+(or `dapr run -f`) with the folder it runs in (the `cd`s before it), the install/build
+commands run there first, and the output blocks (`== APP ==` lines) that show what it prints.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -15,19 +24,43 @@ from pathlib import Path
 from runner.errors import InputError, read_input
 from runner.formats.markdown import CodeBlock, hugo_fence_at, reject_nul_lines
 
-_TABS = re.compile(r"\{\{<\s*tabs\s+(.*?)>\}\}")
-_CODETAB_OPEN = re.compile(r"\{\{%\s*codetab\s*%\}\}")
-_CODETAB_CLOSE = re.compile(r"\{\{%\s*/codetab\s*%\}\}")
+_SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*(tabs|tabpane|codetab|tab)\b(.*?)([%>])\}\}")
 _UNCLOSED_SHORTCODE = re.compile(r"\{\{(<)(?!.*>\}\})|\{\{(%)(?!.*%\}\})")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _VERIFY_ITEM = re.compile(r"^\s*[-*]\s+`([^`]+)`")
-APP_PREFIX = "== APP =="
+_NAMED = re.compile(r"`([^`\s]+)`")
+_TAB_NAME = re.compile(r"""^\s*(?:(?:header|name|title)\s*=\s*)?(?:"([^"]*)"|(\S+))""")
+# What a tab runs before its app: the build and install tools (a shell block may also show
+# output, `docker ps`'s table say, which is not a command).
+BUILD_TOOLS = {"pip", "pip3", "python", "python3", "uv", "poetry", "npm", "npx", "yarn", "pnpm", "node", "go", "mvn",
+               "./mvnw", "gradle", "./gradlew", "dotnet", "cargo", "make", "export", "source"}
+APP_PREFIX = "== APP"
 SHELL_LANGS = ("bash", "sh", "shell", "shell-script", "console", "")
+GROUPS = ("tabs", "tabpane")
+# Tabs for another OS than this one (a POSIX shell): their commands are not run here.
+OTHER_OS = {"windows", "powershell", "cmd", "windowscmd"}
 
 
 @dataclass(frozen=True)
 class PageCommand:
     text: str
     line: int
+    folder: str | None = None  # where it runs, from the tree's root (install and build commands)
+
+
+@dataclass
+class AppRun:
+    """One `dapr run` of a tab, where it runs, what is run there first, and what it shows."""
+
+    dapr_run: PageCommand
+    folder: str | None  # from the tree's root, following the `cd`s before it; None: no `cd`
+    cd: PageCommand | None  # the last `cd` before it
+    installs: list[PageCommand] = field(default_factory=list)  # since the run before it, each with its folder
+    outputs: list[CodeBlock] = field(default_factory=list)
+
+    @property
+    def multi_app(self) -> bool:
+        return bool(re.match(r"dapr\s+run\s+(-f|--run-file)\b", self.dapr_run.text))
 
 
 @dataclass
@@ -35,12 +68,18 @@ class Tab:
     name: str
     start_line: int
     end_line: int
+    group: str  # the heading above the tab's group ("" when there is none)
+    group_line: int
     blocks: list[CodeBlock] = field(default_factory=list)
-    cd: PageCommand | None = None
-    installs: list[PageCommand] = field(default_factory=list)
-    dapr_run: PageCommand | None = None
-    output: CodeBlock | None = None
+    runs: list[AppRun] = field(default_factory=list)
+    services: list[PageCommand] = field(default_factory=list)  # `docker compose up` and the folder it runs in
     verify_files: list[PageCommand] = field(default_factory=list)
+    elsewhere: list[CodeBlock] = field(default_factory=list)  # blocks of nested tabs for another OS
+    cds: list[PageCommand] = field(default_factory=list)  # every `cd`, resolved from the tree's root
+
+    @property
+    def outputs(self) -> list[CodeBlock]:
+        return [block for run in self.runs for block in run.outputs]
 
 
 @dataclass
@@ -50,11 +89,96 @@ class Page:
     tabs: list[Tab]
 
 
-def _tab_names(arguments: str) -> list[str]:
+@dataclass
+class _Group:
+    line: int
+    names: list[str]
+    heading: str
+    count: int = 0  # tabs opened so far
+
+
+@dataclass
+class _OpenTab:
+    line: int
+    name: str
+    group: _Group
+    nested: list[tuple[str, int, int]] = field(default_factory=list)  # nested tabs: name, start, end
+
+
+def _group_names(arguments: str) -> list[str]:
+    words = re.sub(r"\b\w+\s*=\s*(\"[^\"]*\"|\S+)", "", arguments)  # tabpane's options (text=true)
     try:
-        return shlex.split(arguments)
+        return shlex.split(words)
     except ValueError:
-        return re.findall(r'"([^"]*)"', arguments)
+        return re.findall(r'"([^"]*)"', words)
+
+
+def _tab_name(arguments: str) -> str | None:
+    found = _TAB_NAME.search(arguments)
+    if not found:
+        return None
+    return next(name for name in found.groups() if name is not None)
+
+
+def _shortcodes(lines: list[str], path: Path):
+    for number, raw in enumerate(lines, start=1):
+        unclosed = _UNCLOSED_SHORTCODE.search(raw)
+        if unclosed:
+            opening, closing = ("{{<", ">}}") if unclosed.group(1) else ("{{%", "%}}")
+            raise InputError(f"shortcode is never closed: no `{closing}` after `{opening}` on its line", path, number)
+        for match in _SHORTCODE.finditer(raw):
+            yield number, bool(match.group(2)), match.group(3), match.group(4)
+
+
+def _heading_above(lines: list[str], number: int) -> str:
+    for index in range(number - 2, -1, -1):
+        heading = _HEADING.match(lines[index])
+        if heading:
+            return heading.group(1)
+    return ""
+
+
+def _tabs(lines: list[str], path: Path) -> list[tuple[Tab, list[tuple[int, int]]]]:
+    """The top-level tabs of the page, each with the line ranges of its nested tabs for another OS."""
+    stack: list[_Group | _OpenTab] = []
+    tabs: list[tuple[Tab, list[tuple[int, int]]]] = []
+    for number, closing, kind, arguments in _shortcodes(lines, path):
+        top = stack[-1] if stack else None
+        if kind in GROUPS and not closing:
+            stack.append(_Group(number, _group_names(arguments) if kind == "tabs" else [],
+                                _heading_above(lines, number)))
+        elif kind in GROUPS:
+            if isinstance(top, _OpenTab):
+                raise InputError(f"{{{{ /{kind} }}}} closes the tab group while the tab from line {top.line} "
+                                 "is still open", path, number)
+            if top is None:
+                raise InputError(f"{{{{ /{kind} }}}} without a tab group before it", path, number)
+            stack.pop()
+        elif not closing:
+            if isinstance(top, _OpenTab):
+                raise InputError(f"{{{{ {kind} }}}} opened while the tab from line {top.line} is still open", path, number)
+            group = top or _Group(number, [], _heading_above(lines, number))  # a tab outside a group: its own
+            name = _tab_name(arguments) if kind == "tab" else None
+            if name is None:
+                name = group.names[group.count] if group.count < len(group.names) else f"tab {group.count + 1}"
+            group.count += 1
+            stack.append(_OpenTab(number, name, group))
+        else:
+            if not isinstance(top, _OpenTab):
+                raise InputError(f"{{{{ /{kind} }}}} without a tab opened before it", path, number)
+            stack.pop()
+            outer = next((frame for frame in reversed(stack) if isinstance(frame, _OpenTab)), None)
+            if outer is not None:
+                outer.nested.append((top.name, top.line, number))
+            else:
+                elsewhere = [(start, end) for name, start, end in top.nested
+                             if re.sub(r"[\s/]", "", name.lower()) in OTHER_OS]
+                tabs.append((Tab(top.name, top.line, number, top.group.heading, top.group.line), elsewhere))
+    if stack:
+        frame = stack[-1]
+        what = "tab" if isinstance(frame, _OpenTab) else "tab group"
+        raise InputError(f"this {what} is never closed", path, frame.line)
+    return tabs
 
 
 def _blocks(lines: list[str], start: int, end: int, path: Path) -> list[CodeBlock]:
@@ -70,30 +194,86 @@ def _blocks(lines: list[str], start: int, end: int, path: Path) -> list[CodeBloc
     return blocks
 
 
+def _shell_lines(block: CodeBlock):
+    """The block's commands with their page lines, a backslash-continued command joined."""
+    pending, first = "", 0
+    for index, text in enumerate(block.lines):
+        stripped = text.strip()
+        if not pending:
+            first = block.line_of(index)
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        command, pending = (pending + stripped).strip(), ""
+        if command and not command.startswith("#"):
+            yield PageCommand(re.sub(r"\s+", " ", command), first)
+
+
+def _cd_target(current: str | None, target: str) -> str:
+    """Where a `cd` leads, from the tree's root: from the root when nothing came before, or when
+    it names the building block the reader is already in (a new terminal); else from there."""
+    target = target.strip().strip("'\"").rstrip("/") or "."
+    plain = posixpath.normpath(target)
+    if current is None or plain.split("/")[0] == current.split("/")[0]:
+        return plain
+    return posixpath.normpath(posixpath.join(current, target))
+
+
+def _is_output(block: CodeBlock) -> bool:
+    """A block of what apps print: it opens with an `== APP` line and they are most of it (the
+    CLI's own lines, "Exited App successfully", may close it)."""
+    text = [line.strip() for line in block.lines if line.strip()]
+    apps = sum(line.startswith(APP_PREFIX) for line in text)
+    return bool(text) and text[0].startswith(APP_PREFIX) and apps * 2 >= len(text)
+
+
+def app_lines(block: CodeBlock) -> list[tuple[str, int]]:
+    """An output block's `== APP` lines with their page lines."""
+    return [(text.strip(), block.line_of(i)) for i, text in enumerate(block.lines) if text.strip().startswith(APP_PREFIX)]
+
+
+def _labelled_run(runs: list[AppRun], label: str) -> AppRun | None:
+    """The run an output block's label (the text above it) names: "`checkout` service output"."""
+    names = set(_NAMED.findall(label))
+    for run in runs:
+        app_id = re.search(r"--app-id[ =](\S+)", run.dapr_run.text)
+        candidates = {app_id.group(1)} if app_id else set()
+        if run.folder:
+            candidates.add(posixpath.basename(run.folder))
+        if names & candidates:
+            return run
+    return None
+
+
 def _fill(tab: Tab, lines: list[str]) -> None:
-    after_run = False
+    folder: str | None = None
+    cd: PageCommand | None = None
+    installs: list[PageCommand] = []
+    previous_end = tab.start_line
     for block in tab.blocks:
-        app_lines = [text for text in block.lines if text.strip()]
-        if after_run and tab.output is None and app_lines and all(t.lstrip().startswith(APP_PREFIX) for t in app_lines):
-            tab.output = block
+        label = "".join(lines[previous_end:block.fence_line - 1])
+        previous_end = block.after
+        if _is_output(block):
+            if tab.runs:
+                (_labelled_run(tab.runs, label) or tab.runs[-1]).outputs.append(block)
             continue
         if block.lang.lower() not in SHELL_LANGS:
             continue
-        for index, text in enumerate(block.lines):
-            command = text.strip()
-            if not command or command.startswith("#"):
+        for command in _shell_lines(block):
+            text = command.text
+            if text.startswith(("git clone", "dapr init", "dapr stop", "dapr uninstall")):
                 continue
-            line = block.line_of(index)
-            if command.startswith("git clone"):
-                continue
-            if re.match(r"^cd\s+\S", command) and tab.cd is None and not after_run:
-                tab.cd = PageCommand(command.split(None, 1)[1].strip(), line)
-            elif command.startswith("dapr run"):
-                if tab.dapr_run is None:
-                    tab.dapr_run = PageCommand(command, line)
-                after_run = True
-            elif tab.cd is not None and not after_run:
-                tab.installs.append(PageCommand(command, line))
+            if re.match(r"^cd\s+\S", text):
+                folder = _cd_target(folder, text.split(None, 1)[1])
+                cd = PageCommand(text.split(None, 1)[1].strip(), command.line)
+                tab.cds.append(PageCommand(folder, command.line))
+            elif text.startswith("dapr run"):
+                tab.runs.append(AppRun(command, folder, cd, installs))
+                installs = []
+            elif re.match(r"^docker[ -]compose\b.*\bup\b", text):
+                tab.services.append(PageCommand(folder or ".", command.line))
+            elif folder is not None and text.split()[0] in BUILD_TOOLS:
+                installs.append(PageCommand(text, command.line, folder))
     verifying = False
     for number in range(tab.start_line, tab.end_line):
         text = lines[number - 1].rstrip("\r\n")
@@ -111,42 +291,15 @@ def _fill(tab: Tab, lines: list[str]) -> None:
 def parse_page(text: str, path: Path) -> Page:
     lines = text.splitlines(keepends=True)
     reject_nul_lines(lines, path)
-    names: list[str] = []
-    names_line = 0
-    tabs: list[Tab] = []
-    open_line: int | None = None
-    for number, raw in enumerate(lines, start=1):
-        unclosed = _UNCLOSED_SHORTCODE.search(raw)
-        if unclosed:
-            opening, closing = ("{{<", ">}}") if unclosed.group(1) else ("{{%", "%}}")
-            raise InputError(f"shortcode is never closed: no `{closing}` after `{opening}` on its line", path, number)
-        match = _TABS.search(raw)
-        if match:
-            names = _tab_names(match.group(1))
-            names_line = number
-            continue
-        if _CODETAB_OPEN.search(raw):
-            if open_line is not None:
-                raise InputError(f"{{{{% codetab %}}}} opened while the tab from line {open_line} is still open", path, number)
-            open_line = number
-        elif _CODETAB_CLOSE.search(raw):
-            if open_line is None:
-                raise InputError("{{% /codetab %}} without a {{% codetab %}} before it", path, number)
-            index = len(tabs)
-            name = names[index] if index < len(names) else f"tab {index + 1}"
-            tabs.append(Tab(name, open_line, number))
-            open_line = None
-    if open_line is not None:
-        raise InputError("{{% codetab %}} is never closed with {{% /codetab %}}", path, open_line)
-    if not tabs:
-        raise InputError("no {{% codetab %}} blocks: not a tabbed docs page", path, 1)
-    if names and len(names) != len(tabs):
-        raise InputError(f"the tabs shortcode names {len(names)} tabs but the page has {len(tabs)} codetab blocks",
-                         path, names_line)
-    for tab in tabs:
-        tab.blocks = _blocks(lines, tab.start_line, tab.end_line - 1, path)
+    found = _tabs(lines, path)
+    if not found:
+        raise InputError("no language tabs ({{% codetab %}} or {{% tab %}} blocks): not a tabbed docs page", path, 1)
+    for tab, elsewhere in found:
+        blocks = _blocks(lines, tab.start_line, tab.end_line - 1, path)
+        tab.elsewhere = [b for b in blocks if any(start < b.fence_line < end for start, end in elsewhere)]
+        tab.blocks = [b for b in blocks if b not in tab.elsewhere]
         _fill(tab, lines)
-    return Page(path, lines, tabs)
+    return Page(path, lines, [tab for tab, _ in found])
 
 
 def load_page(path: Path) -> Page:

@@ -20,7 +20,10 @@ from runner.formats.yamlfile import load_yaml
 MATCH_MODES = ("exact", "substring", "regex")
 ORDERS = ("sequential", "any", "per-app")  # per-app: in order within each `== APP - <id> == `
 STREAMS = ("stdout", "stderr", "both")
-NORMALIZER_NAMES = ("ansi", "whitespace", "status_prefix", "timestamps", "ports")
+NORMALIZER_NAMES = ("ansi", "whitespace", "spaces", "status_prefix", "timestamps", "ports")
+# `spaces` (runs of spaces inside a line as one) is asked for: docs checks use it, an
+# expected file may name it.
+DEFAULT_NORMALIZERS = tuple(name for name in NORMALIZER_NAMES if name != "spaces")
 _MARK = re.compile(r"^(.*) \((re|glob)\)$")
 _MASK_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _KEYS = {"match", "order", "timeout", "stream", "normalize", "masks"}
@@ -45,7 +48,7 @@ class Expectation:
     order: str = "sequential"
     timeout_s: float | None = None
     stream: str = "both"
-    normalizers: tuple[str, ...] = NORMALIZER_NAMES
+    normalizers: tuple[str, ...] = DEFAULT_NORMALIZERS
     masks: tuple[tuple[str, str], ...] = ()  # the file's own named masks: (NAME, regular expression)
     source: str = ""  # the file it was read from, for reports
     front_matter: dict = field(default_factory=dict)
@@ -81,7 +84,7 @@ def parse_expected(text: str, path: Path) -> Expectation:
     timeout = front.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise InputError(f"front matter 'timeout' must be a positive number of seconds, not {timeout!r}", path, 2)
-    normalizers = front.get("normalize", list(NORMALIZER_NAMES))
+    normalizers = front.get("normalize", list(DEFAULT_NORMALIZERS))
     if not isinstance(normalizers, list) or any(name not in NORMALIZER_NAMES for name in normalizers):
         raise InputError(f"front matter 'normalize' must be a list of: {', '.join(NORMALIZER_NAMES)}", path, 2)
     masks = _masks(front.get("masks"), path)

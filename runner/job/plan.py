@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from runner.formats.compose import ComposeService
 from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
@@ -32,12 +33,14 @@ class JobPlan:
     toolchain: Toolchain | None = None  # None: nothing to prepare with a recipe
     expected_source: str = ""  # expected file | README | docs page | none
     skip_reason: str | None = None
-    setup_commands: tuple[str, ...] = ()  # shell commands run in the app dir before it starts
+    setup_commands: tuple[tuple[Path, str], ...] = ()  # (folder, shell command) run, in order, before the apps start
+    services: tuple[ComposeService, ...] = ()  # compose services (PostgreSQL) started for its apps
     as_written: bool = False  # start the app with its command as given, not the recipe's cached form
     app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
     readme: Annotated | None = None  # validate by running this README's steps (no expected file)
     fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile
     tree: Path | None = None  # the quickstarts tree: its results name its files relative to it
+    settle_s: float | None = None  # once an app has exited, stop after this long without output (servers run on)
 
     @property
     def app_ids_shown(self) -> bool:

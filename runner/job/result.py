@@ -181,8 +181,9 @@ def as_flaky(result: JobResult, first: JobResult, attempt: int, attempts: int) -
 
 def check_result(name: str, building_block: str, language: str, status: str, reason: str, misses: list[str],
                  failure_file: str | None, failure_line: int | None, transcript: list[str],
-                 source: str) -> JobResult:
+                 source: str, variant: str = "tab", findings: list[dict] | None = None) -> JobResult:
     """A result for a check that is not a job run (a docs tab's findings), for the same reports."""
-    return JobResult(quickstart=name, building_block=building_block, language=language, variant="tab",
+    return JobResult(quickstart=name, building_block=building_block, language=language, variant=variant,
+                     findings=findings or [],
                      status=status, reason=reason, misses=misses, failure_file=failure_file,
                      failure_line=failure_line, expected_source=source, transcript=transcript)

@@ -30,6 +30,7 @@ from runner.services.groups import check_interrupted, track_dir, untrack_dir
 from runner.services.pty import AppStartError
 from runner.services.controlplane import ControlPlane
 from runner.services.daemon import ServiceError
+from runner.services.postgres import PostgresServer, PostgresSpec
 from runner.services.redis import RedisServer
 from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import postgres_endpoint
@@ -70,6 +71,7 @@ class _Run:
         self.sidecars: Sidecars | None = None
         self.outcome = AppRunOutcome()
         self.exit_codes: dict[str, int | None] = {}
+        self.last_app_output: float | None = None  # when an app last printed (monotonic)
         self.redact = Redactor(dict(os.environ))
 
     def progress(self, phase: str) -> None:
@@ -84,6 +86,8 @@ class _Run:
 
     def emit(self, line: Line) -> None:
         text = self.redact(line.text)
+        if line.from_app:
+            self.last_app_output = time.monotonic()
         if line.from_app and self.outcome.first_output_s is None and self.app_started is not None:
             self.outcome.first_output_s = self.since_app_start()
         if self.settings.echo is not None:
@@ -136,10 +140,22 @@ def _prepare(plan: JobPlan, workdir: Path, outcome: AppRunOutcome) -> list[Prepa
         outcome.prepare_reused = all(p.reused for p in prepared)
     else:
         prepared = [Prepared(command=list(app.command)) for app in plan.apps]
-    for app, ready in zip(plan.apps, prepared):
-        for command in plan.setup_commands:
-            run_logged(["bash", "-c", command], app.app_dir, workdir / "setup.log", ready.env)
+    for folder, command in plan.setup_commands:  # in the environment of the app they prepare
+        env = next((ready.env for app, ready in zip(plan.apps, prepared) if folder in (app.app_dir, *app.app_dir.parents)),
+                   prepared[0].env if prepared else {})
+        run_logged(["bash", "-c", command], folder, workdir / "setup.log", env)
     return prepared
+
+
+def _postgres(plan: JobPlan, workdir: Path, stack: contextlib.ExitStack) -> tuple[str, int] | None:
+    """A PostgreSQL of the job's own for each compose service it needs; where the last listens."""
+    where = None
+    for service in plan.services:
+        server = PostgresServer(workdir / "services" / service.container_name, PostgresSpec.of(service))
+        stack.callback(server.stop)
+        endpoint = server.start()
+        where = (endpoint.host, endpoint.port)
+    return where
 
 
 def _sidecars(run: _Run, control_plane) -> Sidecars:
@@ -173,7 +189,7 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
             control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane")
             stack.callback(control_plane.stop)
             addresses = control_plane.start()
-        endpoints = Endpoints(redis, postgres_endpoint(settings.run_dir))
+        endpoints = Endpoints(redis, _postgres(plan, workdir, stack) or postgres_endpoint(settings.run_dir))
         resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
         launches = [AppLaunch(app, tuple(app.command if plan.as_written else ready.command),
@@ -216,12 +232,24 @@ def _watch(run: _Run, sidecars: Sidecars, services: list, processes: int) -> tup
         if problem:
             run.drain(timeout=0.2)
             return "failed", problem
+        if _settled(run):
+            return "failed", (f"an app exited and no app printed anything for {run.plan.settle_s:.0f}s since, with "
+                              f"{run.matcher.matched} of {run.matcher.total} expected lines matched; "
+                              f"{explain_first(run.matcher)}")
         if time.monotonic() > deadline:
             shown = [line.text for line in run.matcher.lines if line.text.startswith("== APP")] or \
                 [line.text for line in run.matcher.lines]
             tail = shown[-3:]
             return "failed", (f"timed out after {run.plan.timeout_s:.0f}s with {run.matcher.matched} of "
                               f"{run.matcher.total} expected lines matched; last app output: {tail}")
+
+
+def _settled(run: _Run) -> bool:
+    """Some app has exited and the output has been still for the plan's settle time: what is
+    still running (a subscriber, a server) will print nothing more."""
+    if run.plan.settle_s is None or not run.exit_codes or run.last_app_output is None:
+        return False
+    return time.monotonic() - run.last_app_output > run.plan.settle_s
 
 
 def _failure(run: _Run) -> str:

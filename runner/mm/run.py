@@ -27,13 +27,10 @@ from pathlib import Path
 from typing import Callable
 
 from runner.formats.steps import Annotated, Step
+from runner.mm.shimmed import shimmed_env
 from runner.services import started
-from runner.services.controlplane import ControlPlane
-from runner.services.groups import (TRACK_DIR_ENV, check_interrupted, stop_group, track, track_dir, tracking_dir,
-                                    untrack, untrack_dir)
-from runner.services.redis import RedisServer
-from runner.shim.install import (ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_REDIS, ENV_RUN_DIR, ENV_SCHEDULER, SHIMS,
-                                 write_shims)
+from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
+from runner.shim.install import ENV_RUN_DIR, SHIMS
 from runner.transcript.mmcompat import StepMatch, mm_match, split_output
 
 
@@ -241,35 +238,11 @@ class ReadmeRun:
             if self.steps_env is not None:
                 self.env.update(self.steps_env(workdir))
             if self.uses_shims():
-                self._serve(workdir, stack)
+                self.env = shimmed_env(workdir, stack, self.env, self.daprd, self.control_plane, self.real_cli)
             stack.callback(self._stop_all)
             success = self.execute()
             self._stop_all()
             return success, self.report()
-
-    def _serve(self, workdir: Path, stack: contextlib.ExitStack) -> None:
-        """What the README's `dapr` and `docker` calls get: one Redis, one control plane and one
-        run dir (name resolution, services the shims start) for every call of this README."""
-        run_dir = workdir / "run"
-        run_dir.mkdir()
-        redis = RedisServer(workdir / "redis")
-        stack.callback(redis.stop)
-        self.env.update({ENV_REDIS: redis.start().address, ENV_RUN_DIR: str(run_dir),
-                         TRACK_DIR_ENV: str(tracking_dir())})
-        if self.control_plane is not None:
-            control_plane = ControlPlane(self.control_plane.placement, self.control_plane.scheduler,
-                                         workdir / "control-plane")
-            stack.callback(control_plane.stop)
-            addresses = control_plane.start()
-            self.env.update({ENV_PLACEMENT: addresses.placement, ENV_SCHEDULER: addresses.scheduler})
-        stack.callback(started.stop_all, run_dir)
-        shim_dir = workdir / "bin"
-        write_shims(shim_dir)
-        self.env["PATH"] = f"{shim_dir}{os.pathsep}{self.env.get('PATH', '')}"
-        if self.daprd is not None:
-            self.env[ENV_DAPRD] = str(self.daprd)
-        if self.real_cli is not None:
-            self.env.update({ENV_REAL_DAPR: str(self.real_cli.path), **self.real_cli.env()})
 
     def uses_shims(self) -> bool:
         """Whether a command calls `dapr` or `docker` (or another shim)."""

@@ -18,25 +18,41 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _relative(file: str, workspace: Path | None) -> str:
+    path = Path(file)
+    if workspace is not None and path.is_absolute():
+        try:
+            return str(path.relative_to(workspace))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def annotation(kind: str, file: str | None, line: int | None, title: str, message: str,
+               workspace: Path | None = None) -> str:
+    props = [f"title={_escape_property(title)}"]
+    if file:
+        props.insert(0, f"file={_escape_property(_relative(file, workspace))}")
+        if line:
+            props.insert(1, f"line={line}")
+    return f"::{kind} {','.join(props)}::{_escape_data(message)}"
+
+
 def annotations(results: list[JobResult], workspace: Path | None = None) -> list[str]:
+    """One per failed or flaky job at its failing line; a docs tab's, one per finding (so a PR
+    shows each where the writer edits)."""
     lines = []
     for r in results:
+        title = f"{r.quickstart}: {r.status}"
+        if r.findings:
+            lines += [annotation("warning" if f["kind"] == "warning" else "error", f["file"], f["line"], title,
+                                 f["message"], workspace) for f in r.findings]
+            continue
         if r.status not in ("failed", "flaky"):
             continue
-        kind = "error" if r.status == "failed" else "warning"
-        props = [f"title={_escape_property(f'{r.quickstart}: {r.status}')}"]
-        if r.failure_file:
-            path = Path(r.failure_file)
-            if workspace is not None and path.is_absolute():
-                try:
-                    path = path.relative_to(workspace)
-                except ValueError:
-                    pass
-            props.insert(0, f"file={_escape_property(str(path))}")
-            if r.failure_line:
-                props.insert(1, f"line={r.failure_line}")
         message = r.misses[0] if r.status == "failed" and r.misses else r.reason
-        lines.append(f"::{kind} {','.join(props)}::{_escape_data(message)}")
+        lines.append(annotation("error" if r.status == "failed" else "warning", r.failure_file, r.failure_line,
+                                title, message, workspace))
     return lines
 
 

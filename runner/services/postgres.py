@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.formats.compose import ComposeService
 from runner.services.daemon import Daemon, ServiceError
 from runner.services.ports import free_port, release
 
@@ -30,6 +31,13 @@ class PostgresSpec:
     @property
     def db(self) -> str:
         return self.database or self.user
+
+    @classmethod
+    def of(cls, service: ComposeService) -> "PostgresSpec":
+        """What a compose file's PostgreSQL service asks for: its user, password, database and init SQL."""
+        env = service.environment
+        user = env.get("POSTGRES_USER", "postgres")
+        return cls(user, env.get("POSTGRES_PASSWORD", ""), env.get("POSTGRES_DB", user), service.init_files)
 
 
 @dataclass(frozen=True)

@@ -78,10 +78,7 @@ def _up(path: Path, services, detach: bool, argv: list[str]) -> int:
         return needs_docker(["compose", *argv], f"service {others[0].name}: image {others[0].image}")
     servers = []
     for service in services:
-        env = service.environment
-        user = env.get("POSTGRES_USER", "postgres")
-        spec = PostgresSpec(user, env.get("POSTGRES_PASSWORD", ""), env.get("POSTGRES_DB", user), service.init_files)
-        server = PostgresServer(run_dir / "services" / service.container_name, spec)
+        server = PostgresServer(run_dir / "services" / service.container_name, PostgresSpec.of(service))
         endpoint = server.start()
         started.record(run_dir, service.container_name, "postgres", server.daemon.process.pid,
                        endpoint.__dict__, str(path))

@@ -12,6 +12,22 @@ VARIANTS = ("sdk", "http")
 RESOURCE_DIRS = ("resources", "components")  # upstream moved components/ to resources/
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+BUNDLED_QUICKSTARTS = PROJECT_ROOT / "quickstarts"  # the tree validated when none is given
+BUNDLED_EXPECTED = PROJECT_ROOT / "expected"
+
+
+def expected_for(tree: Path, given: Path | None = None) -> Path | None:
+    """Where a tree's expected transcripts are: `given`; the bundled ones for the bundled tree;
+    an `expected/` at the tree's root; else none (its READMEs' STEP blocks decide)."""
+    if given:
+        return given
+    if tree.resolve() == BUNDLED_QUICKSTARTS.resolve():
+        return BUNDLED_EXPECTED
+    own = tree / "expected"
+    return own if own.is_dir() else None
+
+
 @dataclass(frozen=True)
 class Quickstart:
     building_block: str

@@ -44,10 +44,14 @@ def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:
     normal_output = [(line.number, matcher.normalized(line.text)) for line in matcher.lines]
     hits = {hit.expected_index: hit for hit in matcher.hits()}
     misses = []
+    missed_in: set[str] = set()  # sequences that already had a miss: the rest of each is noise
     for index in matcher.unmatched():
+        sequence = matcher.sequence_of(index)
+        if sequence in missed_in:
+            continue
         expected = expectation.lines[index]
         order_note = None
-        if expectation.order == "sequential":
+        if sequence is not None:
             previous = hits.get(index - 1)
             earlier = next((n for n, _ in normal_output if matcher.fits(index, matcher.lines[n - 1].text)), None)
             if earlier is not None and previous is not None and earlier <= previous.output_number:
@@ -59,8 +63,8 @@ def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:
         due = hits[index - 1].output_number if index - 1 in hits else 0
         closest = closest_lines(matcher.normalized(expected.text), normal_output, due, limit)
         misses.append(Miss(index, expected.text, expected.source_line, closest, order_note))
-        if order_note is None and expectation.order == "sequential":
-            break  # after the first miss in a sequence, the rest is noise
+        if order_note is None and sequence is not None:
+            missed_in.add(sequence)
     return misses
 
 

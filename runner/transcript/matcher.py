@@ -84,6 +84,10 @@ class StreamMatcher:
     def fits(self, expected_index: int, text: str) -> bool:
         return self._patterns[expected_index].search(self._normalize(text)) is not None
 
+    def sequence_of(self, index: int) -> str | None:
+        """Which ordered sequence an expected line is in (None when order is `any`)."""
+        return self._queue_of(index) if self._sequential else None
+
     def _queue_of(self, index: int) -> str:
         if not self._per_app:
             return ""

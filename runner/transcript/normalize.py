@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from runner.formats.expected import NORMALIZER_NAMES
+from runner.formats.expected import DEFAULT_NORMALIZERS, NORMALIZER_NAMES
 from runner.transcript.masks import BUILTIN_MASKS, declared_masks
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 # The dapr CLI puts one of these (and two spaces) before its status lines.
+_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 _STATUS_PREFIX = re.compile(r"^(?:(?:\u2139\ufe0f?|\u2705|\u274c|\u26a0\ufe0f?|\U0001f197|\u231b)\s+)+")
 
 
@@ -31,6 +32,10 @@ def strip_whitespace(line: str) -> str:
     return line.replace("\r", "").rstrip()
 
 
+def collapse_spaces(line: str) -> str:
+    return _SPACES.sub(" ", line)
+
+
 def strip_status_prefix(line: str) -> str:
     return _STATUS_PREFIX.sub("", line) if line and not line[0].isascii() else line
 
@@ -38,11 +43,11 @@ def strip_status_prefix(line: str) -> str:
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "ansi": strip_ansi,
     "whitespace": strip_whitespace,
+    "spaces": collapse_spaces,
     "status_prefix": strip_status_prefix,
     **BUILTIN_MASKS,
 }
 assert tuple(NORMALIZERS) == NORMALIZER_NAMES, "the expected-file format names every normaliser, in order"
-DEFAULT_NORMALIZERS: tuple[str, ...] = NORMALIZER_NAMES
 
 
 def normalizer(names: tuple[str, ...] = DEFAULT_NORMALIZERS, masks: tuple[tuple[str, str], ...] = ()) -> Callable[[str], str]:

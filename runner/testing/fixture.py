@@ -1,0 +1,145 @@
+"""The `dapr` fixture's object: `dapr run` in the foreground or in the background, in the
+convention of dapr/python-sdk's example tests, served by the runner's own sidecar and
+services (a Redis, placement and scheduler of the test's own; the `dapr` and `docker`
+shims, so the output is the dapr CLI's, and components point at the test's services), or by
+the real CLI (`--dapr-sidecar dapr`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, NoReturn
+
+from runner.formats.daprrun import DaprRunError, parse_dapr_run
+from runner.mm.shimmed import shimmed_env
+from runner.services.groups import stop_group, track, track_dir, untrack, untrack_dir
+from runner.services.ports import is_listening
+
+_PORT_FLAGS = ("app_port", "dapr_http_port", "dapr_grpc_port")
+# What the dapr CLI prints once the sidecar (and the app, when there is one) is up.
+_UP = ("You're up and running!", "Dapr sidecar is up and running.")
+
+
+class NamedPortTaken(Exception):
+    """A port the test named is in use: tests that name fixed ports cannot run side by side."""
+
+
+def _refuse(message: str) -> NoReturn:
+    raise NamedPortTaken(message)
+
+
+class _Run:
+    """One `dapr run`: its process group and everything it printed, read as it comes."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]):
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+        track(self.process.pid)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self.changed:
+                self.lines.append(line.rstrip("\n"))
+                self.changed.notify_all()
+        with self.changed:
+            self.changed.notify_all()
+
+    def output(self) -> str:
+        with self.changed:
+            return "".join(f"{line}\n" for line in self.lines)
+
+    def wait_for(self, strings: list[str], timeout: float, every: bool = True) -> bool:
+        """Until every string (or any, `every=False`) has appeared (True), or the process ended or
+        time ran out (False)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                text = "\n".join(self.lines)
+                if strings and (all if every else any)(s in text for s in strings):
+                    return True
+                if (self.process.poll() is not None and not self.reader.is_alive()) or time.monotonic() >= deadline:
+                    return False
+                self.changed.wait(timeout=0.1)
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            stop_group(self.process.pid, self.process, grace=5.0)
+        else:
+            stop_group(self.process.pid, None, grace=0.5)  # what it left behind
+        untrack(self.process.pid)
+        self.reader.join(timeout=5)
+        return self.output()
+
+
+class DaprRunner:
+    """`run` (foreground) and `start`/`stop` (one background run at a time) of `dapr run ARGS`
+    in `cwd`, with a Redis and control plane of this test's own."""
+
+    def __init__(self, cwd: Path, daprd: Path | None, control_plane=None, real_cli=None,
+                 on_port_taken: Callable[[str], NoReturn] = _refuse):
+        self.cwd = cwd
+        self._on_port_taken = on_port_taken
+        self._stack = contextlib.ExitStack()
+        self._workdir = Path(tempfile.mkdtemp(prefix="qsr-dapr-fixture-"))
+        track_dir(self._workdir)
+        self._stack.callback(untrack_dir, self._workdir)
+        self._stack.callback(shutil.rmtree, self._workdir, True)
+        self.env = shimmed_env(self._workdir, self._stack, dict(os.environ), daprd, control_plane, real_cli)
+        self._background: _Run | None = None
+
+    def _argv(self, args: str | list[str]) -> list[str]:
+        words = shlex.split(args) if isinstance(args, str) else list(args)
+        try:
+            run = parse_dapr_run(shlex.join(["dapr", "run", *words]))
+        except DaprRunError as exc:
+            raise ValueError(f"dapr run {shlex.join(words)}: {exc}") from None
+        for flag in _PORT_FLAGS:
+            port = getattr(run, flag)
+            if port and is_listening(port):
+                self._on_port_taken(f"port {port} (--{flag.replace('_', '-')}) is named by this test and is "
+                                     "already in use: tests that name fixed ports cannot run in parallel")
+        return ["dapr", "run", *words]
+
+    def run(self, args: str | list[str], *, timeout: float = 30, until: list[str] | None = None) -> str:
+        """Run `dapr run ARGS` in the foreground; return all it printed when it exits, when every
+        `until` string has appeared, or when `timeout` seconds have passed (it is stopped then)."""
+        run = _Run(self._argv(args), self.cwd, self.env)
+        try:
+            run.wait_for(until or [], timeout)  # with no `until`: to its exit or the timeout
+        finally:
+            output = run.stop()
+        return output
+
+    def start(self, args: str | list[str], *, wait: float = 30) -> None:
+        """Start `dapr run ARGS` in the background; return once the sidecar says it is up (or
+        the process ended, or `wait` passed)."""
+        if self._background is not None:
+            raise RuntimeError("a background `dapr run` is already running in this test: stop() it first")
+        self._background = _Run(self._argv(args), self.cwd, self.env)
+        self._background.wait_for(list(_UP), wait, every=False)
+
+    def stop(self) -> str:
+        """Stop the background run; return everything it printed."""
+        if self._background is None:
+            raise RuntimeError("no background `dapr run` to stop: start() one first")
+        run, self._background = self._background, None
+        return run.stop()
+
+    def close(self) -> None:
+        """What the test left running is stopped, its services and files removed."""
+        try:
+            if self._background is not None:
+                self.stop()
+        finally:
+            self._stack.close()

@@ -1,0 +1,191 @@
+"""The pytest plugin, through pytest's own pytester: quickstarts as items (ids, verdicts with the
+CLI's explanation, skips with reasons, JUnit), and the `dapr` fixture of hand-written example
+tests (foreground and background runs, named ports, isolation under xdist, teardown)."""
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXPECTED, QUICKSTARTS, ROOT
+
+EXAMPLES = ROOT / "tests" / "data" / "examples"
+BUILD_OUTPUTS = shutil.ignore_patterns("node_modules", "target", "bin", "obj", "__pycache__", ".venv")
+HOME = os.environ["HOME"]
+
+
+@pytest.fixture(autouse=True)
+def home(pytester, monkeypatch):
+    """pytester points HOME at its temp dir; the runner's caches (daprd, prepared apps, Go and
+    npm caches) live under the real one."""
+    monkeypatch.setenv("HOME", HOME)
+
+
+def test_one_item_per_quickstart_with_its_id(pytester):
+    result = pytester.runpytest("--quickstarts", str(QUICKSTARTS), "--collect-only", "-q")
+    ids = [line for line in result.outlines if line.startswith("quickstarts::")]
+    assert ids == [f"quickstarts::state_management/{lang}/sdk" for lang in ("csharp", "go", "java", "javascript", "python")]
+    picked = pytester.runpytest("--quickstarts", str(QUICKSTARTS), "--quickstarts-lang", "go,py", "--collect-only",
+                                "-q", "-k", "go")
+    assert [line for line in picked.outlines if line.startswith("quickstarts::")] == ["quickstarts::state_management/go/sdk"]
+
+
+def test_a_bad_selection_is_a_usage_error(pytester):
+    result = pytester.runpytest("--quickstarts", str(QUICKSTARTS), "--quickstarts-lang", "cobol")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--quickstarts-lang: unknown language 'cobol'" in result.stderr.str()
+    missing = pytester.runpytest("--quickstarts", str(pytester.path / "nowhere"))
+    assert missing.ret == pytest.ExitCode.USAGE_ERROR and "nowhere" in missing.stderr.str()
+
+
+def make_examples(pytester, tests: str) -> None:
+    shutil.copytree(EXAMPLES, pytester.path / "examples")
+    pytester.makeini("[pytest]\ndapr_examples_root = examples\n")
+    pytester.makepyfile(test_examples=tests)
+
+
+def test_assert_lines_explains_the_missing_line():
+    from runner.testing import assert_lines
+
+    assert_lines("== APP == saved: 1\nnoise\n== APP == read back: 1\n", ["saved: 1", "read back: 1"])
+    with pytest.raises(AssertionError) as missed:
+        assert_lines("== APP == saved: 1\n== APP == read back: 2\n", ["saved: 1", "read back: 1"])
+    assert "line 2: expected `read back: 1`; closest output line 2" in str(missed.value)
+    with pytest.raises(AssertionError):
+        assert_lines("b\na\n", ["a", "b"])  # sequential by default
+    assert_lines("b\na\n", ["a", "b"], order="any")
+
+
+@pytest.mark.e2e
+def test_items_pass_fail_and_skip_as_validate_says(pytester, tmp_path, daprd_path, no_leftovers):
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTARTS, tree, ignore=BUILD_OUTPUTS)
+    shutil.copytree(EXPECTED, tree / "expected")  # a tree's own expected transcripts
+    path = tree / "expected" / "state_management" / "python-sdk.txt"
+    lines = path.read_text().splitlines()
+    lines[4] = "== APP == INFO:root:Result after get: b\"{'orderId': 'two'}\""
+    path.write_text("\n".join(lines) + "\n")
+    junit = tmp_path / "junit.xml"
+    result = pytester.runpytest("--quickstarts", str(tree), "--quickstarts-lang", "python,go,csharp", "-rs",
+                                f"--junitxml={junit}")
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    output = result.stdout.str()
+    assert "FAIL  state_management/python/sdk" in output
+    assert "line 5: expected `== APP == INFO:root:Result after get: b\"{'orderId': 'two'}\"`; closest output line" in output
+    assert "SKIPPED [1] " in output and "dotnet: not found" in output
+    assert 'classname="quickstarts" name="state_management/go/sdk"' in junit.read_text()
+
+
+@pytest.mark.e2e
+def test_the_dapr_fixture_in_the_python_sdk_convention(pytester, daprd_path, no_leftovers):
+    make_examples(pytester, '''
+import pytest
+from runner.testing import assert_lines
+
+
+@pytest.mark.example_dir("state_store")
+def test_state_store(dapr):
+    output = dapr.run("--app-id orderapp --resources-path ./components -- python3 app.py one", timeout=60,
+                      until=["read back"])
+    assert_lines(output, ["You're up and running!", "== APP == saved: one", "== APP == read back: one"])
+
+
+@pytest.mark.example_dir("pubsub")
+def test_pubsub(dapr):
+    dapr.start("--app-id order-processor --app-port 6101 --resources-path ./components -- python3 subscriber.py")
+    published = dapr.run("--app-id checkout --resources-path ./components -- python3 publisher.py", timeout=60)
+    assert_lines(published, ["== APP == Published data: {'orderId': 1}", "== APP == Published data: {'orderId': 3}",
+                             "Exited App successfully"])
+    time.sleep(2)
+    received = dapr.stop()
+    assert_lines(received, ["== APP == Subscriber received: {'orderId': 1}",
+                            "== APP == Subscriber received: {'orderId': 3}"], order="any")
+
+
+def test_one_background_run_at_a_time(dapr):
+    with pytest.raises(RuntimeError, match="stop"):
+        dapr.stop()
+
+
+import time  # noqa: E402
+''')
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=3)
+
+
+@pytest.mark.e2e
+def test_a_named_port_that_is_taken_fails_the_test_at_once(pytester, daprd_path, no_leftovers):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        make_examples(pytester, f'''
+import pytest
+
+
+@pytest.mark.example_dir("state_store")
+def test_names_a_port(dapr):
+    dapr.run("--app-id a --dapr-http-port {port} --resources-path ./components -- python3 app.py x")
+''')
+        started = time.monotonic()
+        result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    assert f"port {port} (--dapr-http-port) is named by this test and is already in use" in result.stdout.str()
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.e2e
+def test_parallel_tests_with_the_same_app_id_and_keys_do_not_see_each_other(pytester, daprd_path, no_leftovers):
+    tests = "\n".join(f'''
+@pytest.mark.example_dir("state_store")
+def test_{name}(dapr):
+    output = dapr.run("--app-id orderapp --resources-path ./components -- python3 app.py {name}", timeout=60,
+                      until=["read back"])
+    assert "== APP == read back: {name}" in output, output
+''' for name in ("first", "second", "third", "fourth"))
+    make_examples(pytester, "import pytest\n" + tests)
+    started = time.monotonic()
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
+    result.assert_outcomes(passed=4)
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.e2e
+def test_teardown_stops_everything_when_a_test_fails_or_is_interrupted(pytester, daprd_path, no_leftovers):
+    marker = pytester.path / "started"
+    make_examples(pytester, f'''
+import pathlib
+import time
+
+import pytest
+
+
+@pytest.mark.example_dir("pubsub")
+def test_fails_with_a_run_in_the_background(dapr):
+    dapr.start("--app-id sub --app-port 6102 --resources-path ./components -- python3 subscriber.py")
+    assert False, "the test fails; its subscriber, sidecar and services must go"
+
+
+@pytest.mark.example_dir("pubsub")
+def test_interrupted(dapr):
+    dapr.start("--app-id sub2 --app-port 6103 --resources-path ./components -- python3 subscriber.py")
+    pathlib.Path({str(marker)!r}).write_text("up")
+    time.sleep(120)
+''')
+    failed = pytester.runpytest("-k", "fails")
+    failed.assert_outcomes(failed=1)
+    process = pytester.popen([sys.executable, "-m", "pytest", "-k", "interrupted", "-p", "no:cacheprovider"],
+                             stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
+    deadline = time.monotonic() + 90
+    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert marker.exists(), "the interrupted test never got its background run up"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == pytest.ExitCode.INTERRUPTED
+    leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("qsr-dapr-fixture-*")]
+    assert not leftovers
