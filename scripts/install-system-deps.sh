@@ -2,7 +2,8 @@
 # System packages the runner needs and pip cannot give: redis-server (and redis-cli) for every
 # job, PostgreSQL for the quickstarts whose READMEs ask Docker for one (the `docker` shim runs
 # Debian's server instead), Go to build daprd, placement and scheduler; and with --test what
-# the tests also use: chromium (to look at the HTML report).
+# the tests also use: chromium (to look at the HTML report), docker.io (a real engine for
+# the `--infra docker` tests).
 # Installs only what is missing; uses sudo when not root.
 set -eu
 missing=""
@@ -12,6 +13,7 @@ command -v go >/dev/null 2>&1 || missing="$missing golang-go"
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
 if [ "${1:-}" = "--test" ]; then
     command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+    command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
 fi
 [ -z "$missing" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from runner.errors import InputError
 from runner.job import RunSettings
-from runner.job.settings import run_settings
+from runner.job.settings import infra_settings, run_settings
 from runner.provision.daprd import DEFAULT_VERSION, ensure_daprd
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
 from runner.report.github import emit_github
 from runner.report.html import write_html
 from runner.report.jsonfile import write_json
 from runner.report.junit import write_junit
+from runner.services.containers import DEFAULT_IMAGES
 from runner.services.redis import RedisEndpoint, parse_address
 from runner.source.catalog import BUNDLED_QUICKSTARTS, expected_for
 from runner.source.repo import UPSTREAM, Checkout, acquire
@@ -77,6 +78,11 @@ def sidecar_args(parser: argparse.ArgumentParser) -> None:
                              "auto (default): the CLI when `dapr` is on PATH and initialised, else daprd")
     parser.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
     parser.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd (and CLI) version to find or build")
+    parser.add_argument("--infra", choices=["auto", "local", "docker"], default="auto",
+                        help="where each job's Redis, placement and scheduler run: local processes, containers of a "
+                             "Docker engine, or auto (local binaries where present, else Docker)")
+    parser.add_argument("--image", action="append", default=[], metavar="SERVICE=IMAGE",
+                        help="the image of a service with --infra docker (redis, placement, scheduler)")
 
 
 def resolve_daprd(args: argparse.Namespace) -> Path:
@@ -98,7 +104,15 @@ def redis_arg(text: str | None) -> RedisEndpoint | None:
 
 def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, **extra) -> tuple[RunSettings, dict]:
     """The sidecar mode to run with, and what to say about it (printed, and kept in --json)."""
-    return run_settings(args.sidecar, args.dapr_version, args.daprd, say, redis=redis, **extra)
+    overrides = {}
+    for text in args.image:
+        service, sep, image = text.partition("=")
+        if not sep or service not in DEFAULT_IMAGES or not image:
+            raise InputError(f"wants SERVICE=IMAGE with SERVICE one of {', '.join(DEFAULT_IMAGES)}, not {text!r}", "--image")
+        overrides[service] = image
+    containers = infra_settings(args.infra, args.dapr_version, overrides)
+    settings, info = run_settings(args.sidecar, args.dapr_version, args.daprd, say, containers, redis=redis, **extra)
+    return settings, {**info, "infra": "docker" if containers else "local"}
 
 
 def report_args(parser: argparse.ArgumentParser) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 
 from runner.provision.daprcli import find_cli, installed_cli
 from runner.provision.daprd import DEFAULT_VERSION, find_control_plane, find_daprd
 from runner.recipes import RECIPES
 from runner.recipes.base import tool_version
+from runner.services.containers import engine, images
 from runner.services.postgres import server_binaries
 
 
@@ -20,14 +19,20 @@ class Check:
     meaning: str  # what its absence (or presence) means for a run
 
 
-def _docker_engine() -> str | None:
-    if shutil.which("docker") is None:
-        return None
-    try:
-        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
+def _docker_engine() -> tuple[str | None, str]:
+    """The engine's version (through the Docker SDK), and which of the service images it has."""
+    client = engine()
+    if client is None:
+        return None, "no engine answers: --infra docker unavailable (local services are used)"
+    version = client.version().get("Version", "?")
+    present = []
+    for service, image in images(DEFAULT_VERSION, {}).items():
+        try:
+            client.images.get(image)
+            present.append(f"{service} {image}")
+        except Exception:  # noqa: BLE001 - docker.errors.ImageNotFound
+            present.append(f"{service} {image} (missing: pulled on first use)")
+    return version, "--infra docker: " + "; ".join(present)
 
 
 def checks() -> list[Check]:
@@ -56,8 +61,7 @@ def checks() -> list[Check]:
                      "those READMEs fail (install the postgresql package)"))
     redis = tool_version(["redis-server", "--version"], lambda o: o.split("v=")[1].split()[0] if "v=" in o else o)
     out.append(Check("redis-server", redis, "one per job" if redis else "every job needs it, or --redis HOST:PORT"))
-    engine = _docker_engine()
-    out.append(Check("docker engine", engine, "not needed: Redis runs directly" if not engine else "present (not needed)"))
+    out.append(Check("docker engine", *_docker_engine()))
     tools = [("python3", ["python3", "--version"]), ("node", ["node", "--version"]), ("npm", ["npm", "--version"]),
              ("java", ["java", "-version"]), ("mvn", ["mvn", "-B", "-v"]), ("go", ["go", "version"]),
              ("dotnet", ["dotnet", "--version"])]

@@ -12,6 +12,7 @@ from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
 from runner.recipes.base import Toolchain
+from runner.services.containers import ContainerInfra, Launcher, local
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
 
@@ -60,3 +61,8 @@ class RunSettings:
     run_dir: Path | None = None  # shared by every daprd of one README run (name resolution, its services)
     control_plane_binaries: "ControlPlaneBinaries | None" = None  # placement and scheduler to start per job
     control_plane: ControlPlaneAddresses | None = None  # ...or the ones already running (a README run's)
+    containers: ContainerInfra | None = None  # --infra docker: Redis, placement, scheduler in containers
+
+    def launcher(self, job: str) -> Launcher:
+        """What a job starts its services with: processes, or containers of the job's own."""
+        return self.containers.launcher(job) if self.containers is not None else local

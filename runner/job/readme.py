@@ -22,7 +22,8 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
     run = ReadmeRun(plan.readme, cwd=plan.readme.path.parent, daprd=settings.daprd,
                     control_plane=settings.control_plane_binaries, early_stop=True, say=lambda text: None,
                     steps_env=recipe.steps_env if recipe else None,
-                    real_cli=settings.dapr_cli if settings.sidecar == "dapr" else None)
+                    real_cli=settings.dapr_cli if settings.sidecar == "dapr" else None,
+                    launch=settings.launcher(plan.name))
     success, _report = run.run()
     result = readme_result(plan, run.steps, success, started)
     on_progress(Progress(plan.name, "done", result.matched, result.expected))

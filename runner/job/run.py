@@ -179,14 +179,15 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
         if missing:
             raise SidecarError(missing)
         redis, server = settings.redis, None
+        launch = settings.launcher(plan.name)
         if redis is None:
-            server = RedisServer(workdir / "redis")
+            server = RedisServer(workdir / "redis", launch=launch)
             stack.callback(server.stop)
             redis = server.start()
         control_plane, addresses = None, settings.control_plane
         if addresses is None and settings.control_plane_binaries is not None:
             binaries = settings.control_plane_binaries
-            control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane")
+            control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane", launch)
             stack.callback(control_plane.stop)
             addresses = control_plane.start()
         endpoints = Endpoints(redis, _postgres(plan, workdir, stack) or postgres_endpoint(settings.run_dir))

@@ -4,20 +4,48 @@ real dapr CLI; and each job's own placement and scheduler, as `dapr init` gives 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Callable
 
 from runner.errors import InputError
 from runner.job.plan import RunSettings
 from runner.provision.daprcli import cli_version, ensure_cli, installed_cli
-from runner.provision.daprd import binary_version, ensure_control_plane, ensure_daprd
+from runner.provision.daprd import (ControlPlaneBinaries, binary_version, ensure_control_plane, ensure_daprd,
+                                   find_control_plane)
+from runner.services.containers import ContainerInfra, engine, images, reap
+
+
+def infra_settings(infra: str, version: str, image_overrides: dict[str, str]) -> ContainerInfra | None:
+    """Where the jobs' services run: None for local processes, else containers (`--infra`:
+    local | docker | auto, auto meaning local binaries where present, else Docker)."""
+    if infra == "local":
+        return None
+    local_ready = shutil.which("redis-server") is not None and (shutil.which("go") or find_control_plane(version))
+    if infra == "auto" and local_ready:
+        return None
+    client = engine()
+    if client is None:
+        missing = "no Docker engine answers (DOCKER_HOST, or /var/run/docker.sock)"
+        if infra == "auto":
+            missing = f"redis-server (or go, to build placement and scheduler) is not here, and {missing}"
+        raise InputError(missing, "--infra")
+    reap(client)  # what a runner killed with SIGKILL left
+    return ContainerInfra(images(version, image_overrides))
 
 
 def run_settings(sidecar: str, version: str, daprd: Path | None, say: Callable[[str], None],
-                 **extra) -> tuple[RunSettings, dict]:
+                 containers: ContainerInfra | None = None, **extra) -> tuple[RunSettings, dict]:
     """The settings for `sidecar` (auto | daprd | dapr), and what to say about them (printed, and
-    kept in reports). `daprd`: a daprd binary to use instead of ours."""
-    extra["control_plane_binaries"] = ensure_control_plane(version, progress=say, beside=daprd)
+    kept in reports). `daprd`: a daprd binary to use instead of ours; `containers`: run the
+    jobs' services in containers (placement and scheduler then need no binaries here)."""
+    if containers is not None:
+        extra["containers"] = containers
+        extra["control_plane_binaries"] = find_control_plane(version) or ControlPlaneBinaries(Path("placement"),
+                                                                                              Path("scheduler"))
+        say("services: in containers (" + ", ".join(f"{k} {v}" for k, v in containers.images.items()) + ")")
+    else:
+        extra["control_plane_binaries"] = ensure_control_plane(version, progress=say, beside=daprd)
     cli = installed_cli() if sidecar in ("auto", "dapr") else None
     if sidecar == "dapr" and cli is None:
         cli = ensure_cli(version, progress=say)

@@ -28,6 +28,7 @@ from typing import Callable
 
 from runner.formats.steps import Annotated, Step
 from runner.mm.shimmed import shimmed_env
+from runner.services.containers import Launcher, local
 from runner.services import started
 from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
 from runner.shim.install import ENV_RUN_DIR, SHIMS
@@ -115,7 +116,7 @@ class ReadmeRun:
     def __init__(self, annotated: Annotated, shell: str = "bash -c", tags: list[str] | None = None,
                  cwd: Path | None = None, daprd: Path | None = None, control_plane=None, early_stop: bool = False,
                  manual: bool = False, say: Callable[[str], None] = print,
-                 steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None):
+                 steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None, launch: Launcher = local):
         self.annotated = annotated
         self.shell = shlex.split(shell)
         self.shell_text = shell
@@ -128,6 +129,7 @@ class ReadmeRun:
         self.say = say
         self.steps_env = steps_env  # the language's environment for the steps, made in the run's dir
         self.real_cli = real_cli  # --sidecar dapr: the `dapr` shim hands every call to this CLI
+        self.launch = launch  # its Redis and control plane as processes, or in containers
         self.steps: list[StepRun] = []
         self.env: dict[str, str] = {}
 
@@ -238,7 +240,8 @@ class ReadmeRun:
             if self.steps_env is not None:
                 self.env.update(self.steps_env(workdir))
             if self.uses_shims():
-                self.env = shimmed_env(workdir, stack, self.env, self.daprd, self.control_plane, self.real_cli)
+                self.env = shimmed_env(workdir, stack, self.env, self.daprd, self.control_plane, self.real_cli,
+                                       self.launch)
             stack.callback(self._stop_all)
             success = self.execute()
             self._stop_all()

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from runner.services import started
+from runner.services.containers import Launcher, local
 from runner.services.controlplane import ControlPlane
 from runner.services.groups import TRACK_DIR_ENV, tracking_dir
 from runner.services.redis import RedisServer
@@ -18,16 +19,17 @@ from runner.shim.install import (ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_RE
 
 
 def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str], daprd: Path | None = None,
-                control_plane=None, real_cli=None) -> dict[str, str]:
-    """`base` with what the shims need, its services started in `workdir` and stopped by `stack`."""
+                control_plane=None, real_cli=None, launch: Launcher = local) -> dict[str, str]:
+    """`base` with what the shims need, its services started in `workdir` (as processes, or in
+    containers) and stopped by `stack`."""
     env = dict(base)
     run_dir = workdir / "run"
     run_dir.mkdir()
-    redis = RedisServer(workdir / "redis")
+    redis = RedisServer(workdir / "redis", launch=launch)
     stack.callback(redis.stop)
     env.update({ENV_REDIS: redis.start().address, ENV_RUN_DIR: str(run_dir), TRACK_DIR_ENV: str(tracking_dir())})
     if control_plane is not None:
-        plane = ControlPlane(control_plane.placement, control_plane.scheduler, workdir / "control-plane")
+        plane = ControlPlane(control_plane.placement, control_plane.scheduler, workdir / "control-plane", launch)
         stack.callback(plane.stop)
         addresses = plane.start()
         env.update({ENV_PLACEMENT: addresses.placement, ENV_SCHEDULER: addresses.scheduler})

@@ -10,6 +10,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.services.containers import Launcher, local
 from runner.services.daemon import Daemon
 from runner.services.ports import free_port, is_listening, release
 
@@ -29,9 +30,10 @@ def _healthy(port: int) -> bool:
 
 
 class ControlPlane:
-    def __init__(self, placement: Path, scheduler: Path, workdir: Path):
+    def __init__(self, placement: Path, scheduler: Path, workdir: Path, launch: Launcher = local):
         self.binaries = {"placement": placement, "scheduler": scheduler}
         self.workdir = workdir
+        self.launch = launch  # as processes, or in containers
         self.daemons: list[Daemon] = []
         self.ports: list[int] = []
 
@@ -63,13 +65,13 @@ class ControlPlane:
 
     def _daemon(self, name: str, args: list[str], health_port: int, port: int, timeout: float) -> None:
         """Start one service; ready once its /healthz says so and its gRPC port takes connections."""
-        daemon = Daemon(name, [str(self.binaries[name]), *args], self.workdir / f"{name}.log")
+        daemon = self.launch(name, [str(self.binaries[name]), *args], self.workdir / f"{name}.log", self.workdir)
         self.daemons.append(daemon)
         daemon.start(lambda: _healthy(health_port) and is_listening(port), timeout)
 
     def problem(self) -> str | None:
         """Why the control plane cannot serve the job any more (a service died), or None."""
-        dead = next((d for d in self.daemons if d.process is not None and not d.alive()), None)
+        dead = next((d for d in self.daemons if not d.alive()), None)
         return f"{dead.name} exited during the run: {dead.last_line()}" if dead else None
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.services.containers import Launcher, local
 from runner.services.daemon import Daemon, ServiceError
 from runner.services.ports import free_port, release
 
@@ -44,20 +45,22 @@ def parse_address(text: str) -> RedisEndpoint:
 class RedisServer:
     """`redis-server` in its own process group, with no persistence, in `workdir`."""
 
-    def __init__(self, workdir: Path, binary: str = "redis-server"):
+    def __init__(self, workdir: Path, binary: str = "redis-server", launch: Launcher = local):
         self.workdir = workdir
         self.binary = binary
+        self.launch = launch  # as a process, or in a container
         self.daemon: Daemon | None = None
         self.endpoint: RedisEndpoint | None = None
 
     def start(self, timeout: float = 10.0) -> RedisEndpoint:
-        path = shutil.which(self.binary)
+        path = shutil.which(self.binary) if self.launch is local else self.binary
         if path is None:
-            raise RedisError(f"{self.binary}: not found (install the redis-server package, or pass --redis HOST:PORT)")
+            raise RedisError(f"{self.binary}: not found (install the redis-server package, pass --redis HOST:PORT, "
+                             "or run with --infra docker)")
         endpoint = self.endpoint = RedisEndpoint("127.0.0.1", free_port())
-        self.daemon = Daemon("redis-server", [
+        self.daemon = self.launch("redis", [
             path, "--port", str(endpoint.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(self.workdir), "--protected-mode", "yes"], self.workdir / "redis.log")
+            "--dir", str(self.workdir), "--protected-mode", "yes"], self.workdir / "redis.log", self.workdir)
         try:
             self.daemon.start(lambda: ping(endpoint, timeout=0.2), timeout)
         except ServiceError as exc:
