@@ -179,13 +179,20 @@ def test_interrupted(dapr):
 ''')
     failed = pytester.runpytest("-k", "fails")
     failed.assert_outcomes(failed=1)
+    # Ctrl-C reaches pytest even where this session was started with SIGINT ignored (a background job).
     process = pytester.popen([sys.executable, "-m", "pytest", "-k", "interrupted", "-p", "no:cacheprovider"],
-                             stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
-    deadline = time.monotonic() + 90
-    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    assert marker.exists(), "the interrupted test never got its background run up"
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == pytest.ExitCode.INTERRUPTED
+                             stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"),
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert marker.exists(), "the interrupted test never got its background run up"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == pytest.ExitCode.INTERRUPTED
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("qsr-dapr-fixture-*")]
     assert not leftovers

@@ -34,6 +34,8 @@ def _terminate(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C unwinds even when started with SIGINT ignored (a shell's background job, a CI runner).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if args.command in STARTS_PROCESSES:
             for leftover in reap_leftovers():

@@ -97,7 +97,7 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
                 if said is None:
                     tail = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
                     said = tail[-1] if tail else None
-                misses.append(f"{where}: `{command.text.splitlines()[0]}` returned {command.return_code}, "
+                misses.append(f"{where}: `{_last_line(command.text)}` returned {command.return_code}, "
                               f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
     result.misses = misses
     numbered = [(number, strip_ansi(line)) for number, line in enumerate(result.transcript, start=1)]
@@ -148,6 +148,11 @@ def _readable(result: JobResult, tree: Path | None) -> JobResult:
     return result
 
 
+def _last_line(block: str) -> str:
+    """The command whose exit status a block returns (bash runs on after a failure)."""
+    return next((line.strip() for line in reversed(block.splitlines()) if line.strip()), block.strip())
+
+
 def earlier_failure(steps: list[StepRun]) -> str | None:
     """A command that failed though its step did not check (a build before a run, say), or a
     build whose tool printed an error though the block's exit code hid it (a block ending in
@@ -159,7 +164,7 @@ def earlier_failure(steps: list[StepRun]) -> str | None:
             if command.return_code not in (0, None) and not command.stopped_early and step.expected_return_code is None:
                 said = cause(output)
                 if said:
-                    return f"`{command.text.splitlines()[0].strip()}` (step {step.name!r}) failed before it: {said}"
+                    return f"`{_last_line(command.text)}` (step {step.name!r}) failed before it: {said}"
             elif command.return_code == 0 and (said := build_error(output)):
                 return f"the build in step {step.name!r} (line {step.line}) failed, though its block returned 0: {said}"
     return None

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.cache import build_once, cache_root, files_digest
+from runner.cache import build_once, cache_root, digest
 from runner.provision.gobuild import CONTRIB, go, last_error, module_dir, module_overrides, replace_blocks, required
 
 DEFAULT_VERSION = "1.17.0"
@@ -65,7 +65,10 @@ def component_types(daprd: Path) -> frozenset[str] | None:
 
 
 def build_dir(version: str) -> Path:
-    key = files_digest(sorted(MAIN_SOURCES.rglob("*.go")), extra=[version])[:10]
+    # Over our sources' names within the package and contents: the same build wherever the checkout is.
+    sources = sorted(MAIN_SOURCES.rglob("*.go"))
+    key = digest([version, *(part for path in sources for part in (str(path.relative_to(MAIN_SOURCES)),
+                                                                 path.read_bytes()))])[:10]
     return cache_root() / "dapr" / f"{version}-{key}"
 
 
