@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from runner.services.daemon import Daemon, ServiceError
-from runner.services.groups import check_interrupted
+from runner.services.groups import check_interrupted, pid_alive
 
 LABEL = "io.quickstart-runner.owner"  # the pid of the runner that started it
 JOB_LABEL = "io.quickstart-runner.job"
@@ -173,22 +173,12 @@ class ContainerDaemon:
             pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap(client) -> int:
     """Remove the containers of runners that are gone (killed with SIGKILL); how many."""
     removed = 0
     for container in client.containers.list(all=True, filters={"label": LABEL}):
         owner = container.labels.get(LABEL, "")
-        if not owner.isdigit() or not _alive(int(owner)):
+        if not owner.isdigit() or not pid_alive(int(owner)):
             container.remove(force=True)
             removed += 1
     return removed

@@ -18,14 +18,23 @@ from pathlib import Path
 from runner.cache import cache_root
 
 
-def group_alive(pgid: int) -> bool:
+def _reaches(send, target: int) -> bool:
+    """Whether signal 0 reaches `target` (alive, even if not ours to signal)."""
     try:
-        os.killpg(pgid, 0)
+        send(target, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
     return True
+
+
+def group_alive(pgid: int) -> bool:
+    return _reaches(os.killpg, pgid)
+
+
+def pid_alive(pid: int) -> bool:
+    return _reaches(os.kill, pid)
 
 
 def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float = 5.0) -> int | None:
