@@ -37,6 +37,7 @@ from runner.results import JobResult
 from runner.services.groups import track_dir, untrack_dir
 from runner.source.catalog import RESOURCE_DIRS
 from runner.source.needs import missing_service
+from runner.source.plan import fixed_ports
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD
 from runner.transcript.normalize import normalizer
@@ -291,7 +292,7 @@ def tab_plan(tab: Tab, report: TabReport, root: Path, scratch: Path) -> JobPlan 
     if services and (why := missing_service("PostgreSQL")):
         return why
     tree = _mirror(root.resolve(), building_block, scratch)
-    apps, setup, resources, fixed = [], [], [], set()
+    apps, setup, resources = [], [], []
     for run, folder in zip(runs, folders):
         where = tree / folder
         setup += [(tree / _in_tree(root, command.folder), command.text) for command in run.installs
@@ -305,12 +306,10 @@ def tab_plan(tab: Tab, report: TabReport, root: Path, scratch: Path) -> JobPlan 
             template = parse_run_template(template_path)
             apps += template.apps
             resources += list(template.resources)
-            fixed |= {port for app in template.apps for port in (app.app_port, app.dapr_http_port, app.dapr_grpc_port) if port}
             continue
         # A resources path the page has wrong is a static finding; the run uses the block's own.
         paths = tuple((where / path).resolve() for path in parsed.resources_paths if (where / path).is_dir())
         resources += list(paths)
-        fixed |= {port for port in (parsed.app_port, parsed.dapr_http_port, parsed.dapr_grpc_port) if port}
         apps.append(AppSpec(parsed.app_id or where.name, where, tuple(parsed.command), parsed.app_port,
                             parsed.app_protocol, resources=paths, dapr_http_port=parsed.dapr_http_port,
                             dapr_grpc_port=parsed.dapr_grpc_port))
@@ -323,7 +322,7 @@ def tab_plan(tab: Tab, report: TabReport, root: Path, scratch: Path) -> JobPlan 
         variant=parts[2] if len(parts) > 2 else "sdk", toolchain=toolchain, apps=tuple(apps),
         resources=tuple(dict.fromkeys(resources)), expectation=_expectation(tab, runs, multi), timeout_s=DOCS_TIMEOUT_S,
         expected_source="docs page", setup_commands=tuple(setup), as_written=True, app_ids_in_output=multi,
-        services=tuple(services), fixed_ports=frozenset(fixed), tree=tree, settle_s=SETTLE_S,
+        services=tuple(services), fixed_ports=fixed_ports(tuple(apps), None), tree=tree, settle_s=SETTLE_S,
     )
 
 

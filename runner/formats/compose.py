@@ -14,6 +14,7 @@ from runner.formats.yamlfile import line_of, load_yaml
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 INIT_DIR = "/docker-entrypoint-initdb.d"
 POSTGRES_IMAGES = ("postgres", "postgis")  # images a local PostgreSQL stands in for
+POSTGRES_TOOLS = ("psql", "pg_dump", "pg_isready", "createdb", "dropdb")  # what `docker exec` runs in them
 DAPR_INIT_REDIS = "dapr_redis"  # the container `dapr init` runs Redis in
 
 

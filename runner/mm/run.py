@@ -192,13 +192,12 @@ class ReadmeRun:
         # Early stop: a sleep after a command that returned having started services (`docker
         # compose up -d`) waits for them to come up; the shims return once they are ready.
         step, last = step_run.step, step_run.commands[-1]
-        if (not step.background and not (step.expected_stdout_lines or step.expected_stderr_lines)
-                and last.return_code == 0 and self._services() > services_before):
+        expects = bool(step.expected_stdout_lines or step.expected_stderr_lines)
+        if not step.background and not expects and last.return_code == 0 and self._services() > services_before:
             return
         # The sleep is there to let the step's expected output arrive; stop waiting once it has,
         # or once nothing of the step runs any more to print it (an app that exited at once).
         # A step expecting nothing keeps its sleep: it may pace what later steps start.
-        expects = bool(step.expected_stdout_lines or step.expected_stderr_lines)
         until = time.monotonic() + step_run.step.sleep
         while time.monotonic() < until and not step_run.expectations_met() and not (expects and step_run.all_ended()):
             check_interrupted()

@@ -5,7 +5,7 @@ given, as locally), labelled with the runner that owns it, removed when the serv
 containers of a runner that was killed are removed by the next (`reap`).
 
 A launcher is what a service (`redis.RedisServer`, `controlplane.ControlPlane`) starts its
-program with: `LOCAL` runs it as a process, `Containers` in a container of the image named
+program with: `local` runs it as a process, `Containers` in a container of the image named
 for it, with the job's dir mounted at the same path so its command line is the same."""
 
 from __future__ import annotations
@@ -100,7 +100,10 @@ def _pull(client, image: str) -> None:
 
     puller = threading.Thread(target=pull, daemon=True)
     puller.start()
-    puller.join(PULL_TIMEOUT_S)
+    deadline = time.monotonic() + PULL_TIMEOUT_S
+    while puller.is_alive() and time.monotonic() < deadline:
+        check_interrupted()  # Ctrl-C ends the wait, not only the pull's own end
+        puller.join(0.2)
     if puller.is_alive():
         raise ServiceError(f"image {image}: not present, and pulling it took over {PULL_TIMEOUT_S:.0f}s")
     if failure:

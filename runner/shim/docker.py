@@ -22,13 +22,12 @@ import sys
 from pathlib import Path
 
 from runner.errors import InputError
-from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, find_compose_file, parse_compose
+from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TOOLS, find_compose_file, parse_compose
 from runner.services import started
 from runner.services.daemon import ServiceError
 from runner.services.postgres import PostgresServer, PostgresSpec, server_binaries
 from runner.shim.install import ENV_REDIS, ENV_RUN_DIR
 
-POSTGRES_TOOLS = ("psql", "pg_dump", "pg_isready", "createdb", "dropdb")
 _CONNECTION_FLAGS = {"-h", "--host", "-p", "--port"}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from runner.errors import read_input
-from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, find_compose_file, parse_compose
+from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TOOLS, find_compose_file, parse_compose
 from runner.formats.steps import Annotated
 from runner.formats.yamlfile import load_yaml_all
 from runner.services.postgres import server_binaries
@@ -124,7 +124,7 @@ def readme_services(readme: Annotated) -> list[str]:
             words = [word for word in argv[1:] if not word.startswith("-")]
             if words[:2] == [DAPR_INIT_REDIS, "redis-cli"]:
                 needs.append("redis-cli")
-            elif len(words) >= 2 and words[1] in ("psql", "pg_isready", "pg_dump"):
+            elif len(words) >= 2 and words[1] in POSTGRES_TOOLS:
                 needs.append("PostgreSQL")
     return list(dict.fromkeys(needs))
 
