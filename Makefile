@@ -1,5 +1,6 @@
-# quickstart-runner: `make validate` runs the bundled quickstarts, `make test` the test suite.
-# Both work on a fresh machine: they run `make setup` first.
+# quickstart-runner: `make validate` runs the bundled quickstarts, `make test` the test suite
+# (every tier, in parallel), `make test-unit` its fast tier. Each works on a fresh machine: they
+# run `make setup` first.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +18,7 @@ REF ?=
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps daprd validate test
+.PHONY: setup system-deps daprd validate test test-unit
 
 setup: system-deps $(VENV)/.installed daprd
 
@@ -37,6 +38,9 @@ validate: setup
 		$(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF)) $(ARGS)
 
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+test-unit: $(VENV)/.installed
+	$(BIN)/pytest -n auto -m unit $(PYTEST_ARGS)
 
 comma := ,

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 LANGS = ["go", "java", "javascript", "python"]
 
 from runner.services.redis import RedisEndpoint, ping  # noqa: E402
-from runner.provision.daprcli import ensure_cli  # noqa: E402
+from runner.provision.dapr_cli import ensure_cli  # noqa: E402
 
 
 def timed(argv: list[str], cwd: Path, env: dict) -> tuple[float, int]:

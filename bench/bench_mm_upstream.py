@@ -32,7 +32,7 @@ FOLDERS = ["state_management/python/sdk", "state_management/go/http", "pub_sub/p
            "service_invocation/python/http", "service_invocation/javascript/http", "workflows/python/sdk",
            "workflows/javascript/sdk", "jobs/go/sdk"]
 
-from runner.provision.daprcli import ensure_cli  # noqa: E402
+from runner.provision.dapr_cli import ensure_cli  # noqa: E402
 from runner.provision.daprd import ensure_control_plane  # noqa: E402
 from runner.services.controlplane import ControlPlane  # noqa: E402
 from runner.services.daemon import Daemon  # noqa: E402
@@ -51,7 +51,7 @@ def dapr_init_services(scratch: Path) -> list:
                                     "--appendonly", "no", "--dir", str(scratch)], scratch / "redis.log")
     redis.start(lambda: ping(RedisEndpoint("127.0.0.1", 6379)))
     binaries = ensure_control_plane()
-    plane = ControlPlane(binaries.placement, binaries.scheduler, scratch / "control-plane")
+    plane = ControlPlane(binaries, scratch / "control-plane")
     plane.start(placement=50005, scheduler=50006)
     assert is_listening(50005) and is_listening(50006)
     return [plane, redis]

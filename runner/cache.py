@@ -13,7 +13,9 @@ from typing import Callable, Iterable, Iterator
 
 def cache_root() -> Path:
     root = os.environ.get("QUICKSTART_RUNNER_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "quickstart-runner"
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quickstart-runner"
 
 
 def digest(parts: Iterable[bytes | str]) -> str:
@@ -24,25 +26,59 @@ def digest(parts: Iterable[bytes | str]) -> str:
     return h.hexdigest()[:16]
 
 
-def files_digest(paths: Iterable[Path], extra: Iterable[str] = ()) -> str:
-    """A key over file names and contents: what decides whether a prepared app is stale."""
+def files_digest(paths: Iterable[Path], root: Path, extra: Iterable[str] = ()) -> str:
+    """A key over file names (from `root`, so a tree keeps its key wherever it lies) and
+    contents: what decides whether a prepared app is stale."""
     parts: list[bytes | str] = list(extra)
     for path in sorted(paths):
-        parts.append(str(path))
+        parts.append(path.relative_to(root).as_posix())
         parts.append(path.read_bytes() if path.is_file() else b"<missing>")
     return digest(parts)
 
 
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock beside `path`, held across processes (several runs may share a cache)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as handle:
+    """An exclusive lock beside `path`, held across processes (several runs may share a cache).
+    Its file is removed on release, so nothing is left behind: a waiter that then gets the lock
+    of the removed file sees it is no longer the one at that path, and locks the new one."""
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = open(lock, "a")
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        if _still_there(handle, lock):
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        handle.close()
+
+
+def _still_there(handle, path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def try_lock(path: Path):
+    """The open file of `path` exclusively locked (closing it releases the lock), or None when
+    another process holds it. The file stays: it names a resource (a slot, a port), not a job."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def is_built(target: Path) -> bool:
+    """Whether `build_once` has completed `target`."""
+    return (target / ".complete").exists()
 
 
 def build_once(target: Path, build: Callable[[Path], None]) -> tuple[Path, bool]:
@@ -53,10 +89,10 @@ def build_once(target: Path, build: Callable[[Path], None]) -> tuple[Path, bool]
     jobs asking for the same target build it once. Returns (target, built_now).
     """
     marker = target / ".complete"
-    if marker.exists():
+    if is_built(target):
         return target, False
     with locked(target):
-        if marker.exists():
+        if is_built(target):
             return target, False
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)

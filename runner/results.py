@@ -1,12 +1,12 @@
 """What a run produced, as plain data the reports read (and `--json` writes): a result per
 job, and the progress events a job sends while it runs. Results are made in one place,
-`runner.job.result`."""
+`runner.job.verdict`."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-STATUSES = ("passed", "failed", "skipped", "flaky")
+STATUSES = ("passed", "failed", "skipped", "flaky", "interrupted")  # interrupted: the run ended before the job did
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,44 @@ class Progress:
     phase: str  # preparing | redis | sidecar | running | done
     matched: int = 0
     expected: int = 0
+
+
+@dataclass(frozen=True)
+class CloseLine:
+    output_number: int
+    text: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Miss:
+    """An expected line the output did not meet, and what came closest."""
+
+    expected_index: int
+    expected: str
+    source_line: int
+    closest: tuple[CloseLine, ...]
+    order_note: str | None  # set when the line was printed, but out of order
+
+    def record(self) -> dict:
+        return {"expected": self.expected, "line": self.source_line, "order_note": self.order_note,
+                "closest": [{"output_line": c.output_number, "text": c.text, "similarity": c.similarity}
+                            for c in self.closest]}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "Miss":
+        closest = tuple(CloseLine(c["output_line"], c["text"], c["similarity"]) for c in record.get("closest") or [])
+        return cls(0, record["expected"], record.get("line") or 0, closest, record.get("order_note"))
+
+    def summary(self) -> str:
+        where = f"line {self.source_line}: " if self.source_line else ""
+        text = f"{where}expected `{self.expected}`"
+        if self.order_note:
+            return f"{text}: {self.order_note}"
+        if self.closest:
+            best = self.closest[0]
+            return f"{text}; closest output line {best.output_number} ({best.similarity:.0%} alike): `{best.text}`"
+        return f"{text}; no output line resembles it"
 
 
 @dataclass
@@ -35,27 +73,36 @@ class JobResult:
     toolchain: str | None = None
     expected_source: str = ""
     misses: list[str] = field(default_factory=list)
-    miss_details: list[dict] = field(default_factory=list)  # expected, line, closest output lines, order note
+    miss_details: list[Miss] = field(default_factory=list)  # expected, line, closest output lines, order note
     failure_file: str | None = None  # where the first failing expectation is written (expected file, README)
     failure_line: int | None = None
+    fault: str | None = None  # what died under the job (its daprd, Redis, scheduler...), when something did
     hits: list[dict] = field(default_factory=list)  # expected line -> the output line that met it
     findings: list[dict] = field(default_factory=list)  # docs check: each {file, line, kind, message}
     transcript: list[str] = field(default_factory=list)
 
+    @property
+    def headline(self) -> str:
+        """The one line to show for it: a failure's first miss, else its reason."""
+        return self.misses[0] if self.status == "failed" and self.misses else self.reason
+
     @classmethod
     def from_record(cls, record: dict) -> "JobResult":
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{key: value for key, value in record.items() if key in known})
+        fields = {key: value for key, value in record.items() if key in known}
+        fields["miss_details"] = [Miss.from_record(miss) for miss in fields.get("miss_details") or []]
+        return cls(**fields)
 
     def record(self) -> dict:
         data = asdict(self)
+        data["miss_details"] = [miss.record() for miss in self.miss_details]
         data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         data["duration_s"] = round(self.duration_s, 3)
         return data
 
 
 def exit_code(results: list[JobResult], strict: bool = False) -> int:
-    bad = {"failed"} | ({"skipped"} if strict else set())
+    bad = {"failed", "interrupted"} | ({"skipped"} if strict else set())
     return 1 if any(result.status in bad for result in results) else 0
 
 

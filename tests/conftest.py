@@ -4,7 +4,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -30,24 +32,28 @@ def snapshot_tree() -> Path:
     """The v1.17.0 snapshot checked out (once, in the runner's cache), for reading."""
     from runner.source.repo import acquire
 
-    return acquire(str(SNAPSHOT), "v1.17.0", True, QUICKSTARTS).root
+    return acquire(str(SNAPSHOT), "v1.17.0", False, QUICKSTARTS).root  # a local clone: no network
 
 
-def our_processes() -> set[tuple[int, str]]:
-    """daprd, redis-server and quickstart app processes alive now (pid, command line)."""
+TEST_MARK = "QSR_TEST"  # in the environment of everything a test starts, and of what that starts
+
+
+def our_processes(mark: str | None = None) -> set[tuple[int, str]]:
+    """The live processes this test started, directly or not (pid, command line): those whose
+    environment carries its mark (every daprd, Redis, app and service inherits it)."""
+    wanted = f"{TEST_MARK}={mark or os.environ[TEST_MARK]}".encode()
     found = set()
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            if wanted not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
             state = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("State:"))
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except (OSError, StopIteration):
             continue
-        if "Z" in state.split()[1]:
-            continue
-        if any(marker in cmdline for marker in ("daprd", "redis-server", "app.py", "order-processor", "placement",
-                                                 "scheduler", "postgres")):
+        if "Z" not in state.split()[1]:
             found.add((int(entry.name), cmdline))
     return found
 
@@ -89,13 +95,31 @@ def wait_for(condition, timeout: float, what: str):
     pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+@pytest.fixture(autouse=True)
+def own_scope(monkeypatch, tmp_path_factory):
+    """What a test starts is its own, so tests can run side by side (pytest -n): its processes
+    carry a mark of its own in their environment, and temp dirs go to a folder of its own
+    (TMPDIR), short enough for the Unix sockets made under it."""
+    tmp_path_factory.getbasetemp()  # pytest's own temp root is made before TMPDIR moves
+    mark = uuid.uuid4().hex[:12]
+    monkeypatch.setenv(TEST_MARK, mark)
+    temp = Path(tempfile.mkdtemp(prefix="qsr-t-", dir="/tmp"))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    tempfile.tempdir = None  # read TMPDIR again
+    yield mark
+    tempfile.tempdir = None
+    shutil.rmtree(temp, ignore_errors=True)
+
+
 @pytest.fixture
-def no_leftovers():
-    """Fails the test when it leaves a daprd, redis-server or app process behind."""
-    before = our_processes()
+def no_leftovers(own_scope):
+    """Fails the test when something it started (a daprd, Redis, app...) outlives it, or a temp
+    dir of the runner's is left."""
     yield
-    left = our_processes() - before
-    assert not left, f"processes left running: {sorted(left)}"
+    left = our_processes(own_scope)
+    temp = Path(os.environ["TMPDIR"])
+    dirs = sorted(str(path) for path in temp.glob("qsr-*")) if temp.is_dir() else []
+    assert not left and not dirs, f"left running: {sorted(left)}; left behind: {dirs}"
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +137,19 @@ def require_tool(name: str) -> None:
 @pytest.fixture(scope="session")
 def dapr_cli():
     """The real dapr CLI: the user's initialised one, else ours (built from github.com/dapr/cli)."""
-    from runner.provision.daprcli import ensure_cli, installed_cli
+    from runner.provision.dapr_cli import ensure_cli, installed_cli
 
     return installed_cli() or ensure_cli()
+
+
+# Tiers: `unit` (no daprd, no network: under a minute in all), `e2e` (real daprd, Redis and
+# toolchains), `slow` (minutes each: a Docker engine, the upstream snapshot, the real dapr CLI).
+UNIT_TIMEOUT_S = 60
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("e2e") is None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.unit)
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))

@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import EXPECTED, QUICKSTARTS, run_cli
-from runner.cli.common import parse_languages
+from runner.cli.args import parse_languages
 from runner.errors import InputError
 
 

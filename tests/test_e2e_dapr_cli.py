@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXPECTED, run_cli
+from conftest import EXPECTED, run_cli, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHECKOUT = '''
 import json, os, time, urllib.request
@@ -116,22 +116,33 @@ def status_lines(output: str) -> list[str]:
     return [re.sub(r"/\S+", "[PATH]", re.sub(r"\b\d{2,}\b", "[N]", line)) for line in lines]
 
 
-def run_until_exit_then_stop(argv: list[str], cwd: Path, env: dict, settle: float = 20.0) -> str:
-    """Run a `dapr run`, give its app time to print and exit, then stop it as `dapr stop` would."""
+def run_until_exit_then_stop(argv: list[str], cwd: Path, env: dict, shown: str) -> str:
+    """Run a `dapr run` until it exits, or (`dapr run -f` stays up) until `shown` has been printed
+    and then nothing more for a while; then stop it as `dapr stop` would. Its whole output."""
     import signal
     import subprocess
+    import threading
     import time
 
     # Its own process group, but not a session of its own: the CLI makes itself a group leader.
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                process_group=0)
-    deadline = time.monotonic() + settle
-    while process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+    lines, last = [], [time.monotonic()]
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            last[0] = time.monotonic()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_for(lambda: process.poll() is not None or (any(shown in line for line in lines)
+                                                    and time.monotonic() - last[0] > 3), 180, f"`{shown}` and quiet")
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=30)
-    return out
+    process.wait(timeout=30)
+    reader.join(timeout=10)
+    return "".join(lines)
 
 
 @pytest.mark.parametrize("multi", [False, True], ids=["dapr run", "dapr run -f"])
@@ -149,8 +160,8 @@ def test_the_shim_prints_the_clis_status_lines(tmp_path, dapr_cli, daprd_path, m
                                             "--scheduler-host-address", "", "--", "python3", "app.py"]
     cwd = tmp_path if multi else app
     env = {**os.environ, **dapr_cli.env()}
-    real = run_until_exit_then_stop([str(dapr_cli.path), *args], cwd, env, settle=10.0 if multi else 30.0)
+    real = run_until_exit_then_stop([str(dapr_cli.path), *args], cwd, env, "hello from the app")
     ours = run_until_exit_then_stop([sys.executable, "-m", "runner.shim", "dapr", *args], cwd,
-                                    {**env, "QSR_DAPRD": str(daprd_path)}, settle=10.0 if multi else 30.0)
+                                    {**env, "QSR_DAPRD": str(daprd_path)}, "hello from the app")
     assert "hello from the app" in real and "hello from the app" in ours, (real, ours)
     assert status_lines(ours) == status_lines(real), f"real CLI:\n{real}\n\nshim:\n{ours}"

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, SNAPSHOT, run_cli
 from dockerhost import build_service_images, start_engine, stop_engine
 
-pytestmark = [pytest.mark.e2e,
+pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("dockerd") is None, reason="dockerd: not found (apt-get install docker.io)"),
               pytest.mark.skipif(os.geteuid() != 0, reason="dockerd needs root")]
 

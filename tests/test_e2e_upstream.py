@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SNAPSHOT, run_cli
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")]
 
 
 def validate(tmp_path, *args: str) -> tuple[dict, str]:

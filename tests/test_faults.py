@@ -3,7 +3,6 @@ daprd or Redis dying mid-run, a taken port, a missing toolchain, an unwritable c
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -125,7 +124,7 @@ def test_bad_component_shows_the_daprd_error(tmp_path, daprd_path, no_leftovers)
     # Whether daprd dies before or just after its health endpoint first answers is a race;
     # either way the verdict names daprd and shows its fatal line.
     assert ("daprd exited with code 1 before it was ready: " in result.stdout
-            or "daprd for order-processor exited during the run: " in result.stdout)
+            or "daprd for order-processor exited with code 1 during the run: " in result.stdout)
     assert "Fatal error from runtime: process component sqldb" in result.stdout
     assert "failed to ping the DB" in result.stdout
 
@@ -134,7 +133,7 @@ def test_daprd_dies_mid_run(tmp_path, daprd_path, no_leftovers):
     tree, exp = make_tree(tmp_path, {"FAULT": "daprd-shutdown"}, "== APP == Saved order 1\n")
     result = validate(tree, exp)
     assert result.returncode == 1
-    assert "daprd for order-processor exited during the run" in result.stdout
+    assert "daprd for order-processor exited with code 0 during the run" in result.stdout
 
 
 def test_redis_dies_mid_run(tmp_path, daprd_path, no_leftovers):
@@ -147,7 +146,7 @@ def test_redis_dies_mid_run(tmp_path, daprd_path, no_leftovers):
     os.kill(redis_pid, signal.SIGKILL)
     out, _ = runner.communicate(timeout=60)
     assert runner.returncode == 1
-    assert "exited during the run" in out and "redis-server (port" in out
+    assert "redis-server exited (signal 9) during the run" in out
 
 
 def test_wanted_port_taken(tmp_path, daprd_path, no_leftovers):
@@ -158,7 +157,7 @@ def test_wanted_port_taken(tmp_path, daprd_path, no_leftovers):
         tree, exp = make_tree(tmp_path, {}, "== APP == Saved order 1\n", extra_app={"daprHTTPPort": port})
         result = validate(tree, exp)
     assert result.returncode == 1
-    assert f"the dapr HTTP port {port} wanted for order-processor is taken by another process" in result.stdout
+    assert f"port {port}, which state_management/python/sdk names, is taken by another program" in result.stdout
 
 
 def test_missing_toolchain_is_skipped_with_reason(tmp_path, daprd_path):
@@ -215,7 +214,8 @@ def test_interrupt_stops_everything(tmp_path, sig, daprd_path, no_leftovers):
 
 def test_killed_runner_is_cleaned_up_by_the_next(tmp_path, daprd_path, no_leftovers):
     cache = tmp_path / "cache"
-    shutil.copytree(daprd_path.parent, cache / "daprd" / daprd_path.parent.name)
+    (cache / "dapr").mkdir(parents=True)  # a cache of its own, where the runner finds the daprd build
+    (cache / "dapr" / daprd_path.parent.name).symlink_to(daprd_path.parent)
     env = {**os.environ, "QUICKSTART_RUNNER_CACHE": str(cache)}
     tree, exp = make_tree(tmp_path, {"FAULT": "forever"}, "== APP == Saved order 999\n")
     runner = start_running(tree, exp, env)

@@ -97,3 +97,15 @@ def test_a_step_no_reader_can_see_is_an_input_error():
     with pytest.raises(InputError) as error:
         parse_annotated(text, Path("README.md"))
     assert error.value.line == 3 and "no step can be read" in str(error.value)
+
+
+def test_a_step_shown_inside_a_code_fence_is_an_example_not_an_annotation(tmp_path):
+    """As in dapr/java-sdk's CONTRIBUTING.md: a STEP block shown as an example in a fence. mm.py
+    reads no step from it and runs nothing; neither do we (no input error)."""
+    text = ("# Contributing\n\nAnnotate a README like this:\n\n```md\n<!-- STEP\nname: Run\nexpected_stdout_lines:\n"
+            "  - 'ok'\n-->\n\n    echo ok\n\n<!-- END_STEP -->\n```\n\nThat is all.\n")
+    assert parse_annotated(text, Path("CONTRIBUTING.md")).steps == []
+    (tmp_path / "CONTRIBUTING.md").write_text(text)
+    from mechanical_markdown.recipe import Recipe
+
+    assert Recipe(text).all_steps == []  # mm.py's own reading

@@ -42,3 +42,17 @@ words = st.sampled_from(["a", "b", "ab", "", "a b", "== APP == a"])
 def test_same_verdict_as_mechanical_markdown(expected, output_lines, mode, order):
     output = "\n".join(output_lines)
     assert mm_match(expected, split_output(output), mode, order).ok == mm_verdict(expected, output, mode, order)
+
+
+@settings(max_examples=1500)
+@given(st.lists(words, max_size=5), st.lists(words, max_size=8),
+       st.sampled_from(["exact", "substring"]), st.sampled_from(["sequential", "none"]))
+def test_fed_line_by_line_every_prefix_gives_the_whole_pass(expected, output_lines, mode, order):
+    """The incremental matcher a running step feeds is, after every line, mm's own pass over
+    the output so far (empty expected lines and their quirks included)."""
+    from runner.transcript.mmcompat import MmMatcher
+
+    matcher = MmMatcher(expected, mode, order)
+    for seen in range(1, len(output_lines) + 1):
+        matcher.feed(output_lines[seen - 1])
+        assert matcher.result() == mm_match(expected, output_lines[:seen], mode, order)

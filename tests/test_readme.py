@@ -1,6 +1,7 @@
 """`quickstart-runner readme` as mm.py's drop-in, and README-driven validation of an upstream-layout tree."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -8,15 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, TEST_MARK, run_cli
 
 MM_RUN = sorted((ROOT / "tests/data/mm_run").glob("*.md"))
 TREE = ROOT / "tests/data/upstream_tree"
 
 
 def mm(path: Path, *flags: str) -> int:
+    """mm.py's verdict. What it leaves running (it kills no process group) is not this test's."""
+    env = {**os.environ, TEST_MARK: "mechanical-markdown"}
     return subprocess.run([sys.executable, "-m", "mechanical_markdown", *flags, path.name], cwd=path.parent,
-                          capture_output=True, text=True, timeout=120).returncode
+                          capture_output=True, text=True, timeout=120, env=env).returncode
 
 
 @pytest.mark.parametrize("path", MM_RUN, ids=lambda p: p.name)

@@ -17,7 +17,8 @@ from runner.cli.main import build_parser
 from runner.report.github import annotations, emit_github, summary_markdown
 from runner.report.html import render_html, write_html
 from runner.report.junit import junit_tree
-from runner.results import JobResult
+from runner.job.verdict import readable
+from runner.results import JobResult, Miss
 from runner.source.shards import parse_shard, shard
 from runner.errors import InputError
 
@@ -32,8 +33,8 @@ def sample_results() -> list[JobResult]:
                        reason="line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90% alike)",
                        duration_s=6.0, phases={"prepare": 1.0, "sidecar": 0.1, "run": 4.5}, expected=2, matched=1,
                        misses=["line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90% alike)"],
-                       miss_details=[{"expected": "== APP == Saving Order: 2", "line": 2, "order_note": None,
-                                      "closest": [{"output_line": 2, "text": "== APP == Saved Order: 2", "similarity": 0.9}]}],
+                       miss_details=[Miss.from_record({"expected": "== APP == Saving Order: 2", "line": 2, "order_note": None,
+                                      "closest": [{"output_line": 2, "text": "== APP == Saved Order: 2", "similarity": 0.9}]})],
                        failure_file="/ws/expected/state_management/go-sdk.txt", failure_line=2,
                        transcript=["== APP == Saving Order: 1", "== APP == Saved Order: 2 <b>&"],
                        hits=[{"expected": "== APP == Saving Order: 1", "expected_line": 1, "output_line": 1}])
@@ -108,13 +109,15 @@ def test_html_of_a_big_run_is_small_without_escapes_and_keeps_transcripts_beside
         if failed:
             transcript[300] = "[" + maven
             transcript[400] = 'time="t" level=error msg="error initializing component statestore"'
-        results.append(JobResult(f"bb{n // 8}/go/v{n % 8}", f"bb{n // 8}", "go", f"v{n % 8}",
+        results.append(readable(JobResult(f"bb{n // 8}/go/v{n % 8}", f"bb{n // 8}", "go", f"v{n % 8}",
                                  "failed" if failed else "passed", reason="x" if failed else "",
                                  transcript=transcript,
-                                 miss_details=[{"expected": "== APP == line 10", "line": 4, "order_note": None,
-                                                "closest": [{"output_line": 11, "text": transcript[10],
-                                                             "similarity": 0.8}]}] if failed else [],
-                                 hits=[] if failed else [{"expected": "e", "expected_line": 1, "output_line": 5}]))
+                                 miss_details=[Miss.from_record({"expected": "== APP == line 10", "line": 4,
+                                                                 "order_note": None,
+                                                                 "closest": [{"output_line": 11, "text": transcript[10],
+                                                                              "similarity": 0.8}]})] if failed else [],
+                                 hits=[] if failed else [{"expected": "e", "expected_line": 1, "output_line": 5}]),
+                                 None))  # as every result is made: readable, once
     page = tmp_path / "report.html"
     write_html(results, page, {})
     html = page.read_text()

@@ -37,8 +37,9 @@ def test_a_bad_compose_file_is_one_line_naming_it(tmp_path):
 def test_calls_handed_to_the_real_cli_point_at_the_jobs_services(tmp_path):
     import yaml
 
+    from runner.services.controlplane import ControlPlaneAddresses
     from runner.services.redis import RedisEndpoint
-    from runner.shim.through_cli import cli_argv
+    from runner.shim.to_dapr_cli import dapr_cli_argv
 
     resources, app, run_dir = tmp_path / "resources", tmp_path / "qs" / "app", tmp_path / "run"
     for folder in (resources, app, run_dir):
@@ -46,8 +47,8 @@ def test_calls_handed_to_the_real_cli_point_at_the_jobs_services(tmp_path):
     (resources / "statestore.yaml").write_text(
         "kind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  metadata:\n"
         "  - name: redisHost\n    value: localhost:6379\n")
-    redis, plane = RedisEndpoint("127.0.0.1", 7001), ("127.0.0.1:7002", "127.0.0.1:7003")
-    argv = cli_argv(["run", "--app-id", "a", "--resources-path", "../../resources", "--app-port", "6001", "--",
+    redis, plane = RedisEndpoint("127.0.0.1", 7001), ControlPlaneAddresses("127.0.0.1:7002", "127.0.0.1:7003")
+    argv = dapr_cli_argv(["run", "--app-id", "a", "--resources-path", "../../resources", "--app-port", "6001", "--",
                      "python3", "app.py"], app, run_dir, redis, plane)
     copy = Path(argv[argv.index("--resources-path") + 1])
     assert copy.parent.parent == run_dir and "127.0.0.1:7001" in (copy / "statestore.yaml").read_text()
@@ -56,7 +57,7 @@ def test_calls_handed_to_the_real_cli_point_at_the_jobs_services(tmp_path):
     assert argv[argv.index("--") + 1:] == ["python3", "app.py"] and "--config" in argv[:argv.index("--")]
     (tmp_path / "qs" / "dapr.yaml").write_text("version: 1\ncommon:\n  resourcesPath: ../resources\napps:\n"
                                               "  - appID: a\n    appDirPath: ./app/\n    command: [python3, app.py]\n")
-    argv = cli_argv(["run", "-f", "."], tmp_path / "qs", run_dir, redis, plane)
+    argv = dapr_cli_argv(["run", "-f", "."], tmp_path / "qs", run_dir, redis, plane)
     template = yaml.safe_load(Path(argv[2]).read_text())
     assert Path(template["common"]["resourcesPaths"][0]).parent.parent == run_dir
     assert template["common"]["placementHostAddress"] == "127.0.0.1:7002"

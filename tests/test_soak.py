@@ -11,7 +11,7 @@ import pytest
 from conftest import descendants
 from runner.cli.main import main
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 RUNS = int(os.environ.get("SOAK_RUNS", "50"))
 
 

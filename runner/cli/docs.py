@@ -5,24 +5,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
-from runner.cli.common import (at_least, checkout, parse_languages, redis_arg, report_args, say, sidecar_args,
-                               sidecar_settings, source_args, source_info, write_reports)
+from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
+from runner.cli.common import checkout, sidecar_settings, source_info, write_reports
 from runner.docs.check import check_input, judge, page_reports, rewrite, scratch_dir, tab_plan, tab_results
 from runner.formats.docspage import load_page
 from runner.job.pool import run_all
 from runner.report.console import ProgressPrinter
+from runner.services.machine import default_build_slots
 from runner.source.shards import parse_shard, shard
 
 _VERDICT = {"ok": "OK", "drift": "DRIFT", "skipped": "SKIPPED", "not checkable": "NOT CHECKABLE"}
 
 
-def add_parser(commands) -> None:
-    docs = commands.add_parser("docs", help="check docs pages against a quickstarts checkout")
+def configure(docs: argparse.ArgumentParser) -> None:
     docs_commands = docs.add_subparsers(dest="docs_command", required=True)
     check = docs_commands.add_parser("check", help="find where docs pages' tabs drifted from the quickstarts")
     check.add_argument("pages", type=Path, nargs="+", metavar="PAGE_OR_DIR")
@@ -33,14 +32,14 @@ def add_parser(commands) -> None:
     check.add_argument("--write", action="store_true",
                        help="apply the certain fixes: drifted output blocks, moved `cd` targets and resources paths")
     check.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per tab")
-    check.add_argument("-j", "--jobs", type=int, default=2 * (os.cpu_count() or 1), help="tabs run at once")
+    check.add_argument("-j", "--jobs", default="auto", help="tabs run at once (default auto, as validate)")
     check.add_argument("--shard", help="check and report only slice I of N of the tabs (I/N), for CI matrices")
     sidecar_args(check)
 
 
 def run(args: argparse.Namespace) -> int:
     languages = parse_languages(args.lang)
-    at_least(args.jobs, 1, "--jobs")
+    args.jobs = jobs_arg(args.jobs)
     slice_ = parse_shard(args.shard) if args.shard else None
     pages = [load_page(path) for path in check_input(args.pages)]  # every page read before anything runs
     source = checkout(args)
@@ -93,7 +92,7 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
     runnable = [(tab, report) for _, tabs in checked for tab, report in tabs if report.not_checkable is None]
     if not runnable:
         return
-    settings, _ = sidecar_settings(args, redis_arg(args.redis))
+    settings, _ = sidecar_settings(args, redis_arg(args.redis), build_slots=default_build_slots())
     with contextlib.ExitStack() as stack:
         plans, owners = [], []
         for tab, report in runnable:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+
 from dataclasses import dataclass
 
-from runner.provision.daprcli import find_cli, installed_cli
-from runner.provision.daprd import DEFAULT_VERSION, find_control_plane, find_daprd
+from runner.provision.dapr_cli import find_cli, installed_cli
+from runner.provision import DEFAULT_VERSION
+from runner.provision.daprd import find_control_plane, find_daprd
 from runner.recipes import RECIPES
 from runner.recipes.base import tool_version
 from runner.services.containers import engine, images
@@ -81,8 +84,8 @@ def render(rows: list[Check]) -> str:
     return "\n".join(f"{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c}".rstrip() for a, b, c in table)
 
 
-def add_parser(commands) -> None:
-    commands.add_parser("doctor", help="what is present here, with versions, and what a missing piece means")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """No options."""
 
 
 def run(args) -> int:

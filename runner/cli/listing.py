@@ -7,15 +7,16 @@ import argparse
 import json
 from pathlib import Path
 
-from runner.cli.common import checkout, expected_root, parse_languages, source_args
-from runner.provision.daprd import DEFAULT_VERSION, missing_runtime
+from runner.cli.args import parse_languages, source_args
+from runner.cli.common import checkout, expected_root
+from runner.provision import DEFAULT_VERSION
+from runner.provision.daprd import missing_runtime
 from runner.source.catalog import discover
 from runner.source.needs import readme_services
 from runner.source.plan import detect_toolchains, plan_job, select
 
 
-def add_parser(commands) -> None:
-    listing = commands.add_parser("list", help="list the quickstarts of a tree and whether they can run here")
+def configure(listing: argparse.ArgumentParser) -> None:
     listing.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
     listing.add_argument("--lang", action="append", default=[])
     listing.add_argument("--expected", type=Path, help="directory of expected transcripts")

@@ -1,29 +1,49 @@
 """The command line: `quickstart-runner validate|list|docs|readme|steps|matrix|report|provision|doctor`.
-Each command is one module of this package with `add_parser` and `run`."""
+Each command is one module of this package with `configure(parser)` and `run(args)`; only the
+module of the command given is imported, so a command starts with what it uses only."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
+from typing import Iterable
 
 from runner import __version__
-from runner.cli import docs, doctor, listing, matrix, provision, readme, report, steps, validate
-from runner.errors import InputError
-from runner.provision.daprd import ProvisionError
+from runner.errors import RunnerError
 from runner.services.groups import Interrupted, reap_leftovers
 
-COMMANDS = {"validate": validate, "list": listing, "docs": docs, "readme": readme, "steps": steps,
-            "matrix": matrix, "report": report, "provision": provision, "doctor": doctor}
+# command: (its module, what it is for)
+COMMANDS = {
+    "validate": ("validate", "run quickstarts and match their output"),
+    "list": ("listing", "list the quickstarts of a tree and whether they can run here"),
+    "docs": ("docs", "check docs pages against a quickstarts checkout"),
+    "readme": ("readme", "run an annotated markdown file as mechanical-markdown's mm.py does"),
+    "steps": ("steps", "show the STEP blocks of an annotated README"),
+    "matrix": ("matrix", "print a GitHub Actions strategy.matrix of validate shards"),
+    "report": ("report", "work with saved results"),
+    "provision": ("provision", "find or build the Dapr binaries"),
+    "doctor": ("doctor", "what is present here, with versions, and what a missing piece means"),
+}
 STARTS_PROCESSES = ("validate", "readme", "docs")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_module(name: str):
+    return importlib.import_module(f"runner.cli.{COMMANDS[name][0]}")
+
+
+def build_parser(configured: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the options of the `configured` commands (default: every one); the
+    others are listed by name and purpose only."""
+    wanted = set(COMMANDS if configured is None else configured)
     parser = argparse.ArgumentParser(prog="quickstart-runner", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"quickstart-runner {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in COMMANDS.values():
-        module.add_parser(commands)
+    for name, (_, purpose) in COMMANDS.items():
+        sub = commands.add_parser(name, help=purpose, description=purpose)
+        if name in wanted:
+            command_module(name).configure(sub)
     return parser
 
 
@@ -32,7 +52,10 @@ def _terminate(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    named = next((word for word in given if not word.startswith("-")), None)
+    args = build_parser([named] if named in COMMANDS else []).parse_args(given)
+    args.argv = given[given.index(args.command) + 1:]  # the command's own arguments, kept in reports
     signal.signal(signal.SIGTERM, _terminate)
     # Ctrl-C unwinds even when started with SIGINT ignored (a shell's background job, a CI runner).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -40,13 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in STARTS_PROCESSES:
             for leftover in reap_leftovers():
                 print(f"quickstart-runner: cleaned up after an earlier run: {leftover}", file=sys.stderr)
-        return COMMANDS[args.command].run(args)
-    except InputError as exc:
+        return command_module(args.command).run(args)
+    except RunnerError as exc:  # the one place errors become exit codes
         print(f"quickstart-runner: {exc}", file=sys.stderr)
-        return 2
-    except ProvisionError as exc:
-        print(f"quickstart-runner: provision: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except (KeyboardInterrupt, Interrupted):
         print("quickstart-runner: interrupted; everything started was stopped", file=sys.stderr)
         return 130

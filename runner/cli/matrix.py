@@ -6,14 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from runner.cli.common import at_least, checkout, expected_root, parse_languages, source_args
+from runner.cli.args import at_least, parse_languages, source_args
+from runner.cli.common import checkout, expected_root
 from runner.source.catalog import discover
 from runner.source.plan import select
 from runner.source.shards import shard
 
 
-def add_parser(commands) -> None:
-    matrix = commands.add_parser("matrix", help="print a GitHub Actions strategy.matrix of validate shards")
+def configure(matrix: argparse.ArgumentParser) -> None:
     matrix.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
     matrix.add_argument("--lang", action="append", default=[])
     matrix.add_argument("--shards", type=int, default=4)

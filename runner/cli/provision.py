@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from runner.cli.common import say
-from runner.provision.daprcli import DEFAULT_CLI_VERSION, ensure_cli
-from runner.provision.daprd import DEFAULT_VERSION, ensure_control_plane, ensure_daprd
+from runner.cli.args import say
+from runner.provision.dapr_cli import DEFAULT_CLI_VERSION, ensure_cli
+from runner.provision import DEFAULT_VERSION
+from runner.provision.daprd import ensure_control_plane, ensure_daprd
 
 
-def add_parser(commands) -> None:
-    provision = commands.add_parser("provision", help="find or build the Dapr binaries")
+def configure(provision: argparse.ArgumentParser) -> None:
     provision.add_argument("what", choices=["daprd", "dapr"], help="daprd, or the dapr CLI (slim, beside our daprd)")
     provision.add_argument("--version", dest="dapr_version", help=f"default {DEFAULT_VERSION}")
 

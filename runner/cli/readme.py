@@ -4,17 +4,20 @@ mm.py runs it, with its flags and exit statuses."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from runner.cli.common import resolve_daprd, say
+from runner.cli.args import say
+from runner.errors import InputError
 from runner.formats.steps import load_annotated
 from runner.mm.links import check_links
-from runner.mm.run import ReadmeRun, dry_run
-from runner.provision.daprd import DEFAULT_VERSION, ensure_control_plane
+from runner.mm.report import dry_run, run_report
+from runner.mm.runner import ReadmeRun
+from runner.provision import DEFAULT_VERSION
+from runner.provision.daprd import ensure_control_plane, ensure_daprd
 
 
-def add_parser(commands) -> None:
-    readme = commands.add_parser("readme", help="run an annotated markdown file as mechanical-markdown's mm.py does")
+def configure(readme: argparse.ArgumentParser) -> None:
     readme.add_argument("markdown_file", type=Path)
     readme.add_argument("-s", "--shell", dest="shell_cmd", default="bash -c", help="shell to run commands with")
     readme.add_argument("-t", "--tags", action="append", default=[], help="only steps with these tags")
@@ -33,11 +36,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     readme_run = ReadmeRun(annotated, args.shell_cmd, args.tags, manual=args.manual)
     if readme_run.uses_shims():
-        readme_run.daprd = resolve_daprd(args)
-        readme_run.control_plane = ensure_control_plane(args.dapr_version, progress=say, beside=readme_run.daprd)
-    success, report = readme_run.run()
+        readme_run.daprd = _daprd(args)
+        readme_run.control_plane_binaries = ensure_control_plane(args.dapr_version, progress=say, beside=readme_run.daprd)
+    success = readme_run.run()
+    report = run_report(readme_run.steps)
     if args.validate_links:
         links_ok, links_report = check_links(annotated, args.link_retries)
         success, report = success and links_ok, report + links_report
     print(report)
     return 0 if success else 1
+
+
+def _daprd(args: argparse.Namespace) -> Path:
+    if args.daprd:
+        if not args.daprd.is_file() or not os.access(args.daprd, os.X_OK):
+            raise InputError("not an executable daprd", args.daprd)
+        return args.daprd
+    return ensure_daprd(args.dapr_version, progress=say).path

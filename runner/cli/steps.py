@@ -9,8 +9,7 @@ from pathlib import Path
 from runner.formats.steps import load_annotated
 
 
-def add_parser(commands) -> None:
-    steps = commands.add_parser("steps", help="show the STEP blocks of an annotated README")
+def configure(steps: argparse.ArgumentParser) -> None:
     steps.add_argument("readme", type=Path)
     steps.add_argument("--json", action="store_true", help="print the steps as JSON")
 

@@ -8,14 +8,17 @@ import os
 import sys
 from pathlib import Path
 
-from runner.cli.common import (at_least, checkout, expected_root, parse_languages, redis_arg, report_args, say,
-                               sidecar_args, sidecar_settings, source_args, source_info, write_reports)
+from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
+from runner.cli.common import checkout, expected_root, sidecar_settings, source_info, write_files, write_reports
 from runner.errors import InputError
 from runner.formats.expected import render_expected
 from runner.job import RunSettings
 from runner.job.pool import run_all
+from runner.job.verdict import interrupted
 from runner.report.console import LiveProgress, ProgressPrinter, print_results
-from runner.results import exit_code
+from runner.report.jsonfile import read_json
+from runner.results import JobResult, exit_code
+from runner.services.machine import default_build_slots, machine_summary
 from runner.source.catalog import VARIANTS, discover
 from runner.source.plan import detect_toolchains, plan_job, select
 from runner.source.shards import parse_shard, shard
@@ -23,8 +26,7 @@ from runner.transcript.normalize import normalizer
 from runner.transcript.update import updated_lines
 
 
-def add_parser(commands) -> None:
-    validate = commands.add_parser("validate", help="run quickstarts and match their output")
+def configure(validate: argparse.ArgumentParser) -> None:
     validate.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
     validate.add_argument("--lang", action="append", default=[], help="languages, comma-separated")
     validate.add_argument("--variant", action="append", default=[], choices=VARIANTS)
@@ -35,10 +37,9 @@ def add_parser(commands) -> None:
     validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
     sidecar_args(validate)
     validate.add_argument("--timeout", type=float, help="seconds a job may run (default: expectation's, or 180)")
-    # Jobs spend most of their time waiting on the apps' own pace (their sleeps), not on
-    # the CPU: twice the cores keeps the machine busy without oversubscribing it.
-    validate.add_argument("-j", "--jobs", type=int, default=2 * (os.cpu_count() or 1),
-                          help="jobs run at once (default: twice the number of cores)")
+    validate.add_argument("-j", "--jobs", default="auto",
+                          help="jobs run at once (default auto: twice the cores, no more than the memory holds; "
+                               "builds and installs take turns on one slot per two cores whatever N is)")
     validate.add_argument("--retries", type=int, default=0, help="rerun a failed job up to N times (a pass "
                           "on a rerun is reported as flaky)")
     validate.add_argument("--pass-env", action="append", default=[], metavar="NAME",
@@ -46,11 +47,22 @@ def add_parser(commands) -> None:
     validate.add_argument("--strict", action="store_true", help="a skipped job fails the run")
     validate.add_argument("--update-expected", action="store_true",
                           help="rewrite the expected transcript of each failing job with its observed output")
+    validate.add_argument("--resume", type=Path, metavar="RESULTS.json",
+                          help="run only what did not pass in this earlier --json, with that run's selection and "
+                               "options, and write one merged report")
+    global _PARSER
+    _PARSER = validate
 
+
+_PARSER: argparse.ArgumentParser | None = None  # to read a resumed run's own arguments again
+_NOT_RUN_AGAIN = ("passed", "flaky")
 
 def run(args: argparse.Namespace) -> int:
+    previous: dict[str, JobResult] = {}
+    if args.resume:
+        args, previous = _resumed(args)
     languages = parse_languages(args.lang)
-    at_least(args.jobs, 1, "--jobs")
+    jobs = jobs_arg(args.jobs)
     at_least(args.retries, 0, "--retries")
     at_least(args.timeout, 0, "--timeout", strictly=True)
     redis = redis_arg(args.redis)
@@ -67,19 +79,58 @@ def run(args: argparse.Namespace) -> int:
             return 0
     toolchains = detect_toolchains(selected)
     plans = [plan_job(qs, toolchains, args.timeout) for qs in selected]
-    if any(plan.skip_reason is None for plan in plans):
-        settings, info = sidecar_settings(args, redis, pass_env=frozenset(args.pass_env))
+    kept = {plan.name: previous[plan.name] for plan in plans
+            if plan.name in previous and previous[plan.name].status in _NOT_RUN_AGAIN}
+    if previous:
+        say(f"resuming {args.resume}: {len(kept)} passed there, running the other {len(plans) - len(kept)}")
+    to_run = [plan for plan in plans if plan.name not in kept]
+    if any(plan.skip_reason is None for plan in to_run):
+        slots = default_build_slots()
+        say(f"{jobs} jobs at once, builds and installs {slots} at a time ({machine_summary()})")
+        settings, info = sidecar_settings(args, redis, pass_env=frozenset(args.pass_env), build_slots=slots)
     else:
         settings, info = RunSettings(daprd=Path("daprd"), redis=redis), {"sidecar": None}
+    run_info = {**info, **source_info(source), "shard": args.shard, "argv": args.argv}
+    done: dict[str, JobResult] = dict(kept)
+
+    def in_plan_order(fill_interrupted: bool) -> list[JobResult]:
+        return [done.get(plan.name) or interrupted(plan) for plan in plans
+                if plan.name in done or fill_interrupted]
+
+    def finished(result: JobResult) -> None:
+        printer.verdict(result)
+        done[result.quickstart] = result
+        write_files(in_plan_order(False), args.json_path, args.junit, args.html, run_info)
+
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
-    printer = LiveProgress([plan.name for plan in plans]) if live else ProgressPrinter()
-    with printer if live else contextlib.nullcontext():
-        results = run_all(plans, settings, args.jobs, args.retries, printer, printer.verdict)
+    printer = LiveProgress([plan.name for plan in to_run]) if live else ProgressPrinter()
+    try:
+        with printer if live else contextlib.nullcontext():
+            run_all(to_run, settings, jobs, args.retries, printer, finished)
+    except BaseException:  # an interrupt: what finished stays, the rest is recorded as interrupted
+        write_reports(in_plan_order(True), args.json_path, args.junit, args.html, run_info)
+        raise
+    results = in_plan_order(True)
     print_results(results, verdicts=live)
     if args.update_expected:
         _update_expected(plans, results)
-    write_reports(results, args.json_path, args.junit, args.html, {**info, **source_info(source), "shard": args.shard})
+    write_reports(results, args.json_path, args.junit, args.html, run_info)
     return exit_code(results, strict=args.strict)
+
+
+def _resumed(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, JobResult]]:
+    """The earlier run's own arguments (report files given now win), and its results."""
+    results, run_info = read_json(args.resume)
+    recorded = run_info.get("argv")
+    if not isinstance(recorded, list) or _PARSER is None:
+        raise InputError("has no recorded selection and options to resume (written by `validate --json` of an "
+                         "older runner, or by another command)", args.resume)
+    again = _PARSER.parse_args(recorded)
+    for name in ("json_path", "junit", "html"):
+        if getattr(args, name) is not None:
+            setattr(again, name, getattr(args, name))
+    again.argv, again.resume = recorded, args.resume
+    return again, {result.quickstart: result for result in results}
 
 
 def _update_expected(plans, results) -> None:

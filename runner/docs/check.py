@@ -31,7 +31,7 @@ from runner.formats.docspage import AppRun, Page, Tab, app_lines
 from runner.formats.expected import DEFAULT_NORMALIZERS, Expectation, ExpectedLine
 from runner.formats.runtemplate import AppSpec, parse_run_template
 from runner.job import JobPlan
-from runner.job.result import check_result
+from runner.job.verdict import check_result
 from runner.recipes import RECIPES, resolve_language
 from runner.results import JobResult
 from runner.services.groups import track_dir, untrack_dir
@@ -347,9 +347,9 @@ def judge(tab: Tab, report: TabReport, result: JobResult) -> None:
         report.findings.append(Finding("dynamic", run_line, result.reason))
         return
     for miss in result.miss_details[:3]:
-        shown = miss["expected"].replace(f"== APP - {WILDCARD} == ", "== APP == ")  # as the page has it
+        shown = miss.expected.replace(f"== APP - {WILDCARD} == ", "== APP == ")  # as the page has it
         prints = _closest_app_line(shown, observed)
-        report.findings.append(Finding("dynamic", miss["line"], f"the page shows `{shown}` where the app prints `{prints}`"
+        report.findings.append(Finding("dynamic", miss.source_line, f"the page shows `{shown}` where the app prints `{prints}`"
                                        if prints else f"the page shows `{shown}`, which no app line resembles"))
 
 

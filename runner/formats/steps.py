@@ -35,10 +35,6 @@ class Command:
     text: str
     line: int  # README line of the code block's opening fence
 
-    def lines(self) -> list[str]:
-        """The shell lines of the block, a backslash-continued line joined into one."""
-        return self.text.replace("\\\n", " ").splitlines()
-
 
 @dataclass
 class Step:
@@ -134,7 +130,10 @@ def parse_annotated(text: str, path: Path) -> Annotated:
     steps, links = [], []
     current = None
     ignoring_links = False
+    in_code: set[int] = set()  # lines of code blocks: a STEP written there is an example, not an annotation
     for block in readme_blocks(text):
+        if block.kind == "code":
+            in_code.update(range(block.line, block.line + block.text.count("\n") + 2))
         if block.kind == "link":
             if _EXTERNAL.match(block.text):
                 links.append((block.text, ignoring_links, block.line))
@@ -178,7 +177,8 @@ def parse_annotated(text: str, path: Path) -> Annotated:
     if ignoring_links:
         raise InputError("<!-- IGNORE_LINKS --> is never closed with <!-- END_IGNORE -->", path, len(lines))
     if not steps:
-        marked = next((number for number, line in enumerate(lines, start=1) if "<!-- STEP" in line), None)
+        marked = next((number for number, line in enumerate(lines, start=1)
+                       if "<!-- STEP" in line and number not in in_code), None)
         if marked is not None:  # a step written where mistune reads no HTML block (e.g. inside a paragraph)
             raise InputError("<!-- STEP is written here, but no step can be read from the file (mechanical-markdown "
                              "takes a STEP only from an HTML block of its own)", path, marked)

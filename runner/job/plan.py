@@ -1,24 +1,16 @@
-"""What a job is given: a plain plan (what to run, against which expectation) and the run's
-settings (which sidecar, which Redis)."""
+"""What a job is given: a plain plan (what to run, against which expectation). How it runs
+(which sidecar, which Redis) is the run's settings (job/settings.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
 
 from runner.formats.compose import ComposeService
 from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
 from runner.recipes.base import Toolchain
-from runner.services.containers import ContainerInfra, Launcher, local
-from runner.services.controlplane import ControlPlaneAddresses
-from runner.services.redis import RedisEndpoint
-
-if TYPE_CHECKING:
-    from runner.provision.daprcli import DaprCli
-    from runner.provision.daprd import ControlPlaneBinaries
 
 
 @dataclass(frozen=True)
@@ -47,22 +39,3 @@ class JobPlan:
     def app_ids_shown(self) -> bool:
         """Output lines carry the app id (`== APP - <id> == `): a multi-app run, or `dapr run -f`."""
         return self.app_ids_in_output or len(self.apps) > 1
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    daprd: Path
-    redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
-    log_level: str = "info"
-    sidecar: str = "daprd"  # daprd: driven by us; dapr: through the real dapr CLI
-    dapr_cli: "DaprCli | None" = None
-    echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr shim)
-    pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
-    run_dir: Path | None = None  # shared by every daprd of one README run (name resolution, its services)
-    control_plane_binaries: "ControlPlaneBinaries | None" = None  # placement and scheduler to start per job
-    control_plane: ControlPlaneAddresses | None = None  # ...or the ones already running (a README run's)
-    containers: ContainerInfra | None = None  # --infra docker: Redis, placement, scheduler in containers
-
-    def launcher(self, job: str) -> Launcher:
-        """What a job starts its services with: processes, or containers of the job's own."""
-        return self.containers.launcher(job) if self.containers is not None else local

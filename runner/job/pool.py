@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from runner.job.plan import JobPlan, RunSettings
+from runner.job.plan import JobPlan
+from runner.job.settings import RunSettings
 from runner.job.run import OnProgress, run_job
 from runner.results import JobResult
 from runner.services.groups import shutdown

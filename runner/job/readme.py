@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from runner.job.plan import JobPlan, RunSettings
-from runner.job.result import readme_result, skipped
-from runner.mm.run import ReadmeRun
+from runner.job.plan import JobPlan
+from runner.job.settings import RunSettings
+from runner.job.verdict import readme_result, skipped
+from runner.mm.runner import ReadmeRun
 from runner.recipes import RECIPES
 from runner.results import JobResult, Progress
 
@@ -20,11 +21,12 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
     started = time.monotonic()
     recipe = RECIPES.get(plan.language)
     run = ReadmeRun(plan.readme, cwd=plan.readme.path.parent, daprd=settings.daprd,
-                    control_plane=settings.control_plane_binaries, early_stop=True, say=lambda text: None,
+                    control_plane_binaries=settings.control_plane_binaries, early_stop=True, say=lambda text: None,
                     steps_env=recipe.steps_env if recipe else None,
                     real_cli=settings.dapr_cli if settings.sidecar == "dapr" else None,
-                    launch=settings.launcher(plan.name))
-    success, _report = run.run()
-    result = readme_result(plan, run.steps, success, started)
+                    launch=settings.launcher(plan.name),
+                    build_slot=settings.build_turns(lambda text: on_progress(Progress(plan.name, text))))
+    success = run.run()
+    result = readme_result(plan, run.steps, success, started, run.fault)
     on_progress(Progress(plan.name, "done", result.matched, result.expected))
     return result

@@ -10,32 +10,35 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from runner.formats.expected import Expectation
 from runner.job.env import app_env
-from runner.job.plan import JobPlan, RunSettings
+from runner.job.plan import JobPlan
+from runner.job.settings import RunSettings
 from runner.job.readme import run_readme
-from runner.job.result import AppRunOutcome, app_result, as_flaky, skipped
+from runner.job.verdict import AppRunOutcome, app_result, as_flaky, failed, skipped
 from runner.recipes import RECIPES
-from runner.recipes.base import Prepared, PrepareError, run_logged
+from runner.errors import JobError
+from runner.recipes.base import Prepared, run_logged
 from runner.results import JobResult, Progress
+from runner.services import machine
 from runner.services.groups import check_interrupted, track_dir, untrack_dir
-from runner.services.pty import AppStartError
-from runner.services.controlplane import ControlPlane
-from runner.services.daemon import ServiceError
-from runner.services.postgres import PostgresServer, PostgresSpec
-from runner.services.redis import RedisServer
+from runner.services.machine import CpuMark
+from runner.services.ports import PortTaken, port_turns
+from runner.services.controlplane import ControlPlaneAddresses
+from runner.services.jobservices import JobServices, ServiceWants
 from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import postgres_endpoint
-from runner.sidecar.base import AppLaunch, Exit, Line, SidecarError, Sidecars
-from runner.sidecar.cli import CliSidecars
+from runner.sidecar.base import AppLaunch, Event, Line, SidecarError, Sidecars
+from runner.sidecar.dapr_cli import DaprCliSidecars
 from runner.sidecar.daprd import DaprdSidecars, missing_component
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
@@ -48,18 +51,25 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lamb
             retries: int = 0) -> JobResult:
     """Run `plan`; a failed run is run again up to `retries` times (a later pass is flaky)."""
     runner = run_readme if plan.readme is not None else _run_apps
-    result = first = runner(plan, settings, on_progress)
-    for attempt in range(2, retries + 2):
-        if result.status != "failed":
-            break
-        result = runner(plan, settings, on_progress)
-        if result.status == "passed":
-            result = as_flaky(result, first, attempt, retries + 1)
+    try:
+        # Ports the quickstart names are the machine's: whoever else names one waits its turn.
+        with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text))):
+            result = first = runner(plan, settings, on_progress)
+            for attempt in range(2, retries + 2):
+                if result.status != "failed":
+                    break
+                result = runner(plan, settings, on_progress)
+                if result.status == "passed":
+                    result = as_flaky(result, first, attempt, retries + 1)
+    except PortTaken as exc:
+        return failed(plan, exc.reason)
     return result
 
 
-class _Run:
-    """The mutable state of one job while it runs."""
+class _LiveJob:
+    """The state of one job while it runs. Output is taken the moment a reader thread reads it
+    (`receive`, the sidecars' sink): echoed, fed to the matcher, and never left in a queue that
+    an interrupt could drop."""
 
     def __init__(self, plan: JobPlan, settings: RunSettings, on_progress: OnProgress):
         self.plan = plan
@@ -67,11 +77,12 @@ class _Run:
         self.on_progress = on_progress
         # No expectation: the job runs until its apps exit, and passes when they exit with 0.
         self.matcher = StreamMatcher(plan.expectation or Expectation(lines=()))
-        self.events: queue.Queue = queue.Queue()
+        self.changed = threading.Condition()  # guards what follows; notified on every event
         self.sidecars: Sidecars | None = None
         self.outcome = AppRunOutcome()
         self.exit_codes: dict[str, int | None] = {}
         self.last_app_output: float | None = None  # when an app last printed (monotonic)
+        self.cpu: CpuMark | None = None  # the machine's CPU counters when the apps started
         self.redact = Redactor(dict(os.environ))
 
     def progress(self, phase: str) -> None:
@@ -84,7 +95,15 @@ class _Run:
     def since_app_start(self) -> float:
         return time.monotonic() - self.app_started if self.app_started else 0.0
 
-    def emit(self, line: Line) -> None:
+    def receive(self, event: Event) -> None:
+        with self.changed:
+            if isinstance(event, Line):
+                self._emit(event)
+            else:
+                self.exit_codes[event.app_id] = event.code
+            self.changed.notify_all()
+
+    def _emit(self, line: Line) -> None:
         text = self.redact(line.text)
         if line.from_app:
             self.last_app_output = time.monotonic()
@@ -97,80 +116,80 @@ class _Run:
         if self.matcher.matched != before:
             self.progress("running")
 
-    def drain(self, timeout: float) -> None:
-        """Feed queued output to the matcher, waiting up to `timeout` for the first event."""
-        try:
-            event = self.events.get(timeout=timeout)
-        except queue.Empty:
-            return
-        while True:
-            if isinstance(event, Line):
-                self.emit(event)
-            elif isinstance(event, Exit):
-                self.exit_codes[event.app_id] = event.code
-            try:
-                event = self.events.get_nowait()
-            except queue.Empty:
-                return
-
 
 def _run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> JobResult:
     if plan.skip_reason:
         return skipped(plan)
     started = time.monotonic()
-    run = _Run(plan, settings, on_progress)
+    run = _LiveJob(plan, settings, on_progress)
     workdir = Path(tempfile.mkdtemp(prefix="qsr-" + re.sub(r"[^\w.]+", "-", plan.name) + "-"))
     track_dir(workdir)
+    ending: Ending | None = None
     try:
         with contextlib.ExitStack() as stack:
             stack.callback(untrack_dir, workdir)
             stack.callback(shutil.rmtree, workdir, True)
-            _execute(run, stack, workdir)
+            ending = _execute(run, stack, workdir)
     finally:
         on_progress(Progress(plan.name, "done", run.matcher.matched, run.matcher.total))
-    run.drain(timeout=0)  # what teardown printed ("Exited Dapr successfully")
+    # Judged only now: every process is stopped and its output read to the end, so a line
+    # printed just before the run ended counts.
+    with run.changed:
+        if ending is not None:
+            run.outcome.status, run.outcome.reason = _verdict(run, ending)
     run.outcome.duration_s = time.monotonic() - started
     return app_result(plan, run.outcome, run.matcher, run.redact)
 
 
-def _prepare(plan: JobPlan, workdir: Path, outcome: AppRunOutcome) -> list[Prepared]:
+def _prepare(run: _LiveJob, workdir: Path) -> list[Prepared]:
+    plan, outcome = run.plan, run.outcome
+    slot = run.settings.build_turns(run.progress)
     recipe = RECIPES.get(plan.language)
     if plan.toolchain is not None and recipe is not None:
-        prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain) for app in plan.apps]
+        prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain, slot) for app in plan.apps]
         outcome.prepare_reused = all(p.reused for p in prepared)
     else:
         prepared = [Prepared(command=list(app.command)) for app in plan.apps]
     for folder, command in plan.setup_commands:  # in the environment of the app they prepare
         env = next((ready.env for app, ready in zip(plan.apps, prepared) if folder in (app.app_dir, *app.app_dir.parents)),
                    prepared[0].env if prepared else {})
-        run_logged(["bash", "-c", command], folder, workdir / "setup.log", env)
+        with slot():
+            run_logged(["bash", "-c", command], folder, workdir / "setup.log", env)
     return prepared
 
 
-def _postgres(plan: JobPlan, workdir: Path, stack: contextlib.ExitStack) -> tuple[str, int] | None:
-    """A PostgreSQL of the job's own for each compose service it needs; where the last listens."""
-    where = None
-    for service in plan.services:
-        server = PostgresServer(workdir / "services" / service.container_name, PostgresSpec.of(service))
-        stack.callback(server.stop)
-        endpoint = server.start()
-        where = (endpoint.host, endpoint.port)
-    return where
+def _nothing_to_build(plan: JobPlan) -> bool:
+    recipe = RECIPES.get(plan.language)
+    if plan.setup_commands:
+        return False
+    return plan.toolchain is None or recipe is None or all(recipe.is_prepared(app.app_dir, plan.toolchain)
+                                                             for app in plan.apps)
 
 
-def _sidecars(run: _Run, control_plane) -> Sidecars:
+def _sidecars(run: _LiveJob, addresses: ControlPlaneAddresses | None) -> Sidecars:
     settings, shown = run.settings, run.plan.app_ids_shown
     if settings.sidecar == "dapr":
-        return CliSidecars(run.events, shown, control_plane, settings.dapr_cli)
-    return DaprdSidecars(run.events, shown, control_plane, settings.daprd, settings.run_dir, settings.log_level)
+        return DaprCliSidecars(run.receive, shown, addresses, settings.dapr_cli)
+    return DaprdSidecars(run.receive, shown, addresses, settings.daprd, settings.run_dir, settings.log_level)
 
 
-def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
+def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Ending | None:
+    """Start the job and watch it; how it ended, or None when it could not start (the reason
+    is in the outcome)."""
     plan, settings, outcome = run.plan, run.settings, run.outcome
     try:
         run.progress("preparing")
         t0 = time.monotonic()
-        prepared = _prepare(plan, workdir, outcome)
+        services = JobServices(workdir, settings.launcher(plan.name))
+        stack.callback(services.stop)
+        wants = ServiceWants(settings.redis, settings.control_plane_binaries, settings.control_plane_addresses,
+                             plan.services)
+        if _nothing_to_build(plan):  # the services come up while the apps are prepared
+            services.begin(wants)
+            prepared = _prepare(run, workdir)
+        else:  # not beside a build: they would idle on its cores meanwhile
+            prepared = _prepare(run, workdir)
+            services.begin(wants)
         outcome.phases["prepare"] = time.monotonic() - t0
 
         run.progress("sidecar")
@@ -178,92 +197,104 @@ def _execute(run: _Run, stack: contextlib.ExitStack, workdir: Path) -> None:
         missing = missing_component(settings.daprd, list(plan.resources)) if settings.sidecar == "daprd" else None
         if missing:
             raise SidecarError(missing)
-        redis, server = settings.redis, None
-        launch = settings.launcher(plan.name)
-        if redis is None:
-            server = RedisServer(workdir / "redis", launch=launch)
-            stack.callback(server.stop)
-            redis = server.start()
-        control_plane, addresses = None, settings.control_plane
-        if addresses is None and settings.control_plane_binaries is not None:
-            binaries = settings.control_plane_binaries
-            control_plane = ControlPlane(binaries.placement, binaries.scheduler, workdir / "control-plane", launch)
-            stack.callback(control_plane.stop)
-            addresses = control_plane.start()
-        endpoints = Endpoints(redis, _postgres(plan, workdir, stack) or postgres_endpoint(settings.run_dir))
+        started = services.ready()
+        endpoints = Endpoints(started.redis, started.postgres or postgres_endpoint(settings.run_dir))
         resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
         launches = [AppLaunch(app, tuple(app.command if plan.as_written else ready.command),
                               app_env(ready.env, app.env, settings.pass_env))
                     for app, ready in zip(plan.apps, prepared)]
-        sidecars = run.sidecars = _sidecars(run, addresses)
+        sidecars = run.sidecars = _sidecars(run, started.control_plane_addresses)
+        run.cpu = machine.mark()
         processes = sidecars.start(launches, resources, workdir, stack)
         outcome.phases["sidecar"] = run.app_started - t0
         run.progress("running")
-        outcome.status, outcome.reason = _watch(run, sidecars, [server, control_plane], processes)
+        ending = _watch(run, sidecars, services, processes)
         outcome.phases["run"] = time.monotonic() - run.app_started
-    except PrepareError as exc:
-        outcome.reason = f"prepare failed: {exc}"
-    except (ServiceError, SidecarError, AppStartError) as exc:
-        outcome.reason = str(exc)
+        return ending
+    except JobError as exc:
+        outcome.reason = exc.reason
     except OSError as exc:  # e.g. the cache or temp dir cannot be written
         outcome.reason = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return None
 
 
-def _watch(run: _Run, sidecars: Sidecars, services: list, processes: int) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Ending:
+    """Why a job's watch ended: its expectations were met, its apps exited, something it needs
+    died (`problem`), its output settled, or time ran out."""
+
+    kind: str  # matched | exited | problem | settled | timeout
+    problem: str = ""
+
+
+def _watch(run: _LiveJob, sidecars: Sidecars, services: JobServices, processes: int) -> Ending:
     """Wait until every expectation is met, every app has exited, time is up, or a sidecar or
-    a service of the job died; return the verdict (status, reason)."""
+    a service of the job died."""
     deadline = run.app_started + run.plan.timeout_s
-    while True:
-        check_interrupted()
-        run.drain(timeout=0.05)
-        if run.matcher.total and run.matcher.complete:
-            return "passed", ""
-        if len(run.exit_codes) == processes:
-            run.drain(timeout=0.2)  # lines still in flight behind the exit
-            sidecars.apps_done()
-            # With expectations, the output decides; without, the apps' exit codes do.
-            if run.matcher.total:
-                passed = run.matcher.complete
-            else:
-                passed = all(code == 0 for code in run.exit_codes.values())
-            return ("passed", "") if passed else ("failed", _failure(run))
-        problem = next(filter(None, (service.problem() for service in services if service is not None)),
-                       None) or sidecars.problem()
-        if problem:
-            run.drain(timeout=0.2)
-            return "failed", problem
-        if _settled(run):
-            return "failed", (f"an app exited and no app printed anything for {run.plan.settle_s:.0f}s since, with "
-                              f"{run.matcher.matched} of {run.matcher.total} expected lines matched; "
-                              f"{explain_first(run.matcher)}")
-        if time.monotonic() > deadline:
-            shown = [line.text for line in run.matcher.lines if line.text.startswith("== APP")] or \
-                [line.text for line in run.matcher.lines]
-            tail = shown[-3:]
-            return "failed", (f"timed out after {run.plan.timeout_s:.0f}s with {run.matcher.matched} of "
-                              f"{run.matcher.total} expected lines matched; last app output: {tail}")
+    next_check = 0.0
+    with run.changed:
+        while True:
+            check_interrupted()
+            if run.matcher.total and run.matcher.complete:
+                return Ending("matched")
+            exited = len(run.exit_codes) == processes
+            if exited or time.monotonic() >= next_check:  # a container's state is an API call: not every 50 ms
+                next_check = time.monotonic() + 0.5
+                # An app that exits because what it needs died: the death is the cause.
+                problem = services.problem() or sidecars.problem()
+                if problem:
+                    return Ending("problem", problem)
+            if exited:
+                break
+            if _settled(run):
+                return Ending("settled")
+            if time.monotonic() > deadline:
+                return Ending("timeout")
+            run.changed.wait(timeout=0.05)
+    sidecars.apps_done()  # outside the lock: what it prints comes back through the sink
+    return Ending("exited")
 
 
-def _settled(run: _Run) -> bool:
+def _verdict(run: _LiveJob, ending: Ending) -> tuple[str, str]:
+    """The verdict on everything the run printed (status, reason); why the output did not
+    match is worked out here, once (`outcome.misses`)."""
+    matcher = run.matcher
+    if matcher.total and matcher.complete:
+        return "passed", ""
+    if ending.kind == "exited" and not matcher.total and all(code == 0 for code in run.exit_codes.values()):
+        return "passed", ""  # without expectations, the apps' exit codes decide
+    misses = run.outcome.misses = explain(matcher) if matcher.total else []
+    first = misses[0].summary() if misses else "output did not match"
+    if ending.kind == "exited":
+        codes = ", ".join(str(code) for code in run.exit_codes.values() if code != 0)
+        if not matcher.total:
+            return "failed", f"app exited with code {codes}"
+        if codes:
+            return "failed", f"app exited with code {codes} before the output matched; {first}; last app output: {_tail(run)}"
+        return "failed", first
+    if ending.kind == "problem":
+        run.outcome.fault = ending.problem
+        return "failed", ending.problem
+    if ending.kind == "settled":
+        return "failed", (f"an app exited and no app printed anything for {run.plan.settle_s:.0f}s since, with "
+                          f"{matcher.matched} of {matcher.total} expected lines matched; {first}")
+    load = machine.load_note(run.cpu) if run.cpu else ""
+    return "failed", (f"timed out after {run.plan.timeout_s:.0f}s with {matcher.matched} of {matcher.total} expected "
+                      f"lines matched; last app output: {_tail(run, any_line=True)}" + (f"; {load}" if load else ""))
+
+
+def _tail(run: _LiveJob, any_line: bool = False) -> list[str]:
+    """The apps' last three lines (else, with `any_line`, the last three of anything)."""
+    lines = run.matcher.lines
+    shown = [line.text for line in lines if line.text.startswith("== APP")] or \
+        ([line.text for line in lines] if any_line else [])
+    return shown[-3:]
+
+
+def _settled(run: _LiveJob) -> bool:
     """Some app has exited and the output has been still for the plan's settle time: what is
     still running (a subscriber, a server) will print nothing more."""
     if run.plan.settle_s is None or not run.exit_codes or run.last_app_output is None:
         return False
     return time.monotonic() - run.last_app_output > run.plan.settle_s
-
-
-def _failure(run: _Run) -> str:
-    codes = [str(code) for code in run.exit_codes.values() if code != 0]
-    if run.matcher.total == 0:
-        return f"app exited with code {', '.join(codes)}"
-    misses = explain_first(run.matcher)
-    if codes:
-        tail = [line.text for line in run.matcher.lines if line.text.startswith("== APP")][-3:]
-        return f"app exited with code {', '.join(codes)} before the output matched; {misses}; last app output: {tail}"
-    return misses
-
-
-def explain_first(matcher: StreamMatcher) -> str:
-    misses = explain(matcher, limit=1)
-    return misses[0].summary() if misses else "output did not match"

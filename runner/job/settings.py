@@ -1,19 +1,52 @@
-"""Which sidecar the jobs of a run use, found or built once: daprd driven by the runner, or the
-real dapr CLI; and each job's own placement and scheduler, as `dapr init` gives one."""
+"""How the jobs of a run are run (`RunSettings`): which sidecar, found or built once (daprd
+driven by the runner, or the real dapr CLI), each job's own placement and scheduler as `dapr
+init` gives one, where its services run, how builds take turns."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
 from runner.errors import InputError
-from runner.job.plan import RunSettings
-from runner.provision.daprcli import cli_version, ensure_cli, installed_cli
-from runner.provision.daprd import (ControlPlaneBinaries, binary_version, ensure_control_plane, ensure_daprd,
+from runner.provision.dapr_cli import DaprCli, cli_version, ensure_cli, installed_cli
+from runner.provision.daprd import (binary_version, ensure_control_plane, ensure_daprd,
                                    find_control_plane)
-from runner.services.containers import ContainerInfra, engine, images, reap
+from runner.services.containers import ContainerInfra, Launcher, engine, images, local, reap
+from runner.services.controlplane import ControlPlaneAddresses, ControlPlaneBinaries
+from runner.services.machine import build_slot
+from runner.services.redis import RedisEndpoint
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    daprd: Path
+    redis: RedisEndpoint | None = None  # an existing Redis; None: start our own per job
+    log_level: str = "info"
+    sidecar: str = "daprd"  # daprd: driven by us; dapr: through the real dapr CLI
+    dapr_cli: DaprCli | None = None
+    echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr shim)
+    pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
+    run_dir: Path | None = None  # shared by every daprd of one README run (name resolution, its services)
+    control_plane_binaries: ControlPlaneBinaries | None = None  # placement and scheduler to start per job
+    control_plane_addresses: ControlPlaneAddresses | None = None  # ...or the ones already running (a README run's)
+    containers: ContainerInfra | None = None  # --infra docker: Redis, placement, scheduler in containers
+    build_slots: int | None = None  # builds and installs take turns on this many machine-wide slots; None: no turns
+
+    def build_turns(self, on_wait: Callable[[str], None]) -> Callable[[], ContextManager[None]]:
+        """What a build or install runs inside: one of the machine's build slots, when these
+        settings ask for turns."""
+        slots = self.build_slots
+        if not slots:
+            return contextlib.nullcontext
+        return lambda: build_slot(slots, on_wait)
+
+    def launcher(self, job: str) -> Launcher:
+        """What a job starts its services with: processes, or containers of the job's own."""
+        return self.containers.launcher(job) if self.containers is not None else local
 
 
 def infra_settings(infra: str, version: str, image_overrides: dict[str, str]) -> ContainerInfra | None:

@@ -7,38 +7,45 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from runner.services import started
 from runner.services.containers import Launcher, local
-from runner.services.controlplane import ControlPlane
+from runner.services.controlplane import ControlPlaneBinaries
 from runner.services.groups import TRACK_DIR_ENV, tracking_dir
-from runner.services.redis import RedisServer
-from runner.shim.install import (ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_REDIS, ENV_RUN_DIR, ENV_SCHEDULER,
-                                 write_shims)
+from runner.services.jobservices import JobServices, ServiceWants
+from runner.services.shimenv import ShimContext, write_shims
+
+
+@dataclass
+class Shimmed:
+    env: dict[str, str]  # what the steps run with
+    run_dir: Path
+    services: JobServices
+
+    def problem(self) -> str | None:
+        """What died under the run: one of its services, or what a shim saw die (its daprd)."""
+        return self.services.problem() or next(iter(started.faults(self.run_dir)), None)
+
+    def services_started(self) -> int:
+        """How many services the shims have started so far (`docker compose up`)."""
+        return len(started.recorded(self.run_dir))
 
 
 def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str], daprd: Path | None = None,
-                control_plane=None, real_cli=None, launch: Launcher = local) -> dict[str, str]:
+                control_plane_binaries: ControlPlaneBinaries | None = None, real_cli=None, launch: Launcher = local) -> Shimmed:
     """`base` with what the shims need, its services started in `workdir` (as processes, or in
     containers) and stopped by `stack`."""
-    env = dict(base)
     run_dir = workdir / "run"
     run_dir.mkdir()
-    redis = RedisServer(workdir / "redis", launch=launch)
-    stack.callback(redis.stop)
-    env.update({ENV_REDIS: redis.start().address, ENV_RUN_DIR: str(run_dir), TRACK_DIR_ENV: str(tracking_dir())})
-    if control_plane is not None:
-        plane = ControlPlane(control_plane.placement, control_plane.scheduler, workdir / "control-plane", launch)
-        stack.callback(plane.stop)
-        addresses = plane.start()
-        env.update({ENV_PLACEMENT: addresses.placement, ENV_SCHEDULER: addresses.scheduler})
+    services = JobServices(workdir, launch)
+    stack.callback(services.stop)
+    up = services.start(ServiceWants(control_plane_binaries=control_plane_binaries))
     stack.callback(started.stop_all, run_dir)
+    context = ShimContext(run_dir, up.redis, daprd, up.control_plane_addresses, real_cli.path if real_cli else None)
     shim_dir = workdir / "bin"
     write_shims(shim_dir)
-    env["PATH"] = f"{shim_dir}{os.pathsep}{env.get('PATH', '')}"
-    if daprd is not None:
-        env[ENV_DAPRD] = str(daprd)
-    if real_cli is not None:
-        env.update({ENV_REAL_DAPR: str(real_cli.path), **real_cli.env()})
-    return env
+    env = {**base, **context.env(), TRACK_DIR_ENV: str(tracking_dir()),
+           "PATH": f"{shim_dir}{os.pathsep}{base.get('PATH', '')}", **(real_cli.env() if real_cli else {})}
+    return Shimmed(env, run_dir, services)

@@ -12,6 +12,7 @@ the digest of those sources, so a changed component list builds anew.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -20,15 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.cache import build_once, cache_root, digest
+from runner.errors import ProvisionError
+from runner.provision import DEFAULT_VERSION
+from runner.services.controlplane import ControlPlaneBinaries
 from runner.provision.gobuild import CONTRIB, go, last_error, module_dir, module_overrides, replace_blocks, required
 
-DEFAULT_VERSION = "1.17.0"
 MAIN_SOURCES = Path(__file__).parent / "daprd_main"
 PROGRAMS = {"daprd": ".", "placement": "./placement", "scheduler": "./scheduler"}
-
-
-class ProvisionError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -36,12 +35,6 @@ class Daprd:
     path: Path
     version: str
     origin: str  # "path", "~/.dapr/bin" or "built"
-
-
-@dataclass(frozen=True)
-class ControlPlaneBinaries:
-    placement: Path
-    scheduler: Path
 
 
 def binary_version(path: Path) -> str | None:
@@ -64,12 +57,16 @@ def component_types(daprd: Path) -> frozenset[str] | None:
     return frozenset(types) if result.returncode == 0 and types and all("." in t for t in types) else None
 
 
-def build_dir(version: str) -> Path:
-    # Over our sources' names within the package and contents: the same build wherever the checkout is.
+@functools.lru_cache(maxsize=None)
+def _sources_key() -> tuple[bytes | str, ...]:
+    """Our sources' names within the package and contents (read once a process): the same build
+    wherever the checkout is, a new one when a source changes."""
     sources = sorted(MAIN_SOURCES.rglob("*.go"))
-    key = digest([version, *(part for path in sources for part in (str(path.relative_to(MAIN_SOURCES)),
-                                                                 path.read_bytes()))])[:10]
-    return cache_root() / "dapr" / f"{version}-{key}"
+    return tuple(part for path in sources for part in (str(path.relative_to(MAIN_SOURCES)), path.read_bytes()))
+
+
+def build_dir(version: str) -> Path:
+    return cache_root() / "dapr" / f"{version}-{digest([version, *_sources_key()])[:10]}"
 
 
 def cached_path(version: str) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from runner.formats.shellwords import starts_with
 from runner.recipes.base import Recipe
 
 
@@ -32,3 +33,8 @@ def resolve_language(name: str) -> str | None:
         if wanted == recipe.name or wanted in recipe.aliases:
             return recipe.name
     return None
+
+
+def is_build(words: tuple[str, ...]) -> bool:
+    """Whether a command builds or installs, in any language's way."""
+    return any(starts_with(words, prefix) for recipe in RECIPES.values() for prefix in recipe.build_commands)

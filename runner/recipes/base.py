@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
-from runner.cache import build_once, cache_root, files_digest
+from runner.errors import JobError
+from runner.cache import build_once, cache_root, files_digest, is_built
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
 
 
-class PrepareError(RuntimeError):
-    pass
+class PrepareError(JobError):
+    prefix = "prepare failed: "
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ def run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None
 class Recipe(ABC):
     name: str
     aliases: tuple[str, ...] = ()
+    # Commands that build or install (a README step running one takes a build slot), as word
+    # prefixes: ("npm", "install") is `npm install ...`, flags between the words allowed.
+    build_commands: tuple[tuple[str, ...], ...] = ()
 
     @abstractmethod
     def detect(self) -> Toolchain:
@@ -83,13 +88,23 @@ class Recipe(ABC):
     def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:
         """How to start the app once prepared (`command` is what the quickstart asks for)."""
 
-    def prepare(self, app_dir: Path, command: list[str], toolchain: Toolchain) -> Prepared:
-        key = files_digest(self.cache_inputs(app_dir), extra=[self.name, toolchain.version or ""])
-        target = cache_root() / "apps" / self.name / key
+    def _cache_dir(self, app_dir: Path, toolchain: Toolchain) -> Path:
+        key = files_digest(self.cache_inputs(app_dir), app_dir, extra=[self.name, toolchain.version or ""])
+        return cache_root() / "apps" / self.name / key
+
+    def is_prepared(self, app_dir: Path, toolchain: Toolchain) -> bool:
+        """Whether preparing the app would only reuse the cache (nothing to build)."""
+        return is_built(self._cache_dir(app_dir, toolchain))
+
+    def prepare(self, app_dir: Path, command: list[str], toolchain: Toolchain,
+                slot: Callable[[], ContextManager[None]] = contextlib.nullcontext) -> Prepared:
+        """The app prepared once for its inputs (cached); a build that runs holds a `slot`."""
+        target = self._cache_dir(app_dir, toolchain)
 
         def build(cache_dir: Path) -> None:
-            for argv in self.prepare_commands(app_dir, cache_dir):
-                run_logged(argv, app_dir, cache_dir / "prepare.log", self.prepare_env(cache_dir))
+            with slot():
+                for argv in self.prepare_commands(app_dir, cache_dir):
+                    run_logged(argv, app_dir, cache_dir / "prepare.log", self.prepare_env(cache_dir))
 
         _, built_now = build_once(target, build)
         prepared = self.start(app_dir, target, command)

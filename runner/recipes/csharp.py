@@ -14,6 +14,7 @@ def _project(app_dir: Path) -> Path | None:
 class CSharpRecipe(Recipe):
     name = "csharp"
     aliases = ("dotnet", ".net", "c#", "cs")
+    build_commands = (("dotnet", "build"), ("dotnet", "restore"), ("dotnet", "publish"))
 
     def detect(self) -> Toolchain:
         version = tool_version(["dotnet", "--version"])
@@ -23,7 +24,7 @@ class CSharpRecipe(Recipe):
 
     def cache_inputs(self, app_dir: Path) -> list[Path]:
         return sorted(p for p in app_dir.rglob("*")
-                      if p.is_file() and p.suffix in (".csproj", ".cs", ".json") and not {"bin", "obj"} & set(p.parts))
+                      if p.is_file() and p.suffix in (".csproj", ".cs", ".json") and not {"bin", "obj"} & set(p.relative_to(app_dir).parts))
 
     def prepare_commands(self, app_dir: Path, cache_dir: Path) -> list[list[str]]:
         out = str(cache_dir / "bin")

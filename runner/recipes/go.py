@@ -10,6 +10,7 @@ from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
 class GoRecipe(Recipe):
     name = "go"
     aliases = ("golang",)
+    build_commands = (("go", "build"), ("go", "mod"), ("go", "install"), ("go", "get"))
 
     def detect(self) -> Toolchain:
         version = tool_version(["go", "version"], lambda out: out.split()[2].removeprefix("go"))

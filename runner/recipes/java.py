@@ -11,6 +11,7 @@ from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
 class JavaRecipe(Recipe):
     name = "java"
     aliases = ("jdk",)
+    build_commands = (("mvn",), ("mvnw",), ("gradle",), ("gradlew",))
 
     def detect(self) -> Toolchain:
         java = tool_version(["java", "-version"], lambda out: re.search(r'version "([^"]+)"', out).group(1)

@@ -11,6 +11,8 @@ from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
 class JavaScriptRecipe(Recipe):
     name = "javascript"
     aliases = ("js", "node", "nodejs")
+    build_commands = (("npm", "install"), ("npm", "i"), ("npm", "ci"), ("npm", "run", "build"), ("yarn",),
+                      ("pnpm", "install"))
 
     def detect(self) -> Toolchain:
         node = tool_version(["node", "--version"])

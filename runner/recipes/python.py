@@ -12,6 +12,8 @@ from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
 class PythonRecipe(Recipe):
     name = "python"
     aliases = ("py", "python3")
+    build_commands = (("pip", "install"), ("pip3", "install"), ("python", "pip", "install"),
+                      ("python3", "pip", "install"), ("uv", "pip", "install"), ("poetry", "install"))
 
     def detect(self) -> Toolchain:
         version = tool_version(["python3", "--version"], lambda out: out.split()[-1])

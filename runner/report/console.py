@@ -5,42 +5,42 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Callable, TextIO
 
 from runner.results import JobResult, Progress, status_counts
 
-_MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "flaky": "FLAKY"}
+_MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "flaky": "FLAKY", "interrupted": "INTR"}
 
 
 class ProgressPrinter:
     """Plain progress (CI logs): a line per phase change of a job on stderr, and each job's
-    verdict on stdout the moment it ends, stamped with the time since the run began."""
+    verdict on stdout the moment it ends, both stamped with the time since the run began."""
 
-    def __init__(self, out: TextIO = sys.stderr, verdicts: TextIO | None = None):
+    def __init__(self, out: TextIO = sys.stderr, verdicts: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.out = out
         self.verdicts = verdicts or sys.stdout
-        self.begun = time.monotonic()
-        self.started: dict[str, float] = {}
+        self.clock = clock
+        self.begun = clock()
         self.last: dict[str, str] = {}
         self.lock = threading.Lock()
 
     def verdict(self, result: JobResult) -> None:
         with self.lock:
             first, *rest = format_result(result)
-            print(f"[{time.monotonic() - self.begun:7.1f}s] {first}", file=self.verdicts)
+            print(f"[{self.clock() - self.begun:7.1f}s] {first}", file=self.verdicts)
             for line in rest:
                 print(f"{'':11}{line}", file=self.verdicts)
             self.verdicts.flush()
 
     def __call__(self, progress: Progress) -> None:
         with self.lock:
-            start = self.started.setdefault(progress.job, time.monotonic())
             if progress.phase == self.last.get(progress.job):
                 return
             self.last[progress.job] = progress.phase
             if progress.phase == "done":
                 return
-            print(f"[{time.monotonic() - start:6.1f}s] {progress.job}: {progress.phase}", file=self.out, flush=True)
+            print(f"[{self.clock() - self.begun:7.1f}s] {progress.job}: {progress.phase}", file=self.out, flush=True)
 
 
 class LiveProgress:
@@ -96,8 +96,8 @@ class LiveProgress:
 def format_result(result: JobResult) -> list[str]:
     lines = [f"{_MARK.get(result.status, result.status.upper()):5} {result.quickstart}  "
              f"{result.duration_s:.1f}s  ({result.matched}/{result.expected} matched)"]
-    if result.status == "skipped":
-        lines[0] = f"SKIP  {result.quickstart}  ({result.reason})"
+    if result.status in ("skipped", "interrupted"):
+        lines[0] = f"{_MARK[result.status]:5} {result.quickstart}  ({result.reason})"
     elif result.status == "flaky":
         lines.append(f"      {result.reason}")
     elif result.status == "failed":
@@ -113,10 +113,10 @@ def format_result(result: JobResult) -> list[str]:
 def summary(results: list[JobResult]) -> str:
     counts = status_counts(results)
     text = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
-    return text + (f", {counts['flaky']} flaky" if counts["flaky"] else "")
+    return text + "".join(f", {counts[status]} {status}" for status in ("flaky", "interrupted") if counts[status])
 
 
-_CELL = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "flaky": "flaky"}
+_CELL = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "flaky": "flaky", "interrupted": "intr"}
 
 
 def status_table(results: list[JobResult]) -> list[str]:

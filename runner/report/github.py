@@ -48,24 +48,23 @@ def annotations(results: list[JobResult], workspace: Path | None = None) -> list
             lines += [annotation("warning" if f["kind"] == "warning" else "error", f["file"], f["line"], title,
                                  f["message"], workspace) for f in r.findings]
             continue
-        if r.status not in ("failed", "flaky"):
+        if r.status not in ("failed", "flaky", "interrupted"):
             continue
-        message = r.misses[0] if r.status == "failed" and r.misses else r.reason
-        lines.append(annotation("error" if r.status == "failed" else "warning", r.failure_file, r.failure_line,
-                                title, message, workspace))
+        lines.append(annotation("warning" if r.status == "flaky" else "error", r.failure_file, r.failure_line,
+                                title, r.headline, workspace))
     return lines
 
 
 def summary_markdown(results: list[JobResult]) -> str:
-    icons = {"passed": "\u2705 passed", "failed": "\u274c failed", "skipped": "\u23ed\ufe0f skipped", "flaky": "\u26a0\ufe0f flaky"}
+    icons = {"passed": "\u2705 passed", "failed": "\u274c failed", "skipped": "\u23ed\ufe0f skipped", "flaky": "\u26a0\ufe0f flaky",
+             "interrupted": "\u23f9\ufe0f interrupted"}
     rows = ["| quickstart | verdict | time | first failure / reason |", "|---|---|---|---|"]
     for r in results:
-        note = (r.misses[0] if r.status == "failed" and r.misses else r.reason).replace("|", "\\|").replace("\n", " ")
+        note = r.headline.replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{r.quickstart}` | {icons.get(r.status, r.status)} | {r.duration_s:.1f}s | {note} |")
     counts = status_counts(results)
     head = f"### quickstart-runner: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
-    if counts["flaky"]:
-        head += f", {counts['flaky']} flaky"
+    head += "".join(f", {counts[status]} {status}" for status in ("flaky", "interrupted") if counts[status])
     return "\n".join([head, "", *rows]) + "\n"
 
 

@@ -16,11 +16,9 @@ from markupsafe import Markup, escape
 
 from runner.results import JobResult, status_counts
 from runner.transcript.causes import says_why
-from runner.transcript.normalize import strip_ansi
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-_env.filters["plain"] = strip_ansi
 
 MAX_LINE = 300  # characters of one output line shown in a card
 CONTEXT = 2  # output lines shown either side of a line that matters
@@ -64,13 +62,13 @@ def _excerpt(result: JobResult) -> list[dict]:
     """The output lines that matter, numbered as in the full transcript, with gaps marked:
     for a failure the closest lines to what was missed, daprd's errors and the tail; for a
     pass the lines that met an expectation."""
-    lines = [strip_ansi(line) for line in result.transcript]
+    lines = result.transcript  # made readable (no terminal escapes) where the result was made
     hits = {hit["output_line"] for hit in result.hits}
     if result.status in ("failed", "flaky"):
         wanted = set()
-        for detail in result.miss_details:
-            for close in detail.get("closest") or []:
-                wanted.update(range(close["output_line"] - CONTEXT, close["output_line"] + CONTEXT + 1))
+        for miss in result.miss_details:
+            for close in miss.closest:
+                wanted.update(range(close.output_number - CONTEXT, close.output_number + CONTEXT + 1))
         errors = [n for n, line in enumerate(lines, start=1) if _SIDECAR_ERROR.search(line) or says_why(line)]
         wanted.update(errors[:8])
         wanted.update(range(len(lines) - TAIL + 1, len(lines) + 1))
@@ -107,11 +105,10 @@ def render_html(results: list[JobResult], run_info: dict, transcripts: str | Non
     jobs = []
     for result in results:
         misses = []
-        for detail in result.miss_details:
-            closest = detail.get("closest") or []
-            actual = strip_ansi(closest[0]["text"]) if closest else ""
-            expected_html, actual_html = _marked(detail["expected"], actual)
-            misses.append({**detail, "expected_html": expected_html, "actual_html": actual_html})
+        for miss in result.miss_details:
+            actual = miss.closest[0].text if miss.closest else ""
+            expected_html, actual_html = _marked(miss.expected, actual)
+            misses.append({**miss.record(), "expected_html": expected_html, "actual_html": actual_html})
         jobs.append({"anchor": anchor(result), "result": result, "phases": _phases(result, scale),
                      "misses": misses, "excerpt": _excerpt(result) if result.transcript else [],
                      "transcript_file": f"{transcripts}/{anchor(result)}.txt" if transcripts and result.transcript else None})
@@ -128,6 +125,10 @@ def write_html(results: list[JobResult], path: Path, run_info: dict) -> None:
         folder.mkdir(exist_ok=True)
         for result in results:
             if result.transcript:
-                text = "\n".join(strip_ansi(line) for line in result.transcript) + "\n"
-                (folder / f"{anchor(result)}.txt").write_text(text, encoding="utf-8")
-    path.write_text(render_html(results, run_info, folder.name if folder.is_dir() else None), encoding="utf-8")
+                text = "\n".join(result.transcript) + "\n"
+                target = folder / f"{anchor(result)}.txt"
+                if not target.is_file() or target.read_text(encoding="utf-8") != text:  # written as jobs end
+                    target.write_text(text, encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")  # a reader never sees half a page
+    tmp.write_text(render_html(results, run_info, folder.name if folder.is_dir() else None), encoding="utf-8")
+    tmp.replace(path)

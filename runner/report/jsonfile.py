@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from runner.errors import InputError
 from runner.results import JobResult
 
 SCHEMA_VERSION = 1
@@ -16,3 +17,12 @@ def write_json(results: list[JobResult], path: Path, run_info: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def read_json(path: Path) -> tuple[list[JobResult], dict]:
+    """The results and run information of a `--json` file."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return [JobResult.from_record(record) for record in document["jobs"]], dict(document.get("run") or {})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"not a quickstart-runner --json file: {exc}", path) from None

@@ -20,22 +20,24 @@ def junit_tree(results: list[JobResult], suite_name: str = "quickstart-runner") 
     by_block: dict[str, list[JobResult]] = {}
     for result in results:
         by_block.setdefault(result.building_block, []).append(result)
-    totals = {"tests": 0, "failures": 0, "skipped": 0, "time": 0.0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
     for block, jobs in by_block.items():
         failures = sum(r.status == "failed" for r in jobs)
+        errors = sum(r.status == "interrupted" for r in jobs)
         skipped = sum(r.status == "skipped" for r in jobs)
         duration = sum(r.duration_s for r in jobs)
         suite = ET.SubElement(suites, "testsuite", name=block, tests=str(len(jobs)), failures=str(failures),
-                              errors="0", skipped=str(skipped), time=f"{duration:.3f}")
+                              errors=str(errors), skipped=str(skipped), time=f"{duration:.3f}")
         for r in jobs:
             case = ET.SubElement(suite, "testcase", classname=block, name=f"{r.language}-{r.variant}",
                                  time=f"{r.duration_s:.3f}")
             if r.status == "failed":
-                message = r.misses[0] if r.misses else r.reason
-                failure = ET.SubElement(case, "failure", message=_clean(message), type="OutputMismatch")
+                failure = ET.SubElement(case, "failure", message=_clean(r.headline), type="OutputMismatch")
                 failure.text = _clean("\n".join([r.reason, *r.misses]))
             elif r.status == "skipped":
                 ET.SubElement(case, "skipped", message=_clean(r.reason))
+            elif r.status == "interrupted":  # the run ended first: no verdict, an error
+                ET.SubElement(case, "error", message=_clean(r.reason), type="Interrupted")
             elif r.status == "flaky":
                 # Passed, but only on a rerun: Surefire's flakyFailure element says so.
                 flaky = ET.SubElement(case, "flakyFailure", message=_clean(r.reason), type="Flaky")
@@ -44,11 +46,12 @@ def junit_tree(results: list[JobResult], suite_name: str = "quickstart-runner") 
             out.text = _clean("\n".join(r.transcript))
         totals["tests"] += len(jobs)
         totals["failures"] += failures
+        totals["errors"] += errors
         totals["skipped"] += skipped
         totals["time"] += duration
     suites.set("tests", str(totals["tests"]))
     suites.set("failures", str(totals["failures"]))
-    suites.set("errors", "0")
+    suites.set("errors", str(totals["errors"]))
     suites.set("skipped", str(totals["skipped"]))
     suites.set("time", f"{totals['time']:.3f}")
     return ET.ElementTree(suites)
@@ -58,4 +61,6 @@ def write_junit(results: list[JobResult], path: Path) -> None:
     tree = junit_tree(results)
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    tmp = path.with_name(path.name + ".tmp")  # a reader never sees half a file
+    tree.write(tmp, encoding="utf-8", xml_declaration=True)
+    tmp.replace(path)

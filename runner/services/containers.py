@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from runner.services.daemon import Daemon, ServiceError
+from runner.services.daemon import Daemon, ServiceError, how_it_ended, telling_line
 from runner.services.groups import check_interrupted, pid_alive
 
 LABEL = "io.quickstart-runner.owner"  # the pid of the runner that started it
@@ -144,13 +144,11 @@ class ContainerDaemon:
         self.stop()
         raise ServiceError(f"{self.name} (container of {self.image}) {state}: {tail}")
 
-    def last_line(self, pick: Callable[[str], bool] = lambda line: True) -> str:
+    def last_line(self) -> str:
         try:
-            text = self.container.logs(tail=50).decode(errors="replace") if self.container else ""
+            return telling_line(self.container.logs(tail=50).decode(errors="replace") if self.container else "")
         except Exception:  # noqa: BLE001 - a container already gone has no logs
-            text = ""
-        lines = [line for line in text.splitlines() if line.strip() and pick(line)]
-        return lines[-1].strip() if lines else "no output"
+            return "no output"
 
     def alive(self) -> bool:
         if self.container is None:
@@ -160,6 +158,13 @@ class ContainerDaemon:
         except Exception:  # noqa: BLE001
             return False
         return self.container.status in ("created", "running")
+
+    def problem(self) -> str | None:
+        """Why it cannot serve the job any more (its container ended), or None."""
+        if self.container is None or self.alive():
+            return None
+        code = (self.container.attrs.get("State") or {}).get("ExitCode")
+        return f"{self.name} (container of {self.image}) {how_it_ended(code)} during the run: {self.last_line()}"
 
     def stop(self) -> None:
         if self.container is None:

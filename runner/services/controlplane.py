@@ -5,6 +5,10 @@ in the job's temp dir. Every daprd of the job is pointed at them."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -12,7 +16,19 @@ from pathlib import Path
 
 from runner.services.containers import Launcher, local
 from runner.services.daemon import Daemon
+from runner.services.groups import track_dir, untrack_dir
 from runner.services.ports import free_port, is_listening, release
+from runner.services.together import together
+
+SHARED_MEMORY = Path("/dev/shm")
+
+
+@dataclass(frozen=True)
+class ControlPlaneBinaries:
+    """The programs: placement and scheduler, built with daprd."""
+
+    placement: Path
+    scheduler: Path
 
 
 @dataclass(frozen=True)
@@ -30,12 +46,16 @@ def _healthy(port: int) -> bool:
 
 
 class ControlPlane:
-    def __init__(self, placement: Path, scheduler: Path, workdir: Path, launch: Launcher = local):
-        self.binaries = {"placement": placement, "scheduler": scheduler}
+    """The two services running, for one job."""
+
+    def __init__(self, binaries: ControlPlaneBinaries, workdir: Path, launch: Launcher = local):
+        self.binaries = {"placement": binaries.placement, "scheduler": binaries.scheduler}
         self.workdir = workdir
         self.launch = launch  # as processes, or in containers
         self.daemons: list[Daemon] = []
         self.ports: list[int] = []
+        self.scratch: Path | None = None  # the etcd data dir in memory, when there is one
+        self._lock = threading.Lock()
 
     def _port(self) -> int:
         port = free_port()
@@ -44,37 +64,49 @@ class ControlPlane:
 
     def start(self, timeout: float = 60.0, placement: int | None = None,
               scheduler: int | None = None) -> ControlPlaneAddresses:
-        """Start both; `placement`/`scheduler` name their gRPC ports (else free ones)."""
+        """Start both at once; `placement`/`scheduler` name their gRPC ports (else free ones)."""
         placement, placement_health, raft = placement or self._port(), self._port(), self._port()
         scheduler = scheduler or self._port()
         scheduler_health, etcd_client, etcd_peer = self._port(), self._port(), self._port()
-        self._daemon("placement", [
+        together(lambda: self._daemon("placement", [
             "--id", "dapr-placement-0", "--port", str(placement), "--listen-address", "127.0.0.1",
             "--healthz-port", str(placement_health), "--initial-cluster", f"dapr-placement-0=127.0.0.1:{raft}",
             "--log-level", "warn",
-        ], placement_health, placement, timeout)
-        self._daemon("scheduler", [
+        ], placement_health, placement, timeout), lambda: self._daemon("scheduler", [
             "--id", "dapr-scheduler-server-0", "--port", str(scheduler), "--listen-address", "127.0.0.1",
             "--healthz-port", str(scheduler_health), "--override-broadcast-host-port", f"127.0.0.1:{scheduler}",
-            "--etcd-data-dir", str(self.workdir / "etcd"), "--etcd-client-port", str(etcd_client),
+            "--etcd-data-dir", str(self._etcd_dir()), "--etcd-client-port", str(etcd_client),
             "--etcd-client-listen-address", "127.0.0.1",
             "--etcd-initial-cluster", f"dapr-scheduler-server-0=http://127.0.0.1:{etcd_peer}",
             "--identity-directory-write", str(self.workdir / "identity"), "--log-level", "warn",
-        ], scheduler_health, scheduler, timeout)
+        ], scheduler_health, scheduler, timeout))
         return ControlPlaneAddresses(f"127.0.0.1:{placement}", f"127.0.0.1:{scheduler}")
+
+    def _etcd_dir(self) -> Path:
+        """The scheduler's etcd data: in memory (/dev/shm) for a local process, where etcd's
+        fsyncs cost nothing; in the job's dir for a container, which sees only that."""
+        if self.launch is local and SHARED_MEMORY.is_dir() and os.access(SHARED_MEMORY, os.W_OK):
+            self.scratch = Path(tempfile.mkdtemp(prefix="qsr-etcd-", dir=SHARED_MEMORY))
+            track_dir(self.scratch)
+            return self.scratch
+        return self.workdir / "etcd"
 
     def _daemon(self, name: str, args: list[str], health_port: int, port: int, timeout: float) -> None:
         """Start one service; ready once its /healthz says so and its gRPC port takes connections."""
         daemon = self.launch(name, [str(self.binaries[name]), *args], self.workdir / f"{name}.log", self.workdir)
-        self.daemons.append(daemon)
+        with self._lock:
+            self.daemons.append(daemon)
         daemon.start(lambda: _healthy(health_port) and is_listening(port), timeout)
 
     def problem(self) -> str | None:
         """Why the control plane cannot serve the job any more (a service died), or None."""
-        dead = next((d for d in self.daemons if not d.alive()), None)
-        return f"{dead.name} exited during the run: {dead.last_line()}" if dead else None
+        return next(filter(None, (daemon.problem() for daemon in self.daemons)), None)
 
     def stop(self) -> None:
         for daemon in reversed(self.daemons):
             daemon.stop()
         release(*self.ports)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            untrack_dir(self.scratch)
+            self.scratch = None

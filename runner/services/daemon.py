@@ -4,16 +4,37 @@ stopped with its whole group."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
 from typing import Callable
 
+from runner.errors import JobError
 from runner.services.groups import check_interrupted, stop_group, track, untrack
 
 
-class ServiceError(RuntimeError):
+class ServiceError(JobError):
     pass
+
+
+def how_it_ended(code: int | None) -> str:
+    """`exited with code 1`, `exited (signal 9)`: a return code as a person reads it."""
+    if code is None:
+        return "exited"
+    if code < 0:
+        return f"exited (signal {-code})"
+    return f"exited with code {code}"
+
+
+_SAYS_WHY = re.compile(r"fatal|error|panic", re.I)
+
+
+def telling_line(log: str) -> str:
+    """The line of a service's log that says why it stopped: the last fatal or error line, else
+    the last line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    return next((line for line in reversed(lines) if _SAYS_WHY.search(line)), lines[-1] if lines else "no output")
 
 
 class Daemon:
@@ -32,8 +53,9 @@ class Daemon:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             extra = {"user": self.user[0], "group": self.user[1]} if self.user else {}
+            # In the job's dir, beside its log: whatever it writes stays the job's.
             self.process = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True, env=self.env, **extra)
+                                            start_new_session=True, env=self.env, cwd=self.log.parent, **extra)
         track(self.process.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -46,18 +68,23 @@ class Daemon:
         code = self.process.poll()
         tail = self.last_line()
         self.stop()
-        state = f"exited with code {code}" if code is not None else f"was not ready within {timeout:.0f}s"
+        state = how_it_ended(code) if code is not None else f"was not ready within {timeout:.0f}s"
         raise ServiceError(f"{self.name} {state}: {tail}")
 
-    def last_line(self, pick: Callable[[str], bool] = lambda line: True) -> str:
+    def last_line(self) -> str:
         try:
-            lines = [line for line in self.log.read_text(errors="replace").splitlines() if line.strip() and pick(line)]
+            return telling_line(self.log.read_text(errors="replace"))
         except OSError:
             return "no output"
-        return lines[-1].strip() if lines else "no output"
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def problem(self) -> str | None:
+        """Why it cannot serve the job any more (it died), or None."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        return f"{self.name} {how_it_ended(self.process.returncode)} during the run: {self.last_line()}"
 
     def stop(self) -> None:
         if self.process is not None:

@@ -1,9 +1,19 @@
-"""Free loopback ports, never handed out twice by one runner process."""
+"""Free loopback ports, never handed out twice by one runner process; and turns on the ports a
+quickstart names itself, which every process of the machine takes one after another."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from runner.cache import try_lock
+from runner.errors import JobError
+from runner.services.groups import check_interrupted
 
 _lock = threading.Lock()
 _handed_out: set[int] = set()
@@ -37,3 +47,69 @@ def is_listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def _turns_dir() -> Path:
+    # Machine-wide whatever cache a process uses: ports are the machine's.
+    return Path("/tmp") / "quickstart-runner-locks"
+
+
+@contextlib.contextmanager
+def port_turns(ports: Iterable[int], holder: str, on_wait: Callable[[str], None] = lambda text: None) -> Iterator[None]:
+    """Hold the machine-wide turn on each of `ports` while the block runs: every process that
+    names one of them (jobs, docs tabs, pytest tests on other xdist workers) waits for it. Taken
+    in ascending order, so two holders never wait on each other. A port that some other program
+    (not a runner taking turns) holds is an error at once: waiting would not free it."""
+    wanted = sorted(set(ports))
+    handles = []
+    try:
+        for port in wanted:
+            handles.append(_take_turn(port, holder, on_wait))
+        taken = [port for port in wanted if not port_free(port)]
+        if taken:
+            raise PortTaken(f"port {taken[0]}, which {holder} names, is taken by another program")
+        yield
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a listener could take `port` now (connections lingering in TIME_WAIT aside)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _take_turn(port: int, holder: str, on_wait: Callable[[str], None]):
+    path = _turns_dir() / f"port-{port}"
+    _turns_dir().mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    told = False
+    while (handle := try_lock(path)) is None:
+        if not told:
+            on_wait(f"waiting for port {port}, named by {_holder(path)} too")
+            told = True
+        check_interrupted()
+        time.sleep(0.1)
+    if told:
+        on_wait(f"port {port} is ours now (waited {time.monotonic() - started:.1f}s)")
+    handle.truncate(0)
+    handle.write(f"{holder} (pid {os.getpid()})\n")
+    handle.flush()
+    return handle
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+class PortTaken(JobError):
+    pass

@@ -11,11 +11,13 @@ import pwd
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from runner.formats.compose import ComposeService
 from runner.services.daemon import Daemon, ServiceError
+from runner.services.groups import track_dir, untrack_dir
 from runner.services.ports import free_port, release
 
 BIN_ROOT = Path("/usr/lib/postgresql")
@@ -75,6 +77,8 @@ class PostgresServer:
         self.spec = spec
         self.daemon: Daemon | None = None
         self.port: int | None = None
+        self.endpoint: PostgresEndpoint | None = None
+        self.sockets: Path | None = None
 
     def _tool(self, bin_dir: Path, argv: list[str], user) -> None:
         result = subprocess.run([str(bin_dir / argv[0]), *argv[1:]], capture_output=True, text=True,
@@ -91,8 +95,11 @@ class PostgresServer:
             raise ServiceError(f"PostgreSQL server not found under {BIN_ROOT} (install the postgresql package)")
         user = _run_as()
         home = self.workdir / "postgres"
-        data, sockets = home / "data", home / "run"
-        sockets.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
+        data = home / "data"
+        # A Unix socket's path holds at most 107 bytes: its folder is a short one of its own.
+        sockets = self.sockets = Path(tempfile.mkdtemp(prefix="qsr-pg-", dir="/tmp"))
+        track_dir(sockets)
         (home / "pwfile").write_text(self.spec.password + "\n")
         if user:
             # The server's user must pass through the job's private temp dirs to reach its own.
@@ -120,14 +127,24 @@ class PostgresServer:
             copy = home / sql.name  # readable by the server's user, wherever the original is
             shutil.copyfile(sql, copy)
             self._tool(bin_dir, ["psql", *psql[1:], "-v", "ON_ERROR_STOP=1", "-d", self.spec.db, "-f", str(copy)], None)
-        return PostgresEndpoint("127.0.0.1", self.port, str(sockets), self.spec.user, self.spec.password, self.spec.db)
+        self.endpoint = PostgresEndpoint("127.0.0.1", self.port, str(sockets), self.spec.user, self.spec.password,
+                                         self.spec.db)
+        return self.endpoint
 
     def alive(self) -> bool:
         return self.daemon is not None and self.daemon.alive()
+
+    def problem(self) -> str | None:
+        """Why the job cannot go on with this PostgreSQL (it died), or None."""
+        return self.daemon.problem() if self.daemon is not None else None
 
     def stop(self) -> None:
         if self.daemon is not None:
             self.daemon.stop()
             self.daemon = None
+        if self.sockets is not None:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            untrack_dir(self.sockets)
+            self.sockets = None
         if self.port is not None:
             release(self.port)

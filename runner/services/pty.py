@@ -16,10 +16,11 @@ from typing import Callable
 
 import pexpect
 
+from runner.errors import JobError
 from runner.services.groups import group_alive, stop_group, track, untrack
 
 
-class AppStartError(RuntimeError):
+class AppStartError(JobError):
     pass
 
 

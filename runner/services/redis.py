@@ -72,9 +72,7 @@ class RedisServer:
 
     def problem(self) -> str | None:
         """Why the job cannot go on with this Redis (it died), or None."""
-        if self.daemon is not None and not self.daemon.alive():
-            return f"redis-server (port {self.endpoint.port}) exited during the run"
-        return None
+        return self.daemon.problem() if self.daemon is not None else None
 
     def stop(self) -> None:
         if self.daemon is not None:

@@ -56,3 +56,17 @@ def postgres_endpoint(run_dir: Path | None) -> tuple[str, int] | None:
     """Where the PostgreSQL a shim started for this run listens (host, port), if it started one."""
     found = [entry["endpoint"] for entry in recorded(run_dir) if entry["kind"] == "postgres"]
     return (found[-1]["host"], found[-1]["port"]) if found else None
+
+
+def record_fault(run_dir: Path, text: str) -> None:
+    """What a shim saw die (a daprd it started, say): the README run's verdict leads with it."""
+    folder = run_dir / "faults"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{len(list(folder.iterdir())):04d}.txt").write_text(text)
+
+
+def faults(run_dir: Path | None) -> list[str]:
+    folder = run_dir / "faults" if run_dir else None
+    if folder is None or not folder.is_dir():
+        return []
+    return [path.read_text() for path in sorted(folder.glob("*.txt"))]

@@ -4,7 +4,7 @@ import importlib
 import sys
 
 from runner.errors import InputError
-from runner.shim.install import SHIMS
+from runner.services.shimenv import SHIMS
 
 
 def main(argv: list[str]) -> int:

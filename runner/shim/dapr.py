@@ -1,10 +1,10 @@
 """`dapr run` / `dapr stop` as the dapr CLI takes them, carried out with our own daprd.
 
 README steps call `dapr ...`; when the runner executes a README it puts a `dapr` shim
-first on PATH (shim/install.py) that lands here, so a step's `dapr run --app-id x --resources-path r -- cmd`
+first on PATH (services/shimenv.py) that lands here, so a step's `dapr run --app-id x --resources-path r -- cmd`
 or `dapr run -f .` runs the app beside a daprd the runner drives, printing what the CLI
 prints. Every `dapr run` of one README run shares that run's Redis and name resolution
-(QSR_REDIS, QSR_RUN_DIR), so apps started by different steps find each other.
+(its ShimContext), so apps started by different steps find each other.
 """
 
 from __future__ import annotations
@@ -20,18 +20,16 @@ from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
-from runner.services.redis import parse_address
-from runner.services.controlplane import ControlPlaneAddresses
-from runner.shim.install import ENV_DAPRD, ENV_PLACEMENT, ENV_REAL_DAPR, ENV_REDIS, ENV_RUN_DIR, ENV_SCHEDULER
-from runner.shim.through_cli import cli_argv
+from runner.services.shimenv import ShimContext
+from runner.services.started import record_fault
+from runner.shim.to_dapr_cli import dapr_cli_argv
 from runner.sidecar.texts import DAPR_OK, INFO, RECEIVED_SIGNAL, STOPPED, TERMINATED, TERMINATION
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 
 
-def _pid_file(app_id: str) -> Path | None:
-    run_dir = os.environ.get(ENV_RUN_DIR)
-    return Path(run_dir) / f"app-{app_id}.pid" if run_dir else None
+def _pid_file(context: ShimContext, app_id: str) -> Path | None:
+    return context.run_dir / f"app-{app_id}.pid" if context.run_dir else None
 
 
 def _plan(argv: list[str], cwd: Path) -> JobPlan:
@@ -61,7 +59,7 @@ def _plan(argv: list[str], cwd: Path) -> JobPlan:
                    app_ids_in_output=bool(run.run_file))
 
 
-def _stop(argv: list[str]) -> int:
+def _stop(context: ShimContext, argv: list[str]) -> int:
     app_ids = [argv[i + 1] for i, word in enumerate(argv[:-1]) if word in ("--app-id", "-a")]
     app_ids += [word.split("=", 1)[1] for word in argv if word.startswith("--app-id=")]
     for i, word in enumerate(argv[:-1]):
@@ -71,7 +69,7 @@ def _stop(argv: list[str]) -> int:
         print("\u274c  dapr stop needs --app-id or -f", file=sys.stderr)
         return 1
     for app_id in app_ids:
-        pid_file = _pid_file(app_id)
+        pid_file = _pid_file(context, app_id)
         # Already gone counts as stopped: a validate run may have ended it early, once
         # its expectations were met.
         with contextlib.suppress(OSError, ValueError):
@@ -84,40 +82,34 @@ def _sigterm_to_exit(signum, frame):
     raise KeyboardInterrupt  # unwinds the job's ExitStack: app, daprd and Redis stop
 
 
-def _hand_to_cli(real: str, argv: list[str]) -> int:
+def _hand_to_cli(context: ShimContext, argv: list[str]) -> int:
     """--sidecar dapr: the real CLI runs the call, pointed at the job's services."""
-    run_dir = Path(os.environ[ENV_RUN_DIR])
-    control_plane = ((os.environ[ENV_PLACEMENT], os.environ[ENV_SCHEDULER])
-                     if os.environ.get(ENV_PLACEMENT) and os.environ.get(ENV_SCHEDULER) else None)
-    args = cli_argv(argv, Path.cwd(), run_dir, parse_address(os.environ[ENV_REDIS]), control_plane)
+    args = dapr_cli_argv(argv, Path.cwd(), context.run_dir, context.redis, context.control_plane_addresses)
+    real = str(context.real_dapr)
     os.execv(real, [real, *args])
     return 127  # not reached: exec replaced this process
 
 
 def main(argv: list[str]) -> int:
-    real = os.environ.get(ENV_REAL_DAPR)
-    if real and os.environ.get(ENV_RUN_DIR) and os.environ.get(ENV_REDIS):
-        return _hand_to_cli(real, argv)
+    context = ShimContext.from_env()
+    if context.real_dapr and context.in_readme_run:
+        return _hand_to_cli(context, argv)
     if not argv or argv[0] in ("--version", "version"):
         print("CLI version: quickstart-runner shim\nRuntime version: (daprd driven by quickstart-runner)")
         return 0
     if argv[0] == "stop":
-        return _stop(argv[1:])
+        return _stop(context, argv[1:])
     if argv[0] != "run":
         print(f"quickstart-runner: `dapr {argv[0]}` is not needed here; the runner provides daprd and Redis",
               file=sys.stderr)
         return 0
     plan = _plan(argv[1:], Path.cwd())
-    daprd = os.environ.get(ENV_DAPRD)
-    if not daprd:
+    daprd = context.daprd
+    if daprd is None:
         from runner.provision.daprd import ensure_daprd  # only outside a README run of ours
 
-        daprd = str(ensure_daprd().path)
-    redis = parse_address(os.environ[ENV_REDIS]) if os.environ.get(ENV_REDIS) else None
-    run_dir = Path(os.environ[ENV_RUN_DIR]) if os.environ.get(ENV_RUN_DIR) else None
-    control_plane = (ControlPlaneAddresses(os.environ[ENV_PLACEMENT], os.environ[ENV_SCHEDULER])
-                     if os.environ.get(ENV_PLACEMENT) and os.environ.get(ENV_SCHEDULER) else None)
-    pid_files = [p for p in (_pid_file(app.app_id) for app in plan.apps) if p is not None]
+        daprd = ensure_daprd().path
+    pid_files = [p for p in (_pid_file(context, app.app_id) for app in plan.apps) if p is not None]
     for pid_file in pid_files:
         pid_file.write_text(str(os.getpid()))
     signal.signal(signal.SIGTERM, _sigterm_to_exit)
@@ -126,8 +118,12 @@ def main(argv: list[str]) -> int:
         print(line, flush=True)
 
     try:
-        result = run_job(plan, RunSettings(daprd=Path(daprd), redis=redis, echo=echo, run_dir=run_dir,
-                                           control_plane=control_plane))
+        result = run_job(plan, RunSettings(daprd=daprd, redis=context.redis, echo=echo, run_dir=context.run_dir,
+                                           control_plane_addresses=context.control_plane_addresses))
+        if result.status != "passed" and result.reason:
+            print(f"\u274c  {result.reason}", file=sys.stderr, flush=True)
+            if result.fault and context.run_dir:  # something died under the app: the README run's verdict says so
+                record_fault(context.run_dir, result.fault)
         if plan.app_ids_in_output:
             # As the CLI does with `dapr run -f`: stay up, the apps done, until `dapr stop -f`.
             while True:
@@ -141,6 +137,4 @@ def main(argv: list[str]) -> int:
     finally:
         for pid_file in pid_files:
             pid_file.unlink(missing_ok=True)
-    if result.status != "passed" and result.reason:
-        print(f"\u274c  {result.reason}", file=sys.stderr, flush=True)
     return 0 if result.status == "passed" else 1

@@ -26,7 +26,7 @@ from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TO
 from runner.services import started
 from runner.services.daemon import ServiceError
 from runner.services.postgres import PostgresServer, PostgresSpec, server_binaries
-from runner.shim.install import ENV_REDIS, ENV_RUN_DIR
+from runner.services.shimenv import ShimContext
 
 _CONNECTION_FLAGS = {"-h", "--host", "-p", "--port"}
 
@@ -37,10 +37,10 @@ def needs_docker(argv: list[str], why: str = "") -> int:
 
 
 def _run_dir() -> Path:
-    value = os.environ.get(ENV_RUN_DIR)
-    if not value:
+    run_dir = ShimContext.from_env().run_dir
+    if run_dir is None:
         raise InputError("the docker shim runs inside a README run of quickstart-runner only", "docker")
-    return Path(value)
+    return run_dir
 
 
 def _compose(argv: list[str]) -> int:
@@ -115,10 +115,10 @@ def _exec(argv: list[str]) -> int:
     if len(args) < 2:
         return needs_docker(["exec", *argv], "no container and command")
     name, command = args[0], args[1:]
-    if name == DAPR_INIT_REDIS and command[0] == "redis-cli" and os.environ.get(ENV_REDIS):
-        host, _, port = os.environ[ENV_REDIS].rpartition(":")
-        return subprocess.run(["redis-cli", "-h", host, "-p", port, *_without_connection_flags(command[1:])],
-                              env=env).returncode
+    redis = ShimContext.from_env().redis
+    if name == DAPR_INIT_REDIS and command[0] == "redis-cli" and redis is not None:
+        return subprocess.run(["redis-cli", "-h", redis.host, "-p", str(redis.port),
+                               *_without_connection_flags(command[1:])], env=env).returncode
     service = next((s for s in started.recorded(_run_dir()) if s["name"] == name), None)
     if service and service["kind"] == "postgres" and command[0] in POSTGRES_TOOLS:
         endpoint = service["endpoint"]

@@ -1,15 +1,17 @@
 """What a job asks of a sidecar, whichever way it runs: start the apps beside it, say when
-it died, stop it once the apps are done. Output reaches the job as events on a queue:
-`Line(text, stream, from_app)` and `Exit(app_id, code)`."""
+it died, stop it once the apps are done. Output reaches the job the moment it is read, as
+events handed to the job's sink from the reader threads: `Line(text, stream, from_app)` and
+`Exit(app_id, code)` (an app's Exit comes after the last line it printed)."""
 
 from __future__ import annotations
 
 import contextlib
-import queue
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Union
 
+from runner.errors import JobError
 from runner.formats.runtemplate import AppSpec
 from runner.services.controlplane import ControlPlaneAddresses
 
@@ -37,21 +39,25 @@ class AppLaunch:
     env: dict[str, str] = field(default_factory=dict)
 
 
-class SidecarError(RuntimeError):
+Event = Union[Line, Exit]
+Sink = Callable[[Event], None]
+
+
+class SidecarError(JobError):
     pass
 
 
 class Sidecars(ABC):
     """A job's sidecar(s) and apps. Everything started is registered on `stack`."""
 
-    def __init__(self, events: queue.Queue, show_app_ids: bool, control_plane: ControlPlaneAddresses | None):
-        self.events = events
+    def __init__(self, sink: Sink, show_app_ids: bool, addresses: ControlPlaneAddresses | None):
+        self.sink = sink
         self.show_app_ids = show_app_ids  # `== APP - <id> == `, as `dapr run -f` prints
-        self.control_plane = control_plane  # placement and scheduler for every daprd; None: none
+        self.addresses = addresses  # of the placement and scheduler every daprd uses; None: none
         self.apps_started: float | None = None  # monotonic time the apps were started (timings count from it)
 
     def say(self, text: str, stream: str = "stdout", from_app: bool = True) -> None:
-        self.events.put(Line(text, stream, from_app))
+        self.sink(Line(text, stream, from_app))
 
     @abstractmethod
     def start(self, apps: list[AppLaunch], resources: list[Path], workdir: Path,

@@ -20,8 +20,9 @@ from runner.errors import read_input
 from runner.formats.yamlfile import load_yaml
 from runner.provision.daprd import component_types
 from runner.services.controlplane import ControlPlaneAddresses
+from runner.services.daemon import how_it_ended
 from runner.services.groups import check_interrupted, stop_group, track, untrack
-from runner.services.ports import free_port, is_listening, release
+from runner.services.ports import free_port, is_listening, port_free, release
 from runner.services.pty import PtyProcess
 from runner.services.resources import components
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
@@ -67,7 +68,7 @@ class DaprdSidecar:
     def __init__(self, binary: Path, app_id: str, resources: list[Path], workdir: Path,
                  ports: SidecarPorts, on_line: Callable[[str], None], app_port: int | None = None,
                  app_protocol: str | None = None, log_level: str = "info", config: Path | None = None,
-                 control_plane: ControlPlaneAddresses | None = None, cwd: Path | None = None):
+                 addresses: ControlPlaneAddresses | None = None, cwd: Path | None = None):
         self.binary = binary
         self.app_id = app_id
         self.resources = resources
@@ -78,7 +79,7 @@ class DaprdSidecar:
         self.app_protocol = app_protocol
         self.log_level = log_level
         self.config = config
-        self.control_plane = control_plane
+        self.addresses = addresses  # of placement and scheduler
         self.cwd = cwd or workdir  # as under the CLI, the app's dir: components' relative paths start there
         self.process: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
@@ -99,9 +100,9 @@ class DaprdSidecar:
             argv += ["--app-port", str(self.app_port), "--app-channel-address", "127.0.0.1"]
         if self.app_protocol:
             argv += ["--app-protocol", self.app_protocol]
-        if self.control_plane:
-            argv += ["--placement-host-address", self.control_plane.placement,
-                     "--scheduler-host-address", self.control_plane.scheduler]
+        if self.addresses:
+            argv += ["--placement-host-address", self.addresses.placement,
+                     "--scheduler-host-address", self.addresses.scheduler]
         return argv
 
     def _pump(self) -> None:
@@ -113,7 +114,7 @@ class DaprdSidecar:
 
     def start(self, timeout: float = 30.0) -> None:
         for name, port in (("HTTP", self.ports.http), ("gRPC", self.ports.grpc)):
-            if is_listening(port):
+            if not port_free(port):
                 raise SidecarError(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process")
         self.process = subprocess.Popen(
             self.argv(), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -195,9 +196,9 @@ class DaprdSidecars(Sidecars):
     """One daprd per app on free loopback ports, the apps under a PTY beside them, and the
     CLI's status lines around them (those of `dapr run`, or of `dapr run -f`)."""
 
-    def __init__(self, events, show_app_ids: bool, control_plane, daprd: Path, run_dir: Path | None = None,
+    def __init__(self, sink, show_app_ids: bool, addresses, daprd: Path, run_dir: Path | None = None,
                  log_level: str = "info"):
-        super().__init__(events, show_app_ids, control_plane)
+        super().__init__(sink, show_app_ids, addresses)
         self.daprd = daprd
         self.run_dir = run_dir  # shared by every daprd of one README run (name resolution)
         self.log_level = log_level
@@ -215,7 +216,7 @@ class DaprdSidecars(Sidecars):
                 self.daprd, spec.app_id, resources, self.run_dir or workdir, ports,
                 on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
                 app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
-                control_plane=self.control_plane, cwd=spec.app_dir,
+                addresses=self.addresses, cwd=spec.app_dir,
             )
             stack.callback(self._stop, sidecar)
             if self.show_app_ids:
@@ -258,11 +259,15 @@ class DaprdSidecars(Sidecars):
             self.status(APP_EXITED_PLAIN if self.show_app_ids else APP_OK)
         else:
             self.status((APP_FAILED_PLAIN if self.show_app_ids else APP_FAILED).format(code=code), "stderr")
-        self.events.put(Exit(app_id, code))
+        self.sink(Exit(app_id, code))
 
     def problem(self) -> str | None:
         dead = next((s for s in self.sidecars if s.process is not None and not s.alive()), None)
-        return f"daprd for {dead.app_id} exited during the run: {dead.fatal_line()}" if dead else None
+        if dead is None:
+            return None
+        code = dead.process.returncode
+        said = f": {dead.fatal_line()}" if code is None or code >= 0 else ""  # a signal leaves no last word
+        return f"daprd for {dead.app_id} {how_it_ended(code)} during the run{said}"
 
     def apps_done(self) -> None:
         """As the CLI does once the apps are gone: `dapr run` stops daprd; `dapr run -f` waits

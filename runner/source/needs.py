@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 import shutil
 import socket
 from pathlib import Path
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from runner.errors import read_input
 from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TOOLS, find_compose_file, parse_compose
+from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated
 from runner.formats.yamlfile import load_yaml_all
 from runner.services.postgres import server_binaries
@@ -82,22 +82,15 @@ def unreachable_model(quickstart: Path, resources: tuple[Path, ...]) -> str | No
 
 
 def _docker_calls(readme: Annotated):
-    """Each `docker ...` line of the README's steps as words, with the folder it runs in
+    """Each `docker ...` command of the README's steps as words, with the folder it runs in
     (following the step's `working_dir` and the `cd`s before it in the same block)."""
     base = readme.path.parent
     for step in readme.steps:
+        cwd = base / step.working_dir if step.working_dir else base
         for command in step.commands:
-            cwd = base / step.working_dir if step.working_dir else base
-            for line in command.lines():
-                for part in re.split(r"&&|;", line):
-                    try:
-                        words = shlex.split(part, comments=True)
-                    except ValueError:
-                        continue
-                    if words[:1] == ["cd"] and len(words) == 2:
-                        cwd = Path(posixpath.normpath(cwd / words[1]))
-                    elif words[:1] == ["docker"]:
-                        yield words[1:], cwd
+            for call in shell_calls(command.text):
+                if call.program == "docker":
+                    yield list(call.words[1:]), Path(posixpath.normpath(cwd / call.cwd))
 
 
 def _compose_needs(argv: list[str], cwd: Path) -> list[str]:

@@ -3,9 +3,12 @@ Only what is selected is read (its dapr.yaml, expected file, README)."""
 
 from __future__ import annotations
 
+import shlex
+
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.expected import load_expected
 from runner.formats.runtemplate import AppSpec
+from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated, load_annotated
 from runner.job.plan import JobPlan
 from runner.recipes import RECIPES
@@ -71,11 +74,11 @@ def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None) -> frozense
     ports = {port for app in apps for port in (app.app_port, app.dapr_http_port, app.dapr_grpc_port) if port}
     for step in readme.steps if readme else ():
         for command in step.commands:
-            for line in command.lines():
-                if not line.strip().startswith("dapr run"):
+            for call in shell_calls(command.text):
+                if call.words[:2] != ("dapr", "run"):
                     continue
                 try:
-                    run = parse_dapr_run(line.strip())
+                    run = parse_dapr_run(shlex.join(call.words))
                 except DaprRunError:
                     continue
                 ports |= {port for port in (run.app_port, run.dapr_http_port, run.dapr_grpc_port) if port}

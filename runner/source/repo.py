@@ -7,6 +7,7 @@ worktree of its own, so two refs can be validated side by side.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -124,7 +125,18 @@ def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> 
     def checkout(target: Path) -> None:
         with locked(Path(mirror.git_dir)):
             mirror.git.worktree("prune")
-            mirror.git.worktree("add", "--detach", "--force", str(target / "tree"), commit)
+            try:
+                mirror.git.worktree("add", "--detach", "--force", str(target / "tree"), commit)
+            except git.GitCommandError as exc:  # e.g. a mirror whose objects are incomplete
+                shutil.rmtree(target / "tree", ignore_errors=True)
+                mirror.git.worktree("prune")  # and git's own record of the half-made worktree
+                raise InputError(f"cannot check out {ref} ({commit[:12]}): {_last_line(exc)}", source) from None
 
-    target, _ = build_once(cache_root() / "worktrees" / digest([source]) / commit[:16], checkout)
+    folder = cache_root() / "worktrees" / digest([source])
+    try:
+        target, _ = build_once(folder / commit[:16], checkout)
+    except InputError:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when nothing else of this repository is checked out
+        raise
     return Checkout(target / "tree", source, ref, commit)

@@ -11,34 +11,28 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, NoReturn
+from typing import Callable
 
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.mm.shimmed import shimmed_env
 from runner.services.groups import stop_group, track, track_dir, untrack, untrack_dir
-from runner.services.ports import is_listening
+from runner.services.ports import port_turns
 
 _PORT_FLAGS = ("app_port", "dapr_http_port", "dapr_grpc_port")
 # What the dapr CLI prints once the sidecar (and the app, when there is one) is up.
 _UP = ("You're up and running!", "Dapr sidecar is up and running.")
 
 
-class NamedPortTaken(Exception):
-    """A port the test named is in use: tests that name fixed ports cannot run side by side."""
-
-
-def _refuse(message: str) -> NoReturn:
-    raise NamedPortTaken(message)
-
-
-class _Run:
+class _DaprRunProcess:
     """One `dapr run`: its process group and everything it printed, read as it comes."""
 
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]):
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], turns: contextlib.ExitStack):
+        self.turns = turns  # the machine-wide turns on the ports it names, held until it is stopped
         self.lines: list[str] = []
         self.changed = threading.Condition()
         self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -79,6 +73,7 @@ class _Run:
             stop_group(self.process.pid, None, grace=0.5)  # what it left behind
         untrack(self.process.pid)
         self.reader.join(timeout=5)
+        self.turns.close()
         return self.output()
 
 
@@ -86,35 +81,41 @@ class DaprRunner:
     """`run` (foreground) and `start`/`stop` (one background run at a time) of `dapr run ARGS`
     in `cwd`, with a Redis and control plane of this test's own."""
 
-    def __init__(self, cwd: Path, daprd: Path | None, control_plane=None, real_cli=None,
-                 on_port_taken: Callable[[str], NoReturn] = _refuse):
+    def __init__(self, cwd: Path, daprd: Path | None, control_plane_binaries=None, real_cli=None,
+                 on_wait: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True),
+                 name: str = "a dapr fixture"):
         self.cwd = cwd
-        self._on_port_taken = on_port_taken
+        self._on_wait = on_wait
+        self._name = name
         self._stack = contextlib.ExitStack()
         self._workdir = Path(tempfile.mkdtemp(prefix="qsr-dapr-fixture-"))
         track_dir(self._workdir)
         self._stack.callback(untrack_dir, self._workdir)
         self._stack.callback(shutil.rmtree, self._workdir, True)
-        self.env = shimmed_env(self._workdir, self._stack, dict(os.environ), daprd, control_plane, real_cli)
-        self._background: _Run | None = None
+        self.env = shimmed_env(self._workdir, self._stack, dict(os.environ), daprd, control_plane_binaries, real_cli).env
+        self._background: _DaprRunProcess | None = None
 
-    def _argv(self, args: str | list[str]) -> list[str]:
+    def _launch(self, args: str | list[str]) -> _DaprRunProcess:
+        """`dapr run ARGS` started, once this test's turn on every port it names has come: tests
+        on other workers that name one of them run before or after it, never beside it."""
         words = shlex.split(args) if isinstance(args, str) else list(args)
         try:
             run = parse_dapr_run(shlex.join(["dapr", "run", *words]))
         except DaprRunError as exc:
             raise ValueError(f"dapr run {shlex.join(words)}: {exc}") from None
-        for flag in _PORT_FLAGS:
-            port = getattr(run, flag)
-            if port and is_listening(port):
-                self._on_port_taken(f"port {port} (--{flag.replace('_', '-')}) is named by this test and is "
-                                     "already in use: tests that name fixed ports cannot run in parallel")
-        return ["dapr", "run", *words]
+        turns = contextlib.ExitStack()
+        try:
+            turns.enter_context(port_turns(filter(None, (getattr(run, flag) for flag in _PORT_FLAGS)), self._name,
+                                           self._on_wait))
+            return _DaprRunProcess(["dapr", "run", *words], self.cwd, self.env, turns)
+        except BaseException:
+            turns.close()
+            raise
 
     def run(self, args: str | list[str], *, timeout: float = 30, until: list[str] | None = None) -> str:
         """Run `dapr run ARGS` in the foreground; return all it printed when it exits, when every
         `until` string has appeared, or when `timeout` seconds have passed (it is stopped then)."""
-        run = _Run(self._argv(args), self.cwd, self.env)
+        run = self._launch(args)
         try:
             run.wait_for(until or [], timeout)  # with no `until`: to its exit or the timeout
         finally:
@@ -126,7 +127,7 @@ class DaprRunner:
         the process ended, or `wait` passed)."""
         if self._background is not None:
             raise RuntimeError("a background `dapr run` is already running in this test: stop() it first")
-        self._background = _Run(self._argv(args), self.cwd, self.env)
+        self._background = self._launch(args)
         self._background.wait_for(list(_UP), wait, every=False)
 
     def stop(self) -> str:

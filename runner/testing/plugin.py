@@ -17,7 +17,7 @@ import pytest
 from runner.errors import InputError
 from runner.job import run_job
 from runner.job.settings import run_settings
-from runner.provision.daprd import DEFAULT_VERSION
+from runner.provision import DEFAULT_VERSION
 from runner.recipes import resolve_language
 from runner.report.console import format_result
 from runner.results import JobResult
@@ -64,27 +64,38 @@ def _split(value: str) -> list[str]:
 
 @pytest.hookimpl(tryfirst=True)  # before -k and --lf look at the items
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    where = config.getoption("quickstarts")
-    if not where:
+    """Quickstarts come from no test file: a collector of their own, under the session, makes
+    them (`--collect-only` shows it as their parent)."""
+    if not config.getoption("quickstarts"):
         return
-    languages = []
-    for name in _split(config.getoption("quickstarts_lang")):
-        language = resolve_language(name)
-        if language is None:
-            raise pytest.UsageError(f"--quickstarts-lang: unknown language {name!r}")
-        languages.append(language)
-    variants = _split(config.getoption("quickstarts_variant"))
-    if unknown := [v for v in variants if v not in VARIANTS]:
-        raise pytest.UsageError(f"--quickstarts-variant: unknown variant {unknown[0]!r}; valid: {', '.join(VARIANTS)}")
-    try:
-        source = acquire(where, config.getoption("quickstarts_ref"), False, BUNDLED_QUICKSTARTS)
-        selected = select(discover(source.root, expected_for(source.root)), [], languages, variants)
-    except InputError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    toolchains = detect_toolchains(selected)
-    items += [QuickstartItem.from_parent(session, name=qs.name, nodeid=f"quickstarts::{qs.name}", quickstart=qs,
-                                         toolchains=toolchains)
-              for qs in selected]
+    tree = QuickstartTree.from_parent(session, name="quickstarts", nodeid="quickstarts")
+    made = tree.collect()
+    items += made
+    session.testscollected += len(made)
+
+
+class QuickstartTree(pytest.Collector):
+    """The quickstarts of `--quickstarts` (at `--quickstarts-ref`), as selected."""
+
+    def collect(self) -> list["QuickstartItem"]:
+        config = self.config
+        languages = []
+        for name in _split(config.getoption("quickstarts_lang")):
+            language = resolve_language(name)
+            if language is None:
+                raise pytest.UsageError(f"--quickstarts-lang: unknown language {name!r}")
+            languages.append(language)
+        variants = _split(config.getoption("quickstarts_variant"))
+        if unknown := [v for v in variants if v not in VARIANTS]:
+            raise pytest.UsageError(f"--quickstarts-variant: unknown variant {unknown[0]!r}; valid: {', '.join(VARIANTS)}")
+        try:
+            source = acquire(config.getoption("quickstarts"), config.getoption("quickstarts_ref"), False,
+                             BUNDLED_QUICKSTARTS)
+            selected = select(discover(source.root, expected_for(source.root)), [], languages, variants)
+        except InputError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        toolchains = detect_toolchains(selected)
+        return [QuickstartItem.from_parent(self, name=qs.name, quickstart=qs, toolchains=toolchains) for qs in selected]
 
 
 class QuickstartFailed(Exception):
@@ -154,7 +165,7 @@ def dapr(request: pytest.FixtureRequest):
     settings = _settings(request.config)
     runner = DaprRunner(cwd, settings.daprd if settings.sidecar == "daprd" else None,
                         settings.control_plane_binaries, settings.dapr_cli if settings.sidecar == "dapr" else None,
-                        on_port_taken=lambda message: pytest.fail(message, pytrace=False))
+                        name=request.node.nodeid)
     try:
         yield runner
     finally:

@@ -3,40 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-
+from runner.results import CloseLine, Miss
 from runner.transcript.matcher import StreamMatcher
-
-
-@dataclass(frozen=True)
-class CloseLine:
-    output_number: int
-    text: str
-    similarity: float
-
-
-@dataclass(frozen=True)
-class Miss:
-    expected_index: int
-    expected: str
-    source_line: int
-    closest: tuple[CloseLine, ...]
-    order_note: str | None  # set when the line was printed, but out of order
-
-    def record(self) -> dict:
-        return {"expected": self.expected, "line": self.source_line, "order_note": self.order_note,
-                "closest": [{"output_line": c.output_number, "text": c.text, "similarity": c.similarity}
-                            for c in self.closest]}
-
-    def summary(self) -> str:
-        where = f"line {self.source_line}: " if self.source_line else ""
-        text = f"{where}expected `{self.expected}`"
-        if self.order_note:
-            return f"{text}: {self.order_note}"
-        if self.closest:
-            best = self.closest[0]
-            return f"{text}; closest output line {best.output_number} ({best.similarity:.0%} alike): `{best.text}`"
-        return f"{text}; no output line resembles it"
 
 
 def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from runner.job.plan import JobPlan
-from runner.mm.run import StepRun
-from runner.results import JobResult
+from runner.mm.model import StepRun
+from runner.results import JobResult, Miss
 from runner.sidecar.texts import APP_EXIT_ERROR
 from runner.transcript.causes import build_error, cause, missing_file
-from runner.transcript.explain import Miss, closest_lines, explain
+from runner.transcript.explain import closest_lines, explain
 from runner.transcript.matcher import StreamMatcher
 from runner.transcript.normalize import strip_ansi
 
@@ -29,6 +29,8 @@ class AppRunOutcome:
     phases: dict[str, float] = field(default_factory=lambda: {"prepare": 0.0, "sidecar": 0.0, "run": 0.0})
     first_output_s: float | None = None
     prepare_reused: bool | None = None
+    fault: str | None = None  # what died under the run
+    misses: list[Miss] | None = None  # why the output did not match, once judged
 
 
 def _result(plan: JobPlan, status: str, reason: str = "") -> JobResult:
@@ -43,6 +45,16 @@ def skipped(plan: JobPlan) -> JobResult:
     return _result(plan, "skipped", plan.skip_reason or "")
 
 
+def interrupted(plan: JobPlan) -> JobResult:
+    """A job the run ended before it did (Ctrl-C, SIGTERM, a CI limit): no verdict."""
+    return _result(plan, "interrupted", "the run was interrupted before this job ended")
+
+
+def failed(plan: JobPlan, reason: str) -> JobResult:
+    """A job that could not run at all (a port it names is held by another program)."""
+    return _result(plan, "failed", reason)
+
+
 def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
                redact: Callable[[str], str]) -> JobResult:
     """An app run's result: its verdict and timings, and what the matcher saw (counts, the
@@ -50,6 +62,7 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     result = _result(plan, outcome.status, redact(outcome.reason))
     result.duration_s, result.phases = outcome.duration_s, outcome.phases
     result.first_output_s, result.prepare_reused = outcome.first_output_s, outcome.prepare_reused
+    result.fault = redact(outcome.fault) if outcome.fault else None
     result.expected, result.matched = matcher.total, matcher.matched
     result.last_match_s = matcher.last_match_t
     result.transcript = [line.text for line in matcher.lines]
@@ -58,17 +71,19 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
                     "expected_line": expectation.lines[hit.expected_index].source_line,
                     "output_line": hit.output_number} for hit in matcher.hits()]
     if result.status == "failed" and matcher.total:
-        details = explain(matcher)
+        details = outcome.misses if outcome.misses is not None else explain(matcher)
         result.misses = [redact(miss.summary()) for miss in details]
-        result.miss_details = [miss.record() for miss in details]
+        result.miss_details = list(details)
         if details:
             result.failure_file, result.failure_line = expectation.source, details[0].source_line
-    return _readable(result, plan.tree)
+    return readable(result, plan.tree)
 
 
-def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: float) -> JobResult:
+def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: float,
+                  fault: str | None = None) -> JobResult:
     """A README run's result: what its steps printed and which expectation or return code let it
-    down; `started` is the monotonic time the run began."""
+    down (led by what died under the run, when something did: `fault`); `started` is the
+    monotonic time the run began."""
     readme_path = str(plan.readme.path)
     result = _result(plan, "passed" if success else "failed")
     result.duration_s = result.phases["run"] = time.monotonic() - started
@@ -101,17 +116,23 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
                               f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
     result.misses = misses
     numbered = [(number, strip_ansi(line)) for number, line in enumerate(result.transcript, start=1)]
-    result.miss_details = [Miss(0, text, line, closest_lines(text, numbered, due, 3), None).record()
+    result.miss_details = [Miss(0, text, line, closest_lines(text, numbered, due, 3), None)
                            for line, text, due in unseen[:3]]
     failed = next((s for s in steps if not s.ok()), None)
     if not success and failed is not None:
         result.failure_file, result.failure_line = readme_path, failed.step.line
     result.reason = misses[0] if misses else ("" if success else "README steps failed")
+    if fault:
+        result.fault = fault
+        result.reason = f"{fault}; {result.reason}"
+    load = next((command.load for step in steps for command in step.commands if command.load), "")
+    if not success and load:
+        result.reason += f"; {load}"
     if not success:
         why = earlier_failure(steps) or app_failure(result.transcript)
         result.reason += f"; {why}" if why else ""
         result.reason += _not_in_tree(plan, result.reason)
-    return _readable(result, plan.tree)
+    return readable(result, plan.tree)
 
 
 def _not_in_tree(plan: JobPlan, reason: str) -> str:
@@ -126,7 +147,7 @@ def _not_in_tree(plan: JobPlan, reason: str) -> str:
     return f" ({Path(name).name} is nowhere in {folder.relative_to(plan.tree) if plan.tree else folder}/)"
 
 
-def _readable(result: JobResult, tree: Path | None) -> JobResult:
+def readable(result: JobResult, tree: Path | None) -> JobResult:
     """What a person reads of a result: no terminal escapes, and the tree's files named from its
     root (`bindings/go/sdk/README.md:49`), not from wherever the run checked it out."""
     prefixes = sorted({f"{tree}/", f"{tree.resolve()}/"}, key=len, reverse=True) if tree else []
@@ -140,9 +161,8 @@ def _readable(result: JobResult, tree: Path | None) -> JobResult:
     result.reason = tidy(result.reason)
     result.misses = [tidy(miss) for miss in result.misses]
     result.transcript = [tidy(line) for line in result.transcript]
-    for detail in result.miss_details:
-        for close in detail.get("closest") or []:
-            close["text"] = tidy(close["text"])
+    result.miss_details = [replace(miss, closest=tuple(replace(close, text=tidy(close.text)) for close in miss.closest))
+                           for miss in result.miss_details]
     if result.failure_file:
         result.failure_file = tidy(str(result.failure_file))
     return result

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from runner.provision.daprcli import DaprCli
+from runner.provision.dapr_cli import DaprCli
 from runner.services.pty import PtyProcess
 from runner.sidecar.base import Exit, Sidecars
 from runner.sidecar.daprd import write_config
@@ -27,13 +27,13 @@ def split_cli_line(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b]]
 
 
-class CliSidecars(Sidecars):
-    def __init__(self, events, show_app_ids: bool, control_plane, cli: DaprCli):
-        super().__init__(events, show_app_ids, control_plane)
+class DaprCliSidecars(Sidecars):
+    def __init__(self, sink, show_app_ids: bool, addresses, cli: DaprCli):
+        super().__init__(sink, show_app_ids, addresses)
         self.cli = cli
         # The job's own placement and scheduler; empty: none (never the CLI's default ports).
-        self.placement = control_plane.placement if control_plane else ""
-        self.scheduler = control_plane.scheduler if control_plane else ""
+        self.placement = addresses.placement if addresses else ""
+        self.scheduler = addresses.scheduler if addresses else ""
 
     def start(self, apps, resources, workdir, stack) -> int:
         env: dict[str, str] = {}
@@ -67,7 +67,7 @@ class CliSidecars(Sidecars):
             argv, cwd = [*argv, "--", *apps[0].argv], spec.app_dir
         process = PtyProcess(argv, Path(cwd), env,
                              on_line=lambda line: [self.say(piece) for piece in split_cli_line(line)],
-                             on_exit=lambda code: self.events.put(Exit("dapr", code)))
+                             on_exit=lambda code: self.sink(Exit("dapr", code)))
         stack.callback(process.stop, CLI_STOP_GRACE_S)
         self.apps_started = time.monotonic()
         process.start()

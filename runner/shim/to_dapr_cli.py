@@ -14,6 +14,7 @@ import yaml
 from runner.errors import InputError, read_input
 from runner.formats.runtemplate import run_file
 from runner.formats.yamlfile import load_yaml
+from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
 from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import postgres_endpoint
@@ -41,7 +42,7 @@ class _Copies:
         return self.made[folder]
 
 
-def _template(path: Path, copies: _Copies, control_plane: tuple[str, str] | None) -> Path:
+def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | None) -> Path:
     """The run template with its resources paths on the job's copies, written into the run dir."""
     data = load_yaml(read_input(path, "run template"), path)
     if not isinstance(data, dict):
@@ -59,15 +60,15 @@ def _template(path: Path, copies: _Copies, control_plane: tuple[str, str] | None
             section["appDirPath"] = str((base / str(section.get("appDirPath", "."))).resolve())
     common = sections[0]
     common.setdefault("configFilePath", str(write_config(copies.run_dir)))
-    if control_plane:
-        common.update(placementHostAddress=control_plane[0], schedulerHostAddress=control_plane[1])
+    if addresses:
+        common.update(placementHostAddress=addresses.placement, schedulerHostAddress=addresses.scheduler)
     target = copies.here / "dapr.yaml"
     target.write_text(yaml.safe_dump(data, sort_keys=False))
     return target
 
 
-def cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
-             control_plane: tuple[str, str] | None) -> list[str]:
+def dapr_cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
+             addresses: ControlPlaneAddresses | None) -> list[str]:
     """The arguments for the real CLI: `argv` with the job's resources, config and control plane."""
     if argv[:1] != ["run"]:
         return argv
@@ -83,13 +84,13 @@ def cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
         if flag in _RESOURCE_FLAGS and value is not None:
             out += ["--resources-path", str(copies.of(cwd / value))]
         elif flag in ("-f", "--run-file") and value is not None:
-            out += ["-f", str(_template(run_file((cwd / value).resolve()), copies, control_plane))]
+            out += ["-f", str(_template(run_file((cwd / value).resolve()), copies, addresses))]
         else:
             out.append(word)
     if not given & {"-f", "--run-file"}:
         extra = [] if given & {"--config", "-c"} else ["--config", str(write_config(run_dir))]
-        if control_plane:
-            extra += [f"--placement-host-address={control_plane[0]}", f"--scheduler-host-address={control_plane[1]}"]
+        if addresses:
+            extra += [f"--placement-host-address={addresses.placement}", f"--scheduler-host-address={addresses.scheduler}"]
         cut = out.index("--") if "--" in out else len(out)
         out[cut:cut] = extra
     return out

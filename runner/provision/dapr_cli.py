@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.cache import build_once, cache_root, digest
-from runner.provision.daprd import Daprd, ProvisionError, ensure_daprd, find_daprd
+from runner.errors import ProvisionError
+from runner.provision.daprd import Daprd, ensure_daprd, find_daprd
 from runner.provision.gobuild import go, last_error, module_dir, module_overrides
 
 DEFAULT_CLI_VERSION = "1.17.0"

@@ -1,0 +1,56 @@
+"""A README command block as the shell reads it, well enough to know what it calls: each simple
+command's words, with the folder it runs in (following the `cd`s before it in the block).
+
+Continued lines are joined; commands are split at newlines, `&&`, `||`, `;` and `|`; a leading
+`VAR=value` is the command's environment, not its name. A line the shell could not split
+either (an open quote) is skipped: the shell will say what is wrong when it runs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterator
+
+_SEPARATORS = re.compile(r"&&|\|\||;|\|")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclass(frozen=True)
+class ShellCall:
+    words: tuple[str, ...]  # the command and its arguments (no leading VAR=value)
+    cwd: PurePosixPath  # where it runs, relative to where the block starts ("." there)
+    line: str  # the simple command as written
+
+    @property
+    def program(self) -> str:
+        return self.words[0] if self.words else ""
+
+
+def shell_calls(block: str, cwd: PurePosixPath = PurePosixPath(".")) -> Iterator[ShellCall]:
+    """The simple commands of a block, in order, each with the folder it runs in."""
+    for line in block.replace("\\\n", " ").splitlines():
+        for part in _SEPARATORS.split(line):
+            try:
+                words = shlex.split(part, comments=True)
+            except ValueError:
+                continue
+            while words and _ASSIGNMENT.match(words[0]):
+                words = words[1:]
+            if not words:
+                continue
+            if words[0] == "cd" and len(words) == 2:
+                cwd = PurePosixPath(posixpath.normpath(cwd / words[1]))
+            yield ShellCall(tuple(words), cwd, part.strip())
+
+
+def starts_with(words: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
+    """Whether a command is `prefix` (`("npm", "install")`), flags between words allowed
+    (`pip3 install -r ...`, `python -m pip install`)."""
+    if not words or not prefix or PurePosixPath(words[0]).name != prefix[0]:
+        return False
+    rest = [word for word in words[1:] if not word.startswith("-")]
+    return rest[:len(prefix) - 1] == list(prefix[1:])

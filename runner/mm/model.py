@@ -1,0 +1,126 @@
+"""What a README run is made of while it runs: each step's commands, what they printed as it
+arrived, and the step's expectations matched incrementally, with mechanical-markdown's rules,
+as lines come in."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from dataclasses import dataclass, field
+
+from runner.formats.steps import Step
+from runner.services.machine import CpuMark
+from runner.transcript.mmcompat import MmMatcher, StepMatch
+
+STREAMS = ("stdout", "stderr")
+
+
+@dataclass
+class CommandRun:
+    text: str
+    process: subprocess.Popen | None = None
+    stdout: list[str] = field(default_factory=list)  # as read: each a line with its "\n", the last maybe not
+    stderr: list[str] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+    return_code: int | None = None
+    started: float = 0.0
+    duration_s: float = 0.0
+    timed_out: bool = False
+    stopped_early: bool = False
+    cpu: CpuMark | None = None  # the machine's CPU counters when it started
+    load: str = ""  # how loaded the machine was, when it timed out on a saturated machine
+
+    def output(self, stream: str) -> str:
+        return "".join(self.stdout if stream == "stdout" else self.stderr)
+
+    def ended(self) -> bool:
+        """Exited, and all it printed read."""
+        return (self.process is None or self.process.poll() is not None) and not any(t.is_alive() for t in self.threads)
+
+
+class _Feed:
+    """One stream of a step: its commands' output fed, in command order, to mm's matcher. A
+    command's lines are fed as they arrive once every command before it has ended, so the
+    matcher sees the very sequence mm reads: the outputs one after another, each split on
+    newline (its last, unterminated piece included)."""
+
+    def __init__(self, expected: list[str], mode: str, order: str):
+        self.matcher = MmMatcher(expected, mode, order)
+        self.command = 0  # the command being fed
+        self.taken = 0  # how many of its read pieces were fed
+
+    def advance(self, commands: list[CommandRun], stream: str, final: bool) -> None:
+        while self.command < len(commands):
+            command = commands[self.command]
+            if command.process is None:
+                self.command += 1
+                continue
+            pieces = command.stdout if stream == "stdout" else command.stderr
+            done = final or command.ended()
+            read = len(pieces)
+            for piece in pieces[self.taken:read]:
+                if piece.endswith("\n"):
+                    self.matcher.feed(piece[:-1])
+                elif done:
+                    self.matcher.feed(piece)
+            self.taken = read
+            if not done:
+                return
+            if not pieces or pieces[-1].endswith("\n"):
+                self.matcher.feed("")  # what follows the last newline
+            self.command, self.taken = self.command + 1, 0
+
+
+@dataclass
+class StepRun:
+    step: Step
+    commands: list[CommandRun] = field(default_factory=list)
+    met_at: float | None = None  # when its expectations were first seen met (early stop watches)
+    _feeds: dict[str, _Feed] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        step = self.step
+        for stream in STREAMS:
+            expected = step.expected_stdout_lines if stream == "stdout" else step.expected_stderr_lines
+            self._feeds[stream] = _Feed(expected, step.output_match_mode, step.match_order)
+
+    def output_lines(self, stream: str) -> list[str]:
+        lines: list[str] = []
+        for command in self.commands:
+            if command.process is not None:
+                lines += command.output(stream).split("\n")
+        return lines
+
+    def match(self, stream: str, final: bool = True) -> StepMatch:
+        """The step's expectations on `stream` against its output so far (`final`: all of it,
+        whether or not its commands have ended)."""
+        feed = self._feeds[stream]
+        feed.advance(self.commands, stream, final)
+        return feed.matcher.result()
+
+    def output_ok(self, final: bool = True) -> bool:
+        return all(self.match(stream, final).ok for stream in STREAMS)
+
+    def all_ended(self) -> bool:
+        return all(command.ended() for command in self.commands)
+
+    def expects_output(self) -> bool:
+        return bool(self.step.expected_stdout_lines or self.step.expected_stderr_lines)
+
+    def expectations_met(self, now: float) -> bool:
+        met = self.expects_output() and self.output_ok(final=False)
+        if met and self.met_at is None:
+            self.met_at = now
+        return met
+
+    def ok(self) -> bool:
+        return self.output_ok() and all(self.command_ok(command) for command in self.commands)
+
+    def command_ok(self, command: CommandRun) -> bool:
+        """Its return code is the expected one (a command we stopped early, expectations met, is fine)."""
+        expected = self.step.expected_return_code
+        return command.stopped_early or expected is None or command.return_code == expected
+
+
+def step_selected(step: Step, tags: list[str]) -> bool:
+    return not tags or not step.tags or any(tag in step.tags for tag in tags)

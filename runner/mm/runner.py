@@ -1,0 +1,247 @@
+"""Run an annotated README the way mechanical-markdown's mm.py does, with the runner's sidecar.
+
+Same step semantics: steps in order (filtered by tags), each command block through the
+shell in its working_dir with its env, background steps left running and waited for at
+the end, `sleep` after each command, a non-background command's return code checked at
+once (a mismatch stops the run), then every step's stdout/stderr checked with mm's own
+matching rules. Differences, on purpose: `dapr ...` inside a step runs our shim (a real
+daprd and Redis the runner owns), every command is its own process group and is gone at
+the end whatever happens, a timed-out command is stopped in seconds (mm sleeps 10 s), a
+malformed README is one `FILE:LINE` line with exit 2, and with `early_stop` (validate) a
+command whose step expectations are all met is stopped instead of waited for. A build step
+(pip, npm, mvn, go build...) takes one of the machine's build slots when `build_slot` gives
+them, and a service of the run dying ends the run with what died (`fault`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, ContextManager
+
+from runner.formats.shellwords import shell_calls
+from runner.formats.steps import Annotated, Step
+from runner.mm.model import CommandRun, StepRun, step_selected
+from runner.mm.shimmed import Shimmed, shimmed_env
+from runner.recipes import is_build
+from runner.services import machine
+from runner.services.containers import Launcher, local
+from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
+from runner.services.shimenv import SHIMS
+
+# A command's group gets SIGTERM, then this long to end before SIGKILL: a `dapr` shim stops
+# its apps and daprds on SIGTERM and prints the CLI's closing lines, which takes seconds.
+STOP_GRACE_S = 10.0
+_POLL_S = 0.05
+
+
+class _Fault(Exception):
+    """A service of the run died: the run ends."""
+
+
+class ReadmeRun:
+    def __init__(self, annotated: Annotated, shell: str = "bash -c", tags: list[str] | None = None,
+                 cwd: Path | None = None, daprd: Path | None = None, control_plane_binaries=None, early_stop: bool = False,
+                 manual: bool = False, say: Callable[[str], None] = print,
+                 steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None, launch: Launcher = local,
+                 build_slot: Callable[[], ContextManager[None]] = contextlib.nullcontext):
+        self.annotated = annotated
+        self.shell = shlex.split(shell)
+        self.shell_text = shell
+        self.tags = tags or []
+        self.cwd = cwd or Path.cwd()
+        self.daprd = daprd
+        self.control_plane_binaries = control_plane_binaries  # placement and scheduler, started once for the README
+        self.early_stop = early_stop
+        self.manual = manual
+        self.say = say
+        self.steps_env = steps_env  # the language's environment for the steps, made in the run's dir
+        self.real_cli = real_cli  # --sidecar dapr: the `dapr` shim hands every call to this CLI
+        self.launch = launch  # its Redis and control plane as processes, or in containers
+        self.build_slot = build_slot
+        self.steps: list[StepRun] = []
+        self.env: dict[str, str] = {}
+        self.shimmed: Shimmed | None = None  # made when the first step that calls a shim comes
+        self._stack: contextlib.ExitStack | None = None
+        self._workdir: Path | None = None
+        self.fault: str | None = None  # what died under the run, when something did
+        self._next_check = 0.0
+
+    # -- running -------------------------------------------------------------------------
+    def _start(self, step: Step, text: str) -> CommandRun:
+        command = CommandRun(text)
+        cwd = self.cwd / step.working_dir if step.working_dir else self.cwd
+        self.say(f"Running shell '{self.shell_text}' with command: `{text}`")
+        command.started = time.monotonic()
+        command.cpu = machine.mark()
+        try:
+            command.process = subprocess.Popen(
+                [*self.shell, text], cwd=cwd, env={**self.env, **step.env}, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                text=True, encoding="utf-8", errors="replace",
+            )
+        except OSError as exc:
+            command.stderr.append(f"{exc}\n")
+            command.return_code = 127
+            return command
+        track(command.process.pid)
+        for stream, sink in ((command.process.stdout, command.stdout), (command.process.stderr, command.stderr)):
+            thread = threading.Thread(target=lambda s=stream, k=sink: k.extend(iter(s.readline, "")), daemon=True)
+            thread.start()
+            command.threads.append(thread)
+        return command
+
+    def _watch(self) -> None:
+        """Between polls: an interrupt, or a service of the run that died, ends the run."""
+        check_interrupted()
+        if self.shimmed is None or time.monotonic() < self._next_check:
+            return
+        self._next_check = time.monotonic() + 0.5
+        problem = self.shimmed.problem()
+        if problem:
+            self.fault = problem
+            raise _Fault(problem)
+
+    def _finish(self, command: CommandRun, step_run: StepRun, deadline: float) -> None:
+        """Wait for the command: until it exits, times out, or (early stop) its step is satisfied."""
+        process = command.process
+        if process is None:
+            return
+        try:
+            while process.poll() is None:
+                if time.monotonic() > deadline:
+                    command.timed_out = True
+                    command.load = machine.load_note(command.cpu)
+                    break
+                self._watch()
+                if self.early_stop and step_run.expectations_met(time.monotonic()):
+                    command.stopped_early = True
+                    break
+                time.sleep(_POLL_S)
+        finally:
+            self._stop(command)
+
+    def _stop(self, command: CommandRun) -> None:
+        process = command.process
+        if process.poll() is None:
+            stop_group(process.pid, process, grace=STOP_GRACE_S)
+        else:
+            stop_group(process.pid, None, grace=0.5)  # children it left behind
+        untrack(process.pid)
+        for thread in command.threads:
+            thread.join(timeout=5)  # everything it printed before it was stopped
+        command.return_code = process.returncode
+        command.duration_s = time.monotonic() - command.started
+
+    def _sleep(self, step_run: StepRun, services_before: int) -> None:
+        if not step_run.step.sleep:
+            return
+        until = time.monotonic() + step_run.step.sleep
+        if not self.early_stop:
+            while time.monotonic() < until:
+                self._watch()
+                time.sleep(_POLL_S)
+            return
+        # Early stop: a sleep after a command that returned having started services (`docker
+        # compose up -d`) waits for them to come up; the shims return once they are ready.
+        step, last = step_run.step, step_run.commands[-1]
+        expects = step_run.expects_output()
+        if not step.background and not expects and last.return_code == 0 and self._services() > services_before:
+            return
+        # The sleep is there to let the step's expected output arrive; stop waiting once it has,
+        # or once nothing of the step runs any more to print it (an app that exited at once).
+        # A step expecting nothing keeps its sleep: it may pace what later steps start.
+        while (time.monotonic() < until and not step_run.expectations_met(time.monotonic())
+               and not (expects and step_run.all_ended())):
+            self._watch()
+            time.sleep(_POLL_S)
+
+    def _services(self) -> int:
+        return self.shimmed.services_started() if self.shimmed else 0
+
+    def _is_build(self, step: Step) -> bool:
+        """A step that builds or installs and runs nothing else in the background."""
+        return not step.background and any(is_build(call.words) for command in step.commands
+                                            for call in shell_calls(command.text))
+
+    def execute(self) -> bool:
+        try:
+            return self._execute()
+        except _Fault:
+            self._stop_all()
+            return False
+
+    def _execute(self) -> bool:
+        success = True
+        for step in (s for s in self.annotated.steps if step_selected(s, self.tags)):
+            step_run = StepRun(step)
+            self.steps.append(step_run)
+            if self.manual and step.manual_pause_message:
+                with contextlib.suppress(KeyboardInterrupt, EOFError):
+                    while input(step.manual_pause_message + "\nType 'x' to exit\n") != "x":
+                        pass
+            self._shims_for(step)
+            turn = self.build_slot() if self._is_build(step) else contextlib.nullcontext()
+            with turn:
+                for block in step.commands:
+                    services_before = self._services()
+                    command = self._start(step, block.text)
+                    step_run.commands.append(command)
+                    if not step.background:
+                        self._finish(command, step_run, command.started + step.timeout_seconds + step.sleep)
+                        if not step_run.command_ok(command):
+                            return False
+                    self._sleep(step_run, services_before)
+        for step_run in self.steps:
+            for command in step_run.commands:
+                if step_run.step.background:
+                    self._finish(command, step_run, command.started + step_run.step.timeout_seconds + step_run.step.sleep)
+                    if not step_run.command_ok(command):
+                        success = False
+        return success and all(s.output_ok() for s in self.steps)
+
+    def run(self) -> bool:
+        with contextlib.ExitStack() as stack:
+            workdir = Path(tempfile.mkdtemp(prefix="qsr-readme-"))
+            track_dir(workdir)
+            stack.callback(untrack_dir, workdir)
+            stack.callback(shutil.rmtree, workdir, True)
+            self.env = dict(os.environ)
+            if self.steps_env is not None:
+                self.env.update(self.steps_env(workdir))
+            self._stack, self._workdir = stack, workdir
+            stack.callback(self._stop_all)
+            success = self.execute()
+            self._stop_all()
+            return success
+
+    def _shims_for(self, step: Step) -> None:
+        """The shims and the services they serve, started when the first step that calls one
+        comes (not while earlier steps build: they would idle beside the build)."""
+        if self.shimmed is not None or not any(self._calls_shim(command.text) for command in step.commands):
+            return
+        self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
+                                   self.real_cli, self.launch)
+        self.env = self.shimmed.env
+        self._stack.callback(self._stop_all)  # the steps' commands end before those services do
+
+    @staticmethod
+    def _calls_shim(block: str) -> bool:
+        return any(call.program in SHIMS for call in shell_calls(block))
+
+    def uses_shims(self) -> bool:
+        """Whether a command calls `dapr` or `docker` (or another shim)."""
+        return any(self._calls_shim(command.text) for step in self.annotated.steps for command in step.commands)
+
+    def _stop_all(self) -> None:
+        for step_run in self.steps:
+            for command in step_run.commands:
+                if command.process is not None and command.return_code is None:
+                    self._stop(command)

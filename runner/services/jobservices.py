@@ -1,0 +1,90 @@
+"""Everything a job starts besides its apps and sidecars, started in one place: its Redis (or
+an existing one), its placement and scheduler (or the addresses of running ones), and a
+PostgreSQL per compose service it asks for; all at once, each on free loopback ports in the
+job's dir, stopped by `stop` (in the job's ExitStack), and watched: `problem()` names the first that died.
+`begin` starts them in the background, so they come up while the job prepares its apps."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.formats.compose import ComposeService
+from runner.services.containers import Launcher, local
+from runner.services.controlplane import ControlPlane, ControlPlaneAddresses, ControlPlaneBinaries
+from runner.services.postgres import PostgresServer, PostgresSpec
+from runner.services.redis import RedisEndpoint, RedisServer
+from runner.services.together import together
+
+
+@dataclass(frozen=True)
+class ServiceWants:
+    """What a job needs started (None: given, or not needed)."""
+
+    redis: RedisEndpoint | None = None  # an existing Redis; None: start one
+    control_plane_binaries: ControlPlaneBinaries | None = None  # start these; None: use the addresses
+    control_plane_addresses: ControlPlaneAddresses | None = None  # placement and scheduler already running
+    compose: tuple[ComposeService, ...] = ()  # PostgreSQL services of a compose file
+
+
+@dataclass(frozen=True)
+class Started:
+    redis: RedisEndpoint
+    control_plane_addresses: ControlPlaneAddresses | None
+    postgres: tuple[str, int] | None  # where the last PostgreSQL listens (host, port)
+
+
+class JobServices:
+    def __init__(self, workdir: Path, launch: Launcher = local):
+        self.workdir = workdir
+        self.launch = launch  # as processes, or in containers
+        self.watched: list = []  # each with problem(): the services this job started
+        self._starting: threading.Thread | None = None
+        self._outcome: list = []  # Started, or the exception its start raised
+
+    def start(self, wants: ServiceWants) -> Started:
+        """Start what `wants` asks for, all at once (the caller has `stop` in its ExitStack)."""
+        redis = RedisServer(self.workdir / "redis", launch=self.launch) if wants.redis is None else None
+        plane = (ControlPlane(wants.control_plane_binaries, self.workdir / "control-plane", self.launch)
+                 if wants.control_plane_addresses is None and wants.control_plane_binaries is not None else None)
+        databases = [PostgresServer(self.workdir / "services" / service.container_name, PostgresSpec.of(service))
+                     for service in wants.compose]
+        self.watched = [service for service in (redis, plane, *databases) if service is not None]
+        endpoint, addresses, *_ = together(redis.start if redis else lambda: wants.redis,
+                                           plane.start if plane else lambda: wants.control_plane_addresses,
+                                           *(database.start for database in databases))
+        postgres = None
+        for database in databases:  # where the last listens (components are pointed there)
+            postgres = (database.endpoint.host, database.endpoint.port)
+        return Started(endpoint, addresses, postgres)
+
+    def begin(self, wants: ServiceWants) -> None:
+        """Start them in the background (while the job prepares its apps); `ready()` waits."""
+        def start() -> None:
+            try:
+                self._outcome.append(self.start(wants))
+            except BaseException as exc:  # noqa: BLE001 - raised again by ready(), on the job's thread
+                self._outcome.append(exc)
+
+        self._starting = threading.Thread(target=start, name="services", daemon=True)
+        self._starting.start()
+
+    def ready(self) -> Started:
+        assert self._starting is not None
+        self._starting.join()
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def problem(self) -> str | None:
+        """Why the job cannot go on (a service of its own died), or None."""
+        return next(filter(None, (service.problem() for service in self.watched)), None)
+
+    def stop(self) -> None:
+        if self._starting is not None:
+            self._starting.join()  # a start under way ends (or fails) before anything is stopped
+        for service in reversed(self.watched):
+            service.stop()
+        self.watched = []

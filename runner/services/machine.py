@@ -1,0 +1,126 @@
+"""The machine the jobs share: how many of them it holds at once, how busy its CPUs were over a
+stretch of time, and the machine-wide slots builds take turns on.
+
+A slot is an exclusive lock on one of N files under the cache (flock), so every process of the
+machine honours it (parallel runs, pytest-xdist workers, README steps' shims); the kernel drops
+a lock with the process that held it, so a killed run never leaves a slot taken.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from runner.cache import cache_root, try_lock
+from runner.services.groups import check_interrupted
+
+JOB_MEMORY_GIB = 1.5  # what one job may take (a JVM app, its daprd, Redis, placement, scheduler)
+BUSY = 0.85  # CPU share over which a stretch of time counts as saturated
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def memory_gib() -> float | None:
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return None
+
+
+def default_jobs() -> int:
+    """`-j auto`: twice the cores (jobs mostly wait on their apps' own pace), no more than the
+    memory holds."""
+    memory = memory_gib()
+    by_memory = int(memory // JOB_MEMORY_GIB) if memory else 2 * cores()
+    return max(1, min(2 * cores(), by_memory))
+
+
+def machine_summary() -> str:
+    memory = memory_gib()
+    return f"{cores()} cores" + (f", {memory:.0f} GiB" if memory else "")
+
+
+def default_build_slots() -> int:
+    """Builds and installs (mvn, npm, pip, go build) that may run at once: one per two cores,
+    so app runs and their timed steps always have a core left."""
+    return max(1, cores() // 2)
+
+
+@dataclass(frozen=True)
+class CpuMark:
+    t: float
+    busy: int
+    total: int
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    try:
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def mark() -> CpuMark:
+    busy, total = _cpu_ticks()
+    return CpuMark(time.monotonic(), busy, total)
+
+
+def busy_since(since: CpuMark) -> float | None:
+    """The share of the machine's CPU time spent busy since `since` (None when unknown)."""
+    now = mark()
+    if now.total <= since.total:
+        return None
+    return (now.busy - since.busy) / (now.total - since.total)
+
+
+def load_note(since: CpuMark) -> str:
+    """How loaded the machine was since `since`, when it was saturated (else "")."""
+    share = busy_since(since)
+    if share is None or share < BUSY:
+        return ""
+    try:
+        load = float(open("/proc/loadavg").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        load = None
+    average = f", load average {load:.1f} on {cores()} cores" if load is not None else f" on {cores()} cores"
+    return (f"the machine was saturated meanwhile (CPUs {share:.0%} busy over {time.monotonic() - since.t:.0f}s"
+            f"{average}): the timeout may be the load's, not the quickstart's")
+
+
+def _slot_dir():
+    return cache_root() / "locks"
+
+
+@contextlib.contextmanager
+def build_slot(slots: int, on_wait: Callable[[str], None] = lambda text: None) -> Iterator[None]:
+    """Hold one of `slots` machine-wide build slots while the block runs (waiting for one)."""
+    folder = _slot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    told = False
+    while True:
+        for index in range(slots):
+            handle = try_lock(folder / f"build-slot-{index}")
+            if handle is not None:
+                try:
+                    yield
+                finally:
+                    handle.close()
+                return
+        if not told:
+            on_wait(f"waiting for a build slot ({slots} at once on this machine)")
+            told = True
+        check_interrupted()
+        time.sleep(0.2)

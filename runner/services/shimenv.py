@@ -1,0 +1,63 @@
+"""The contract between a README run and the shims its steps call (`dapr`, `docker`): what the
+run hands them through the environment, written (`ShimContext.env`) and read
+(`ShimContext.from_env`) here only, and the shim executables put first on the steps' PATH."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from runner.services.controlplane import ControlPlaneAddresses
+from runner.services.redis import RedisEndpoint, parse_address
+
+SHIMS = ("dapr", "docker")
+_REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
+_PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
+
+
+@dataclass(frozen=True)
+class ShimContext:
+    """What every shim call of one README run shares."""
+
+    run_dir: Path | None = None  # name resolution, the services shims started, faults they saw
+    redis: RedisEndpoint | None = None
+    daprd: Path | None = None
+    control_plane_addresses: ControlPlaneAddresses | None = None
+    real_dapr: Path | None = None  # --sidecar dapr: the real CLI every `dapr` call is handed to
+
+    def env(self) -> dict[str, str]:
+        values = {_RUN_DIR: self.run_dir, _REDIS: self.redis.address if self.redis else None, _DAPRD: self.daprd,
+                  _REAL_DAPR: self.real_dapr}
+        if self.control_plane_addresses is not None:
+            addresses = self.control_plane_addresses
+            values.update({_PLACEMENT: addresses.placement, _SCHEDULER: addresses.scheduler})
+        return {name: str(value) for name, value in values.items() if value is not None}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "ShimContext":
+        path = lambda name: Path(environ[name]) if environ.get(name) else None  # noqa: E731
+        plane = (ControlPlaneAddresses(environ[_PLACEMENT], environ[_SCHEDULER])
+                 if environ.get(_PLACEMENT) and environ.get(_SCHEDULER) else None)
+        return cls(path(_RUN_DIR), parse_address(environ[_REDIS]) if environ.get(_REDIS) else None, path(_DAPRD),
+                   plane, path(_REAL_DAPR))
+
+    @property
+    def in_readme_run(self) -> bool:
+        return self.run_dir is not None and self.redis is not None
+
+
+def write_shims(bin_dir: Path) -> list[Path]:
+    """An executable per shim in `bin_dir`, each running the shims' package with this Python."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SHIMS:
+        shim = bin_dir / name
+        shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner.shim {name} \"$@\"\n")
+        shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        written.append(shim)
+    return written

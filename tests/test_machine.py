@@ -1,0 +1,118 @@
+"""The machine the jobs share: slots builds take turns on, turns on named ports, how loaded it was."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from runner.cache import locked, try_lock
+from runner.services import machine
+from runner.services.ports import PortTaken, port_turns
+from runner.services.shimenv import ShimContext
+from runner.services.controlplane import ControlPlaneAddresses
+from runner.services.redis import RedisEndpoint
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUICKSTART_RUNNER_CACHE", str(tmp_path / "cache"))
+
+
+def test_build_slots_let_only_that_many_in_at_once():
+    inside, most = [0], [0]
+    lock = threading.Lock()
+
+    def build():
+        with machine.build_slot(1):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.2)
+            with lock:
+                inside[0] -= 1
+
+    workers = [threading.Thread(target=build) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert most[0] == 1
+
+
+def test_a_slot_held_by_another_process_is_waited_for_and_said():
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from runner.services import machine\n"
+        "with machine.build_slot(1):\n    print('held', flush=True); time.sleep(1.0)\n")],
+        stdout=subprocess.PIPE, text=True, env={**os.environ})
+    assert holder.stdout.readline().strip() == "held"
+    said = []
+    started = time.monotonic()
+    with machine.build_slot(1, on_wait=said.append):
+        waited = time.monotonic() - started
+    holder.wait(timeout=10)
+    assert waited > 0.3 and said and "waiting for a build slot" in said[0]
+
+
+def test_port_turns_are_machine_wide_and_named():
+    port = 47000 + os.getpid() % 1000
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time; from runner.services.ports import port_turns\n"
+        f"with port_turns([{port}], 'tests/other'):\n    print('held', flush=True); time.sleep(1.0)\n")],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    said = []
+    started = time.monotonic()
+    with port_turns([port], "this test", on_wait=said.append):
+        waited = time.monotonic() - started
+    holder.wait(timeout=10)
+    assert waited > 0.3
+    assert any(f"waiting for port {port}" in text and "tests/other" in text for text in said), said
+
+
+def test_a_port_another_program_keeps_is_a_clear_error():
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with pytest.raises(PortTaken, match=f"port {port}, which t names, is taken by another program"):
+            with port_turns([port], "t"):
+                pass
+
+
+def test_a_lock_leaves_no_file_and_try_lock_excludes(tmp_path):
+    with locked(tmp_path / "thing"):
+        assert (tmp_path / "thing.lock").exists()
+    assert not (tmp_path / "thing.lock").exists()
+    first = try_lock(tmp_path / "slot")
+    assert first is not None and try_lock(tmp_path / "slot") is None
+    first.close()
+    assert try_lock(tmp_path / "slot") is not None
+
+
+def test_load_note_only_when_saturated(monkeypatch):
+    mark = machine.mark()
+    monkeypatch.setattr(machine, "busy_since", lambda since: 0.2)
+    assert machine.load_note(mark) == ""
+    monkeypatch.setattr(machine, "busy_since", lambda since: 0.97)
+    note = machine.load_note(mark)
+    assert "saturated" in note and "97%" in note and "cores" in note
+
+
+def test_defaults_follow_the_machine(monkeypatch):
+    monkeypatch.setattr(machine, "cores", lambda: 2)
+    monkeypatch.setattr(machine, "memory_gib", lambda: 24.0)
+    assert machine.default_jobs() == 4 and machine.default_build_slots() == 1
+    monkeypatch.setattr(machine, "memory_gib", lambda: 2.0)
+    assert machine.default_jobs() == 1
+
+
+def test_shim_context_round_trips_through_the_environment(tmp_path):
+    context = ShimContext(tmp_path, RedisEndpoint("127.0.0.1", 6399), tmp_path / "daprd",
+                          ControlPlaneAddresses("127.0.0.1:1", "127.0.0.1:2"), None)
+    assert ShimContext.from_env(context.env()) == context
+    assert context.in_readme_run and not ShimContext.from_env({}).in_readme_run
