@@ -5,9 +5,6 @@ in the job's temp dir. Every daprd of the job is pointed at them."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -16,11 +13,8 @@ from pathlib import Path
 
 from runner.services.containers import Launcher, local
 from runner.services.daemon import Daemon
-from runner.services.groups import track_dir, untrack_dir
 from runner.services.ports import free_port, is_listening, release
 from runner.services.together import together
-
-SHARED_MEMORY = Path("/dev/shm")
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,6 @@ class ControlPlane:
         self.launch = launch  # as processes, or in containers
         self.daemons: list[Daemon] = []
         self.ports: list[int] = []
-        self.scratch: Path | None = None  # the etcd data dir in memory, when there is one
         self._lock = threading.Lock()
 
     def _port(self) -> int:
@@ -75,21 +68,12 @@ class ControlPlane:
         ], placement_health, placement, timeout), lambda: self._daemon("scheduler", [
             "--id", "dapr-scheduler-server-0", "--port", str(scheduler), "--listen-address", "127.0.0.1",
             "--healthz-port", str(scheduler_health), "--override-broadcast-host-port", f"127.0.0.1:{scheduler}",
-            "--etcd-data-dir", str(self._etcd_dir()), "--etcd-client-port", str(etcd_client),
+            "--etcd-data-dir", str(self.workdir / "etcd"), "--etcd-client-port", str(etcd_client),
             "--etcd-client-listen-address", "127.0.0.1",
             "--etcd-initial-cluster", f"dapr-scheduler-server-0=http://127.0.0.1:{etcd_peer}",
             "--identity-directory-write", str(self.workdir / "identity"), "--log-level", "warn",
         ], scheduler_health, scheduler, timeout))
         return ControlPlaneAddresses(f"127.0.0.1:{placement}", f"127.0.0.1:{scheduler}")
-
-    def _etcd_dir(self) -> Path:
-        """The scheduler's etcd data: in memory (/dev/shm) for a local process, where etcd's
-        fsyncs cost nothing; in the job's dir for a container, which sees only that."""
-        if self.launch is local and SHARED_MEMORY.is_dir() and os.access(SHARED_MEMORY, os.W_OK):
-            self.scratch = Path(tempfile.mkdtemp(prefix="qsr-etcd-", dir=SHARED_MEMORY))
-            track_dir(self.scratch)
-            return self.scratch
-        return self.workdir / "etcd"
 
     def _daemon(self, name: str, args: list[str], health_port: int, port: int, timeout: float) -> None:
         """Start one service; ready once its /healthz says so and its gRPC port takes connections."""
@@ -106,7 +90,3 @@ class ControlPlane:
         for daemon in reversed(self.daemons):
             daemon.stop()
         release(*self.ports)
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            untrack_dir(self.scratch)
-            self.scratch = None

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from runner.cache import cache_root
 
@@ -30,26 +31,41 @@ def _reaches(send, target: int) -> bool:
 
 
 def group_alive(pgid: int) -> bool:
-    return _reaches(os.killpg, pgid)
+    """Whether a process of group `pgid` still runs. Zombies do not count: one whose parent is
+    gone waits for init to reap it, which some inits do late (seconds)."""
+    if not _reaches(os.killpg, pgid):
+        return False
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+                return True
+    return False
 
 
 def pid_alive(pid: int) -> bool:
     return _reaches(os.kill, pid)
 
 
-def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float = 5.0) -> int | None:
+def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float = 5.0,
+               reap: Callable[[], object] | None = None) -> int | None:
     """SIGTERM the group `pgid`, SIGKILL what is left after `grace` seconds; reap `process`.
 
-    Returns the leader's exit code when `process` is given.
+    A leader of ours that exited stays a zombie, and so its group alive, until it is reaped:
+    `process` (a Popen) or `reap` (what reaps it otherwise) is called while waiting. Returns the
+    leader's exit code when `process` is given.
     """
+    reap = process.poll if process is not None else reap or (lambda: None)
     try:
         os.killpg(pgid, signal.SIGTERM)
     except ProcessLookupError:
         pass
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        if process is not None:
-            process.poll()
+        reap()
         if not group_alive(pgid):
             break
         time.sleep(0.02)
@@ -59,7 +75,10 @@ def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float 
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + grace
-        while group_alive(pgid) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            reap()
+            if not group_alive(pgid):
+                break
             time.sleep(0.02)
     if process is not None:
         try:

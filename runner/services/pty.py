@@ -90,7 +90,7 @@ class PtyProcess:
             return
         pgid = self.child.pid  # a PTY child is a session leader: its pid is its group's id
         if self.child.isalive() or group_alive(pgid):  # isalive() reaps a leader that has exited
-            stop_group(pgid, None, grace)
+            stop_group(pgid, None, grace, reap=self.child.isalive)
         if self._reader is not None:
             self._reader.join(timeout=grace)
         try:
