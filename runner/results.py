@@ -77,6 +77,7 @@ class JobResult:
     failure_file: str | None = None  # where the first failing expectation is written (expected file, README)
     failure_line: int | None = None
     fault: str | None = None  # what died under the job (its daprd, Redis, scheduler...), when something did
+    blocked: str | None = None  # a command before the apps' output failed (a docs tab's build, say)
     hits: list[dict] = field(default_factory=list)  # expected line -> the output line that met it
     findings: list[dict] = field(default_factory=list)  # docs check: each {file, line, kind, message}
     transcript: list[str] = field(default_factory=list)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import QUICKSTARTS, ROOT, SEED_PAGE, SNAPSHOT, run_cli
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
-from runner.docs.check import page_reports
+from runner.docs.static import page_reports
 from runner.formats.docspage import app_lines, load_page, parse_page
 from runner.errors import InputError
 
@@ -130,8 +130,10 @@ def test_copied_output_block_is_a_warning_until_a_run_tells(tmp_path):
     go_block = "".join(page.lines[go.fence_line: go.fence_line + len(go.lines)])
     path = tmp_path / "page.md"
     path.write_text(text.replace(go_block, py_block))
-    assert ("Go", "warning", f"the output block is the Python tab's output (line {py.fence_line}), not Go's") \
-        in static_findings(path)
+    (finding,) = [f for f in static_findings(path) if f[0] == "Go"]  # the sources say whose block it is
+    assert finding[1] == "warning" and finding[2].startswith(
+        f"the output block is the Python tab's output (line {py.fence_line}), not Go's: Go's app sources name ")
+    assert not [f for f in static_findings(path) if f[0] == "Python"]  # the original is not pointed at
 
 
 @pytest.mark.parametrize("text, line, words", [
@@ -242,3 +244,129 @@ def test_write_applies_the_certain_path_fixes_and_nothing_else(tmp_path):
     assert "fix: `state_management/go/order-processor` -> `state_management/go/sdk/order-processor`" in result.stdout
     assert page.read_bytes() == GOOD.read_bytes()
     assert run_cli("docs", "check", str(page), "--static-only").returncode == 0
+
+
+def page_of(tmp_path: Path, body: str, tab: str = "Python") -> Path:
+    """A one-tab page of our own around `body` (Markdown, fences written with '~~~')."""
+    page = tmp_path / "page.md"
+    page.write_text(f'---\ntitle: "a page of our own"\n---\n\n{{{{< tabs "{tab}" >}}}}\n{{{{% codetab %}}}}\n\n'
+                    + body.replace("~~~", "```") + "\n{{% /codetab %}}\n{{< /tabs >}}\n")
+    return page
+
+
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+@pytest.mark.parametrize("run, words", [
+    ("cd jobs/go/sdk\n~~~\n\n~~~bash\ndapr run --app-id job-service --app-port 6200 -- go run .",
+     "`go run .` in jobs/go/sdk: there is no Go package there"),
+    ("cd state_management/python/sdk/order-processor\n~~~\n\n~~~bash\n"
+     "dapr run --app-id order-processor --resources-path ../../../resources/ -- python3 main.py",
+     "`python3 main.py` in state_management/python/sdk/order-processor: there is no main.py there"),
+    ("cd state_management/python/sdk/order-processor\n~~~\n\n~~~bash\n"
+     "dapr run --app-id order-processor --resources-path ../../../resources/ -- python3",
+     "`python3` is given no script to run"),
+], ids=["go run without a package", "a script that is not there", "no script at all"])
+def test_a_runs_command_is_checked_against_its_folder(tmp_path, snapshot_tree, run, words):
+    page = page_of(tmp_path, f"~~~bash\n{run}\n~~~\n\n~~~\n== APP == something\n~~~\n",
+                   "Go" if "go run" in run else "Python")
+    findings = static_findings(page, snapshot_tree)
+    assert any(kind == "static" and words in message for _, kind, message in findings), findings
+
+
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+def test_output_labels_are_checked_against_the_templates_app_ids_and_fixed(tmp_path, snapshot_tree):
+    page = page_of(tmp_path, "~~~bash\ncd pub_sub/python/sdk\n~~~\n\n~~~bash\ndapr run -f .\n~~~\n\n~~~\n"
+                   "== APP - checkout-sdk == Published data: {\"orderId\": 1}\n"
+                   "== APP - order-processor == Subscriber received: {\"orderId\": 1}\n"
+                   "== APP - order-processor == Subscriber received: {\"orderId\": 2}\n~~~\n")
+    reports = page_reports(load_page(page), snapshot_tree)
+    (finding,) = [f for _, r in reports for f in r.findings]
+    assert finding.message == ("the output shows app `order-processor`, which dapr.yaml does not run (it runs "
+                               "order-processor-sdk, checkout-sdk)")
+    assert finding.fix == ("== APP - order-processor ==", "== APP - order-processor-sdk ==")
+    from runner.docs.rewrite import rewrite
+
+    text = rewrite(load_page(page), reports)
+    assert text.count("== APP - order-processor-sdk == Subscriber received") == 2
+    assert text.replace("order-processor-sdk", "order-processor") == page.read_text()  # nothing else changed
+
+
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+def test_dapr_stop_f_is_checked_and_fixed_with_its_run(tmp_path, snapshot_tree):
+    page = page_of(tmp_path, "~~~bash\ncd service_invocation/python/http/order-processor\n~~~\n\n"
+                   "~~~bash\ndapr run -f .\n~~~\n\n~~~\n== APP == x\n~~~\n\nTo stop:\n\n~~~bash\ndapr stop -f .\n~~~\n")
+    reports = page_reports(load_page(page), snapshot_tree)
+    findings = [f for _, r in reports for f in r.findings]
+    assert sorted((f.message.split(":")[0], f.fix) for f in findings) == [
+        ("`dapr run -f .`", ("-f .", "-f ..")), ("`dapr stop -f .`", ("-f .", "-f .."))]
+    from runner.docs.rewrite import rewrite
+
+    assert rewrite(load_page(page), reports).count("-f ..") == 2
+
+
+def test_the_same_block_in_two_tabs_is_a_question_when_both_apps_could_print_it(tmp_path):
+    page = load_page(GOOD)
+    py, go = page.tabs[0].outputs[0], page.tabs[1].outputs[0]
+    same = "".join(page.lines[py.fence_line: py.fence_line + len(py.lines)])
+    text = GOOD.read_text().replace("".join(page.lines[go.fence_line: go.fence_line + len(go.lines)]), same)
+    shared = "== APP == Saving Order\n"  # both apps name every word of it
+    text = text.replace(same, shared)
+    path = tmp_path / "page.md"
+    path.write_text(text)
+    messages = [m for tab, kind, m in static_findings(path) if kind == "warning"]
+    assert messages and all("do both apps print it? A run tells" in m for m in messages)
+
+
+CONFIGURATION_TAB = """~~~bash
+docker exec dapr_redis redis-cli MSET orderId1 "101" orderId2 "102"
+~~~
+
+~~~bash
+cd configuration/python/sdk/order-processor
+~~~
+
+~~~bash
+pip3 install -r requirements.txt
+~~~
+
+~~~bash
+dapr run --app-id order-processor --resources-path ../../../components/ --app-port 6001 -- python3 app.py
+~~~
+
+The expected output:
+
+~~~
+== APP == Configuration for orderId1 : 101
+== APP == Configuration for orderId2 : 102
+~~~
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+@pytest.mark.parametrize("seeded", [True, False], ids=["the tab seeds the store", "the seeding command left out"])
+def test_a_tab_runs_every_command_its_reader_types(tmp_path, seeded, daprd_path, no_leftovers):
+    """The configuration page's shape: a `docker exec dapr_redis redis-cli MSET` before the run
+    sets what the app reads; the tab passes only when that command ran."""
+    body = CONFIGURATION_TAB if seeded else CONFIGURATION_TAB.split("~~~bash\ncd", 1)[0].rsplit("~~~bash", 1)[0] \
+        + "~~~bash\ncd" + CONFIGURATION_TAB.split("~~~bash\ncd", 1)[1]
+    out = tmp_path / "r.json"
+    result = run_cli("docs", "check", str(page_of(tmp_path, body)), "--repo", str(SNAPSHOT), "--ref", "v1.17.0",
+                     "--json", str(out))
+    (tab,) = json.loads(out.read_text())["tabs"]
+    if seeded:
+        assert result.returncode == 0 and (tab["status"], tab["dynamic"]) == ("ok", "matched"), result.stdout
+    else:
+        assert result.returncode == 1 and tab["status"] == "drift", result.stdout
+        assert "the page shows `== APP == Configuration for orderId1 : 101`" in tab["findings"][0]["message"]
+
+
+@pytest.mark.e2e
+def test_a_build_that_fails_is_could_not_check_not_drift(tmp_path, daprd_path, no_leftovers):
+    page = planted(tmp_path, "pip3 install -r requirements.txt", "pip3 install --no-index no-such-package-qsr")
+    out = tmp_path / "r.json"
+    result = run_cli("docs", "check", str(page), "--lang", "python", "--json", str(out), env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 0, result.stdout + result.stderr  # only drift fails the check
+    (tab,) = json.loads(out.read_text())["tabs"]
+    assert tab["status"] == "could not check" and not tab["findings"]
+    assert "`pip3 install --no-index no-such-package-qsr` (page line " in tab["why"] and "exited with 1" in tab["why"]
+    assert "::notice file=" in result.stdout and "could not check" in result.stdout

@@ -7,10 +7,10 @@ RUNNER = Path(__file__).resolve().parent.parent / "runner"
 
 # Lower numbers are lower layers. A module may import its own folder and lower layers only.
 LAYERS = {
-    "__init__": 0, "errors": 0, "cache": 0, "results": 0,
+    "__init__": 0, "errors": 0, "cache": 0, "results": 0, "workspace": 0,
     "formats": 1,
     "transcript": 2, "services": 2,
-    "recipes": 3, "provision": 3, "shim.install": 3,
+    "recipes": 3, "provision": 3,
     "sidecar": 4, "mm": 4,
     "job": 5,
     "source": 6, "report": 6,
@@ -54,4 +54,4 @@ def test_every_import_goes_down_a_layer_or_stays_in_its_folder():
 
 def test_the_layer_table_rejects_an_upward_import():
     assert layer_of("formats.steps")[1] < layer_of("job.run")[1]
-    assert layer_of("shim.install")[1] < layer_of("mm.run")[1] < layer_of("shim.dapr")[1]
+    assert layer_of("services.shimenv")[1] < layer_of("mm.runner")[1] < layer_of("shim.dapr")[1]

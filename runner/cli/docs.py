@@ -11,14 +11,18 @@ from pathlib import Path
 
 from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
 from runner.cli.common import checkout, sidecar_settings, source_info, write_reports
-from runner.docs.check import check_input, judge, page_reports, rewrite, scratch_dir, tab_plan, tab_results
+from runner.docs.model import VERDICTS, TabReport, tab_results
+from runner.docs.rewrite import rewrite
+from runner.docs.static import page_reports
+from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, scratch_dir, tab_plan
+from runner.errors import InputError
 from runner.formats.docspage import load_page
 from runner.job.pool import run_all
 from runner.report.console import ProgressPrinter
 from runner.services.machine import default_build_slots
+from runner.source.catalog import discover
+from runner.source.plan import detect_toolchains, plan_job
 from runner.source.shards import parse_shard, shard
-
-_VERDICT = {"ok": "OK", "drift": "DRIFT", "skipped": "SKIPPED", "not checkable": "NOT CHECKABLE"}
 
 
 def configure(docs: argparse.ArgumentParser) -> None:
@@ -41,35 +45,27 @@ def run(args: argparse.Namespace) -> int:
     languages = parse_languages(args.lang)
     args.jobs = jobs_arg(args.jobs)
     slice_ = parse_shard(args.shard) if args.shard else None
-    pages = [load_page(path) for path in check_input(args.pages)]  # every page read before anything runs
+    pages = [load_page(path) for path in pages_of(args.pages)]  # every page read before anything runs
     source = checkout(args)
     root = source.root
     checked = [(page, page_reports(page, root, languages)) for page in pages]
     if slice_:  # each tab in exactly one shard, so merged shards report every finding once
-        mine = {id(report) for report in shard([r for _, tabs in checked for _, r in tabs], *slice_, key=_tab_key)}
+        mine = {id(report) for report in shard([r for _, tabs in checked for _, r in tabs], *slice_,
+                                               key=lambda report: report.key)}
         checked = [(page, [(tab, r) for tab, r in tabs if id(r) in mine]) for page, tabs in checked]
     if not args.static_only:
         _run_tabs(args, checked, root)
     for page, tabs in checked:
         for tab, report in tabs:
-            group = f" [{report.group}]" if report.group else ""
-            print(f"{page.path}:{report.line}: {report.tab}{group}: {_VERDICT[report.status]} ({report.why})")
-            for finding in report.findings:
-                print(f"    {page.path}:{finding.line}: {finding.kind}: {finding.message}")
-                if finding.fix:
-                    print(f"        fix: `{finding.fix[0]}` -> `{finding.fix[1]}`")
-            if report.dynamic == "drift" and report.observed:
-                print("    the app's real lines, to paste:")
-                for line in report.observed[:20]:
-                    print(f"        {line}")
+            _print_tab(page.path, report)
     reports = [report for _, tabs in checked for _, report in tabs]
     _print_table(checked)
     statuses = Counter(report.status for report in reports)
     kinds = Counter(finding.kind for report in reports for finding in report.findings)
-    print(f"{len(pages)} pages, {len(reports)} tabs: " + ", ".join(f"{statuses[s]} {s}" for s in _VERDICT)
+    print(f"{len(pages)} pages, {len(reports)} tabs: " + ", ".join(f"{statuses[s]} {s}" for s in VERDICTS)
           + "; findings: " + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "none"))
     info = {"pages": [str(page.path) for page in pages], **source_info(source), "shard": args.shard}
-    results = [result for page, tabs in checked for result in tab_results(page, [report for _, report in tabs])]
+    results = [result for page, tabs in checked for result in tab_results(page.path, [r for _, r in tabs])]
     if args.json_path:  # `jobs` too, so that `report merge` joins the shards of a docs run
         args.json_path.write_text(json.dumps({"schema": 1, "run": info, "tabs": [r.record() for r in reports],
                                               "jobs": [r.record() for r in results]}, indent=2, ensure_ascii=False))
@@ -83,16 +79,44 @@ def run(args: argparse.Namespace) -> int:
     return 1 if statuses["drift"] else 0
 
 
-def _tab_key(report) -> str:
-    return f"{report.page}/{report.tab}/{report.group_index}"
+def pages_of(paths: list[Path]) -> list[Path]:
+    """The pages to check: each file given, and the Markdown files of each folder given."""
+    pages = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.md") if p.name.lower() not in ("readme.md", "_index.md"))
+            if not found:
+                raise InputError("no docs pages (*.md) in this folder", path)
+            pages += found
+        elif path.is_file():
+            pages.append(path)
+        else:
+            raise InputError("no such docs page or folder", path)
+    return pages
+
+
+def _print_tab(page: Path, report: TabReport) -> None:
+    group = f" [{report.group}]" if report.group else ""
+    print(f"{page}:{report.line}: {report.tab}{group}: {report.status.upper()} ({report.why})")
+    for finding in report.findings:
+        print(f"    {page}:{finding.line}: {finding.kind}: {finding.message}")
+        if finding.fix:
+            print(f"        fix: `{finding.fix[0]}` -> `{finding.fix[1]}`")
+    if report.dynamic == "drift" and report.observed:
+        print("    the app's real lines, to paste:")
+        for line in report.observed[:20]:
+            print(f"        {line}")
 
 
 def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
-    """Every checkable tab of every page as a job, all in parallel as `validate` runs them."""
+    """Every checkable tab of every page as a job, all in parallel as `validate` runs them; then,
+    for a tab whose apps failed, its quickstart's own README run, to tell a wrong page (drift)
+    from a broken quickstart (could not check)."""
     runnable = [(tab, report) for _, tabs in checked for tab, report in tabs if report.not_checkable is None]
     if not runnable:
         return
     settings, _ = sidecar_settings(args, redis_arg(args.redis), build_slots=default_build_slots())
+    printer = ProgressPrinter(verdicts=sys.stderr)
     with contextlib.ExitStack() as stack:
         plans, owners = [], []
         for tab, report in runnable:
@@ -102,9 +126,17 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
                 continue
             plans.append(plan)
             owners.append((tab, report))
-        printer = ProgressPrinter(verdicts=sys.stderr)
-        for (tab, report), result in zip(owners, run_all(plans, settings, args.jobs, 0, printer, printer.verdict)):
-            judge(tab, report, result)
+        results = run_all(plans, settings, args.jobs, 0, printer, printer.verdict)
+    undecided = [(tab, report, result) for (tab, report), result in zip(owners, results)
+                 if not judge(tab, report, result)]
+    folders = {folder for tab, _, _ in undecided if (folder := quickstart_folder(tab, root))}
+    quickstarts = [qs for qs in discover(root) if qs.name in folders and qs.readme is not None]
+    toolchains = detect_toolchains(quickstarts)
+    readme_plans = [plan_job(qs, toolchains) for qs in quickstarts]
+    readmes = dict(zip([qs.name for qs in quickstarts], run_all(readme_plans, settings, args.jobs, 0, printer,
+                                                                 printer.verdict) if readme_plans else []))
+    for tab, report, result in undecided:
+        judge_by_readme(tab, report, result, readmes.get(quickstart_folder(tab, root) or ""))
 
 
 def _print_table(checked: list) -> None:

@@ -37,6 +37,9 @@ BUILD_TOOLS = {"pip", "pip3", "python", "python3", "uv", "poetry", "npm", "npx",
 APP_PREFIX = "== APP"
 SHELL_LANGS = ("bash", "sh", "shell", "shell-script", "console", "")
 GROUPS = ("tabs", "tabpane")
+# What a reader of a quickstart page types that a check does not: the clone is the checkout,
+# `dapr init` is the runner's own services.
+NOT_RUN = ("git clone", "dapr init", "dapr uninstall")
 # Tabs for another OS than this one (a POSIX shell): their commands are not run here.
 OTHER_OS = {"windows", "powershell", "cmd", "windowscmd"}
 
@@ -57,6 +60,7 @@ class AppRun:
     cd: PageCommand | None  # the last `cd` before it
     installs: list[PageCommand] = field(default_factory=list)  # since the run before it, each with its folder
     outputs: list[CodeBlock] = field(default_factory=list)
+    named: set[int] = field(default_factory=set)  # fence lines of the outputs whose label names this run
 
     @property
     def multi_app(self) -> bool:
@@ -76,6 +80,7 @@ class Tab:
     verify_files: list[PageCommand] = field(default_factory=list)
     elsewhere: list[CodeBlock] = field(default_factory=list)  # blocks of nested tabs for another OS
     cds: list[PageCommand] = field(default_factory=list)  # every `cd`, resolved from the tree's root
+    commands: list[PageCommand] = field(default_factory=list)  # every other command in order, with its folder
 
     @property
     def outputs(self) -> list[CodeBlock]:
@@ -232,17 +237,30 @@ def app_lines(block: CodeBlock) -> list[tuple[str, int]]:
     return [(text.strip(), block.line_of(i)) for i, text in enumerate(block.lines) if text.strip().startswith(APP_PREFIX)]
 
 
+def _app_id(text: str) -> str | None:
+    found = re.search(r"--app-id[ =](\S+)", text)
+    return found.group(1) if found else None
+
+
+def _earlier_run(runs: list[AppRun], text: str) -> AppRun | None:
+    """The last run of the app a `dapr run` starts again (a restart), if it ran before."""
+    app_id = _app_id(text) if text.startswith("dapr run") else None
+    return next((run for run in reversed(runs) if app_id and _app_id(run.dapr_run.text) == app_id), None)
+
+
 def _labelled_run(runs: list[AppRun], label: str) -> AppRun | None:
-    """The run an output block's label (the text above it) names: "`checkout` service output"."""
-    names = set(_NAMED.findall(label))
+    """The run an output block's caption (the last line of text above it) names, "`checkout`
+    service output": of the runs before the block that it names, the latest (a restarted app's
+    output is its latest run's); none when the caption names apps of different runs."""
+    caption = next((line for line in reversed(label.splitlines()) if line.strip()), "")
+    names = set(_NAMED.findall(caption))
+    named = []
     for run in runs:
-        app_id = re.search(r"--app-id[ =](\S+)", run.dapr_run.text)
-        candidates = {app_id.group(1)} if app_id else set()
-        if run.folder:
-            candidates.add(posixpath.basename(run.folder))
+        app_id = _app_id(run.dapr_run.text)  # else the folder names the app
+        candidates = {app_id} if app_id else {posixpath.basename(run.folder)} if run.folder else set()
         if names & candidates:
-            return run
-    return None
+            named.append((frozenset(names & candidates), run))
+    return named[-1][1] if named and len({which for which, _ in named}) == 1 else None
 
 
 def _fill(tab: Tab, lines: list[str]) -> None:
@@ -255,13 +273,23 @@ def _fill(tab: Tab, lines: list[str]) -> None:
         previous_end = block.after
         if _is_output(block):
             if tab.runs:
-                (_labelled_run(tab.runs, label) or tab.runs[-1]).outputs.append(block)
+                named = _labelled_run(tab.runs, label)
+                (named or tab.runs[-1]).outputs.append(block)
+                if named:
+                    named.named.add(block.fence_line)
             continue
         if block.lang.lower() not in SHELL_LANGS:
             continue
         for command in _shell_lines(block):
             text = command.text
-            if text.startswith(("git clone", "dapr init", "dapr stop", "dapr uninstall")):
+            if text.startswith(NOT_RUN):
+                continue
+            again = _earlier_run(tab.runs, text)
+            if again is not None:  # an app run again runs in its terminal, where it ran before
+                folder, cd = again.folder, again.cd
+            if not re.match(r"^cd\s+\S", text):
+                tab.commands.append(PageCommand(text, command.line, folder or "."))
+            if text.startswith("dapr stop"):
                 continue
             if re.match(r"^cd\s+\S", text):
                 folder = _cd_target(folder, text.split(None, 1)[1])

@@ -1,5 +1,6 @@
 """What a job is given: a plain plan (what to run, against which expectation). How it runs
-(which sidecar, which Redis) is the run's settings (job/settings.py)."""
+(which sidecar, which Redis) is the run's settings (job/settings.py). A plan runs its apps beside
+sidecars, or a README's steps (`readme`), or a docs tab's commands (`script`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,27 @@ from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
 from runner.recipes.base import Toolchain
+
+
+@dataclass(frozen=True)
+class ScriptCommand:
+    """One command a docs page's reader types, where they type it."""
+
+    text: str
+    folder: Path
+    line: int  # on the page
+    terminal: str | None = None  # a `dapr run`'s own terminal (the name its output is matched under); None: runs to its end
+
+
+@dataclass(frozen=True)
+class Script:
+    """A docs tab as its reader runs it: the commands in page order. Before each, the lines the page
+    shows above it have been printed (or their terminals went quiet); a `skip` is why it cannot
+    run here."""
+
+    commands: tuple[ScriptCommand, ...]
+    page: Path
+    skip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +53,7 @@ class JobPlan:
     as_written: bool = False  # start the app with its command as given, not the recipe's cached form
     app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
     readme: Annotated | None = None  # validate by running this README's steps (no expected file)
+    script: Script | None = None  # run a docs tab's commands, matching its terminals' output against `expectation`
     fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile
     tree: Path | None = None  # the quickstarts tree: its results name its files relative to it
     settle_s: float | None = None  # once an app has exited, stop after this long without output (servers run on)

@@ -24,6 +24,7 @@ from runner.job.env import app_env
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
 from runner.job.readme import run_readme
+from runner.job.script import run_script
 from runner.job.verdict import AppRunOutcome, app_result, as_flaky, failed, skipped
 from runner.recipes import RECIPES
 from runner.errors import JobError
@@ -50,7 +51,7 @@ OnProgress = Callable[[Progress], None]
 def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
             retries: int = 0) -> JobResult:
     """Run `plan`; a failed run is run again up to `retries` times (a later pass is flaky)."""
-    runner = run_readme if plan.readme is not None else _run_apps
+    runner = run_readme if plan.readme is not None else run_script if plan.script is not None else _run_apps
     try:
         # Ports the quickstart names are the machine's: whoever else names one waits its turn.
         with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text))):

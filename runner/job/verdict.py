@@ -31,6 +31,7 @@ class AppRunOutcome:
     prepare_reused: bool | None = None
     fault: str | None = None  # what died under the run
     misses: list[Miss] | None = None  # why the output did not match, once judged
+    blocked: str | None = None  # a command before the output failed: what the page shows was never printed
 
 
 def _result(plan: JobPlan, status: str, reason: str = "") -> JobResult:
@@ -63,6 +64,7 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     result.duration_s, result.phases = outcome.duration_s, outcome.phases
     result.first_output_s, result.prepare_reused = outcome.first_output_s, outcome.prepare_reused
     result.fault = redact(outcome.fault) if outcome.fault else None
+    result.blocked = redact(outcome.blocked) if outcome.blocked else None
     result.expected, result.matched = matcher.total, matcher.matched
     result.last_match_s = matcher.last_match_t
     result.transcript = [line.text for line in matcher.lines]

@@ -15,6 +15,7 @@ from runner.errors import JobError
 from runner.cache import build_once, cache_root, files_digest, is_built
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
+from runner.workspace import BUILD_OUTPUTS
 
 
 class PrepareError(JobError):
@@ -30,6 +31,16 @@ class Toolchain:
     @property
     def available(self) -> bool:
         return self.missing is None
+
+
+@dataclass(frozen=True)
+class SdkPin:
+    """Where a quickstart pins a Dapr SDK: the line a bump changes."""
+
+    file: Path
+    line: int
+    coordinate: str  # io.dapr:dapr-sdk, dapr, @dapr/dapr, github.com/dapr/go-sdk
+    version: str  # as written: 1.17.0, >=1.17.0, ^3.6.1, v1.14.1
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,24 @@ class Recipe(ABC):
         prepared = self.start(app_dir, target, command)
         return Prepared(prepared.command, prepared.env, target, reused=not built_now)
 
+    def command_problem(self, argv: list[str], folder: Path) -> str | None:
+        """What keeps `argv`, an app command of this language, from running in `folder` (a
+        script or module that is not there), or None (also for another language's command)."""
+        return None
+
+    def sdk_pins(self, folder: Path) -> list[SdkPin]:
+        """The Dapr SDK pins of the apps under `folder`."""
+        return []
+
+    def pin_sdk(self, folder: Path, version: str) -> list[str]:
+        """Rewrite the Dapr SDK pins under `folder` (a copy of a quickstart) to `version`; what
+        changed, a line each (`pom.xml:20: io.dapr:dapr-sdk 1.17.0 -> 1.17.1`)."""
+        return []
+
+    def sdk_served(self, coordinate: str, version: str) -> bool | None:
+        """Whether this machine's registry serves `coordinate` at `version` (None: cannot tell)."""
+        return None
+
     def prepare_env(self, cache_dir: Path) -> dict[str, str]:
         return {}
 
@@ -118,3 +147,36 @@ class Recipe(ABC):
         stays the job's (made in `workdir`, which the job removes); {} where the
         toolchain keeps installs local already (node_modules, a build dir)."""
         return {}
+
+
+def manifests(folder: Path, name: str) -> list[Path]:
+    """The files called `name` under `folder`, build outputs left out."""
+    return sorted(path for path in folder.rglob(name) if not set(path.relative_to(folder).parts) & set(BUILD_OUTPUTS))
+
+
+def rewrite_lines(path: Path, edit: Callable[[int, str], str | None]) -> list[tuple[int, str, str]]:
+    """Apply `edit` to each line of `path` (None: unchanged); the changed lines (number, old, new)."""
+    lines = path.read_text().splitlines(keepends=True)
+    changed = []
+    for number, line in enumerate(lines, start=1):
+        new = edit(number, line)
+        if new is not None and new != line:
+            changed.append((number, line.strip(), new.strip()))
+            lines[number - 1] = new
+    if changed:
+        path.write_text("".join(lines))
+    return changed
+
+
+def registry_answers(url: str, timeout: float = 10.0) -> bool | None:
+    """Whether a registry URL answers 200 (False: 404; None: no answer)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="GET"), timeout=timeout) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as exc:
+        return False if exc.code == 404 else None
+    except (urllib.error.URLError, OSError):
+        return None

@@ -22,6 +22,14 @@ class CSharpRecipe(Recipe):
             return Toolchain(self.name, None, "dotnet: not found")
         return Toolchain(self.name, version)
 
+    def command_problem(self, argv: list[str], folder: Path) -> str | None:
+        if argv[:2] != ["dotnet", "run"]:
+            return None
+        project = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in ("--project", "-p")), None)
+        if project is not None:
+            return None if (folder / project).exists() else f"there is no {project} there"
+        return None if _project(folder) else "there is no .csproj there"
+
     def cache_inputs(self, app_dir: Path) -> list[Path]:
         return sorted(p for p in app_dir.rglob("*")
                       if p.is_file() and p.suffix in (".csproj", ".cs", ".json") and not {"bin", "obj"} & set(p.relative_to(app_dir).parts))

@@ -5,7 +5,40 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
+from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_answers, rewrite_lines, tool_version
+
+
+_TAG = re.compile(r"<(groupId|artifactId|version)>\s*([^<]+?)\s*</\1>")
+_PROPERTY = re.compile(r"^\$\{(.+)\}$")
+
+
+def _pom_pins(pom: Path) -> list[tuple[SdkPin, str]]:
+    """The Dapr artifacts (groupId io.dapr...) a pom pins, each with the `>text<` on its line that
+    holds the version: the dependency's own `<version>`, or the property it names."""
+    lines = pom.read_text().splitlines()
+    properties = {}
+    for number, line in enumerate(lines, start=1):
+        found = re.search(r"<([\w.-]+)>\s*([^<$]+?)\s*</\1>", line)
+        if found and found.group(1) not in ("groupId", "artifactId", "version", "scope", "type"):
+            properties[found.group(1)] = (number, found.group(2))
+    pins, current = [], {}
+    for number, line in enumerate(lines, start=1):
+        if "<dependency>" in line:
+            current = {}
+        for tag, value in _TAG.findall(line):
+            current[tag] = (number, value)
+        if "</dependency>" in line and current.get("groupId", (0, ""))[1].startswith("io.dapr") and "version" in current:
+            at, value = current["version"]
+            named = _PROPERTY.match(value)
+            if named and named.group(1) in properties:
+                at, value = properties[named.group(1)]
+            coordinate = f"{current['groupId'][1]}:{current['artifactId'][1]}"
+            pins.append((SdkPin(pom, at, coordinate, value), f">{value}<"))
+    taken = {pin.line for pin, _ in pins}
+    for name, (number, value) in properties.items():  # `dapr.version`-style properties, used or not
+        if "dapr" in name and "version" in name and number not in taken:
+            pins.append((SdkPin(pom, number, f"property {name}", value), f">{value}<"))
+    return sorted(pins, key=lambda pin: pin[0].line)
 
 
 class JavaRecipe(Recipe):
@@ -29,6 +62,28 @@ class JavaRecipe(Recipe):
     def prepare_commands(self, app_dir: Path, cache_dir: Path) -> list[list[str]]:
         return [["mvn", "-q", "-B", "package", "-DskipTests"],
                 ["sh", "-c", f'cp target/*.jar "{cache_dir}"/']]
+
+    def command_problem(self, argv: list[str], folder: Path) -> str | None:
+        if argv[:1] == ["mvn"] and not (folder / "pom.xml").is_file():
+            return "there is no pom.xml there"
+        return None
+
+    def sdk_pins(self, folder: Path) -> list[SdkPin]:
+        return [pin for path in manifests(folder, "pom.xml") for pin, _ in _pom_pins(path)]
+
+    def pin_sdk(self, folder: Path, version: str) -> list[str]:
+        changes = []
+        for path in manifests(folder, "pom.xml"):
+            lines = {pin.line: old for pin, old in _pom_pins(path)}  # the line of each pin, and the text to replace
+            changed = rewrite_lines(path, lambda number, line: line.replace(lines[number], f">{version}<", 1)
+                                    if number in lines else None)
+            changes += [f"{path.relative_to(folder)}:{number}: {old} -> {new}" for number, old, new in changed]
+        return changes
+
+    def sdk_served(self, coordinate: str, version: str) -> bool | None:
+        group, artifact = coordinate.split(":")
+        return registry_answers(f"https://repo.maven.apache.org/maven2/{group.replace('.', '/')}/{artifact}/{version}/"
+                                f"{artifact}-{version}.pom")
 
     def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:
         # `java -jar target/x.jar` runs the jar built for these sources, kept in the cache.

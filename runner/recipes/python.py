@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
-from runner.recipes.base import Prepared, Recipe, Toolchain, tool_version
+from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_answers, rewrite_lines, tool_version
+
+
+# A requirement on the Dapr SDK or one of its extensions: `dapr>=1.17.0`, `dapr-ext-workflow`.
+_DAPR_REQUIREMENT = re.compile(r"^\s*(dapr(?:-ext-[\w-]+)?)\s*((?:[=<>!~]=?|===)[^;#\s]*)?\s*(?:[;#].*)?$")
 
 
 class PythonRecipe(Recipe):
@@ -31,6 +36,37 @@ class PythonRecipe(Recipe):
             commands.append([str(venv / "bin" / "pip"), "install", "--disable-pip-version-check", "-q",
                              "-r", "requirements.txt"])
         return commands
+
+    def command_problem(self, argv: list[str], folder: Path) -> str | None:
+        if not argv or Path(argv[0]).name not in ("python", "python3"):
+            return None
+        args = argv[1:]
+        if "-m" in args or "-c" in args:
+            return None
+        script = next((arg for arg in args if not arg.startswith("-")), None)
+        if script is None:
+            return f"`{argv[0]}` is given no script to run"
+        return None if (folder / script).is_file() else f"there is no {script} there"
+
+    def sdk_pins(self, folder: Path) -> list[SdkPin]:
+        pins = []
+        for path in manifests(folder, "requirements.txt"):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                found = _DAPR_REQUIREMENT.match(line)
+                if found:
+                    pins.append(SdkPin(path, number, found.group(1), found.group(2).strip() or "(any)"))
+        return pins
+
+    def pin_sdk(self, folder: Path, version: str) -> list[str]:
+        def edit(number: int, line: str) -> str | None:
+            found = _DAPR_REQUIREMENT.match(line)
+            return f"{found.group(1)}=={version}\n" if found else None
+
+        return [f"{path.relative_to(folder)}:{number}: {old} -> {new}" for path in manifests(folder, "requirements.txt")
+                for number, old, new in rewrite_lines(path, edit)]
+
+    def sdk_served(self, coordinate: str, version: str) -> bool | None:
+        return registry_answers(f"https://pypi.org/pypi/{coordinate}/{version.lstrip('=<>!~')}/json")
 
     def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:
         venv = cache_dir / "venv"

@@ -45,8 +45,8 @@ def annotations(results: list[JobResult], workspace: Path | None = None) -> list
     for r in results:
         title = f"{r.quickstart}: {r.status}"
         if r.findings:
-            lines += [annotation("warning" if f["kind"] == "warning" else "error", f["file"], f["line"], title,
-                                 f["message"], workspace) for f in r.findings]
+            lines += [annotation(f["kind"] if f["kind"] in ("warning", "notice") else "error", f["file"], f["line"],
+                                 title, f["message"], workspace) for f in r.findings]
             continue
         if r.status not in ("failed", "flaky", "interrupted"):
             continue

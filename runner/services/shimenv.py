@@ -16,6 +16,8 @@ from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint, parse_address
 
 SHIMS = ("dapr", "docker")
+DOCKER_SERVED = ("compose", "exec", "ps")  # the `docker` subcommands shim/docker.py serves; any other needs Docker
+COMPOSE_STARTED = " \u2714 Container {name}  Started"  # what `docker compose up` prints of a service it started
 _REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
 _PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
 

@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from pathlib import Path
 
-from runner.services.groups import stop_group, untrack
+from runner.services.groups import stop_group, untrack, untrack_dir
 
 
 def _folder(run_dir: Path) -> Path:
     return run_dir / "services"
 
 
-def record(run_dir: Path, name: str, kind: str, pgid: int, endpoint: dict, source: str) -> None:
+def record(run_dir: Path, name: str, kind: str, pgid: int, endpoint: dict, source: str,
+           dirs: list[str] = ()) -> None:
+    """A service a shim started and left running; `dirs` go with it when it is stopped."""
     folder = _folder(run_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     path.with_suffix(".tmp").write_text(json.dumps({"name": name, "kind": kind, "pgid": pgid, "endpoint": endpoint,
-                                                    "source": source}))
+                                                    "source": source, "dirs": list(dirs)}))
     path.with_suffix(".tmp").replace(path)
 
 
@@ -43,6 +46,9 @@ def stop(run_dir: Path, name: str) -> bool:
         return False
     stop_group(entry["pgid"], None, grace=5.0)
     untrack(entry["pgid"])
+    for made in entry.get("dirs", []):
+        shutil.rmtree(made, ignore_errors=True)
+        untrack_dir(Path(made))
     path.unlink(missing_ok=True)
     return True
 

@@ -3,6 +3,7 @@
 - `docker compose [-f FILE] up [-d]` / `down`: each service of the compose file whose image
   is PostgreSQL (named so, or built FROM it) becomes a PostgreSQL of the run's own, with
   the compose file's user, password and database and the image's init SQL run once;
+- `docker ps` lists the run's Redis (as `dapr_redis`) and what compose started;
 - `docker exec NAME psql ...` runs `psql` against that service; `docker exec dapr_redis
   redis-cli ...` runs `redis-cli` against the run's Redis (`dapr init` names its Redis
   container dapr_redis);
@@ -26,7 +27,7 @@ from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TO
 from runner.services import started
 from runner.services.daemon import ServiceError
 from runner.services.postgres import PostgresServer, PostgresSpec, server_binaries
-from runner.services.shimenv import ShimContext
+from runner.services.shimenv import COMPOSE_STARTED, ShimContext
 
 _CONNECTION_FLAGS = {"-h", "--host", "-p", "--port"}
 
@@ -80,9 +81,9 @@ def _up(path: Path, services, detach: bool, argv: list[str]) -> int:
         server = PostgresServer(run_dir / "services" / service.container_name, PostgresSpec.of(service))
         endpoint = server.start()
         started.record(run_dir, service.container_name, "postgres", server.daemon.process.pid,
-                       endpoint.__dict__, str(path))
+                       endpoint.__dict__, str(path), dirs=[str(server.sockets)])
         servers.append(server)
-        print(f" \u2714 Container {service.container_name}  Started", flush=True)
+        print(COMPOSE_STARTED.format(name=service.container_name), flush=True)
     if detach:
         return 0
     signal.sigwait({signal.SIGINT, signal.SIGTERM})  # in the foreground until stopped, as compose is
@@ -129,12 +130,23 @@ def _exec(argv: list[str]) -> int:
     return needs_docker(["exec", *argv], f"no service of this run is named {name}" if not service else "")
 
 
+def _ps() -> int:
+    """What `docker ps` would list of the run: the Redis `dapr init` runs, and what compose started."""
+    rows = [("CONTAINER ID", "IMAGE", "STATUS", "NAMES"), ("-", "redis", "Up", DAPR_INIT_REDIS)]
+    rows += [("-", entry["kind"], "Up", entry["name"]) for entry in started.recorded(_run_dir())]
+    for row in rows:
+        print("   ".join(cell.ljust(12) for cell in row).rstrip())
+    return 0
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["compose"]:
             return _compose(argv[1:])
         if argv[:1] == ["exec"]:
             return _exec(argv[1:])
+        if argv[:1] == ["ps"]:
+            return _ps()
     except ServiceError as exc:  # what Docker would have given, the local service could not
         print(f"docker {shlex.join(argv)}: {exc}", file=sys.stderr)
         return 1

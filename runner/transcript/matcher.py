@@ -99,8 +99,11 @@ class StreamMatcher:
     def _wants(self, stream: str) -> bool:
         return self.expectation.stream in ("both", stream)
 
-    def feed(self, text: str, stream: str = "stdout", t: float = 0.0) -> list[int]:
-        """Take one output line; return the expected indices it newly satisfied."""
+    def feed(self, text: str, stream: str = "stdout", t: float = 0.0, source: str | None = None) -> list[int]:
+        """Take one output line; return the expected indices it newly satisfied. A line from a
+        named `source` (a docs tab's terminal) meets only the sequences of that source (whose
+        group is the source, or starts with it and a colon: `t2:checkout`) and those of any
+        source (whose group starts with `*:`)."""
         line = OutputLine(len(self.lines) + 1, text, stream, t)
         self.lines.append(line)
         if self.complete or not self._wants(stream):
@@ -108,6 +111,8 @@ class StreamMatcher:
         normal = self._normalize(text)
         if self._sequential:  # the line meets the next expected line of the first sequence it fits
             for key, queue in self._queues.items():
+                if source is not None and key != source and not key.startswith((source + ":", "*:")):
+                    continue
                 met = self._met_in_queue[key]
                 if met < len(queue) and self._patterns[queue[met]].search(normal):
                     self._owner[queue[met]] = line

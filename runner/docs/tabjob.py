@@ -1,0 +1,213 @@
+"""A tab as a job: its commands as its reader types them (job/script.py runs them), its output
+blocks as the expectation of the terminals whose `dapr run` prints them; and the verdict of that
+run as findings at the page lines that drifted, or as `could not check` with the cause."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from runner.docs.model import Finding, TabReport
+from runner.docs.tree import in_tree, resolve
+from runner.errors import InputError
+from runner.formats.daprrun import DaprRunError, parse_dapr_run
+from runner.formats.docspage import Tab, app_lines
+from runner.formats.expected import DEFAULT_NORMALIZERS, Expectation, ExpectedLine
+from runner.formats.runtemplate import parse_run_template, run_file
+from runner.formats.shellwords import shell_calls
+from runner.job.plan import JobPlan, Script, ScriptCommand
+from runner.recipes import RECIPES
+from runner.results import JobResult
+from runner.services.groups import track_dir, untrack_dir
+from runner.services.shimenv import DOCKER_SERVED, SHIMS
+from runner.source.catalog import RESOURCE_DIRS
+from runner.source.needs import unreachable_model
+from runner.source.plan import fixed_ports
+from runner.transcript.explain import closest_lines
+from runner.transcript.masks import WILDCARD
+from runner.transcript.normalize import normalizer
+from runner.workspace import mirror
+
+DOCS_TIMEOUT_S = 180.0
+# A tab moves on, or ends, this long after its terminals went quiet: servers print nothing more.
+# Half a minute: quickstart apps wait up to 20 s before their last line (configuration's Go app).
+SETTLE_S = 30.0
+KUBERNETES = ("kubectl", "kind", "helm", "minikube", "k3d")
+BROWSERS = ("open", "xdg-open", "start")
+SHELL_BUILTINS = ("cd", "export", "source", ".", "set", "unset", "echo", "sleep")
+_raw = normalizer(("ansi", "whitespace"))
+
+
+def tab_script(tab: Tab, report: TabReport, root: Path, tree: Path) -> tuple[Script, Expectation] | str:
+    """The tab's commands, as the page would read with its certain static fixes, in `tree` (a copy
+    of the checkout); and what its terminals must print. Or why they cannot run here."""
+    fixes = {f.line: f.fix for f in report.findings if f.fix and f.kind == "static"}
+    commands, terminals = [], {}
+    for command in tab.commands:
+        text = command.text.replace(*fixes[command.line], 1) if command.line in fixes else command.text
+        folder = in_tree(root, command.folder)
+        if folder is None:
+            return "a folder it runs in is not in the checkout (see the static findings)"
+        if why := _cannot_run_here(text):
+            return why
+        if not _a_command(text):  # a shell block may also show output (`docker ps`'s table, say)
+            continue
+        terminal = None
+        if _runs_on(text):
+            terminal = terminals[command.line] = f"t{len(terminals) + 1}"
+        commands.append(ScriptCommand(text, tree / folder, command.line, terminal))
+    lines, groups = [], []
+    for run in tab.runs:
+        terminal = terminals.get(run.dapr_run.line)
+        for block in run.outputs if terminal else ():
+            # A block whose label names its run is that terminal's; another, any terminal's.
+            owner = terminal if block.fence_line in run.named or len(terminals) == 1 else f"*:block {block.fence_line}"
+            for text, line in app_lines(block):
+                label = re.match(r"== APP - (\S+) == ", text)
+                if run.multi_app and not label:  # `dapr run -f` labels each line with its app: any of them
+                    text = f"== APP - {WILDCARD} == " + text.removeprefix("== APP ==").lstrip()
+                lines.append(ExpectedLine(text, line))
+                groups.append(f"{owner}:{label.group(1)}" if label else owner)
+    expectation = Expectation(lines=tuple(lines), match="exact", order="per-app", source=f"tab {tab.name}",
+                              groups=tuple(groups), normalizers=(*DEFAULT_NORMALIZERS, "spaces"))
+    return Script(tuple(commands), Path(report.page)), expectation
+
+
+def _runs_on(text: str) -> bool:
+    """A command that runs until stopped, in a terminal of its own: `dapr run`, `docker compose up`
+    in the foreground."""
+    for call in shell_calls(text):
+        if call.words[:2] == ("dapr", "run"):
+            return True
+        if call.words[:2] == ("docker", "compose") and "up" in call.words and not {"-d", "--detach"} & set(call.words):
+            return True
+    return False
+
+
+def _a_command(text: str) -> bool:
+    """Whether a line of a shell block is a command a reader types: its program is a shell builtin,
+    one the runner serves, a path, or found on PATH."""
+    first = next(iter(shell_calls(text)), None)
+    return first is not None and (first.program in SHELL_BUILTINS + SHIMS or "/" in first.program
+                                  or shutil.which(first.program) is not None)
+
+
+def _cannot_run_here(text: str) -> str | None:
+    for call in shell_calls(text):
+        if call.program in KUBERNETES:
+            return f"needs Kubernetes: {call.line}"
+        if call.program in BROWSERS and any(word.startswith("http") for word in call.words):
+            return f"needs a browser: {call.line}"
+        if call.program == "docker" and call.words[1:2] and call.words[1] not in DOCKER_SERVED:
+            return f"needs Docker: {call.line}"
+    return None
+
+
+def tab_plan(tab: Tab, report: TabReport, root: Path, scratch: Path) -> JobPlan | str:
+    """The tab as a job (its commands in a copy of its building block), or why it cannot run."""
+    language = report.language
+    if language is None:
+        return f"no language recipe for tab {tab.name!r}"
+    toolchain = RECIPES[language].detect()
+    if not toolchain.available:
+        return toolchain.missing
+    folders = [found for run in tab.runs if (found := in_tree(root, run.folder)) is not None]
+    if not folders or not folders[0].parts:
+        return "a folder it runs in is not in the checkout (see the static findings)"
+    building_block = folders[0].parts[0]
+    resources = tuple(root / building_block / name for name in RESOURCE_DIRS if (root / building_block / name).is_dir())
+    if why := unreachable_model(resolve(root, str(folders[0])), resources):
+        return why
+    tree = mirror(root.resolve(), building_block, scratch)
+    made = tab_script(tab, report, root, tree)
+    if isinstance(made, str):
+        return made
+    script, expectation = made
+    ports = set()
+    for command in script.commands:
+        ports |= _named_ports(command)
+    parts = folders[0].parts
+    return JobPlan(
+        name=report.key.replace(f"/{report.group_index}", f"#{report.group_index}"), building_block=building_block,
+        language=language, variant=parts[2] if len(parts) > 2 else "sdk", apps=(), resources=resources,
+        expectation=expectation, timeout_s=DOCS_TIMEOUT_S, toolchain=toolchain, expected_source="docs page",
+        script=script, fixed_ports=frozenset(ports), tree=tree, settle_s=SETTLE_S)
+
+
+def _named_ports(command: ScriptCommand) -> set[int]:
+    """The ports a `dapr run` names: its flags', or its run template's apps'."""
+    if not command.terminal:
+        return set()
+    try:
+        run = parse_dapr_run(command.text)
+    except DaprRunError:
+        return set()
+    apps = []
+    if run.run_file is not None:
+        template = command.folder / run.run_file
+        with contextlib.suppress(InputError):
+            apps = parse_run_template(run_file(template / "dapr.yaml" if template.is_dir() else template)).apps
+    return fixed_ports(tuple(apps), None) | {port for port in (run.app_port, run.dapr_http_port, run.dapr_grpc_port) if port}
+
+
+def quickstart_folder(tab: Tab, root: Path) -> str | None:
+    """The quickstart the tab runs (`pub_sub/python/sdk`), to compare with its own README run."""
+    folder = next((found for run in tab.runs if (found := in_tree(root, run.folder)) is not None), None)
+    return "/".join(folder.parts[:3]) if folder is not None and len(folder.parts) >= 3 else None
+
+
+def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
+    """The tab's dynamic verdict from its run. False when the run alone cannot tell a page that is
+    wrong from a quickstart that is broken (the apps printed nothing): its README's own run tells
+    then (`judge_by_readme`)."""
+    report.duration_s = result.duration_s
+    if result.status == "skipped":
+        report.dynamic = f"skipped: {result.reason}"
+        return True
+    if result.status in ("passed", "flaky"):
+        report.dynamic = "matched"
+        return True
+    observed = [_raw(line) for line in result.transcript if _raw(line).startswith("== APP")]
+    report.observed = observed
+    if result.fault or result.blocked:
+        report.dynamic = f"could not check: {result.fault or result.blocked}"
+        return True
+    if not observed:  # the apps printed nothing: a wrong page, or a broken quickstart?
+        report.dynamic = "could not tell"
+        return False
+    report.dynamic = "drift"
+    for miss in result.miss_details[:3]:
+        shown = miss.expected.replace(f"== APP - {WILDCARD} == ", "== APP == ")  # as the page has it
+        close = closest_lines(shown.replace(WILDCARD, ""), list(enumerate(observed, start=1)), 0, limit=1)
+        report.findings.append(Finding("dynamic", miss.source_line, f"the page shows `{shown}` where the app prints "
+                                       f"`{close[0].text}`" if close else f"the page shows `{shown}`, which no app line "
+                                       "resembles"))
+    return True
+
+
+def judge_by_readme(tab: Tab, report: TabReport, result: JobResult, readme: JobResult | None) -> None:
+    """A tab whose apps printed nothing: a quickstart whose own README run fails as well
+    is broken (could not check); one whose README run passes shows the page is wrong (drift)."""
+    line = tab.runs[0].dapr_run.line
+    if readme is None:
+        report.dynamic = f"could not check: the apps printed nothing, and the quickstart has no README run to compare: {result.reason}"
+    elif readme.status in ("passed", "flaky"):
+        report.dynamic = "drift"
+        report.findings.append(Finding("dynamic", line, f"run as the page says, the apps print nothing where the quickstart's "
+                                       f"README run passes: {result.reason}"))
+    else:
+        report.dynamic = f"could not check: the quickstart itself fails (its README run: {readme.reason})"
+
+
+@contextlib.contextmanager
+def scratch_dir():
+    scratch = Path(tempfile.mkdtemp(prefix="qsr-docs-"))
+    track_dir(scratch)
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        untrack_dir(scratch)
