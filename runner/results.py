@@ -5,6 +5,7 @@ job, and the progress events a job sends while it runs. Results are made in one 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 STATUSES = ("passed", "failed", "skipped", "flaky", "interrupted")  # interrupted: the run ended before the job did
 
@@ -55,6 +56,9 @@ class Miss:
         return f"{text}; no output line resembles it"
 
 
+OnProgress = Callable[[Progress], None]
+
+
 @dataclass
 class JobResult:
     quickstart: str  # building_block/language/variant
@@ -78,9 +82,23 @@ class JobResult:
     failure_line: int | None = None
     fault: str | None = None  # what died under the job (its daprd, Redis, scheduler...), when something did
     blocked: str | None = None  # a command before the apps' output failed (a docs tab's build, say)
+    runtime: str | None = None  # the Dapr runtime version it ran with
+    sdk: str | None = None  # the SDK version its pins were rewritten to (`--sdk`), if they were
+    overrides: list[str] = field(default_factory=list)  # what that rewrite changed, led by a line to read
     hits: list[dict] = field(default_factory=list)  # expected line -> the output line that met it
     findings: list[dict] = field(default_factory=list)  # docs check: each {file, line, kind, message}
     transcript: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        """The quickstart it ran, without the matrix part of its name (`pub_sub/go/sdk`)."""
+        return f"{self.building_block}/{self.language}/{self.variant}"
+
+    @property
+    def column(self) -> str:
+        """Its variant with the matrix part of its name (`sdk@1.18.1`): a column of the reports."""
+        suffix = self.quickstart[len(self.base):] if self.quickstart.startswith(self.base) else ""
+        return self.variant + suffix
 
     @property
     def headline(self) -> str:

@@ -165,3 +165,15 @@ def test_the_shim_prints_the_clis_status_lines(tmp_path, dapr_cli, daprd_path, m
                                     {**env, "QSR_DAPRD": str(daprd_path)}, "hello from the app")
     assert "hello from the app" in real and "hello from the app" in ours, (real, ours)
     assert status_lines(ours) == status_lines(real), f"real CLI:\n{real}\n\nshim:\n{ours}"
+
+
+def test_the_cli_runs_the_daprd_of_the_version_asked_for(tmp_path, dapr_cli, daprd_path, no_leftovers):
+    """`--sidecar dapr --dapr-version V`: the CLI's runtime is V (a slim install of V's daprd), not
+    whichever daprd was built first."""
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "state_management", "--lang", "go", "--sidecar", "dapr", "--dapr-version", "1.18.1",
+                     "--json", str(out), timeout=1500)
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(out.read_text())
+    assert document["run"]["sidecar"] == "dapr" and document["run"]["runtime_version"] == "1.18.1"
+    assert [job["runtime"] for job in document["jobs"]] == ["1.18.1"]

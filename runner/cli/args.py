@@ -54,7 +54,11 @@ def sidecar_args(parser: argparse.ArgumentParser) -> None:
                         help="daprd: driven by the runner; dapr: through the real dapr CLI; "
                              "auto (default): the CLI when `dapr` is on PATH and initialised, else daprd")
     parser.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
-    parser.add_argument("--dapr-version", default=DEFAULT_VERSION, help="daprd (and CLI) version to find or build")
+    parser.add_argument("--dapr-version", help="the Dapr runtime version to run with, found or built; a comma list "
+                        "runs every job once per version (default: what the tree declares in .github/env/global.env, "
+                        f"else {DEFAULT_VERSION})")
+    parser.add_argument("--dapr-cli-version", help="the dapr CLI to pair with the runtime, with --sidecar dapr "
+                        "(default: declared, else the newest served for the runtime's minor)")
     parser.add_argument("--infra", choices=["auto", "local", "docker"], default="auto",
                         help="where each job's Redis, placement and scheduler run: local processes, containers of a "
                              "Docker engine, or auto (local binaries where present, else Docker)")

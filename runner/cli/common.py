@@ -10,6 +10,8 @@ from pathlib import Path
 from runner.cli.args import say
 from runner.errors import InputError
 from runner.job.settings import RunSettings, infra_settings, run_settings
+from runner.provision import DEFAULT_VERSION, versions
+from runner.provision.daprd import find_daprd
 from runner.report.github import emit_github
 from runner.report.html import write_html
 from runner.report.jsonfile import write_json
@@ -36,16 +38,40 @@ def source_info(source: Checkout) -> dict:
     return info
 
 
-def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, **extra) -> tuple[RunSettings, dict]:
-    """The sidecar mode to run with, and what to say about it (printed, and kept in --json)."""
+def runtime_versions(args: argparse.Namespace, tree: Path) -> tuple[list[str], str | None, dict]:
+    """The runtime versions to run with (`--dapr-version`, a comma list; else what the tree declares,
+    else the runner's default), the CLI version wanted (`--dapr-cli-version`, else declared, else
+    None: the newest served for the runtime), and what to say and record of that choice. A version
+    that cannot be had here becomes the nearest of its minor that can, said so."""
+    declared = versions.declared(tree)
+    wanted = [v.strip() for v in (args.dapr_version or "").split(",") if v.strip()] \
+        or [declared.get("DAPR_RUNTIME_VERSION") or DEFAULT_VERSION]
+    chosen, notes = [], []
+    for version in dict.fromkeys(wanted):
+        if args.daprd is None and find_daprd(version) is None:  # not here yet: can it be had?
+            resolved = versions.resolve_runtime(version)
+            version = resolved.version
+            if resolved.why:
+                notes.append(resolved.note)
+        chosen.append(version)
+    cli = getattr(args, "dapr_cli_version", None) or declared.get("DAPR_CLI_VERSION")
+    info = {"runtimes": chosen, **({"declared": declared} if declared else {}), **({"versions": notes} if notes else {})}
+    for note in notes:
+        say(f"runtime {note}")
+    return chosen, cli, info
+
+
+def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, version: str, cli_version: str | None = None,
+                     **extra) -> tuple[RunSettings, dict]:
+    """The sidecar to run with at runtime `version`, and what to say about it (printed, and kept in --json)."""
     overrides = {}
     for text in args.image:
         service, sep, image = text.partition("=")
         if not sep or service not in DEFAULT_IMAGES or not image:
             raise InputError(f"wants SERVICE=IMAGE with SERVICE one of {', '.join(DEFAULT_IMAGES)}, not {text!r}", "--image")
         overrides[service] = image
-    containers = infra_settings(args.infra, args.dapr_version, overrides)
-    settings, info = run_settings(args.sidecar, args.dapr_version, args.daprd, say, containers, redis=redis, **extra)
+    containers = infra_settings(args.infra, version, overrides)
+    settings, info = run_settings(args.sidecar, version, args.daprd, say, containers, cli_version, redis=redis, **extra)
     return settings, {**info, "infra": "docker" if containers else "local"}
 
 

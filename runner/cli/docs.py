@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
-from runner.cli.common import checkout, sidecar_settings, source_info, write_reports
+from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
 from runner.docs.model import VERDICTS, TabReport, tab_results
 from runner.docs.rewrite import rewrite
 from runner.docs.static import page_reports
@@ -115,7 +115,11 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
     runnable = [(tab, report) for _, tabs in checked for tab, report in tabs if report.not_checkable is None]
     if not runnable:
         return
-    settings, _ = sidecar_settings(args, redis_arg(args.redis), build_slots=default_build_slots())
+    runtimes, cli_version, _ = runtime_versions(args, root)
+    if len(runtimes) > 1:
+        raise InputError("docs check runs with one runtime version, not a list", "--dapr-version")
+    settings, _ = sidecar_settings(args, redis_arg(args.redis), runtimes[0], cli_version,
+                                   build_slots=default_build_slots())
     printer = ProgressPrinter(verdicts=sys.stderr)
     with contextlib.ExitStack() as stack:
         plans, owners = [], []

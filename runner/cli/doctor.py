@@ -6,7 +6,7 @@ import argparse
 
 from dataclasses import dataclass
 
-from runner.provision.dapr_cli import find_cli, installed_cli
+from runner.provision.dapr_cli import built_clis, installed_cli
 from runner.provision import DEFAULT_VERSION
 from runner.provision.daprd import find_control_plane, find_daprd
 from runner.recipes import RECIPES
@@ -44,7 +44,7 @@ def checks() -> list[Check]:
         users.setdefault(recipe.detect().missing, []).append(recipe.name)
     out = []
     cli = installed_cli()
-    built = find_cli()
+    built = next(iter(reversed(built_clis())), None)
     if cli is not None:
         out.append(Check("dapr CLI", f"{cli.version} ({cli.path})", "--sidecar auto validates through it"))
     elif built is not None:

@@ -11,6 +11,7 @@ from runner.cli.args import parse_languages, source_args
 from runner.cli.common import checkout, expected_root
 from runner.provision import DEFAULT_VERSION
 from runner.provision.daprd import missing_runtime
+from runner.recipes import RECIPES
 from runner.source.catalog import discover
 from runner.source.needs import readme_services
 from runner.source.plan import detect_toolchains, plan_job, select
@@ -22,6 +23,9 @@ def configure(listing: argparse.ArgumentParser) -> None:
     listing.add_argument("--expected", type=Path, help="directory of expected transcripts")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.add_argument("--dapr-version", default=DEFAULT_VERSION, help="the daprd version runs would use")
+    listing.add_argument("--versions", action="store_true",
+                         help="the Dapr SDK pins of each quickstart (file, line, coordinate, version) and whether this "
+                              "machine's registries serve them (not asked with --offline)")
     source_args(listing)
 
 
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
             "path": str(qs.path.relative_to(root)), "apps": [app.app_id for app in plan.apps],
             "services": services, "expectation": qs.expected_source, "runnable": why_not is None, "why_not": why_not,
         })
+    if args.versions:
+        return _versions(quickstarts, root, args.json, args.offline)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -54,4 +60,28 @@ def run(args: argparse.Namespace) -> int:
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     print(f"{len(rows)} quickstarts in {root}")
+    return 0
+
+
+def _versions(quickstarts, root: Path, as_json: bool, offline: bool) -> int:
+    """The lines a version bump has to touch, per quickstart, and whether each pinned version is served."""
+    rows = []
+    for qs in quickstarts:
+        recipe = RECIPES[qs.language]
+        for pin in recipe.sdk_pins(qs.path):
+            served = None if offline else recipe.sdk_served(pin.coordinate, pin.version)
+            rows.append({"quickstart": qs.name, "file": f"{pin.file.relative_to(root)}:{pin.line}",
+                         "coordinate": pin.coordinate, "version": pin.version, "served": served})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    words = {True: "yes", False: "NO", None: "?"}
+    table = [("QUICKSTART", "FILE:LINE", "COORDINATE", "VERSION", "SERVED HERE")] + [
+        (r["quickstart"], r["file"], r["coordinate"], r["version"], words[r["served"]]) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    pinning = {row["quickstart"] for row in rows}
+    print(f"{len(rows)} pins in {len(pinning)} quickstarts; {len(quickstarts) - len(pinning)} pin no Dapr SDK"
+          + (" (registries not asked: --offline)" if offline else ""))
     return 0

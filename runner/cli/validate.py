@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
-from runner.cli.common import checkout, expected_root, sidecar_settings, source_info, write_files, write_reports
+from runner.cli.common import (checkout, expected_root, runtime_versions, sidecar_settings, source_info, write_files,
+                               write_reports)
 from runner.errors import InputError
 from runner.formats.expected import render_expected
 from runner.job import RunSettings
@@ -47,6 +48,9 @@ def configure(validate: argparse.ArgumentParser) -> None:
     validate.add_argument("--strict", action="store_true", help="a skipped job fails the run")
     validate.add_argument("--update-expected", action="store_true",
                           help="rewrite the expected transcript of each failing job with its observed output")
+    validate.add_argument("--sdk", action="append", default=[], metavar="LANG=VERSION",
+                          help="run LANG's quickstarts with their Dapr SDK pins rewritten to VERSION (in a copy; the "
+                               "checkout is untouched); a comma list of versions runs each; repeatable")
     validate.add_argument("--resume", type=Path, metavar="RESULTS.json",
                           help="run only what did not pass in this earlier --json, with that run's selection and "
                                "options, and write one merged report")
@@ -72,25 +76,35 @@ def run(args: argparse.Namespace) -> int:
     if not selected:
         wanted = " ".join(args.building_blocks + languages) or "anything"
         raise InputError(f"no quickstart matches {wanted}", source.root)
-    if args.shard:
-        selected = shard(selected, *parse_shard(args.shard), key=lambda qs: qs.name)
-        if not selected:
+    runtimes, cli_version, version_info = runtime_versions(args, source.root)
+    sdks = sdk_args(args.sdk)
+    toolchains = detect_toolchains(selected)
+    plans = [plan_job(qs, toolchains, args.timeout, runtime, sdk,
+                      suffix=(f"@{runtime}" if len(runtimes) > 1 else "")
+                      + (f"+sdk{sdk}" if len(sdks.get(qs.language, [])) > 1 else ""))
+             for qs in selected for runtime in runtimes for sdk in sdks.get(qs.language, [None])]
+    if args.shard:  # a job is a quickstart at a version: each in exactly one shard
+        plans = shard(plans, *parse_shard(args.shard), key=lambda plan: plan.name)
+        if not plans:
             say(f"shard {args.shard}: nothing to run")
             return 0
-    toolchains = detect_toolchains(selected)
-    plans = [plan_job(qs, toolchains, args.timeout) for qs in selected]
     kept = {plan.name: previous[plan.name] for plan in plans
             if plan.name in previous and previous[plan.name].status in _NOT_RUN_AGAIN}
     if previous:
         say(f"resuming {args.resume}: {len(kept)} passed there, running the other {len(plans) - len(kept)}")
     to_run = [plan for plan in plans if plan.name not in kept]
+    by_runtime, info = {}, {"sidecar": None}
     if any(plan.skip_reason is None for plan in to_run):
         slots = default_build_slots()
         say(f"{jobs} jobs at once, builds and installs {slots} at a time ({machine_summary()})")
-        settings, info = sidecar_settings(args, redis, pass_env=frozenset(args.pass_env), build_slots=slots)
-    else:
-        settings, info = RunSettings(daprd=Path("daprd"), redis=redis), {"sidecar": None}
-    run_info = {**info, **source_info(source), "shard": args.shard, "argv": args.argv}
+        sidecars = {}
+        for runtime in runtimes:
+            by_runtime[runtime], sidecars[runtime] = sidecar_settings(args, redis, runtime, cli_version,
+                                                                      pass_env=frozenset(args.pass_env),
+                                                                      build_slots=slots)
+        info = sidecars[runtimes[0]] if len(runtimes) == 1 else {"sidecars": sidecars}
+    settings = lambda plan: by_runtime.get(plan.runtime) or RunSettings(daprd=Path("daprd"), redis=redis)  # noqa: E731
+    run_info = {**info, **version_info, **source_info(source), "shard": args.shard, "argv": args.argv}
     done: dict[str, JobResult] = dict(kept)
 
     def in_plan_order(fill_interrupted: bool) -> list[JobResult]:
@@ -116,6 +130,19 @@ def run(args: argparse.Namespace) -> int:
         _update_expected(plans, results)
     write_reports(results, args.json_path, args.junit, args.html, run_info)
     return exit_code(results, strict=args.strict)
+
+
+def sdk_args(values: list[str]) -> dict[str, list[str]]:
+    """`--sdk java=1.17.1 --sdk python=1.18.0,1.19.0`: the SDK versions to run each language with."""
+    wanted: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, versions = value.partition("=")
+        language = parse_languages([name])[0] if sep and name.strip() else None
+        chosen = [v.strip() for v in versions.split(",") if v.strip()]
+        if language is None or not chosen:
+            raise InputError(f"wants LANG=VERSION[,VERSION...], not {value!r}", "--sdk")
+        wanted.setdefault(language, []).extend(v for v in chosen if v not in wanted.get(language, []))
+    return wanted
 
 
 def _resumed(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, JobResult]]:

@@ -3,6 +3,6 @@ runner, the `dapr` shim and docs check all call the same entry."""
 
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
-from runner.job.run import run_job
+from runner.job.dispatch import run_job
 
 __all__ = ["JobPlan", "RunSettings", "run_job"]

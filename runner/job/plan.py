@@ -57,6 +57,9 @@ class JobPlan:
     fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile
     tree: Path | None = None  # the quickstarts tree: its results name its files relative to it
     settle_s: float | None = None  # once an app has exited, stop after this long without output (servers run on)
+    folder: Path | None = None  # the quickstart's own folder (its SDK pins are under it)
+    sdk_version: str | None = None  # run with the SDK pins of its language rewritten to this version
+    runtime: str | None = None  # the Dapr runtime version of the run's matrix it runs with (None: the run's one)
 
     @property
     def app_ids_shown(self) -> bool:

@@ -11,17 +11,19 @@ from typing import Callable
 
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
-from runner.job.run import OnProgress, run_job
-from runner.results import JobResult
+from runner.job.dispatch import run_job
+from runner.results import JobResult, OnProgress
 from runner.services.groups import shutdown
 from runner.services.ports import reserve
 
 
-def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int = 0,
+def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], RunSettings], jobs: int, retries: int = 0,
             on_progress: OnProgress = lambda p: None,
             on_result: Callable[[JobResult], None] = lambda r: None) -> list[JobResult]:
-    """The results of `plans`, in their order, at most `jobs` of them running at a time;
-    `on_result` hears of each the moment its job ends."""
+    """The results of `plans`, in their order, at most `jobs` of them running at a time, each with
+    `settings` (or those `settings(plan)` gives: a matrix of runtime versions); `on_result`
+    hears of each the moment its job ends."""
+    settings_of = settings if callable(settings) else lambda plan: settings
     reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
     results: list[JobResult | None] = [None] * len(plans)
     waiting = list(range(len(plans)))
@@ -51,7 +53,7 @@ def run_all(plans: list[JobPlan], settings: RunSettings, jobs: int, retries: int
     def run_jobs() -> None:
         while (index := take()) is not None:
             try:
-                results[index] = run_job(plans[index], settings, on_progress, retries)
+                results[index] = run_job(plans[index], settings_of(plans[index]), on_progress, retries)
                 on_result(results[index])
             except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
                 failures.append(exc)

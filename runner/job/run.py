@@ -1,9 +1,6 @@
-"""Run one job: prepare, Redis, sidecar(s) and app(s), match as output streams, tear down.
-
-`run_job` is the one entry: a plan in, a result out. A plan with README steps runs them
-(job/readme.py); any other runs its apps beside a sidecar. Everything started here is
-stopped here (an ExitStack unwinds it in reverse), on pass, failure, timeout or an
-exception such as KeyboardInterrupt.
+"""A job that runs its apps beside sidecars: prepare, its services, sidecar(s) and app(s), match as
+output streams, tear down. Everything started here is stopped here (an ExitStack unwinds it in
+reverse), on pass, failure, timeout or an exception such as KeyboardInterrupt.
 """
 
 from __future__ import annotations
@@ -23,17 +20,14 @@ from runner.formats.expected import Expectation
 from runner.job.env import app_env
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
-from runner.job.readme import run_readme
-from runner.job.script import run_script
-from runner.job.verdict import AppRunOutcome, app_result, as_flaky, failed, skipped
+from runner.job.verdict import AppRunOutcome, app_result, skipped
 from runner.recipes import RECIPES
 from runner.errors import JobError
 from runner.recipes.base import Prepared, run_logged
-from runner.results import JobResult, Progress
+from runner.results import JobResult, OnProgress, Progress
 from runner.services import machine
 from runner.services.groups import check_interrupted, track_dir, untrack_dir
 from runner.services.machine import CpuMark
-from runner.services.ports import PortTaken, port_turns
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.jobservices import JobServices, ServiceWants
 from runner.services.resources import Endpoints, isolated_resources
@@ -44,27 +38,6 @@ from runner.sidecar.daprd import DaprdSidecars, missing_component
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
 from runner.transcript.matcher import StreamMatcher
-
-OnProgress = Callable[[Progress], None]
-
-
-def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
-            retries: int = 0) -> JobResult:
-    """Run `plan`; a failed run is run again up to `retries` times (a later pass is flaky)."""
-    runner = run_readme if plan.readme is not None else run_script if plan.script is not None else _run_apps
-    try:
-        # Ports the quickstart names are the machine's: whoever else names one waits its turn.
-        with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text))):
-            result = first = runner(plan, settings, on_progress)
-            for attempt in range(2, retries + 2):
-                if result.status != "failed":
-                    break
-                result = runner(plan, settings, on_progress)
-                if result.status == "passed":
-                    result = as_flaky(result, first, attempt, retries + 1)
-    except PortTaken as exc:
-        return failed(plan, exc.reason)
-    return result
 
 
 class _LiveJob:
@@ -118,7 +91,7 @@ class _LiveJob:
             self.progress("running")
 
 
-def _run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> JobResult:
+def run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> JobResult:
     if plan.skip_reason:
         return skipped(plan)
     started = time.monotonic()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, ContextManager
 
 from runner.errors import InputError
-from runner.provision.dapr_cli import DaprCli, cli_version, ensure_cli, installed_cli
+from runner.provision.dapr_cli import DaprCli, ensure_cli, installed_cli, reported_versions
 from runner.provision.daprd import (binary_version, ensure_control_plane, ensure_daprd,
                                    find_control_plane)
 from runner.services.containers import ContainerInfra, Launcher, engine, images, local, reap
@@ -35,6 +35,7 @@ class RunSettings:
     control_plane_addresses: ControlPlaneAddresses | None = None  # ...or the ones already running (a README run's)
     containers: ContainerInfra | None = None  # --infra docker: Redis, placement, scheduler in containers
     build_slots: int | None = None  # builds and installs take turns on this many machine-wide slots; None: no turns
+    runtime: str | None = None  # the Dapr runtime version its jobs run with
 
     def build_turns(self, on_wait: Callable[[str], None]) -> Callable[[], ContextManager[None]]:
         """What a build or install runs inside: one of the machine's build slots, when these
@@ -68,10 +69,11 @@ def infra_settings(infra: str, version: str, image_overrides: dict[str, str]) ->
 
 
 def run_settings(sidecar: str, version: str, daprd: Path | None, say: Callable[[str], None],
-                 containers: ContainerInfra | None = None, **extra) -> tuple[RunSettings, dict]:
-    """The settings for `sidecar` (auto | daprd | dapr), and what to say about them (printed, and
-    kept in reports). `daprd`: a daprd binary to use instead of ours; `containers`: run the
-    jobs' services in containers (placement and scheduler then need no binaries here)."""
+                 containers: ContainerInfra | None = None, cli_version: str | None = None, **extra) -> tuple[RunSettings, dict]:
+    """The settings for `sidecar` (auto | daprd | dapr) at runtime `version`, and what to say about
+    them (printed, and kept in reports). `daprd`: a daprd binary to use instead of ours; `containers`:
+    run the jobs' services in containers (placement and scheduler then need no binaries here);
+    `cli_version`: the dapr CLI to pair with the runtime (default: the newest served for its minor)."""
     if containers is not None:
         extra["containers"] = containers
         extra["control_plane_binaries"] = find_control_plane(version) or ControlPlaneBinaries(Path("placement"),
@@ -79,13 +81,13 @@ def run_settings(sidecar: str, version: str, daprd: Path | None, say: Callable[[
         say("services: in containers (" + ", ".join(f"{k} {v}" for k, v in containers.images.items()) + ")")
     else:
         extra["control_plane_binaries"] = ensure_control_plane(version, progress=say, beside=daprd)
-    cli = installed_cli() if sidecar in ("auto", "dapr") else None
+    cli = installed_cli() if sidecar == "auto" or (sidecar == "dapr" and cli_version is None) else None
     if sidecar == "dapr" and cli is None:
-        cli = ensure_cli(version, progress=say)
+        cli = ensure_cli(cli_version, ensure_daprd(version, progress=say), progress=say)
     if cli is not None:
-        runtime = cli_version(cli.path, cli.env())[1]
+        runtime = reported_versions(cli.path, cli.env())[1]
         say(f"sidecar: dapr CLI {cli.version} ({cli.path}), runtime {runtime}")
-        return (RunSettings(daprd=Path("daprd"), sidecar="dapr", dapr_cli=cli, **extra),
+        return (RunSettings(daprd=Path("daprd"), sidecar="dapr", dapr_cli=cli, runtime=runtime or version, **extra),
                 {"sidecar": "dapr", "dapr_cli": str(cli.path), "cli_version": cli.version, "runtime_version": runtime})
     if daprd is not None:
         if not daprd.is_file() or not os.access(daprd, os.X_OK):
@@ -94,4 +96,5 @@ def run_settings(sidecar: str, version: str, daprd: Path | None, say: Callable[[
         daprd = ensure_daprd(version, progress=say).path
     found = binary_version(daprd)
     say(f"sidecar: daprd {found or '?'} ({daprd})")
-    return RunSettings(daprd=daprd, **extra), {"sidecar": "daprd", "daprd": str(daprd), "runtime_version": found}
+    return (RunSettings(daprd=daprd, runtime=found or version, **extra),
+            {"sidecar": "daprd", "daprd": str(daprd), "runtime_version": found})

@@ -19,13 +19,10 @@ from pathlib import Path
 
 from runner.cache import build_once, cache_root, digest
 from runner.errors import ProvisionError
-from runner.provision.daprd import Daprd, ensure_daprd, find_daprd
+from runner.provision.daprd import Daprd, ensure_daprd
+from runner.provision.versions import resolve_cli
 from runner.provision.gobuild import go, last_error, module_dir, module_overrides
 
-DEFAULT_CLI_VERSION = "1.17.0"
-# CLI versions to fall back to when the Go module proxy refuses the wanted one (here it
-# serves v1.16.5 and refuses every v1.17.x).
-CLI_FALLBACKS = {"1.17": ["v1.17.1", "v1.17.2", "v1.16.5"], "1.16": ["v1.16.5"]}
 _MAIN = """package main
 
 import "github.com/dapr/cli/cmd"
@@ -52,7 +49,7 @@ class DaprCli:
         return {"DAPR_RUNTIME_PATH": str(self.runtime_path)} if self.runtime_path else {}
 
 
-def cli_version(path: Path, env: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+def reported_versions(path: Path, env: dict[str, str] | None = None) -> tuple[str | None, str | None]:
     """(CLI version, runtime version) as `dapr --version` prints them; None where missing."""
     try:
         out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=20,
@@ -70,7 +67,7 @@ def installed_cli() -> DaprCli | None:
     found = shutil.which("dapr")
     if found is None:
         return None
-    version, runtime = cli_version(Path(found))
+    version, runtime = reported_versions(Path(found))
     if version is None or runtime is None:
         return None
     return DaprCli(Path(found), version, None, "path")
@@ -84,17 +81,26 @@ def _runtime(root: Path, daprd: Daprd) -> Path:
     return root / f"runtime-{digest([str(daprd.path), daprd.version])}"
 
 
-def find_cli(version: str = DEFAULT_CLI_VERSION) -> DaprCli | None:
-    """The CLI built here, if it is, with its runtime dir for the daprd found here (None
-    while that one is not laid out)."""
+def find_cli(version: str, daprd: Daprd) -> DaprCli | None:
+    """The CLI `version` built here, if it is, with its runtime dir for `daprd` (None while that
+    one is not laid out)."""
     root = _root(version)
     if not (root / ".complete").exists():
         return None
     info = json.loads((root / "build.json").read_text())
-    daprd = find_daprd()
-    runtime = _runtime(root, daprd) if daprd else None
+    runtime = _runtime(root, daprd)
     return DaprCli(root / "bin" / "dapr", info["cli_module"].lstrip("v"),
-                   runtime if runtime and (runtime / ".complete").exists() else None, "built")
+                   runtime if (runtime / ".complete").exists() else None, "built")
+
+
+def built_clis() -> list[DaprCli]:
+    """Every CLI built here (without a runtime dir: what `doctor` lists)."""
+    found = []
+    for build in sorted((cache_root() / "dapr-cli").glob("*/build.json")):
+        if (build.parent / ".complete").exists():
+            module = json.loads(build.read_text())["cli_module"]
+            found.append(DaprCli(build.parent / "bin" / "dapr", module.lstrip("v"), None, "built"))
+    return found
 
 
 def _lay_runtime(root: Path, daprd: Daprd) -> Path:
@@ -108,7 +114,8 @@ def _lay_runtime(root: Path, daprd: Daprd) -> Path:
     return build_once(_runtime(root, daprd), lay)[0]
 
 
-def build_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> None:
+def build_cli(version: str, progress=print) -> None:
+    """The CLI at `version` (one the proxy serves: provision.versions.resolve_cli), built once."""
     if shutil.which("go") is None:
         raise ProvisionError("go: not found; a Go toolchain is needed to build the dapr CLI")
 
@@ -117,14 +124,11 @@ def build_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> None:
         started = time.monotonic()
         src = root / "src"
         src.mkdir()
-        minor = ".".join(version.split(".")[:2])
-        module = next((v for v in [f"v{version}", *CLI_FALLBACKS.get(minor, [])]
-                       if module_dir("github.com/dapr/cli", v, src, log)), None)
-        if module is None:
-            raise ProvisionError(f"github.com/dapr/cli@v{version} is not available: {last_error(log)}")
-        if module != f"v{version}":
-            progress(f"github.com/dapr/cli v{version} is not served here; building {module}")
-        cli_mod = (module_dir("github.com/dapr/cli", module, src, log) / "go.mod").read_text()
+        module = f"v{version.lstrip('v')}"
+        found = module_dir("github.com/dapr/cli", module, src, log)
+        if found is None:
+            raise ProvisionError(f"github.com/dapr/cli@{module} is not available: {last_error(log)}")
+        cli_mod = (found / "go.mod").read_text()
         go_mod = [f"module quickstart-runner/dapr-cli\n\ngo 1.24\n\nrequire github.com/dapr/cli {module}\n"]
         dapr_version = next((line.split()[-1] for line in cli_mod.splitlines()
                              if line.strip().startswith("github.com/dapr/dapr ")), None)
@@ -154,8 +158,15 @@ def build_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> None:
     build_once(_root(version), build)
 
 
-def ensure_cli(version: str = DEFAULT_CLI_VERSION, progress=print) -> DaprCli:
-    """The CLI (built once) and its runtime dir for the daprd in use (laid once per daprd)."""
+def ensure_cli(version: str | None = None, daprd: Daprd | None = None, progress=print) -> DaprCli:
+    """The CLI (built once) and its runtime dir for `daprd` (laid once per daprd): the CLI runs the
+    daprd of the version asked for. `version` None: the one for daprd's runtime."""
+    daprd = daprd or ensure_daprd(progress=progress)
+    if version is None:
+        resolved = resolve_cli(daprd.version)
+        if resolved.why:
+            progress(f"dapr CLI for runtime {daprd.version}: {resolved.note}")
+        version = resolved.version
     build_cli(version, progress)
-    _lay_runtime(_root(version), ensure_daprd(progress=progress))
-    return find_cli(version)
+    _lay_runtime(_root(version), daprd)
+    return find_cli(version, daprd)

@@ -13,7 +13,8 @@ CONTRIB = "github.com/dapr/components-contrib"
 # serve the exact one a dapr module requires (here components-contrib v1.17.0 and v1.16.3,
 # and go-etcd-cron v0.12.2 to v0.12.5, which dapr v1.17.0's scheduler needs, are refused).
 FALLBACKS = {
-    CONTRIB: {"1.17": ["v1.17.3", "v1.17.5", "v1.17.4", "v1.17.2", "v1.17.1"], "1.16": ["v1.16.1"]},
+    CONTRIB: {"1.18": ["v1.18.1", "v1.18.0", "v1.18.2"], "1.17": ["v1.17.3", "v1.17.5", "v1.17.4", "v1.17.2", "v1.17.1"],
+              "1.16": ["v1.16.1"]},
     "github.com/diagridio/go-etcd-cron": {"0.12": ["v0.12.6", "v0.12.7"]},
 }
 

@@ -53,13 +53,13 @@ def _go_env() -> dict[str, str]:
     return {**os.environ, "GONOSUMDB": "github.com/dapr", "GOFLAGS": "-mod=mod"}
 
 
-def runtime_version(wanted: str) -> Resolved:
+def resolve_runtime(wanted: str) -> Resolved:
     """`wanted`, or the nearest patch of its minor the proxy serves (unchanged when none is: the
     build then says what is missing)."""
     return _nearest(RUNTIME, wanted) or Resolved(wanted, wanted)
 
 
-def cli_version(runtime: str, wanted: str | None = None) -> Resolved:
+def resolve_cli(runtime: str, wanted: str | None = None) -> Resolved:
     """The dapr CLI for `runtime`: `wanted` when served, else the served one of its minor nearest to
     it; with none (or none wanted), the newest served CLI not newer than the runtime's minor."""
     if wanted and (near := _nearest(CLI, wanted)):

@@ -168,15 +168,21 @@ def rewrite_lines(path: Path, edit: Callable[[int, str], str | None]) -> list[tu
     return changed
 
 
-def registry_answers(url: str, timeout: float = 10.0) -> bool | None:
-    """Whether a registry URL answers 200 (False: 404; None: no answer)."""
+def registry_page(url: str, timeout: float = 10.0) -> str | bool | None:
+    """What a registry answers at `url`: its text (200), False (404), None (no answer)."""
     import urllib.error
     import urllib.request
 
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="GET"), timeout=timeout) as response:
-            return response.status == 200
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode(errors="replace")
     except urllib.error.HTTPError as exc:
         return False if exc.code == 404 else None
     except (urllib.error.URLError, OSError):
         return None
+
+
+def registry_answers(url: str) -> bool | None:
+    """Whether a registry serves `url` (None: it did not answer)."""
+    page = registry_page(url)
+    return page if page is None or page is False else True

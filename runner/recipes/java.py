@@ -81,7 +81,7 @@ class JavaRecipe(Recipe):
         return changes
 
     def sdk_served(self, coordinate: str, version: str) -> bool | None:
-        group, artifact = coordinate.split(":")
+        group, _, artifact = coordinate.partition(":") if ":" in coordinate else ("io.dapr", ":", "dapr-sdk")
         return registry_answers(f"https://repo.maven.apache.org/maven2/{group.replace('.', '/')}/{artifact}/{version}/"
                                 f"{artifact}-{version}.pom")
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_answers, rewrite_lines, tool_version
+from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_page, rewrite_lines, tool_version
 
 
 # A requirement on the Dapr SDK or one of its extensions: `dapr>=1.17.0`, `dapr-ext-workflow`.
@@ -66,7 +66,11 @@ class PythonRecipe(Recipe):
                 for number, old, new in rewrite_lines(path, edit)]
 
     def sdk_served(self, coordinate: str, version: str) -> bool | None:
-        return registry_answers(f"https://pypi.org/pypi/{coordinate}/{version.lstrip('=<>!~')}/json")
+        page = registry_page(f"https://pypi.org/simple/{coordinate}/")  # the index pip reads
+        if not isinstance(page, str):
+            return page
+        wanted = version.lstrip("=<>!~")
+        return f"{coordinate.replace('-', '_')}-{wanted}-" in page or f"{coordinate}-{wanted}.tar.gz" in page
 
     def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:
         venv = cache_dir / "venv"

@@ -7,7 +7,9 @@ import threading
 import time
 from typing import Callable, TextIO
 
+from runner.formats.expected import DEFAULT_NORMALIZERS
 from runner.results import JobResult, Progress, status_counts
+from runner.transcript.normalize import normalizer
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "flaky": "FLAKY", "interrupted": "INTR"}
 
@@ -100,6 +102,8 @@ def format_result(result: JobResult) -> list[str]:
         lines[0] = f"{_MARK[result.status]:5} {result.quickstart}  ({result.reason})"
     elif result.status == "flaky":
         lines.append(f"      {result.reason}")
+    if result.overrides:
+        lines.insert(1, f"      {result.overrides[0]}")
     elif result.status == "failed":
         lines.append(f"      {result.reason}")
         for miss in result.misses[1:4]:
@@ -125,18 +129,47 @@ def status_table(results: list[JobResult]) -> list[str]:
     languages = sorted({r.language for r in results})
     cells = {(r.building_block, r.language): [] for r in results}
     for r in results:
-        cells[(r.building_block, r.language)].append(f"{r.variant} {_CELL.get(r.status, r.status)}")
+        cells[(r.building_block, r.language)].append(f"{r.column} {_CELL.get(r.status, r.status)}")
     rows = [["BUILDING BLOCK", *languages]]
     rows += [[block, *("  ".join(cells.get((block, lang), ["-"])) for lang in languages)] for block in blocks]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
 
 
+_comparable = normalizer(DEFAULT_NORMALIZERS)  # timestamps and ports differ in every run
+
+
+def regressions(results: list[JobResult]) -> list[str]:
+    """Quickstarts of a matrix that pass with one version and fail with another, each with the first
+    difference between the two transcripts' app lines."""
+    by_base: dict[str, list[JobResult]] = {}
+    for result in results:
+        by_base.setdefault(result.base, []).append(result)
+    found = []
+    for base, runs in by_base.items():
+        good = next((r for r in runs if r.status in ("passed", "flaky")), None)
+        bad = next((r for r in runs if r.status == "failed"), None)
+        if good is None or bad is None:
+            continue
+        found.append(f"REGRESSION {base}: passes as {good.column}, fails as {bad.column}: {bad.headline}")
+        ours, theirs = ([_comparable(line) for line in r.transcript if line.startswith("== APP")] for r in (good, bad))
+        at = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+        if at < max(len(ours), len(theirs)):
+            found.append(f"      first difference, app line {at + 1}: `{ours[at] if at < len(ours) else '(none)'}` "
+                         f"({good.column}) against `{theirs[at] if at < len(theirs) else '(none)'}` ({bad.column})")
+    return found
+
+
 def print_results(results: list[JobResult], out: TextIO = sys.stdout, verdicts: bool = True) -> None:
-    """The verdicts (unless already printed as their jobs ended), the table of a run of several
-    jobs, and the counts."""
+    """The verdicts (unless already printed as their jobs ended), a matrix's regressions first, the
+    table of a run of several jobs, and the counts."""
     for result in results if verdicts else ():
         for line in format_result(result):
+            print(line, file=out)
+    found = regressions(results)
+    if found:
+        print(file=out)
+        for line in found:
             print(line, file=out)
     if len(results) > 1:
         print(file=out)

@@ -89,10 +89,10 @@ def _excerpt(result: JobResult) -> list[dict]:
 
 def _grid(results: list[JobResult]) -> dict:
     """Rows of building blocks, columns of language x variant, a cell per job."""
-    columns = sorted({(r.language, r.variant) for r in results})
+    columns = sorted({(r.language, r.column) for r in results})  # a matrix run: a column per version
     rows = {}
     for r in results:
-        rows.setdefault(r.building_block, {})[(r.language, r.variant)] = r
+        rows.setdefault(r.building_block, {})[(r.language, r.column)] = r
     languages = [(language, sum(1 for lang, _ in columns if lang == language))
                  for language in dict.fromkeys(lang for lang, _ in columns)]
     return {"columns": columns, "languages": languages, "rows": rows}

@@ -29,7 +29,7 @@ def junit_tree(results: list[JobResult], suite_name: str = "quickstart-runner") 
         suite = ET.SubElement(suites, "testsuite", name=block, tests=str(len(jobs)), failures=str(failures),
                               errors=str(errors), skipped=str(skipped), time=f"{duration:.3f}")
         for r in jobs:
-            case = ET.SubElement(suite, "testcase", classname=block, name=f"{r.language}-{r.variant}",
+            case = ET.SubElement(suite, "testcase", classname=block, name=f"{r.language}-{r.column}",
                                  time=f"{r.duration_s:.3f}")
             if r.status == "failed":
                 failure = ET.SubElement(case, "failure", message=_clean(r.headline), type="OutputMismatch")

@@ -36,7 +36,10 @@ def detect_toolchains(quickstarts: list[Quickstart]) -> dict[str, Toolchain]:
     return {language: RECIPES[language].detect() for language in {qs.language for qs in quickstarts}}
 
 
-def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s: float | None = None) -> JobPlan:
+def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s: float | None = None,
+             runtime: str | None = None, sdk_version: str | None = None, suffix: str = "") -> JobPlan:
+    """The job of one quickstart; of a matrix, at `runtime` with its SDK at `sdk_version`, its name
+    with `suffix` (`@1.18.1`) so that every job of the run has its own."""
     toolchain = toolchains.get(quickstart.language) or RECIPES[quickstart.language].detect()
     template = quickstart.template()
     apps = template.apps if template else ()
@@ -61,8 +64,8 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
         skip = "no expected transcript, and the README has no STEP expectations"
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
     return JobPlan(
-        fixed_ports=fixed_ports(apps, readme), tree=quickstart.tree,
-        name=quickstart.name, building_block=quickstart.building_block, language=quickstart.language,
+        fixed_ports=fixed_ports(apps, readme), tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
+        sdk_version=sdk_version, name=quickstart.name + suffix, building_block=quickstart.building_block, language=quickstart.language,
         variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
     )

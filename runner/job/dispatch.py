@@ -1,0 +1,52 @@
+"""The one entry of a job: a plan in, a result out (`run_job`). A plan runs a README's steps
+(job/readme.py), a docs tab's commands (job/script.py), or its apps beside sidecars
+(job/run.py); it takes its turn on the ports it names, runs again on failure when asked (a
+later pass is flaky), and with an SDK override (`--sdk`) runs in a copy of its building block
+whose pins say that version (job/overrides.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from runner.job.overrides import with_sdk
+from runner.job.plan import JobPlan
+from runner.job.readme import run_readme
+from runner.job.run import run_apps
+from runner.job.script import run_script
+from runner.job.settings import RunSettings
+from runner.job.verdict import as_flaky, failed
+from runner.results import JobResult, OnProgress, Progress
+from runner.services.groups import track_dir, untrack_dir
+from runner.services.ports import PortTaken, port_turns
+
+
+def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
+            retries: int = 0) -> JobResult:
+    """Run `plan`; a failed run is run again up to `retries` times (a later pass is flaky)."""
+    with contextlib.ExitStack() as stack:
+        overrides: list[str] = []
+        if plan.sdk_version:
+            scratch = Path(tempfile.mkdtemp(prefix="qsr-sdk-"))
+            track_dir(scratch)
+            stack.callback(untrack_dir, scratch)
+            stack.callback(shutil.rmtree, scratch, True)
+            plan, overrides = with_sdk(plan, plan.sdk_version, scratch)
+        runner = run_readme if plan.readme is not None else run_script if plan.script is not None else run_apps
+        try:
+            # Ports the quickstart names are the machine's: whoever else names one waits its turn.
+            with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text))):
+                result = first = runner(plan, settings, on_progress)
+                for attempt in range(2, retries + 2):
+                    if result.status != "failed":
+                        break
+                    result = runner(plan, settings, on_progress)
+                    if result.status == "passed":
+                        result = as_flaky(result, first, attempt, retries + 1)
+        except PortTaken as exc:
+            result = failed(plan, exc.reason)
+    result.runtime, result.sdk, result.overrides = settings.runtime, plan.sdk_version, overrides
+    return result

@@ -1,0 +1,128 @@
+"""Versions as inputs: the SDK pins each recipe reads and rewrites (on copies of the snapshot's real
+files), the versions a tree declares, and (end to end) a runtime matrix and an SDK override."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import QUICKSTARTS, SNAPSHOT, run_cli
+from runner.provision.versions import declared
+from runner.recipes import RECIPES
+
+needs_snapshot = pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")
+
+
+def copy(snapshot_tree: Path, folder: str, tmp_path: Path) -> Path:
+    target = tmp_path / folder
+    shutil.copytree(snapshot_tree / folder, target)
+    return target
+
+
+def pins(language: str, folder: Path) -> list[tuple[str, str, str]]:
+    return [(str(pin.file.relative_to(folder)), pin.coordinate, pin.version) for pin in RECIPES[language].sdk_pins(folder)]
+
+
+@needs_snapshot
+def test_java_pins_are_the_io_dapr_artifacts_and_dapr_version_properties(tmp_path, snapshot_tree):
+    folder = copy(snapshot_tree, "pub_sub/java/sdk", tmp_path)
+    assert pins("java", folder) == [("checkout/pom.xml", "io.dapr:dapr-sdk", "1.17.0"),
+                                    ("order-processor/pom.xml", "io.dapr:dapr-sdk-springboot", "1.17.0-rc-3"),
+                                    ("order-processor/pom.xml", "io.dapr:dapr-sdk", "1.17.0")]
+    changes = RECIPES["java"].pin_sdk(folder, "1.17.1")
+    assert changes[0] == "checkout/pom.xml:20: <version>1.17.0</version> -> <version>1.17.1</version>"
+    assert {version for _, _, version in pins("java", folder)} == {"1.17.1"}
+    jobs = copy(snapshot_tree, "jobs/java/sdk", tmp_path)
+    RECIPES["java"].pin_sdk(jobs, "1.17.1")
+    assert "<dapr-sdk.version>1.17.1</dapr-sdk.version>" in (jobs / "job-service/pom.xml").read_text()
+    assert (snapshot_tree / "jobs/java/sdk/job-service/pom.xml").read_text().count("1.17.1") == 0  # the original stays
+
+
+def test_a_property_a_dependency_names_is_the_pin(tmp_path):
+    folder = tmp_path / "java"
+    shutil.copytree(QUICKSTARTS / "state_management/java/sdk", folder)
+    assert pins("java", folder) == [("order-processor/pom.xml", "io.dapr:dapr-sdk", "1.16.0")]
+    RECIPES["java"].pin_sdk(folder, "1.16.1")
+    assert "<dapr.sdk.version>1.16.1</dapr.sdk.version>" in (folder / "order-processor/pom.xml").read_text()
+    assert "${dapr.sdk.version}" in (folder / "order-processor/pom.xml").read_text()
+
+
+@needs_snapshot
+def test_python_pins_are_dapr_and_its_extensions(tmp_path, snapshot_tree):
+    folder = copy(snapshot_tree, "pub_sub/python/sdk", tmp_path)
+    assert ("order-processor-fastapi/requirements.txt", "dapr-ext-fastapi", ">=1.17.0") in pins("python", folder)
+    RECIPES["python"].pin_sdk(folder, "1.19.0")
+    assert {(coordinate, version) for _, coordinate, version in pins("python", folder)} == {
+        ("dapr", "==1.19.0"), ("dapr-ext-fastapi", "==1.19.0")}
+    assert "flask" in (folder / "order-processor/requirements.txt").read_text().lower()  # other lines as they were
+
+
+@needs_snapshot
+def test_javascript_pins_drop_the_lock_that_holds_the_old_version(tmp_path, snapshot_tree):
+    folder = copy(snapshot_tree, "pub_sub/javascript/sdk", tmp_path)
+    assert pins("javascript", folder) == [("checkout/package.json", "@dapr/dapr", "^3.6.1"),
+                                          ("order-processor/package.json", "@dapr/dapr", "^3.6.1")]
+    changes = RECIPES["javascript"].pin_sdk(folder, "3.5.2")
+    assert "checkout/package-lock.json: removed (it locks the pinned version)" in changes
+    assert json.loads((folder / "checkout/package.json").read_text())["dependencies"]["@dapr/dapr"] == "3.5.2"
+
+
+@needs_snapshot
+def test_go_pins_are_the_go_sdk_require_and_go_mod_tidy_follows(tmp_path, snapshot_tree, monkeypatch):
+    import runner.recipes.go as go
+
+    folder = copy(snapshot_tree, "jobs/go/sdk", tmp_path)
+    assert pins("go", folder) == [("job-scheduler/go.mod", "github.com/dapr/go-sdk", "v1.14.1"),
+                                  ("job-service/go.mod", "github.com/dapr/go-sdk", "v1.14.1")]
+    tidied = []
+    monkeypatch.setattr(go, "run_logged", lambda argv, cwd, log, env=None: tidied.append((argv, cwd.name)))
+    RECIPES["go"].pin_sdk(folder, "1.13.0")
+    assert {version for _, _, version in pins("go", folder)} == {"v1.13.0"}
+    assert tidied == [(["go", "mod", "tidy"], "job-scheduler"), (["go", "mod", "tidy"], "job-service")]
+
+
+def test_a_tree_declares_its_versions(tmp_path):
+    assert declared(tmp_path) == {}
+    (tmp_path / ".github/env").mkdir(parents=True)
+    (tmp_path / ".github/env/global.env").write_text(
+        "DAPR_CLI_VERSION: 1.17.0\nDAPR_RUNTIME_VERSION: 1.17.0\nDAPR_INSTALL_URL: https://x\n# DAPR_X: 9\n")
+    assert declared(tmp_path) == {"DAPR_CLI_VERSION": "1.17.0", "DAPR_RUNTIME_VERSION": "1.17.0"}
+    (tmp_path / ".github/env/global.env").write_text("DAPR_RUNTIME_VERSION=1.18.1\n")
+    assert declared(tmp_path) == {"DAPR_RUNTIME_VERSION": "1.18.1"}
+
+
+def test_a_bad_sdk_override_is_one_line(tmp_path):
+    for value in ("cobol=1.0", "java", "java="):
+        result = run_cli("validate", "--sdk", value)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "--sdk" in result.stderr or "--lang" in result.stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_a_matrix_of_two_runtimes_runs_each_job_once_per_version(tmp_path, daprd_path, no_leftovers):
+    out, xml = tmp_path / "r.json", tmp_path / "r.xml"
+    result = run_cli("validate", "state_management", "--lang", "go", "--dapr-version", "1.17.0,1.18.1",
+                     "--json", str(out), "--junit", str(xml), timeout=1500)
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = json.loads(out.read_text())["jobs"]
+    assert [(job["quickstart"], job["runtime"], job["status"]) for job in jobs] == [
+        ("state_management/go/sdk@1.17.0", "1.17.0", "passed"), ("state_management/go/sdk@1.18.1", "1.18.1", "passed")]
+    assert 'name="go-sdk@1.17.0"' in xml.read_text() and 'name="go-sdk@1.18.1"' in xml.read_text()
+    assert "sdk@1.17.0 ok  sdk@1.18.1 ok" in result.stdout
+
+
+@pytest.mark.e2e
+def test_an_sdk_override_runs_in_a_copy_and_says_what_it_changed(tmp_path, daprd_path, no_leftovers):
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTARTS, tree, ignore=shutil.ignore_patterns("node_modules", "target", "__pycache__"))
+    shutil.copytree(QUICKSTARTS.parent / "expected", tree / "expected")
+    before = (tree / "state_management/python/sdk/order-processor/requirements.txt").read_text()
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "--repo", str(tree), "--lang", "python", "--sdk", "python=1.17.4", "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (job,) = json.loads(out.read_text())["jobs"]
+    assert job["sdk"] == "1.17.4" and job["overrides"][0] == "with dapr 1.17.4 instead of ==1.17.5"
+    assert "with dapr 1.17.4 instead of ==1.17.5" in result.stdout
+    assert (tree / "state_management/python/sdk/order-processor/requirements.txt").read_text() == before
