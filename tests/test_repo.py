@@ -49,8 +49,8 @@ def test_list_at_refs_and_side_by_side_worktrees(bare_repo, cache):
     for ref in ("v1", "broken", "main"):
         result = run_cli("list", "--repo", f"file://{bare_repo}", "--ref", ref, "--expected", "/nonexistent")
         assert result.returncode == 0, result.stderr
-        row = next(line.split() for line in result.stdout.splitlines() if line.startswith("state_management  python    http"))
-        assert row[3:] == ["order-processor", "-", "README", "yes"]
+        row = next(line.split() for line in result.stdout.splitlines() if line.startswith("state_management/python/http "))
+        assert row[1:] == ["python", "order-processor", "-", "README", "-", "yes"]
     trees = sorted(p.name for p in (cache / "worktrees").glob("*/*") if p.is_dir())
     assert len(trees) == 3  # one worktree per commit
     assert len(list((cache / "repos").glob("*.git"))) == 1  # cloned once

@@ -39,22 +39,22 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for qs in quickstarts:
         plan = plan_job(qs, toolchains)
-        why_not = plan.skip_reason or runtime
+        why_not = plan.skip_reason or runtime or (plan.unrunnable[1] if plan.unrunnable else None)
         services = ["Redis", "placement", "scheduler", *(readme_services(plan.readme) if plan.readme else [])]
         rows.append({
             "building_block": qs.building_block, "language": qs.language, "variant": qs.variant,
             "path": str(qs.path.relative_to(root)), "apps": [app.app_id for app in plan.apps],
             "services": services, "expectation": qs.expected_source, "runnable": why_not is None, "why_not": why_not,
+            "tags": sorted({tag for step in plan.readme.steps for tag in step.tags}) if plan.readme else [],
         })
     if args.versions:
         return _versions(quickstarts, root, args.json, args.offline)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    headers = ("BUILDING BLOCK", "LANGUAGE", "VARIANT", "APPS", "EXTRA SERVICES", "EXPECTATION",
-               "RUNNABLE HERE")
-    table = [headers] + [(r["building_block"], r["language"], r["variant"], ",".join(r["apps"]) or "-",
-                          ",".join(r["services"][3:]) or "-", r["expectation"],
+    headers = ("QUICKSTART", "LANGUAGE", "APPS", "EXTRA SERVICES", "EXPECTATION", "TAGS", "RUNNABLE HERE")
+    table = [headers] + [(r["path"], r["language"], ",".join(r["apps"]) or "-", ",".join(r["services"][3:]) or "-",
+                          r["expectation"], ",".join(r["tags"]) or "-",
                           "yes" if r["runnable"] else f"no: {r['why_not']}") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for row in table:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 
 from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
@@ -33,6 +34,8 @@ def configure(validate: argparse.ArgumentParser) -> None:
     validate.add_argument("--variant", action="append", default=[], choices=VARIANTS)
     source_args(validate)
     validate.add_argument("--expected", type=Path, help="directory of expected transcripts")
+    validate.add_argument("-t", "--tags", action="append", default=[], metavar="TAG",
+                          help="run only README steps of this tag (as mm.py -t; untagged steps always run)")
     report_args(validate)
     validate.add_argument("--shard", help="run only slice I of N of the selection (I/N), for CI matrices")
     validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     runtimes, cli_version, version_info = runtime_versions(args, source.root)
     sdks = sdk_args(args.sdk)
     toolchains = detect_toolchains(selected)
-    plans = [plan_job(qs, toolchains, args.timeout, runtime, sdk,
+    plans = [plan_job(qs, toolchains, args.timeout, runtime, sdk, tags=tuple(args.tags),
                       suffix=(f"@{runtime}" if len(runtimes) > 1 else "")
                       + (f"+sdk{sdk}" if len(sdks.get(qs.language, [])) > 1 else ""))
              for qs in selected for runtime in runtimes for sdk in sdks.get(qs.language, [None])]
@@ -106,15 +109,17 @@ def run(args: argparse.Namespace) -> int:
     settings = lambda plan: by_runtime.get(plan.runtime) or RunSettings(daprd=Path("daprd"), redis=redis)  # noqa: E731
     run_info = {**info, **version_info, **source_info(source), "shard": args.shard, "argv": args.argv}
     done: dict[str, JobResult] = dict(kept)
+    writing = threading.Lock()  # jobs end on threads of their own
 
     def in_plan_order(fill_interrupted: bool) -> list[JobResult]:
         return [done.get(plan.name) or interrupted(plan) for plan in plans
                 if plan.name in done or fill_interrupted]
 
-    def finished(result: JobResult) -> None:
+    def finished(result: JobResult) -> None:  # on the worker thread of the job that ended
         printer.verdict(result)
-        done[result.quickstart] = result
-        write_files(in_plan_order(False), args.json_path, args.junit, args.html, run_info)
+        with writing:
+            done[result.quickstart] = result
+            write_files(in_plan_order(False), args.json_path, args.junit, args.html, run_info)
 
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
     printer = LiveProgress([plan.name for plan in to_run]) if live else ProgressPrinter()

@@ -24,7 +24,7 @@ from runner.results import JobResult
 from runner.services.groups import track_dir, untrack_dir
 from runner.services.shimenv import DOCKER_SERVED, SHIMS
 from runner.source.catalog import RESOURCE_DIRS
-from runner.source.needs import unreachable_model
+from runner.source.needs import cannot_run_here, unreachable_model
 from runner.source.plan import fixed_ports
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD
@@ -35,8 +35,6 @@ DOCS_TIMEOUT_S = 180.0
 # A tab moves on, or ends, this long after its terminals went quiet: servers print nothing more.
 # Half a minute: quickstart apps wait up to 20 s before their last line (configuration's Go app).
 SETTLE_S = 30.0
-KUBERNETES = ("kubectl", "kind", "helm", "minikube", "k3d")
-BROWSERS = ("open", "xdg-open", "start")
 SHELL_BUILTINS = ("cd", "export", "source", ".", "set", "unset", "echo", "sleep")
 _raw = normalizer(("ansi", "whitespace"))
 
@@ -97,10 +95,8 @@ def _a_command(text: str) -> bool:
 
 def _cannot_run_here(text: str) -> str | None:
     for call in shell_calls(text):
-        if call.program in KUBERNETES:
-            return f"needs Kubernetes: {call.line}"
-        if call.program in BROWSERS and any(word.startswith("http") for word in call.words):
-            return f"needs a browser: {call.line}"
+        if why := cannot_run_here(call.words):
+            return why
         if call.program == "docker" and call.words[1:2] and call.words[1] not in DOCKER_SERVED:
             return f"needs Docker: {call.line}"
     return None

@@ -64,11 +64,14 @@ def parse_dapr_run(line: str) -> DaprRun:
     while i < len(words):
         word = words[i]
         if word == "--":
-            run.command = words[i + 1:]
+            run.command += words[i + 1:]
             break
         if not word.startswith("-"):
-            run.command = words[i:]  # the CLI also takes the app command without `--`
-            break
+            # The CLI also takes the app command without `--`, and reads its own flags after it
+            # (`dapr run --app-id a node app.js --resources-path ../components`).
+            run.command.append(word)
+            i += 1
+            continue
         flag, eq, inline = word.partition("=")
         if flag not in _VALUE_FLAGS:
             i += 1  # a boolean flag (e.g. --enable-api-logging)

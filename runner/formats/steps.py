@@ -67,6 +67,11 @@ class Annotated:
     links: list[tuple[str, bool, int]]  # (url, ignored, line)
 
 
+def step_selected(step: Step, tags: list[str]) -> bool:
+    """Whether a step runs when `tags` are asked for, as `mm.py -t` decides: untagged steps always."""
+    return not tags or not step.tags or any(tag in step.tags for tag in tags)
+
+
 def _string_list(value: object, key: str, path: Path, line: int) -> list[str]:
     if value is None:
         return []

@@ -60,6 +60,9 @@ class JobPlan:
     folder: Path | None = None  # the quickstart's own folder (its SDK pins are under it)
     sdk_version: str | None = None  # run with the SDK pins of its language rewritten to this version
     runtime: str | None = None  # the Dapr runtime version of the run's matrix it runs with (None: the run's one)
+    languages: tuple[str, ...] = ()  # every language its README steps prepare (a tutorial's several)
+    tags: tuple[str, ...] = ()  # only the README steps of these tags run (as `mm.py -t`)
+    unrunnable: tuple[int, str] | None = None  # the first README step this machine cannot run (its line), and why
 
     @property
     def app_ids_shown(self) -> bool:

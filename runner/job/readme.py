@@ -4,11 +4,12 @@ semantics, with the early stop: a command whose step's expectations are met is s
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Callable
 
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
-from runner.job.verdict import readme_result, skipped
+from runner.job.verdict import readme_result, skipped, stopped_short
 from runner.mm.runner import ReadmeRun
 from runner.recipes import RECIPES
 from runner.results import JobResult, Progress
@@ -19,14 +20,26 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
         return skipped(plan)
     on_progress(Progress(plan.name, "running"))
     started = time.monotonic()
-    recipe = RECIPES.get(plan.language)
-    run = ReadmeRun(plan.readme, cwd=plan.readme.path.parent, daprd=settings.daprd,
+    run = ReadmeRun(plan.readme, tags=list(plan.tags), cwd=plan.readme.path.parent, daprd=settings.daprd,
                     control_plane_binaries=settings.control_plane_binaries, early_stop=True, say=lambda text: None,
-                    steps_env=recipe.steps_env if recipe else None,
+                    steps_env=lambda workdir: _steps_env(plan, workdir),
                     real_cli=settings.dapr_cli if settings.sidecar == "dapr" else None,
                     launch=settings.launcher(plan.name),
-                    build_slot=settings.build_turns(lambda text: on_progress(Progress(plan.name, text))))
+                    build_slot=settings.build_turns(lambda text: on_progress(Progress(plan.name, text))),
+                    stop_before=plan.unrunnable[0] if plan.unrunnable else None)
     success = run.run()
     result = readme_result(plan, run.steps, success, started, run.fault)
+    if success and run.stopped:  # what can run here passed; the rest cannot be checked here
+        result = stopped_short(result, f"{plan.unrunnable[1]} (line {plan.unrunnable[0]}); the steps before it passed")
     on_progress(Progress(plan.name, "done", result.matched, result.expected))
     return result
+
+
+def _steps_env(plan: JobPlan, workdir: Path) -> dict[str, str]:
+    """What the steps of each language the README prepares need (a venv of the job's own for
+    `pip3 install`); only Python's recipe asks for anything, so nothing collides."""
+    env: dict[str, str] = {}
+    for language in plan.languages or (plan.language,):
+        if language in RECIPES:
+            env.update(RECIPES[language].steps_env(workdir))
+    return env

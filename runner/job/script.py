@@ -32,7 +32,7 @@ from runner.results import JobResult, Progress
 from runner.services.groups import check_interrupted, track_dir, untrack_dir
 from runner.services.shell import ShellCommand
 from runner.services.shimenv import COMPOSE_STARTED
-from runner.sidecar.texts import EXITED_APP, SIDECAR_UP, STARTED, UP
+from runner.formats.cli_lines import EXITED_APP, SIDECAR_UP, STARTED, UP
 from runner.transcript.causes import cause
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor

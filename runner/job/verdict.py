@@ -12,7 +12,7 @@ from typing import Callable
 from runner.job.plan import JobPlan
 from runner.mm.model import StepRun
 from runner.results import JobResult, Miss
-from runner.sidecar.texts import APP_EXIT_ERROR
+from runner.formats.cli_lines import APP_EXIT_ERROR
 from runner.transcript.causes import build_error, cause, missing_file
 from runner.transcript.explain import closest_lines, explain
 from runner.transcript.matcher import StreamMatcher
@@ -198,6 +198,12 @@ def app_failure(transcript: list[str]) -> str | None:
         return None
     said = cause("\n".join(re.sub(r"^== APP( - [^=]+)? == ", "", line) for line in transcript if line.startswith("== APP")))
     return f"an app exited with an error: {said}" if said else "an app exited with an error"
+
+
+def stopped_short(result: JobResult, why: str) -> JobResult:
+    """A README run that passed as far as this machine can take it: skipped, with why it stopped."""
+    result.status, result.reason = "skipped", why
+    return result
 
 
 def as_flaky(result: JobResult, first: JobResult, attempt: int, attempts: int) -> JobResult:

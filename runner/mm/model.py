@@ -70,6 +70,11 @@ class _Feed:
                 self.matcher.feed("")  # what follows the last newline
             self.command, self.taken = self.command + 1, 0
 
+    def matched(self, commands: list[CommandRun], stream: str, promised: list[str]) -> bool:
+        """Met by the output so far, with `promised` lines to come."""
+        self.advance(commands, stream, final=False)
+        return self.matcher.ok_with(promised) if promised else self.matcher.ok
+
 
 @dataclass
 class StepRun:
@@ -107,8 +112,14 @@ class StepRun:
     def expects_output(self) -> bool:
         return bool(self.step.expected_stdout_lines or self.step.expected_stderr_lines)
 
-    def expectations_met(self, now: float) -> bool:
-        met = self.expects_output() and self.output_ok(final=False)
+    def expectations_met(self, now: float, at_stop: str = "") -> bool:
+        """Whether its expectations are met by what it printed so far and `at_stop`, what its
+        commands will print when stopped (a `dapr run`'s closing lines)."""
+        if not self.expects_output():
+            return False
+        promised = at_stop.split("\n") if at_stop else []
+        met = all(self._feeds[stream].matched(self.commands, stream, promised if stream == "stdout" else [])
+                  for stream in STREAMS)
         if met and self.met_at is None:
             self.met_at = now
         return met
@@ -120,7 +131,3 @@ class StepRun:
         """Its return code is the expected one (a command we stopped early, expectations met, is fine)."""
         expected = self.step.expected_return_code
         return command.stopped_early or expected is None or command.return_code == expected
-
-
-def step_selected(step: Step, tags: list[str]) -> bool:
-    return not tags or not step.tags or any(tag in step.tags for tag in tags)

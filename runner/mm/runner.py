@@ -28,18 +28,29 @@ from typing import Callable, ContextManager
 
 from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated, Step
-from runner.mm.model import CommandRun, StepRun, step_selected
+from runner.formats.steps import step_selected
+from runner.mm.model import CommandRun, StepRun
 from runner.mm.shimmed import Shimmed, shimmed_env
 from runner.recipes import is_build
 from runner.services import machine
 from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
 from runner.services.shimenv import SHIMS
+from runner.formats.cli_lines import stop_lines
 
 # A command's group gets SIGTERM, then this long to end before SIGKILL: a `dapr` shim stops
 # its apps and daprds on SIGTERM and prints the CLI's closing lines, which takes seconds.
 STOP_GRACE_S = 10.0
 _POLL_S = 0.05
+
+
+def _stop_output(block: str) -> str:
+    """What a block's `dapr run` prints when it is stopped (nothing for other commands)."""
+    runs = [call for call in shell_calls(block) if call.words[:2] == ("dapr", "run")]
+    if len(runs) != 1:
+        return ""
+    multi = any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in runs[0].words)
+    return stop_lines(multi) if not multi else ""  # a template's closing lines depend on its apps: not promised
 
 
 class _Fault(Exception):
@@ -51,7 +62,8 @@ class ReadmeRun:
                  cwd: Path | None = None, daprd: Path | None = None, control_plane_binaries=None, early_stop: bool = False,
                  manual: bool = False, say: Callable[[str], None] = print,
                  steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None, launch: Launcher = local,
-                 build_slot: Callable[[], ContextManager[None]] = contextlib.nullcontext):
+                 build_slot: Callable[[], ContextManager[None]] = contextlib.nullcontext,
+                 stop_before: int | None = None):
         self.annotated = annotated
         self.shell = shlex.split(shell)
         self.shell_text = shell
@@ -66,6 +78,8 @@ class ReadmeRun:
         self.real_cli = real_cli  # --sidecar dapr: the `dapr` shim hands every call to this CLI
         self.launch = launch  # its Redis and control plane as processes, or in containers
         self.build_slot = build_slot
+        self.stop_before = stop_before  # the README line of a step not to run, nor any after it
+        self.stopped = False  # whether the run ended at that step
         self.steps: list[StepRun] = []
         self.env: dict[str, str] = {}
         self.shimmed: Shimmed | None = None  # made when the first step that calls a shim comes
@@ -121,7 +135,7 @@ class ReadmeRun:
                     command.load = machine.load_note(command.cpu)
                     break
                 self._watch()
-                if self.early_stop and step_run.expectations_met(time.monotonic()):
+                if self.early_stop and step_run.expectations_met(time.monotonic(), _stop_output(command.text)):
                     command.stopped_early = True
                     break
                 time.sleep(_POLL_S)
@@ -181,6 +195,9 @@ class ReadmeRun:
     def _execute(self) -> bool:
         success = True
         for step in (s for s in self.annotated.steps if step_selected(s, self.tags)):
+            if step.line == self.stop_before:
+                self.stopped = True
+                break
             step_run = StepRun(step)
             self.steps.append(step_run)
             if self.manual and step.manual_pause_message:

@@ -82,6 +82,7 @@ class Recipe(ABC):
     # Commands that build or install (a README step running one takes a build slot), as word
     # prefixes: ("npm", "install") is `npm install ...`, flags between the words allowed.
     build_commands: tuple[tuple[str, ...], ...] = ()
+    programs: tuple[str, ...] = ()  # what a README of this language calls (a tutorial of several is "multi")
 
     @abstractmethod
     def detect(self) -> Toolchain:

@@ -14,6 +14,7 @@ def _project(app_dir: Path) -> Path | None:
 class CSharpRecipe(Recipe):
     name = "csharp"
     aliases = ("dotnet", ".net", "c#", "cs")
+    programs = ("dotnet",)
     build_commands = (("dotnet", "build"), ("dotnet", "restore"), ("dotnet", "publish"))
 
     def detect(self) -> Toolchain:

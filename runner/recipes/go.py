@@ -16,6 +16,7 @@ _GO_SDK_REQUIRE = re.compile(r"^\s*(?:require\s+)?github\.com/dapr/go-sdk\s+(v\S
 class GoRecipe(Recipe):
     name = "go"
     aliases = ("golang",)
+    programs = ("go",)
     build_commands = (("go", "build"), ("go", "mod"), ("go", "install"), ("go", "get"))
 
     def detect(self) -> Toolchain:

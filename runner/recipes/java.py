@@ -44,6 +44,7 @@ def _pom_pins(pom: Path) -> list[tuple[SdkPin, str]]:
 class JavaRecipe(Recipe):
     name = "java"
     aliases = ("jdk",)
+    programs = ("java", "mvn", "mvnw", "gradle")
     build_commands = (("mvn",), ("mvnw",), ("gradle",), ("gradlew",))
 
     def detect(self) -> Toolchain:

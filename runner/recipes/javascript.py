@@ -15,6 +15,7 @@ _DAPR_DEPENDENCY = re.compile(r'"(@dapr/[\w.-]+)"\s*:\s*"([^"]+)"')
 class JavaScriptRecipe(Recipe):
     name = "javascript"
     aliases = ("js", "node", "nodejs")
+    programs = ("node", "npm", "npx", "yarn")
     build_commands = (("npm", "install"), ("npm", "i"), ("npm", "ci"), ("npm", "run", "build"), ("yarn",),
                       ("pnpm", "install"))
 

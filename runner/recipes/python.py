@@ -17,6 +17,7 @@ _DAPR_REQUIREMENT = re.compile(r"^\s*(dapr(?:-ext-[\w-]+)?)\s*((?:[=<>!~]=?|===)
 class PythonRecipe(Recipe):
     name = "python"
     aliases = ("py", "python3")
+    programs = ("python", "python3", "pip", "pip3", "flask", "uvicorn")
     build_commands = (("pip", "install"), ("pip3", "install"), ("python", "pip", "install"),
                       ("python3", "pip", "install"), ("uv", "pip", "install"), ("poetry", "install"))
 

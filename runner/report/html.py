@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from runner.report.whole import write_whole
 from runner.results import JobResult, status_counts
 from runner.transcript.causes import says_why
 
@@ -129,6 +130,5 @@ def write_html(results: list[JobResult], path: Path, run_info: dict) -> None:
                 target = folder / f"{anchor(result)}.txt"
                 if not target.is_file() or target.read_text(encoding="utf-8") != text:  # written as jobs end
                     target.write_text(text, encoding="utf-8")
-    tmp = path.with_name(path.name + ".tmp")  # a reader never sees half a page
-    tmp.write_text(render_html(results, run_info, folder.name if folder.is_dir() else None), encoding="utf-8")
-    tmp.replace(path)
+    page = render_html(results, run_info, folder.name if folder.is_dir() else None)
+    write_whole(path, lambda scratch: scratch.write_text(page, encoding="utf-8"))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from runner.errors import InputError
+from runner.report.whole import write_whole
 from runner.results import JobResult
 
 SCHEMA_VERSION = 1
@@ -13,10 +14,8 @@ SCHEMA_VERSION = 1
 
 def write_json(results: list[JobResult], path: Path, run_info: dict) -> None:
     document = {"schema": SCHEMA_VERSION, "run": run_info, "jobs": [result.record() for result in results]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_whole(path, lambda scratch: scratch.write_text(text, encoding="utf-8"))
 
 
 def read_json(path: Path) -> tuple[list[JobResult], dict]:

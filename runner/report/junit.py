@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from runner.report.whole import write_whole
 from runner.results import JobResult
 
 # XML 1.0 cannot carry most control characters, which app output may contain.
@@ -60,7 +61,4 @@ def junit_tree(results: list[JobResult], suite_name: str = "quickstart-runner") 
 def write_junit(results: list[JobResult], path: Path) -> None:
     tree = junit_tree(results)
     ET.indent(tree)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")  # a reader never sees half a file
-    tree.write(tmp, encoding="utf-8", xml_declaration=True)
-    tmp.replace(path)
+    write_whole(path, lambda scratch: tree.write(scratch, encoding="utf-8", xml_declaration=True))

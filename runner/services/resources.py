@@ -100,3 +100,24 @@ def components(folder: Path) -> list[Component]:
                 name = (document.get("metadata") or {}).get("name", "") if isinstance(document.get("metadata"), dict) else ""
                 found.append(Component(str(document["spec"].get("type", "")), str(name), path))
     return found
+
+
+# What `dapr init` puts in ~/.dapr/components, and `dapr run` uses when given no resources path.
+_INIT_COMPONENTS = {
+    "statestore.yaml": "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n"
+                       "  type: state.redis\n  version: v1\n  metadata:\n  - name: redisHost\n    value: localhost:6379\n"
+                       "  - name: redisPassword\n    value: \"\"\n  - name: actorStateStore\n    value: \"true\"\n",
+    "pubsub.yaml": "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.redis\n"
+                   "  version: v1\n  metadata:\n  - name: redisHost\n    value: localhost:6379\n  - name: redisPassword\n"
+                   "    value: \"\"\n",
+}
+
+
+def init_components(folder: Path) -> Path:
+    """The components `dapr init` gives a maintainer (a Redis state store for actors too, a Redis
+    pub/sub), written in `folder` once: what a `dapr run` without a resources path runs with."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in _INIT_COMPONENTS.items():
+            (folder / name).write_text(text)
+    return folder

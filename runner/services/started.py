@@ -76,3 +76,26 @@ def faults(run_dir: Path | None) -> list[str]:
     if folder is None or not folder.is_dir():
         return []
     return [path.read_text() for path in sorted(folder.glob("*.txt"))]
+
+
+def record_app(run_dir: Path, app_id: str, facts: dict) -> None:
+    """An app a `dapr run` of the run started, and its sidecar's ports: what `dapr list`, `dapr
+    invoke` and `dapr publish` find (the CLI finds them in its own run metadata)."""
+    folder = run_dir / "apps"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{app_id}.json"
+    path.with_suffix(".tmp").write_text(json.dumps({"app_id": app_id, **facts}))
+    path.with_suffix(".tmp").replace(path)
+
+
+def forget_app(run_dir: Path, app_id: str) -> None:
+    (run_dir / "apps" / f"{app_id}.json").unlink(missing_ok=True)
+
+
+def running_apps(run_dir: Path | None) -> list[dict]:
+    folder = run_dir / "apps" if run_dir else None
+    found = []
+    for path in sorted(folder.glob("*.json")) if folder and folder.is_dir() else ():
+        with contextlib.suppress(OSError, ValueError):
+            found.append(json.loads(path.read_text()))
+    return found

@@ -20,19 +20,22 @@ from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
+from runner.services.resources import init_components
 from runner.services.shimenv import ShimContext
 from runner.services.started import record_fault
+from runner.shim.dapr_calls import invoke, list_apps, publish
 from runner.shim.to_dapr_cli import dapr_cli_argv
-from runner.sidecar.texts import DAPR_OK, INFO, RECEIVED_SIGNAL, STOPPED, TERMINATED, TERMINATION
+from runner.formats.cli_lines import INFO, STOPPED, stop_lines
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
+CALLS = {"invoke": invoke, "publish": publish, "list": list_apps}
 
 
 def _pid_file(context: ShimContext, app_id: str) -> Path | None:
     return context.run_dir / f"app-{app_id}.pid" if context.run_dir else None
 
 
-def _plan(argv: list[str], cwd: Path) -> JobPlan:
+def _plan(argv: list[str], cwd: Path, context: ShimContext) -> JobPlan:
     try:
         run = parse_dapr_run(shlex.join(["dapr", "run", *argv]))
     except DaprRunError as exc:
@@ -49,6 +52,8 @@ def _plan(argv: list[str], cwd: Path) -> JobPlan:
                         dapr_http_port=run.dapr_http_port, dapr_grpc_port=run.dapr_grpc_port,
                         config=(cwd / run.config).resolve() if run.config else None, log_level=run.log_level),)
         resources = tuple((cwd / path).resolve() for path in run.resources_paths)
+    if not resources and context.run_dir is not None:  # as `dapr init` left them: a Redis state store and pub/sub
+        resources = (init_components(context.run_dir / "init-components"),)
     missing = [str(path) for path in resources if not path.is_dir()]
     if missing:
         raise InputError(f"resources path does not exist: {', '.join(missing)}", "dapr run")
@@ -99,11 +104,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[0] == "stop":
         return _stop(context, argv[1:])
-    if argv[0] != "run":
-        print(f"quickstart-runner: `dapr {argv[0]}` is not needed here; the runner provides daprd and Redis",
-              file=sys.stderr)
+    if argv[0] in CALLS:
+        return CALLS[argv[0]](context, argv[1:])
+    if argv[0] != "run":  # init, dashboard, uninstall...: what a README asks of them the runner gives
+        print(f"{INFO}`dapr {argv[0]}` is not available here: the runner provides daprd, Redis and the control plane")
         return 0
-    plan = _plan(argv[1:], Path.cwd())
+    plan = _plan(argv[1:], Path.cwd(), context)
     daprd = context.daprd
     if daprd is None:
         from runner.provision.daprd import ensure_daprd  # only outside a README run of ours
@@ -130,9 +136,9 @@ def main(argv: list[str]) -> int:
                 signal.pause()
     except KeyboardInterrupt:  # stopped (`dapr stop`, the step's end): what the CLI says then
         if plan.app_ids_in_output:
-            print(f"\n{RECEIVED_SIGNAL}" + f"\n\n{TERMINATION}" * len(plan.apps), flush=True)
+            print(stop_lines(True, len(plan.apps)), flush=True)
         else:
-            print(f"{INFO}\n{TERMINATED}\n{DAPR_OK}", flush=True)
+            print(stop_lines(False), flush=True)
         return 0
     finally:
         for pid_file in pid_files:

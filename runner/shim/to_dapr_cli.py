@@ -16,7 +16,7 @@ from runner.formats.runtemplate import run_file
 from runner.formats.yamlfile import load_yaml
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
-from runner.services.resources import Endpoints, isolated_resources
+from runner.services.resources import Endpoints, init_components, isolated_resources
 from runner.services.started import postgres_endpoint
 from runner.sidecar.daprd import write_config
 
@@ -59,6 +59,8 @@ def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | No
         if section is not sections[0]:
             section["appDirPath"] = str((base / str(section.get("appDirPath", "."))).resolve())
     common = sections[0]
+    if not any("resourcesPaths" in section for section in sections):  # as `dapr init` left them
+        common["resourcesPaths"] = [str(copies.of(init_components(copies.run_dir / "init-components")))]
     common.setdefault("configFilePath", str(write_config(copies.run_dir)))
     if addresses:
         common.update(placementHostAddress=addresses.placement, schedulerHostAddress=addresses.scheduler)
@@ -89,6 +91,8 @@ def dapr_cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoin
             out.append(word)
     if not given & {"-f", "--run-file"}:
         extra = [] if given & {"--config", "-c"} else ["--config", str(write_config(run_dir))]
+        if not given & _RESOURCE_FLAGS:  # as `dapr init` left them: its Redis state store and pub/sub, the job's Redis
+            extra += ["--resources-path", str(copies.of(init_components(run_dir / "init-components")))]
         if addresses:
             extra += [f"--placement-host-address={addresses.placement}", f"--scheduler-host-address={addresses.scheduler}"]
         cut = out.index("--") if "--" in out else len(out)

@@ -4,6 +4,7 @@ ready once its health endpoint answers; printing what the dapr CLI would around 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import subprocess
 import threading
@@ -25,8 +26,9 @@ from runner.services.groups import check_interrupted, stop_group, track, untrack
 from runner.services.ports import free_port, is_listening, port_free, release
 from runner.services.pty import PtyProcess
 from runner.services.resources import components
+from runner.services.started import forget_app, record_app
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
-from runner.sidecar.texts import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
+from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
                                   STARTING, TERMINATED, UP, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
                                   app_prefix)
 
@@ -232,6 +234,12 @@ class DaprdSidecars(Sidecars):
             if self.apps_started is None:
                 self.apps_started = time.monotonic()
             processes.append(self._start_app(app, sidecar, stack))
+            if self.run_dir is not None:  # `dapr list`, `dapr invoke`, `dapr publish` of the run find it
+                record_app(self.run_dir, spec.app_id, {
+                    "http": ports.http, "grpc": ports.grpc, "app_port": spec.app_port or 0,
+                    "command": " ".join(app.argv), "created": time.time(), "daprd_pid": sidecar.process.pid,
+                    "cli_pid": os.getpid(), "app_pid": processes[-1].child.pid})
+                stack.callback(forget_app, self.run_dir, spec.app_id)
             if self.show_app_ids:
                 self.status(STARTED.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
                 self.status(WRITING_LOGS.format(folder=spec.app_dir / ".dapr" / "logs"))

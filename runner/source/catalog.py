@@ -1,12 +1,19 @@
-"""Discover quickstarts in a tree laid out as upstream: <building_block>/<lang>/<variant>/."""
+"""Discover quickstarts in a tree laid out as upstream: <building_block>/<lang>/<variant>/, and every
+other folder whose README is annotated (the tutorials)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from runner.formats.runtemplate import RunTemplate, parse_run_template
-from runner.recipes import LANGUAGES
+from runner.errors import InputError
+from runner.formats.shellwords import shell_calls
+from runner.formats.steps import load_annotated
+from runner.recipes import LANGUAGES, RECIPES
+from runner.workspace import BUILD_OUTPUTS
 
 VARIANTS = ("sdk", "http")
 RESOURCE_DIRS = ("resources", "components")  # upstream moved components/ to resources/
@@ -31,21 +38,28 @@ def expected_for(tree: Path, given: Path | None = None) -> Path | None:
 @dataclass(frozen=True)
 class Quickstart:
     building_block: str
-    language: str
-    variant: str
+    language: str  # a recipe's, or "multi" (a tutorial whose steps prepare several: `languages`)
+    variant: str  # sdk | http; a tutorial's own name (`hello-world`)
     path: Path
     readme: Path | None
     template_path: Path | None  # dapr.yaml, read only when the quickstart is planned
     resources: Path | None  # the building block's shared resources folder
     expected: Path | None
+    root: Path  # the tree it is in
+    languages: tuple[str, ...] = ()  # what its steps prepare (for "multi": every one of them)
 
     @property
     def name(self) -> str:
-        return f"{self.building_block}/{self.language}/{self.variant}"
+        """Its path in the tree: `pub_sub/python/sdk`, `tutorials/hello-world`."""
+        return self.path.relative_to(self.root).as_posix()
 
     @property
     def tree(self) -> Path:
-        return self.path.parents[2]  # TREE/building_block/language/variant
+        return self.root
+
+    @property
+    def languages_needed(self) -> tuple[str, ...]:
+        return self.languages or (self.language,)
 
     def template(self) -> RunTemplate | None:
         return parse_run_template(self.template_path) if self.template_path else None
@@ -65,6 +79,8 @@ def expected_path(expected_root: Path | None, building_block: str, language: str
 
 
 def discover(root: Path, expected_root: Path | None = None) -> list[Quickstart]:
+    """The quickstarts of a tree: every `<building_block>/<language>/<variant>/` folder, and every
+    other folder whose README is annotated (STEP blocks: the tutorials)."""
     quickstarts = []
     for block in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         resources = next((block / name for name in RESOURCE_DIRS if (block / name).is_dir()), None)
@@ -79,7 +95,44 @@ def discover(root: Path, expected_root: Path | None = None) -> list[Quickstart]:
                     building_block=block.name, language=language, variant=variant, path=path,
                     readme=readme if readme.is_file() else None,
                     template_path=template_path if template_path.is_file() else None,
-                    resources=resources,
+                    resources=resources, root=root,
                     expected=expected_path(expected_root, block.name, language, variant),
                 ))
-    return quickstarts
+    known = {qs.path for qs in quickstarts}
+    for readme in _annotated_readmes(root):
+        path = readme.parent
+        if path in known or any(parent in known for parent in path.parents) or path == root:
+            continue
+        parts = path.relative_to(root).parts
+        named = [part for part in parts if part in LANGUAGES]
+        language = named[0] if named else "multi"
+        template_path = path / "dapr.yaml"
+        quickstarts.append(Quickstart(
+            building_block=parts[0], language=language, variant=parts[-1], path=path, readme=readme,
+            template_path=template_path if template_path.is_file() else None, resources=None, root=root,
+            expected=None, languages=() if named else languages_of(readme)))
+    return sorted(quickstarts, key=lambda qs: qs.name)
+
+
+def _annotated_readmes(root: Path) -> list[Path]:
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".") and name not in BUILD_OUTPUTS]
+        if "README.md" in files:
+            readme = Path(folder) / "README.md"
+            with contextlib.suppress(OSError):
+                if "<!-- STEP" in readme.read_text(errors="replace"):
+                    found.append(readme)
+    return found
+
+
+def languages_of(readme: Path) -> tuple[str, ...]:
+    """The languages a README's steps use: those whose programs its commands call (a README that
+    cannot be read says so when it is planned)."""
+    try:
+        steps = load_annotated(readme).steps
+    except InputError:
+        return ()
+    calls = [call.words for step in steps for command in step.commands for call in shell_calls(command.text)]
+    return tuple(recipe.name for recipe in RECIPES.values()
+                 if any(word in recipe.programs for words in calls for word in words))

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from runner.errors import read_input
 from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TOOLS, find_compose_file, parse_compose
 from runner.formats.shellwords import shell_calls
-from runner.formats.steps import Annotated
+from runner.formats.steps import Annotated, step_selected
 from runner.formats.yamlfile import load_yaml_all
 from runner.services.postgres import server_binaries
 
@@ -129,3 +129,31 @@ def missing_service(need: str) -> str | None:
     if need == "redis-cli":
         return None if shutil.which("redis-cli") else "needs redis-cli: not on PATH (apt-get install redis-tools)"
     return f"needs {need}"
+
+
+KUBERNETES = ("kubectl", "kind", "helm", "minikube", "k3d")
+BROWSERS = ("open", "xdg-open", "start")
+
+
+def cannot_run_here(words: tuple[str, ...]) -> str | None:
+    """Why a command cannot run on this machine (it needs Kubernetes, or a browser), or None."""
+    if not words:
+        return None
+    if words[0] in KUBERNETES or (words[0] == "dapr" and {"-k", "--kubernetes"} & set(words)):
+        return f"needs Kubernetes: {' '.join(words)}"
+    if words[0] in BROWSERS and any(word.startswith("http") for word in words):
+        return f"needs a browser: {' '.join(words)}"
+    return None
+
+
+def first_unrunnable(readme: Annotated, tags: list[str]) -> tuple[int, str] | None:
+    """The first step (its README line) of those `tags` select whose commands this machine cannot
+    run, and why."""
+    for step in readme.steps:
+        if not step_selected(step, tags):
+            continue
+        for command in step.commands:
+            for call in shell_calls(command.text):
+                if why := cannot_run_here(call.words):
+                    return step.line, why
+    return None

@@ -9,12 +9,12 @@ from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.expected import load_expected
 from runner.formats.runtemplate import AppSpec
 from runner.formats.shellwords import shell_calls
-from runner.formats.steps import Annotated, load_annotated
+from runner.formats.steps import Annotated, load_annotated, step_selected
 from runner.job.plan import JobPlan
 from runner.recipes import RECIPES
 from runner.recipes.base import Toolchain
 from runner.source.catalog import Quickstart
-from runner.source.needs import missing_service, readme_services, unreachable_model
+from runner.source.needs import first_unrunnable, missing_service, readme_services, unreachable_model
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -26,21 +26,23 @@ def select(quickstarts: list[Quickstart], building_blocks: list[str], languages:
         qs for qs in quickstarts
         if (not building_blocks or any(qs.building_block == name or qs.name == name or qs.name.startswith(name + "/")
                                        for name in building_blocks))
-        and (not languages or qs.language in languages)
+        and (not languages or any(language in languages for language in qs.languages_needed))
         and (not variants or qs.variant in variants)
     ]
 
 
 def detect_toolchains(quickstarts: list[Quickstart]) -> dict[str, Toolchain]:
     """Each language's toolchain, looked for once however many quickstarts use it."""
-    return {language: RECIPES[language].detect() for language in {qs.language for qs in quickstarts}}
+    return {language: RECIPES[language].detect() for language in {lang for qs in quickstarts for lang in qs.languages_needed}}
 
 
 def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s: float | None = None,
-             runtime: str | None = None, sdk_version: str | None = None, suffix: str = "") -> JobPlan:
+             runtime: str | None = None, sdk_version: str | None = None, suffix: str = "",
+             tags: tuple[str, ...] = ()) -> JobPlan:
     """The job of one quickstart; of a matrix, at `runtime` with its SDK at `sdk_version`, its name
-    with `suffix` (`@1.18.1`) so that every job of the run has its own."""
-    toolchain = toolchains.get(quickstart.language) or RECIPES[quickstart.language].detect()
+    with `suffix` (`@1.18.1`) so that every job of the run has its own; README steps of `tags` only
+    (as `mm.py -t`)."""
+    toolchain = _toolchain(quickstart, toolchains)
     template = quickstart.template()
     apps = template.apps if template else ()
     resources = (template.resources if template and template.resources else
@@ -49,7 +51,8 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     readme = None
     if expectation is None and quickstart.readme is not None:
         annotated = load_annotated(quickstart.readme)
-        if any(step.expected_stdout_lines or step.expected_stderr_lines for step in annotated.steps):
+        if any((step.expected_stdout_lines or step.expected_stderr_lines) and step_selected(step, list(tags))
+               for step in annotated.steps):
             readme = annotated
     skip = None
     if not toolchain.available:
@@ -65,10 +68,21 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
     return JobPlan(
         fixed_ports=fixed_ports(apps, readme), tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
-        sdk_version=sdk_version, name=quickstart.name + suffix, building_block=quickstart.building_block, language=quickstart.language,
+        sdk_version=sdk_version, name=quickstart.name + suffix, building_block=quickstart.building_block,
+        language=quickstart.language, languages=quickstart.languages_needed, tags=tags,
+        unrunnable=first_unrunnable(readme, list(tags)) if readme else None,
         variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
     )
+
+
+def _toolchain(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> Toolchain:
+    """The quickstart's toolchain; a tutorial of several languages needs every one of theirs."""
+    found = [toolchains.get(language) or RECIPES[language].detect() for language in quickstart.languages_needed]
+    if quickstart.language != "multi":
+        return found[0]
+    missing = next((toolchain.missing for toolchain in found if not toolchain.available), None)
+    return Toolchain("multi", None if missing else "; ".join(f"{t.language} {t.version}" for t in found), missing)
 
 
 def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None) -> frozenset[int]:

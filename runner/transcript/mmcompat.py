@@ -55,6 +55,14 @@ class MmMatcher:
     def ok(self) -> bool:
         return self.result().ok
 
+    def ok_with(self, lines: list[str]) -> bool:
+        """Whether the expectations would be met once `lines` came too (what a stop will print)."""
+        future = MmMatcher(self.expected, self.mode, self.order)
+        future._taken, future._empty, future.fed = list(self._taken), list(self._empty), self.fed
+        for line in lines:
+            future.feed(line)
+        return future.ok
+
     def result(self) -> StepMatch:
         places: list[int | None] = []
         blank = set(self._empty)  # positions an empty expected line fits so far

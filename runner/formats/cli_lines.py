@@ -37,3 +37,12 @@ STOPPED = SUCCESS + "app stopped successfully: {app_id}"
 def app_prefix(app_id: str, multi: bool) -> str:
     """What the CLI puts before an app's line: the app id too for a multi-app run (`dapr run -f`)."""
     return f"== APP - {app_id} == " if multi else "== APP == "
+
+
+def stop_lines(multi: bool, apps: int = 1) -> str:
+    """What the CLI prints when `dapr run` is stopped (SIGTERM, Ctrl-C) with its app still running:
+    for one app, that it shuts down and both exited; for a run template, the signal, then each app's
+    termination (cmd/run.go)."""
+    if multi:
+        return f"\n{RECEIVED_SIGNAL}" + f"\n\n{TERMINATION}" * apps
+    return f"{INFO}\n{TERMINATED}\n{DAPR_OK}\n{APP_OK}"

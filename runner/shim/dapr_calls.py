@@ -1,0 +1,159 @@
+"""The dapr CLI's calls on the apps a README run started: `dapr invoke`, `dapr publish` and `dapr
+list`, served against the run's own sidecars (found in its run dir, where each `dapr run` records
+its app) with the CLI's flags and its output word for word (cmd/invoke.go, cmd/publish.go,
+cmd/list.go of github.com/dapr/cli): `✅  App invoked successfully`, a table for `dapr list`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+from runner.services.shimenv import ShimContext
+from runner.services.started import running_apps
+from runner.formats.cli_lines import FAILURE, SUCCESS
+
+INVOKE_FLAGS = {"--app-id": "app_id", "-a": "app_id", "--method": "method", "-m": "method", "--data": "data",
+                "-d": "data", "--data-file": "data_file", "-f": "data_file", "--verb": "verb", "-v": "verb"}
+PUBLISH_FLAGS = {"--publish-app-id": "app_id", "-i": "app_id", "--pubsub": "pubsub", "-p": "pubsub",
+                 "--topic": "topic", "-t": "topic", "--data": "data", "-d": "data", "--data-file": "data_file",
+                 "-f": "data_file", "--metadata": "metadata", "-m": "metadata"}
+LIST_COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "COMMAND", "AGE", "CREATED", "DAPRD PID", "CLI PID",
+                "APP PID", "RUN_TEMPLATE_PATH", "APP_LOG_PATH", "DAPRD_LOG_PATH")
+
+
+def _flags(argv: list[str], table: dict[str, str]) -> dict[str, str]:
+    found, words = {}, list(argv)
+    while words:
+        word = words.pop(0)
+        flag, eq, value = word.partition("=")
+        if flag in table:
+            found[table[flag]] = value if eq else (words.pop(0) if words else "")
+    return found
+
+
+def _fail(text: str) -> int:
+    print(f"{FAILURE}{text}", file=sys.stderr)
+    return 1
+
+
+def _payload(flags: dict[str, str], command: str) -> bytes | None:
+    if flags.get("data") and flags.get("data_file"):
+        _fail(f"Only one of --data and --data-file allowed in the same {command} command")
+        return None
+    if flags.get("data_file"):
+        try:
+            return Path(flags["data_file"]).read_bytes()
+        except OSError as exc:
+            _fail(f"Error reading payload from '{flags['data_file']}'. Error: {exc}")
+            return None
+    return flags.get("data", "").encode()
+
+
+def _app(context: ShimContext, app_id: str) -> dict | None:
+    return next((app for app in running_apps(context.run_dir) if app["app_id"] == app_id), None)
+
+
+def invoke(context: ShimContext, argv: list[str]) -> int:
+    flags = _flags(argv, INVOKE_FLAGS)
+    payload = _payload(flags, "invoke")
+    if payload is None:
+        return 1
+    app_id = flags.get("app_id", "")
+    app = _app(context, app_id)
+    if app is None:
+        return _fail(f"error invoking app {app_id}: app ID {app_id} not found")
+    url = f"http://127.0.0.1:{app['http']}/v1.0/invoke/{app_id}/method/{flags.get('method', '')}"
+    request = urllib.request.Request(url, data=payload if payload else None, method=flags.get("verb", "POST"),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return _fail(f"error invoking app {app_id}: {exc.code} {exc.reason}")
+    except (urllib.error.URLError, OSError) as exc:
+        return _fail(f"error invoking app {app_id}: {exc}")
+    if body:
+        print(body)
+    print(f"{SUCCESS}App invoked successfully")
+    return 0
+
+
+def publish(context: ShimContext, argv: list[str]) -> int:
+    flags = _flags(argv, PUBLISH_FLAGS)
+    payload = _payload(flags, "publish")
+    if payload is None:
+        return 1
+    topic = flags.get("topic", "")
+    for key, what in (("app_id", "publishAppID"), ("pubsub", "pubsubName"), ("topic", "topic")):
+        if not flags.get(key):
+            return _fail(f"Error publishing topic {topic}: {what} is missing")
+    app = _app(context, flags["app_id"])
+    if app is None:
+        return _fail(f"Error publishing topic {topic}: couldn't find a running Dapr instance")
+    try:
+        metadata = json.loads(flags["metadata"]) if flags.get("metadata") else {}
+    except ValueError as exc:
+        return _fail(f"Error parsing metadata as JSON. Error: {exc}")
+    query = "".join(f"metadata.{key}={value}&" for key, value in metadata.items())
+    url = f"http://localhost:{app['http']}/v1.0/publish/{flags['pubsub']}/{topic}" + (f"?{query.rstrip('&')}" if query else "")
+    request = urllib.request.Request(url, data=payload, method="POST", headers={"Content-Type": _content_type(payload)})
+    try:
+        with urllib.request.urlopen(request, timeout=60):
+            pass
+    except urllib.error.HTTPError as exc:
+        print(url)
+        return _fail(f"Error publishing topic {topic}: unexpected status code {exc.code} on publishing to {topic} "
+                     f"in {flags['pubsub']}")
+    except (urllib.error.URLError, OSError) as exc:
+        return _fail(f"Error publishing topic {topic}: {exc}")
+    print(f"{SUCCESS}Event published successfully")
+    return 0
+
+
+def _content_type(payload: bytes) -> str:
+    """A CloudEvent is sent as one (`application/cloudevents+json`), anything else as JSON."""
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        return "application/json"
+    if isinstance(event, dict) and {"id", "source", "specversion", "type", "data"} <= set(event):
+        return "application/cloudevents+json"
+    return "application/json"
+
+
+def list_apps(context: ShimContext, argv: list[str]) -> int:
+    apps = running_apps(context.run_dir)
+    if "-o" in argv or "--output" in argv or any(word.startswith("--output=") for word in argv):
+        print(json.dumps([{"appId": app["app_id"], "httpPort": app["http"], "grpcPort": app["grpc"],
+                           "appPort": app["app_port"], "command": app["command"]} for app in apps], indent=2))
+        return 0
+    if not apps:
+        print("No Dapr instances found.")
+        return 0
+    rows = [LIST_COLUMNS] + [(app["app_id"], str(app["http"]), str(app["grpc"]), str(app["app_port"]),
+                              _truncated(app["command"], 20), _age(app["created"]),
+                              datetime.fromtimestamp(app["created"]).strftime("%Y-%m-%d %H:%M.%S"),
+                              str(app["daprd_pid"]), str(app["cli_pid"]), str(app["app_pid"]), "", "", "")
+                             for app in apps]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(LIST_COLUMNS))]
+    for row in rows:  # as the CLI's table writer lays it out: a space, then each cell padded by one each side
+        print(" " + "".join(f" {cell.ljust(width)} " for cell, width in zip(row, widths)))
+    return 0
+
+
+def _truncated(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
+def _age(created: float) -> str:
+    seconds = time.time() - created
+    if seconds <= 60:
+        return f"{int(seconds)}s"
+    if seconds <= 3600:
+        return f"{int(seconds / 60)}m"
+    return f"{int(seconds / 3600)}h" if seconds <= 86400 else f"{int(seconds / 86400)}d"
