@@ -4,8 +4,11 @@ job, and the progress events a job sends while it runs. Results are made in one 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Callable
+
+_MATRIX_SUFFIX = re.compile(r"(@[^/@+]+|\+sdk[^/@+]+)+$")  # `@1.18.1`, `+sdk1.17.1`: a job of a version matrix
 
 STATUSES = ("passed", "failed", "skipped", "flaky", "interrupted")  # interrupted: the run ended before the job did
 
@@ -92,7 +95,7 @@ class JobResult:
     @property
     def base(self) -> str:
         """The quickstart it ran, without the matrix part of its name (`pub_sub/go/sdk`)."""
-        return f"{self.building_block}/{self.language}/{self.variant}"
+        return _MATRIX_SUFFIX.sub("", self.quickstart)
 
     @property
     def column(self) -> str:

@@ -39,3 +39,15 @@ def test_the_closing_table_is_building_block_by_language():
     text = out.getvalue()
     assert "FAIL  pub_sub/go/http" not in text and "\n".join(table) in text
     assert text.rstrip().endswith("1 passed, 1 failed, 1 skipped, 1 flaky")
+
+
+def test_quickstarts_outside_the_grid_are_listed_by_folder_each_with_its_verdict():
+    tutorials = [JobResult(f"tutorials/{name}", "tutorials", "multi", name, status, duration_s=1.0)
+                 for name, status in (("hello-world", "passed"), ("observability", "failed"),
+                                      ("distributed-calculator", "skipped"))]
+    table = status_table([result("pub_sub/go/sdk", "passed"), *tutorials], width=50)
+    assert table[0].split() == ["BUILDING", "BLOCK", "go"]
+    assert table[2:] == ["tutorials/:  hello-world ok  observability FAIL",
+                         "             distributed-calculator skip"]
+    matrix = JobResult("tutorials/hello-world@1.18.1", "tutorials", "multi", "hello-world", "passed")
+    assert matrix.base == "tutorials/hello-world" and status_table([matrix]) == ["tutorials/:  hello-world@1.18.1 ok"]

@@ -177,3 +177,97 @@ def test_the_cli_runs_the_daprd_of_the_version_asked_for(tmp_path, dapr_cli, dap
     document = json.loads(out.read_text())
     assert document["run"]["sidecar"] == "dapr" and document["run"]["runtime_version"] == "1.18.1"
     assert [job["runtime"] for job in document["jobs"]] == ["1.18.1"]
+
+
+CALLED_APP = '''
+import http.server, json, os
+
+class App(http.server.BaseHTTPRequestHandler):
+    def reply(self, code, body=b""):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/dapr/subscribe":
+            self.reply(200, json.dumps([{"pubsubname": "pubsub", "topic": "orders", "route": "/orders"}]).encode())
+        else:
+            self.reply(404)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/neworder":
+            self.reply(200, json.dumps({"received": json.loads(body)}).encode())
+        elif self.path == "/orders":
+            print("event:", json.loads(body)["data"], flush=True)
+            self.reply(200)
+        else:
+            self.reply(404)
+
+    def log_message(self, *args):
+        pass
+
+http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), App).serve_forever()
+'''
+CALLS = [
+    "dapr invoke --app-id orders --method neworder --data '{\"orderId\": 1}'",
+    "dapr invoke --app-id orders --method neworder --data-file order.json --verb POST",
+    "dapr invoke --app-id orders --method nothing-here",
+    "dapr invoke --app-id nobody --method neworder",
+    "dapr invoke --app-id orders --method neworder --data '{}' --data-file order.json",
+    "dapr publish --publish-app-id orders --pubsub pubsub --topic orders --data '{\"orderId\": 2}'",
+    "dapr publish --publish-app-id orders --pubsub pubsub --topic orders --data-file order.json",
+    "dapr publish --publish-app-id orders --pubsub pubsub --data '{}'",
+    "dapr publish --publish-app-id nobody --pubsub pubsub --topic orders --data '{}'",
+    "dapr invoke --method neworder",
+    "dapr list",
+]
+
+
+def _called_readme(folder: Path, port: int) -> Path:
+    (folder / "app.py").write_text(CALLED_APP)
+    (folder / "order.json").write_text('{"orderId": 3}')
+    steps = [f"<!-- STEP\nname: run\nbackground: true\nsleep: 4\n-->\n\n```bash\ndapr run --app-id orders "
+             f"--app-port {port} -- python3 app.py\n```\n\n<!-- END_STEP -->\n"]
+    steps += [f"<!-- STEP\nname: call {i}\n-->\n\n```bash\n{call}\necho \"exit $?\"\n```\n\n<!-- END_STEP -->\n"
+              for i, call in enumerate(CALLS)]
+    steps.append("<!-- STEP\nname: stop\n-->\n\n```bash\ndapr stop --app-id orders\n```\n\n<!-- END_STEP -->\n")
+    readme = folder / "README.md"
+    readme.write_text("\n".join(steps))
+    return readme
+
+
+def _said(run) -> list[tuple[str, str]]:
+    """Each call's stdout and the first line of its stderr (after a missing flag cobra prints its
+    usage, which the shim leaves out)."""
+    return [(step.commands[0].output("stdout").strip(), next(iter(step.commands[0].output("stderr").splitlines()), ""))
+            for step in run.steps[1:-1]]
+
+
+def test_invoke_and_publish_say_what_the_cli_says(tmp_path, dapr_cli, daprd_path, no_leftovers):
+    """`dapr invoke` and `dapr publish` served by the shim against the run's own sidecar print what
+    the real CLI prints for the same calls: its successes, its errors, its exit codes."""
+    from runner.formats.steps import load_annotated
+    from runner.mm.runner import ReadmeRun
+    from runner.provision.daprd import ensure_control_plane
+    from runner.services.ports import free_port
+
+    plane = ensure_control_plane(beside=daprd_path)
+    said = {}
+    for mode, real in (("shim", None), ("cli", dapr_cli)):
+        folder = tmp_path / mode
+        folder.mkdir()
+        readme = load_annotated(_called_readme(folder, free_port()))
+        run = ReadmeRun(readme, cwd=folder, daprd=daprd_path, control_plane_binaries=plane, say=lambda text: None,
+                        real_cli=real)
+        run.run()
+        said[mode] = _said(run)
+    assert said["shim"][0][0].endswith("\u2705  App invoked successfully\nexit 0")
+    import re
+
+    masked = lambda text: re.sub(r" +", " ", re.sub(r"\d+(\.\d+)?[smhd]?", "N", text))  # noqa: E731 - ports, pids, ages
+    said = {mode: [(masked(out), masked(err)) for out, err in calls] for mode, calls in said.items()}
+    for call, ours, theirs in zip(CALLS, said["shim"], said["cli"]):
+        assert ours == theirs, f"{call}\nshim: {ours}\nreal CLI: {theirs}"

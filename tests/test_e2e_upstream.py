@@ -53,3 +53,21 @@ def test_a_failure_reads_from_the_repository_root_and_names_the_missing_file(tmp
     (detail, *_) = job["miss_details"]  # the closest output line to the first line not seen
     assert detail["expected"] == "Wrote encrypted data to encrypted.out" and detail["closest"]
     assert "[  " in said and "FAIL  cryptography/python/sdk" in said  # its verdict, stamped as it ended
+
+
+def test_tutorials_run_as_far_as_one_machine_takes_them(tmp_path, daprd_path, no_leftovers):
+    """hello-world (a Node and a Python app, `dapr invoke` through the shim) passes; secretstore
+    runs its local steps, then stops at its first Kubernetes step: skipped, saying which."""
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "tutorials/hello-world", "tutorials/secretstore", "--repo", str(SNAPSHOT), "--ref",
+                     "v1.17.0", "--json", str(out))
+    said = result.stdout + result.stderr
+    jobs = {job["quickstart"]: job for job in json.loads(out.read_text())["jobs"]}
+    hello, secrets = jobs["tutorials/hello-world"], jobs["tutorials/secretstore"]
+    assert hello["status"] == "passed" and hello["language"] == "multi", said
+    assert "\u2705  App invoked successfully" in hello["transcript"]
+    assert secrets["status"] == "skipped", said
+    assert secrets["reason"] == ("needs Kubernetes: kubectl create secret generic mysecret --from-file ./mysecret "
+                                 "(line 240); the steps before it passed")
+    assert "== APP == Base64 encoded secret is: YWJjZA==" in secrets["transcript"]  # SECRET_STORE reached the app
+    assert result.returncode == 0, said

@@ -75,3 +75,10 @@ def test_update_keeps_wildcards_masks_and_marks_of_lines_that_still_fit():
 def test_secrets_are_redacted_from_the_same_table():
     redact = Redactor({"MY_TOKEN": "hunter22", "HOME": "/root"})
     assert redact("token hunter22 at /root") == "token [REDACTED] at /root"
+
+
+def test_what_a_readme_wrote_out_itself_is_not_redacted():
+    """`SECRET_STORE: localsecretstore` in a step's env names a component, not a credential."""
+    env = {"SECRET_STORE": "localsecretstore", "MY_TOKEN": "hunter22"}
+    redact = Redactor(env, shown=frozenset({"SECRET_STORE"}))
+    assert redact("secrets/localsecretstore/x hunter22") == "secrets/localsecretstore/x [REDACTED]"

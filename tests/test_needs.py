@@ -73,3 +73,50 @@ def test_what_a_readme_s_docker_commands_need(tmp_path, monkeypatch):
     assert needs.missing_service("redis-cli").startswith("needs redis-cli: not on PATH")
     assert needs.missing_service("Docker: compose service cache runs image memcached") == (
         "needs Docker: compose service cache runs image memcached")
+
+
+def step(name: str, command: str, extra: str = "") -> str:
+    return (f"<!-- STEP\nname: {name}\nexpected_stdout_lines:\n  - done\n{extra}-->\n\n```bash\n{command}\n```\n\n"
+            "<!-- END_STEP -->\n")
+
+
+def test_a_kubernetes_step_ends_the_run_skipped_unless_tags_leave_it_out(tmp_path):
+    from runner.source.catalog import discover
+    from runner.source.plan import detect_toolchains, plan_job
+
+    local = tmp_path / "tutorials" / "local-first"
+    cluster = tmp_path / "tutorials" / "cluster-only"
+    for folder in (local, cluster):
+        folder.mkdir(parents=True)
+    (local / "README.md").write_text(step("hello", "echo done") + step("deploy", "kubectl apply -f ./deploy/app.yaml")
+                                     + step("after", "echo done"))
+    (cluster / "README.md").write_text(step("status", "dapr status -k", "tags:\n  - cluster\n")
+                                       + step("local", "echo done", "tags:\n  - local\n"))
+    plans = {qs.name: qs for qs in discover(tmp_path)}
+    toolchains = detect_toolchains(list(plans.values()))
+    first = plan_job(plans["tutorials/local-first"], toolchains)
+    assert first.skip_reason is None and first.unrunnable == (12, "needs Kubernetes: kubectl apply -f ./deploy/app.yaml")
+    only = plan_job(plans["tutorials/cluster-only"], toolchains)
+    assert only.skip_reason == "needs Kubernetes: dapr status -k (line 1)"  # nothing before it runs
+    tagged = plan_job(plans["tutorials/cluster-only"], toolchains, tags=("local",))  # as mm.py -t local
+    assert tagged.skip_reason is None and tagged.unrunnable is None
+
+
+def test_a_readme_that_reads_traces_gets_a_zipkin_where_dapr_init_puts_it(tmp_path, monkeypatch):
+    from runner.source import needs
+    from runner.source.plan import fixed_ports
+
+    readme = readme_with(tmp_path, 'curl -s "http://localhost:9411/api/v2/traces?spanName=x" -o out.json')
+    assert needs.readme_services(readme) == ["Zipkin"] and 9411 in fixed_ports((), readme)
+    assert needs.readme_services(readme_with(tmp_path, "curl localhost:94110/x")) == []
+    monkeypatch.setattr(needs.shutil, "which", lambda name: None)
+    assert needs.missing_service("Zipkin").startswith("needs Zipkin: no Java runtime")
+
+
+def test_an_app_ended_by_a_stop_did_not_fail():
+    from runner.job.verdict import app_failure
+
+    stopped = ["== APP == serving", "\u274c  The App process exited with error code: exit status 143"]
+    crashed = ["== APP == TypeError: x is undefined", "\u274c  The App process exited with error code: exit status 1"]
+    assert app_failure(stopped) is None
+    assert app_failure(crashed) == "an app exited with an error: TypeError: x is undefined"

@@ -39,7 +39,7 @@ def _steps_env(plan: JobPlan, workdir: Path) -> dict[str, str]:
     """What the steps of each language the README prepares need (a venv of the job's own for
     `pip3 install`); only Python's recipe asks for anything, so nothing collides."""
     env: dict[str, str] = {}
-    for language in plan.languages or (plan.language,):
+    for language in plan.languages:
         if language in RECIPES:
             env.update(RECIPES[language].steps_env(workdir))
     return env

@@ -57,7 +57,7 @@ class _LiveJob:
         self.exit_codes: dict[str, int | None] = {}
         self.last_app_output: float | None = None  # when an app last printed (monotonic)
         self.cpu: CpuMark | None = None  # the machine's CPU counters when the apps started
-        self.redact = Redactor(dict(os.environ))
+        self.redact = Redactor(dict(os.environ), settings.declared_env)
 
     def progress(self, phase: str) -> None:
         self.on_progress(Progress(self.plan.name, phase, self.matcher.matched, self.matcher.total))
@@ -176,7 +176,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
         launches = [AppLaunch(app, tuple(app.command if plan.as_written else ready.command),
-                              app_env(ready.env, app.env, settings.pass_env))
+                              app_env(ready.env, app.env, settings.pass_env | settings.declared_env))
                     for app, ready in zip(plan.apps, prepared)]
         sidecars = run.sidecars = _sidecars(run, started.control_plane_addresses)
         run.cpu = machine.mark()

@@ -31,7 +31,7 @@ from runner.recipes import RECIPES, is_build
 from runner.results import JobResult, Progress
 from runner.services.groups import check_interrupted, track_dir, untrack_dir
 from runner.services.shell import ShellCommand
-from runner.services.shimenv import COMPOSE_STARTED
+from runner.services.shimenv import COMPOSE_STARTED, with_declared
 from runner.formats.cli_lines import EXITED_APP, SIDECAR_UP, STARTED, UP
 from runner.transcript.causes import cause
 from runner.transcript.explain import explain
@@ -119,7 +119,8 @@ class _TabRun:
             if time.monotonic() > self.started + self.plan.timeout_s:
                 break  # what the page shows above did not come in time: the output is judged as it is
             if command.text.startswith("export "):
-                self.env.update(word.split("=", 1) for word in shlex.split(command.text)[1:] if "=" in word)
+                self.env = with_declared(self.env, dict(word.split("=", 1) for word in shlex.split(command.text)[1:]
+                                                        if "=" in word))
             elif command.terminal is not None:
                 self._open_terminal(command)
                 if problem := self._wait(lambda: command.terminal in self.up or self.terminals[command.terminal][0].ended(),

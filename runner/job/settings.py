@@ -30,6 +30,7 @@ class RunSettings:
     dapr_cli: DaprCli | None = None
     echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr shim)
     pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
+    declared_env: frozenset[str] = frozenset()  # variables a README set itself: passed and not redacted
     run_dir: Path | None = None  # shared by every daprd of one README run (name resolution, its services)
     control_plane_binaries: ControlPlaneBinaries | None = None  # placement and scheduler to start per job
     control_plane_addresses: ControlPlaneAddresses | None = None  # ...or the ones already running (a README run's)

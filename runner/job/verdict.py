@@ -193,8 +193,9 @@ def earlier_failure(steps: list[StepRun]) -> str | None:
 
 
 def app_failure(transcript: list[str]) -> str | None:
-    """An app that exited with an error, and the line of its output that says why."""
-    if not any(APP_EXIT_ERROR in line for line in transcript):
+    """An app that exited with an error, and the line of its output that says why (an app ended
+    by a stop's SIGTERM or SIGINT, 143 or 130, did not fail)."""
+    if not any(APP_EXIT_ERROR in line and not line.rstrip().endswith(("status 143", "status 130")) for line in transcript):
         return None
     said = cause("\n".join(re.sub(r"^== APP( - [^=]+)? == ", "", line) for line in transcript if line.startswith("== APP")))
     return f"an app exited with an error: {said}" if said else "an app exited with an error"

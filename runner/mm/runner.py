@@ -35,7 +35,11 @@ from runner.recipes import is_build
 from runner.services import machine
 from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
-from runner.services.shimenv import SHIMS
+from runner.services.shimenv import SHIMS, with_declared
+from runner.errors import ProvisionError
+from runner.services.daemon import ServiceError
+from runner.provision.zipkin import ensure_zipkin
+from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.formats.cli_lines import stop_lines
 
 # A command's group gets SIGTERM, then this long to end before SIGKILL: a `dapr` shim stops
@@ -97,7 +101,7 @@ class ReadmeRun:
         command.cpu = machine.mark()
         try:
             command.process = subprocess.Popen(
-                [*self.shell, text], cwd=cwd, env={**self.env, **step.env}, stdin=subprocess.DEVNULL,
+                [*self.shell, text], cwd=cwd, env=with_declared(self.env, step.env), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                 text=True, encoding="utf-8", errors="replace",
             )
@@ -245,9 +249,21 @@ class ReadmeRun:
         if self.shimmed is not None or not any(self._calls_shim(command.text) for command in step.commands):
             return
         self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
-                                   self.real_cli, self.launch)
+                                   self.real_cli, self.launch, self._zipkin())
         self.env = self.shimmed.env
         self._stack.callback(self._stop_all)  # the steps' commands end before those services do
+
+    def _zipkin(self) -> tuple[Path, str, int] | None:
+        """Zipkin's (jar, java, port) when a step reads traces from it."""
+        if not reads_traces(self.annotated):
+            return None
+        java = shutil.which("java")
+        if java is None:
+            raise ServiceError("needs Zipkin: no Java runtime to run zipkin-server")
+        try:
+            return ensure_zipkin(), java, ZIPKIN_PORT
+        except ProvisionError as exc:
+            raise ServiceError(str(exc)) from None
 
     @staticmethod
     def _calls_shim(block: str) -> bool:

@@ -34,16 +34,18 @@ class Shimmed:
 
 
 def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str], daprd: Path | None = None,
-                control_plane_binaries: ControlPlaneBinaries | None = None, real_cli=None, launch: Launcher = local) -> Shimmed:
+                control_plane_binaries: ControlPlaneBinaries | None = None, real_cli=None, launch: Launcher = local,
+                zipkin: tuple[Path, str, int] | None = None) -> Shimmed:
     """`base` with what the shims need, its services started in `workdir` (as processes, or in
     containers) and stopped by `stack`."""
     run_dir = workdir / "run"
     run_dir.mkdir()
     services = JobServices(workdir, launch)
     stack.callback(services.stop)
-    up = services.start(ServiceWants(control_plane_binaries=control_plane_binaries))
+    up = services.start(ServiceWants(control_plane_binaries=control_plane_binaries, zipkin=zipkin))
     stack.callback(started.stop_all, run_dir)
-    context = ShimContext(run_dir, up.redis, daprd, up.control_plane_addresses, real_cli.path if real_cli else None)
+    context = ShimContext(run_dir, up.redis, daprd, up.control_plane_addresses, real_cli.path if real_cli else None,
+                          up.zipkin)
     shim_dir = workdir / "bin"
     write_shims(shim_dir)
     env = {**base, **context.env(), TRACK_DIR_ENV: str(tracking_dir()),

@@ -123,17 +123,33 @@ def summary(results: list[JobResult]) -> str:
 _CELL = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "flaky": "flaky", "interrupted": "intr"}
 
 
-def status_table(results: list[JobResult]) -> list[str]:
-    """Building block x language, each cell its variants' verdicts (`sdk ok  http FAIL`)."""
-    blocks = list(dict.fromkeys(r.building_block for r in results))
-    languages = sorted({r.language for r in results})
-    cells = {(r.building_block, r.language): [] for r in results}
-    for r in results:
+def status_table(results: list[JobResult], width: int = 100) -> list[str]:
+    """Building block x language, each cell its variants' verdicts (`sdk ok  http FAIL`); below it
+    the quickstarts laid out otherwise (tutorials), by folder, wrapped at `width`."""
+    in_grid = [r for r in results if r.base == f"{r.building_block}/{r.language}/{r.variant}"]
+    blocks = list(dict.fromkeys(r.building_block for r in in_grid))
+    languages = sorted({r.language for r in in_grid})
+    cells = {(r.building_block, r.language): [] for r in in_grid}
+    for r in in_grid:
         cells[(r.building_block, r.language)].append(f"{r.column} {_CELL.get(r.status, r.status)}")
-    rows = [["BUILDING BLOCK", *languages]]
+    rows = [["BUILDING BLOCK", *languages]] if in_grid else []
     rows += [[block, *("  ".join(cells.get((block, lang), ["-"])) for lang in languages)] for block in blocks]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    folders: dict[str, list[str]] = {}
+    for r in results:
+        if r not in in_grid:
+            folder, _, leaf = r.quickstart.rpartition("/")
+            folders.setdefault(folder, []).append(f"{leaf} {_CELL.get(r.status, r.status)}")
+    for folder, items in folders.items():
+        line = f"{folder}/:"
+        for item in items:  # an item is never split from its verdict
+            if len(line) + 2 + len(item) > width and not line.endswith(":"):
+                lines.append(line)
+                line = " " * (len(folder) + 2)
+            line += "  " + item
+        lines.append(line)
+    return lines
 
 
 _comparable = normalizer(DEFAULT_NORMALIZERS)  # timestamps and ports differ in every run

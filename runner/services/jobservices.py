@@ -1,6 +1,6 @@
 """Everything a job starts besides its apps and sidecars, started in one place: its Redis (or
 an existing one), its placement and scheduler (or the addresses of running ones), and a
-PostgreSQL per compose service it asks for; all at once, each on free loopback ports in the
+PostgreSQL per compose service it asks for, a Zipkin if its README reads traces; all at once, each on free loopback ports in the
 job's dir, stopped by `stop` (in the job's ExitStack), and watched: `problem()` names the first that died.
 `begin` starts them in the background, so they come up while the job prepares its apps."""
 
@@ -16,6 +16,7 @@ from runner.services.controlplane import ControlPlane, ControlPlaneAddresses, Co
 from runner.services.postgres import PostgresServer, PostgresSpec
 from runner.services.redis import RedisEndpoint, RedisServer
 from runner.services.together import together
+from runner.services.zipkin import ZipkinServer
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ServiceWants:
     control_plane_binaries: ControlPlaneBinaries | None = None  # start these; None: use the addresses
     control_plane_addresses: ControlPlaneAddresses | None = None  # placement and scheduler already running
     compose: tuple[ComposeService, ...] = ()  # PostgreSQL services of a compose file
+    zipkin: tuple[Path, str, int] | None = None  # (jar, java, port): a Zipkin where `dapr init` puts one
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Started:
     redis: RedisEndpoint
     control_plane_addresses: ControlPlaneAddresses | None
     postgres: tuple[str, int] | None  # where the last PostgreSQL listens (host, port)
+    zipkin: str | None = None  # its span endpoint
 
 
 class JobServices:
@@ -50,14 +53,16 @@ class JobServices:
                  if wants.control_plane_addresses is None and wants.control_plane_binaries is not None else None)
         databases = [PostgresServer(self.workdir / "services" / service.container_name, PostgresSpec.of(service))
                      for service in wants.compose]
-        self.watched = [service for service in (redis, plane, *databases) if service is not None]
-        endpoint, addresses, *_ = together(redis.start if redis else lambda: wants.redis,
-                                           plane.start if plane else lambda: wants.control_plane_addresses,
-                                           *(database.start for database in databases))
+        zipkin = ZipkinServer(self.workdir / "zipkin", *wants.zipkin) if wants.zipkin else None
+        self.watched = [service for service in (redis, plane, zipkin, *databases) if service is not None]
+        endpoint, addresses, spans, *_ = together(redis.start if redis else lambda: wants.redis,
+                                                  plane.start if plane else lambda: wants.control_plane_addresses,
+                                                  zipkin.start if zipkin else lambda: None,
+                                                  *(database.start for database in databases))
         postgres = None
         for database in databases:  # where the last listens (components are pointed there)
             postgres = (database.endpoint.host, database.endpoint.port)
-        return Started(endpoint, addresses, postgres)
+        return Started(endpoint, addresses, postgres, spans)
 
     def begin(self, wants: ServiceWants) -> None:
         """Start them in the background (while the job prepares its apps); `ready()` waits."""

@@ -121,3 +121,14 @@ def init_components(folder: Path) -> Path:
         for name, text in _INIT_COMPONENTS.items():
             (folder / name).write_text(text)
     return folder
+
+
+def init_config(folder: Path, zipkin: str) -> Path:
+    """The configuration `dapr init` gives a maintainer (every span to its Zipkin), pointed at the
+    run's own Zipkin: what a `dapr run` without --config runs with when the README reads traces."""
+    path = folder / "init-config.yaml"
+    if not path.exists():
+        document = {"apiVersion": "dapr.io/v1alpha1", "kind": "Configuration", "metadata": {"name": "daprConfig"},
+                    "spec": {"tracing": {"samplingRate": "1", "zipkin": {"endpointAddress": zipkin}}}}
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path

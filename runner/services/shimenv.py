@@ -20,6 +20,18 @@ DOCKER_SERVED = ("compose", "exec", "ps")  # the `docker` subcommands shim/docke
 COMPOSE_STARTED = " \u2714 Container {name}  Started"  # what `docker compose up` prints of a service it started
 _REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
 _PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
+_DECLARED, _ZIPKIN = "QSR_DECLARED_ENV", "QSR_ZIPKIN"
+
+
+def with_declared(env: Mapping[str, str], declared: Mapping[str, str]) -> dict[str, str]:
+    """`env` with what a step (or a page's `export`) sets; those names reach the apps even when
+    they look like credentials (`SECRET_STORE`): the author gave them, the host did not."""
+    names = set(filter(None, env.get(_DECLARED, "").split(","))) | set(declared)
+    return {**env, **declared, _DECLARED: ",".join(sorted(names))}
+
+
+def declared_names(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
+    return frozenset(filter(None, environ.get(_DECLARED, "").split(",")))
 
 
 @dataclass(frozen=True)
@@ -31,10 +43,11 @@ class ShimContext:
     daprd: Path | None = None
     control_plane_addresses: ControlPlaneAddresses | None = None
     real_dapr: Path | None = None  # --sidecar dapr: the real CLI every `dapr` call is handed to
+    zipkin: str | None = None  # the run's Zipkin span endpoint: sidecars trace to it, as after `dapr init`
 
     def env(self) -> dict[str, str]:
         values = {_RUN_DIR: self.run_dir, _REDIS: self.redis.address if self.redis else None, _DAPRD: self.daprd,
-                  _REAL_DAPR: self.real_dapr}
+                  _REAL_DAPR: self.real_dapr, _ZIPKIN: self.zipkin}
         if self.control_plane_addresses is not None:
             addresses = self.control_plane_addresses
             values.update({_PLACEMENT: addresses.placement, _SCHEDULER: addresses.scheduler})
@@ -46,7 +59,7 @@ class ShimContext:
         plane = (ControlPlaneAddresses(environ[_PLACEMENT], environ[_SCHEDULER])
                  if environ.get(_PLACEMENT) and environ.get(_SCHEDULER) else None)
         return cls(path(_RUN_DIR), parse_address(environ[_REDIS]) if environ.get(_REDIS) else None, path(_DAPRD),
-                   plane, path(_REAL_DAPR))
+                   plane, path(_REAL_DAPR), environ.get(_ZIPKIN) or None)
 
     @property
     def in_readme_run(self) -> bool:

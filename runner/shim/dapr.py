@@ -14,14 +14,15 @@ import os
 import shlex
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
-from runner.services.resources import init_components
-from runner.services.shimenv import ShimContext
+from runner.services.resources import init_components, init_config
+from runner.services.shimenv import ShimContext, declared_names
 from runner.services.started import record_fault
 from runner.shim.dapr_calls import invoke, list_apps, publish
 from runner.shim.to_dapr_cli import dapr_cli_argv
@@ -54,6 +55,9 @@ def _plan(argv: list[str], cwd: Path, context: ShimContext) -> JobPlan:
         resources = tuple((cwd / path).resolve() for path in run.resources_paths)
     if not resources and context.run_dir is not None:  # as `dapr init` left them: a Redis state store and pub/sub
         resources = (init_components(context.run_dir / "init-components"),)
+    if context.zipkin and context.run_dir is not None:  # as `dapr init` left it: spans to its Zipkin
+        config = init_config(context.run_dir, context.zipkin)
+        apps = tuple(app if app.config else replace(app, config=config) for app in apps)
     missing = [str(path) for path in resources if not path.is_dir()]
     if missing:
         raise InputError(f"resources path does not exist: {', '.join(missing)}", "dapr run")
@@ -89,7 +93,8 @@ def _sigterm_to_exit(signum, frame):
 
 def _hand_to_cli(context: ShimContext, argv: list[str]) -> int:
     """--sidecar dapr: the real CLI runs the call, pointed at the job's services."""
-    args = dapr_cli_argv(argv, Path.cwd(), context.run_dir, context.redis, context.control_plane_addresses)
+    args = dapr_cli_argv(argv, Path.cwd(), context.run_dir, context.redis, context.control_plane_addresses,
+                         context.zipkin)
     real = str(context.real_dapr)
     os.execv(real, [real, *args])
     return 127  # not reached: exec replaced this process
@@ -125,7 +130,8 @@ def main(argv: list[str]) -> int:
 
     try:
         result = run_job(plan, RunSettings(daprd=daprd, redis=context.redis, echo=echo, run_dir=context.run_dir,
-                                           control_plane_addresses=context.control_plane_addresses))
+                                           control_plane_addresses=context.control_plane_addresses,
+                                           declared_env=declared_names()))
         if result.status != "passed" and result.reason:
             print(f"\u274c  {result.reason}", file=sys.stderr, flush=True)
             if result.fault and context.run_dir:  # something died under the app: the README run's verdict says so

@@ -22,6 +22,9 @@ INVOKE_FLAGS = {"--app-id": "app_id", "-a": "app_id", "--method": "method", "-m"
 PUBLISH_FLAGS = {"--publish-app-id": "app_id", "-i": "app_id", "--pubsub": "pubsub", "-p": "pubsub",
                  "--topic": "topic", "-t": "topic", "--data": "data", "-d": "data", "--data-file": "data_file",
                  "-f": "data_file", "--metadata": "metadata", "-m": "metadata"}
+# The flags cobra requires (MarkFlagRequired), by the name it gives them, in its (sorted) order.
+INVOKE_REQUIRED = {"app-id": "app_id", "method": "method"}
+PUBLISH_REQUIRED = {"publish-app-id": "app_id", "pubsub": "pubsub", "topic": "topic"}
 LIST_COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "COMMAND", "AGE", "CREATED", "DAPRD PID", "CLI PID",
                 "APP PID", "RUN_TEMPLATE_PATH", "APP_LOG_PATH", "DAPRD_LOG_PATH")
 
@@ -34,6 +37,17 @@ def _flags(argv: list[str], table: dict[str, str]) -> dict[str, str]:
         if flag in table:
             found[table[flag]] = value if eq else (words.pop(0) if words else "")
     return found
+
+
+def _missing(flags: dict[str, str], required: dict[str, str]) -> int | None:
+    """As cobra ends a call without a required flag (the usage it prints after it left out)."""
+    missing = [name for name, key in required.items() if key not in flags]
+    if not missing:
+        return None
+    text = f"required flag(s) {', '.join(f'{chr(34)}{name}{chr(34)}' for name in missing)} not set"
+    print(f"Error: {text}", file=sys.stderr)
+    print(text)
+    return 255
 
 
 def _fail(text: str) -> int:
@@ -60,6 +74,8 @@ def _app(context: ShimContext, app_id: str) -> dict | None:
 
 def invoke(context: ShimContext, argv: list[str]) -> int:
     flags = _flags(argv, INVOKE_FLAGS)
+    if (code := _missing(flags, INVOKE_REQUIRED)) is not None:
+        return code
     payload = _payload(flags, "invoke")
     if payload is None:
         return 1
@@ -85,6 +101,8 @@ def invoke(context: ShimContext, argv: list[str]) -> int:
 
 def publish(context: ShimContext, argv: list[str]) -> int:
     flags = _flags(argv, PUBLISH_FLAGS)
+    if (code := _missing(flags, PUBLISH_REQUIRED)) is not None:
+        return code
     payload = _payload(flags, "publish")
     if payload is None:
         return 1
@@ -135,14 +153,15 @@ def list_apps(context: ShimContext, argv: list[str]) -> int:
     if not apps:
         print("No Dapr instances found.")
         return 0
-    rows = [LIST_COLUMNS] + [(app["app_id"], str(app["http"]), str(app["grpc"]), str(app["app_port"]),
-                              _truncated(app["command"], 20), _age(app["created"]),
-                              datetime.fromtimestamp(app["created"]).strftime("%Y-%m-%d %H:%M.%S"),
-                              str(app["daprd_pid"]), str(app["cli_pid"]), str(app["app_pid"]), "", "", "")
-                             for app in apps]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(LIST_COLUMNS))]
-    for row in rows:  # as the CLI's table writer lays it out: a space, then each cell padded by one each side
-        print(" " + "".join(f" {cell.ljust(width)} " for cell, width in zip(row, widths)))
+    rows = [(app["app_id"], str(app["http"]), str(app["grpc"]), str(app["app_port"]),
+             _truncated(app["command"], 20), _age(app["created"]),
+             datetime.fromtimestamp(app["created"]).strftime("%Y-%m-%d %H:%M.%S"),
+             str(app["daprd_pid"]), str(app["cli_pid"]), str(app["app_pid"]), "", "", "") for app in apps]
+    kept = [i for i in range(len(LIST_COLUMNS)) if any(row[i].strip() for row in rows)]  # blank columns go
+    table = [[row[i] for i in kept] for row in [LIST_COLUMNS, *rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(kept))]
+    for row in table:  # as the CLI's table writer lays it out: each cell padded by one each side, left-trimmed
+        print("".join(f" {cell.ljust(width)} " for cell, width in zip(row, widths)).lstrip(" "))
     return 0
 
 

@@ -16,7 +16,7 @@ from runner.formats.runtemplate import run_file
 from runner.formats.yamlfile import load_yaml
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
-from runner.services.resources import Endpoints, init_components, isolated_resources
+from runner.services.resources import Endpoints, init_components, init_config, isolated_resources
 from runner.services.started import postgres_endpoint
 from runner.sidecar.daprd import write_config
 
@@ -42,7 +42,12 @@ class _Copies:
         return self.made[folder]
 
 
-def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | None) -> Path:
+def _init_config(run_dir: Path, zipkin: str | None) -> Path:
+    """The configuration of a `dapr run` that names none: as `dapr init` left it."""
+    return write_config(run_dir, init_config(run_dir, zipkin) if zipkin else None)
+
+
+def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | None, zipkin: str | None) -> Path:
     """The run template with its resources paths on the job's copies, written into the run dir."""
     data = load_yaml(read_input(path, "run template"), path)
     if not isinstance(data, dict):
@@ -61,7 +66,7 @@ def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | No
     common = sections[0]
     if not any("resourcesPaths" in section for section in sections):  # as `dapr init` left them
         common["resourcesPaths"] = [str(copies.of(init_components(copies.run_dir / "init-components")))]
-    common.setdefault("configFilePath", str(write_config(copies.run_dir)))
+    common.setdefault("configFilePath", str(_init_config(copies.run_dir, zipkin)))
     if addresses:
         common.update(placementHostAddress=addresses.placement, schedulerHostAddress=addresses.scheduler)
     target = copies.here / "dapr.yaml"
@@ -70,7 +75,7 @@ def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | No
 
 
 def dapr_cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
-             addresses: ControlPlaneAddresses | None) -> list[str]:
+                  addresses: ControlPlaneAddresses | None, zipkin: str | None = None) -> list[str]:
     """The arguments for the real CLI: `argv` with the job's resources, config and control plane."""
     if argv[:1] != ["run"]:
         return argv
@@ -86,11 +91,11 @@ def dapr_cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoin
         if flag in _RESOURCE_FLAGS and value is not None:
             out += ["--resources-path", str(copies.of(cwd / value))]
         elif flag in ("-f", "--run-file") and value is not None:
-            out += ["-f", str(_template(run_file((cwd / value).resolve()), copies, addresses))]
+            out += ["-f", str(_template(run_file((cwd / value).resolve()), copies, addresses, zipkin))]
         else:
             out.append(word)
     if not given & {"-f", "--run-file"}:
-        extra = [] if given & {"--config", "-c"} else ["--config", str(write_config(run_dir))]
+        extra = [] if given & {"--config", "-c"} else ["--config", str(_init_config(run_dir, zipkin))]
         if not given & _RESOURCE_FLAGS:  # as `dapr init` left them: its Redis state store and pub/sub, the job's Redis
             extra += ["--resources-path", str(copies.of(init_components(run_dir / "init-components")))]
         if addresses:

@@ -59,7 +59,9 @@ class Quickstart:
 
     @property
     def languages_needed(self) -> tuple[str, ...]:
-        return self.languages or (self.language,)
+        """The recipes it needs: its language's, a tutorial's every one (none, when its steps only
+        call the CLI, curl or kubectl)."""
+        return self.languages if self.language == "multi" else (self.language,)
 
     def template(self) -> RunTemplate | None:
         return parse_run_template(self.template_path) if self.template_path else None

@@ -2,6 +2,7 @@
 
 - a model server for its conversation components (a component counts when the quickstart's
   own source names it: which provider an app calls is in its code, not in its declarations);
+- a Zipkin where `dapr init` would start one, when a README step reads its traces;
 - what its README's `docker` commands stand for, served by the runner's own services: a
   PostgreSQL server for a compose file's PostgreSQL service, `redis-cli` for
   `docker exec dapr_redis redis-cli`, `psql` for `docker exec NAME psql`; any other image
@@ -23,6 +24,7 @@ from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated, step_selected
 from runner.formats.yamlfile import load_yaml_all
 from runner.services.postgres import server_binaries
+from runner.services.zipkin import reads_traces
 
 SOURCE_SUFFIXES = {".py", ".js", ".mjs", ".ts", ".go", ".java", ".cs"}
 SKIP_DIRS = {"node_modules", "target", "bin", "obj", ".dapr", "venv", ".venv", "__pycache__"}
@@ -108,8 +110,9 @@ def _compose_needs(argv: list[str], cwd: Path) -> list[str]:
 
 
 def readme_services(readme: Annotated) -> list[str]:
-    """What the README's docker commands need, in order, each once."""
-    needs: list[str] = []
+    """What the README's docker commands (and its calls to `dapr init`'s Zipkin) need, in order,
+    each once."""
+    needs: list[str] = ["Zipkin"] if reads_traces(readme) else []
     for argv, cwd in _docker_calls(readme):
         if argv[:1] == ["compose"] and "up" in argv:
             needs += _compose_needs(argv[1:], cwd)
@@ -126,6 +129,8 @@ def missing_service(need: str) -> str | None:
     """Why `need` (one of `readme_services`) is not available here, or None when it is."""
     if need == "PostgreSQL":
         return None if server_binaries() else "needs PostgreSQL: no PostgreSQL server installed (apt-get install postgresql)"
+    if need == "Zipkin":
+        return None if shutil.which("java") else "needs Zipkin: no Java runtime to run zipkin-server (apt-get install default-jre-headless)"
     if need == "redis-cli":
         return None if shutil.which("redis-cli") else "needs redis-cli: not on PATH (apt-get install redis-tools)"
     return f"needs {need}"

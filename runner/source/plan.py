@@ -14,6 +14,7 @@ from runner.job.plan import JobPlan
 from runner.recipes import RECIPES
 from runner.recipes.base import Toolchain
 from runner.source.catalog import Quickstart
+from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.source.needs import first_unrunnable, missing_service, readme_services, unreachable_model
 
 DEFAULT_TIMEOUT_S = 180.0
@@ -61,6 +62,10 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
         skip = model
     elif readme is not None:
         skip = next(filter(None, map(missing_service, readme_services(readme))), None)
+        unrunnable = first_unrunnable(readme, list(tags))
+        if skip is None and unrunnable and not any(step_selected(step, list(tags)) and step.line < unrunnable[0]
+                                                   for step in readme.steps):
+            skip = f"{unrunnable[1]} (line {unrunnable[0]})"  # its first step already cannot run here
     elif not apps:
         skip = "no dapr.yaml run template to start the app from"
     elif expectation is None:
@@ -81,14 +86,17 @@ def _toolchain(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> Tool
     found = [toolchains.get(language) or RECIPES[language].detect() for language in quickstart.languages_needed]
     if quickstart.language != "multi":
         return found[0]
-    missing = next((toolchain.missing for toolchain in found if not toolchain.available), None)
-    return Toolchain("multi", None if missing else "; ".join(f"{t.language} {t.version}" for t in found), missing)
+    missing = next((f"its {t.language} steps need {t.missing}" for t in found if not t.available), None)
+    return Toolchain("multi", None if missing else "; ".join(f"{t.language} {t.version}" for t in found) or "none", missing)
 
 
 def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None) -> frozenset[int]:
     """The ports a quickstart names (its apps listen on them, its sidecars are asked for them):
-    from its run template, and from every `dapr run` line of its README steps."""
+    from its run template, from every `dapr run` line of its README steps, and Zipkin's if it
+    reads traces."""
     ports = {port for app in apps for port in (app.app_port, app.dapr_http_port, app.dapr_grpc_port) if port}
+    if readme and reads_traces(readme):
+        ports.add(ZIPKIN_PORT)
     for step in readme.steps if readme else ():
         for command in step.commands:
             for call in shell_calls(command.text):

@@ -94,10 +94,12 @@ def is_secret_name(name: str) -> bool:
 
 
 class Redactor:
-    """Replaces the values of credential-looking variables of `env` with [REDACTED]."""
+    """Replaces the values of credential-looking variables of `env` with [REDACTED], but for those
+    named in `shown` (values a README wrote out itself, such as `SECRET_STORE: localsecretstore`)."""
 
-    def __init__(self, env: dict[str, str]):
-        values = sorted({v for k, v in env.items() if is_secret_name(k) and len(v) >= _MIN_SECRET_LENGTH},
+    def __init__(self, env: dict[str, str], shown: frozenset[str] = frozenset()):
+        values = sorted({v for k, v in env.items()
+                         if is_secret_name(k) and k not in shown and len(v) >= _MIN_SECRET_LENGTH},
                         key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
 
