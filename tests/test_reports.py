@@ -3,7 +3,6 @@
 import io
 import json
 import re
-import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -195,30 +194,67 @@ def test_merge_shards_into_one_report(tmp_path):
     assert bad.returncode == 2 and f"{tmp_path / 'bad.json'}: not a quickstart-runner --json file" in bad.stderr
 
 
-EXPRESSION_VALUES = {"matrix.shard": "1/4", "inputs.languages": "python,go", "inputs.building-blocks": "",
-                     "inputs.shards": "4", "strategy.job-index": "0", "inputs.pages": "docs/quickstarts docs/x.md",
+EXPRESSION_VALUES = {"matrix.shard": "1/4", "matrix.quickstarts": "pub_sub/go/sdk tutorials/hello-world",
+                     "inputs.languages": "python,go", "inputs.building-blocks": "", "inputs.shards": "4",
+                     "strategy.job-index": "0", "inputs.pages": "docs/quickstarts docs/x.md",
                      "inputs.quickstarts-repo": "https://github.com/dapr/quickstarts", "inputs.quickstarts-ref": "master",
-                     "inputs.dapr-version": "1.17.0", "inputs.runner-package": "quickstart-runner"}
+                     "inputs.docs-repo": "https://github.com/dapr/docs", "inputs.docs-ref": "v1.15",
+                     "inputs.dapr-version": "1.17.0", "inputs.runner-package": "quickstart-runner",
+                     "github.event.pull_request.base.sha": "0123abc"}
+# Stands in for the CLI inside the workflows' scripts: records each call, prints a matrix for `matrix`.
+RECORDER = """quickstart-runner() {
+  printf '%s\\0' "$@" >> "$CALLS"; printf '\\n' >> "$CALLS"
+  if [ "$1" = matrix ]; then echo '{"include": [{"shard": "1/1", "quickstarts": "pub_sub/go/sdk"}]}'; fi
+}
+pip() { :; }
+"""
 
 
+def _expand(text: str, values: dict) -> str:
+    return re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: values[m.group(1)], str(text))
+
+
+def runner_calls(workflow: Path, event: str, tmp_path: Path) -> list[list[str]]:
+    """Every quickstart-runner call the workflow's scripts make on `event`, as argv, by running each
+    script in bash with the step's env (expressions given values) and the CLI recorded."""
+    values = {**EXPRESSION_VALUES, "github.event_name": event,
+              "github.event_name == 'pull_request' && 1 || inputs.shards": "1" if event == "pull_request" else "4",
+              "inputs.side": "docs"}
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+        for step in job["steps"]:
+            if "quickstart-runner " not in step.get("run", ""):
+                continue  # installs and the like: not run here
+            env = {"PATH": "/usr/bin:/bin", "CALLS": str(calls), "GITHUB_OUTPUT": str(tmp_path / "out"),
+                   "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+            env.update({name: _expand(value, values) for name, value in (step.get("env") or {}).items()})
+            script = RECORDER + _expand(step["run"], values)
+            done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, f"{workflow.name}: {step.get('name', step['run'][:40])}: {done.stderr}"
+    return [line.split("\0")[:-1] for line in calls.read_text().split("\n") if line]
+
+
+@pytest.mark.parametrize("event", ["pull_request", "push"])
 @pytest.mark.parametrize("workflow", sorted((ROOT / ".github/workflows").glob("*.yml")), ids=lambda p: p.name)
-def test_workflows_parse_and_call_real_commands(workflow):
+def test_workflows_call_real_commands_and_run_changed_selections_on_pull_requests(workflow, event, tmp_path):
     data = yaml.safe_load(workflow.read_text())
     assert data["jobs"] and (True in data or "on" in data)  # YAML 1.1 reads `on:` as true
-    commands = []
-    for job in data["jobs"].values():
-        for step in job["steps"]:
-            for line in step.get("run", "").splitlines():
-                line = re.sub(r"\$\{\{\s*([^}]+?)\s*\}\}", lambda m: EXPRESSION_VALUES[m.group(1)], line)
-                commands.append(line.strip())
-    runner_calls = [c.split("$(", 1)[1].split(")", 1)[0] if "$(" in c else c
-                    for c in commands if c.startswith("quickstart-runner ") or "$(quickstart-runner " in c]
-    for call in runner_calls:
-        build_parser().parse_args(shlex.split(call)[1:])  # exits on a flag the CLI does not have
-    used = {c.split()[1] for c in runner_calls}
     if workflow.name == "ci.yml":
-        assert "bash .ci/run" in commands
-    elif workflow.name == "docs.yml":
-        assert used >= {"docs", "report"} and any("--shard 1/4" in c and "--repo https://" in c for c in runner_calls)
+        assert any("bash .ci/run" in step.get("run", "") for job in data["jobs"].values() for step in job["steps"])
+        return
+    calls = runner_calls(workflow, event, tmp_path)
+    for argv in calls:
+        build_parser().parse_args(argv)  # exits on a flag the CLI does not have
+    used = {argv[0] for argv in calls}
+    changed = [argv for argv in calls if any(flag in argv for flag in ("--changed", "--quickstarts-changed"))]
+    if event == "pull_request":
+        assert changed and all("0123abc...HEAD" in argv for argv in changed)
+    else:
+        assert not changed
+    if workflow.name == "docs.yml":
+        assert used >= {"docs"} and any("--repo" in argv and "https://github.com/dapr/quickstarts" in argv for argv in calls)
     else:
         assert used >= {"matrix", "validate", "report"}
+        validate = next(argv for argv in calls if argv[0] == "validate")
+        assert validate[1:4] == ["--repo", ".", "pub_sub/go/sdk"]  # the shard's quickstarts, by name

@@ -90,6 +90,6 @@ def write_reports(results: list, json_path: Path | None, junit: Path | None, htm
     """The report files; GitHub annotations, groups and step summary inside Actions."""
     write_files(results, json_path, junit, html, run_info)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        emit_github(results)
+        emit_github(results, note=run_info.get("selection"))
 
 

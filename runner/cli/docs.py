@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
 from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
@@ -15,21 +16,36 @@ from runner.docs.model import VERDICTS, TabReport, tab_results
 from runner.docs.rewrite import rewrite
 from runner.docs.static import page_reports
 from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, scratch_dir, tab_plan
+from runner.docs.tree import reaches
 from runner.errors import InputError
 from runner.formats.docspage import load_page
 from runner.job.pool import run_all
 from runner.report.console import ProgressPrinter
 from runner.services.machine import default_build_slots
+from runner.source.affected import select_changed
 from runner.source.catalog import discover
+from runner.source.changes import changes
+from runner.source.repo import Checkout, acquire
 from runner.source.plan import detect_toolchains, plan_job
 from runner.source.shards import parse_shard, shard
+
+
+DOCS_PAGES = "daprdocs/content/en/getting-started/quickstarts"  # where dapr/docs keeps the quickstart pages
 
 
 def configure(docs: argparse.ArgumentParser) -> None:
     docs_commands = docs.add_subparsers(dest="docs_command", required=True)
     check = docs_commands.add_parser("check", help="find where docs pages' tabs drifted from the quickstarts")
-    check.add_argument("pages", type=Path, nargs="+", metavar="PAGE_OR_DIR")
+    check.add_argument("pages", type=Path, nargs="*", metavar="PAGE_OR_DIR",
+                       help=f"pages, or folders of pages (with --docs: in that checkout; default {DOCS_PAGES})")
     source_args(check)
+    check.add_argument("--docs", help="the docs repository the pages are in (a URL or path, cloned like --repo)")
+    check.add_argument("--docs-ref", help="its branch, tag or commit")
+    check.add_argument("--changed", metavar="BASE[..HEAD]", help="only the pages this range of the docs repository "
+                       "changed (from its merge-base, as `git diff BASE...HEAD`)")
+    check.add_argument("--quickstarts-changed", metavar="BASE[..HEAD]",
+                       help="only the tabs whose commands reach what this range of the quickstarts repository (--repo) "
+                            "changed: a quickstarts pull request hears which pages it breaks")
     check.add_argument("--lang", action="append", default=[], help="only these tabs' languages")
     report_args(check)
     check.add_argument("--static-only", action="store_true", help="do not run the tabs' commands")
@@ -45,10 +61,14 @@ def run(args: argparse.Namespace) -> int:
     languages = parse_languages(args.lang)
     args.jobs = jobs_arg(args.jobs)
     slice_ = parse_shard(args.shard) if args.shard else None
-    pages = [load_page(path) for path in pages_of(args.pages)]  # every page read before anything runs
+    notes: list[str] = []  # what a --changed option selected: said, and the job summary leads with it
+    pages = [load_page(path) for path in _pages(args, notes)]  # every page read before anything runs
     source = checkout(args)
     root = source.root
     checked = [(page, page_reports(page, root, languages)) for page in pages]
+    if args.quickstarts_changed:
+        checked = _reaching(checked, source, args, notes)
+        pages = [page for page, _ in checked]
     if slice_:  # each tab in exactly one shard, so merged shards report every finding once
         mine = {id(report) for report in shard([r for _, tabs in checked for _, r in tabs], *slice_,
                                                key=lambda report: report.key)}
@@ -64,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     kinds = Counter(finding.kind for report in reports for finding in report.findings)
     print(f"{len(pages)} pages, {len(reports)} tabs: " + ", ".join(f"{statuses[s]} {s}" for s in VERDICTS)
           + "; findings: " + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "none"))
-    info = {"pages": [str(page.path) for page in pages], **source_info(source), "shard": args.shard}
+    info = {"pages": [str(page.path) for page in pages], **source_info(source), "shard": args.shard,
+            "selection": "\n".join(notes) or None}
     results = [result for page, tabs in checked for result in tab_results(page.path, [r for _, r in tabs])]
     if args.json_path:  # `jobs` too, so that `report merge` joins the shards of a docs run
         args.json_path.write_text(json.dumps({"schema": 1, "run": info, "tabs": [r.record() for r in reports],
@@ -77,6 +98,38 @@ def run(args: argparse.Namespace) -> int:
                 page.path.write_bytes(text.encode("utf-8"))
                 say(f"rewrote {page.path}")
     return 1 if statuses["drift"] else 0
+
+
+def _pages(args: argparse.Namespace, notes: list[str]) -> list[Path]:
+    """The pages asked for: in the --docs checkout when given; only those --changed changed."""
+    docs = acquire(args.docs, args.docs_ref, args.offline, Path.cwd(), "--docs-ref") if args.docs or args.docs_ref else None
+    given = args.pages or ([Path(DOCS_PAGES)] if docs else [])
+    if not given:
+        raise InputError("give the pages to check (PAGE_OR_DIR), or --docs", "docs check")
+    pages = pages_of([docs.root / path if docs else path for path in given])
+    if not args.changed:
+        return pages
+    docs = docs or Checkout(Path(os.path.commonpath([page.resolve() for page in pages])).parent)
+    changeset = changes(docs, args.changed, args.offline)
+    touched = {changeset.top / change.path for change in changeset.changes if change.status != "D"}
+    kept = [page for page in pages if page.resolve() in touched]
+    notes.append(f"--changed {args.changed}: {len(kept)} of {len(pages)} pages changed")
+    say(notes[-1])
+    return kept
+
+
+def _reaching(checked: list, source: Checkout, args: argparse.Namespace, notes: list[str]) -> list:
+    """The tabs that reach the folders of the quickstarts the range can affect, or what it changed."""
+    root = source.root.resolve()
+    changeset = changes(source, args.quickstarts_changed, args.offline, "--quickstarts-changed")
+    selection = select_changed(discover(root), changeset)
+    touched = {PurePosixPath(name) for name in selection.reasons}
+    touched |= {path for change in changeset.changes for p in change.paths if (path := changeset.in_tree(p))}
+    kept = [(page, [(tab, r) for tab, r in tabs if reaches(tab, root, touched)]) for page, tabs in checked]
+    total, reached = sum(len(tabs) for _, tabs in checked), sum(len(tabs) for _, tabs in kept)
+    notes.append(f"--quickstarts-changed {args.quickstarts_changed}: {reached} of {total} tabs reach what it changed")
+    say(notes[-1])
+    return [(page, tabs) for page, tabs in kept if tabs]
 
 
 def pages_of(paths: list[Path]) -> list[Path]:

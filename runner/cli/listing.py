@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 
 from runner.cli.args import parse_languages, source_args
+from runner.cli.changed import changed_args, changed_info, changed_only
 from runner.cli.common import checkout, expected_root
 from runner.provision import DEFAULT_VERSION
 from runner.provision.daprd import missing_runtime
 from runner.recipes import RECIPES
+from runner.source.affected import Selection
 from runner.source.catalog import discover
 from runner.source.needs import readme_services
 from runner.source.plan import detect_toolchains, plan_job, select
@@ -19,13 +21,16 @@ from runner.source.plan import detect_toolchains, plan_job, select
 
 def configure(listing: argparse.ArgumentParser) -> None:
     listing.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
-    listing.add_argument("--lang", action="append", default=[])
+    listing.add_argument("--lang", action="append", default=[], help="languages, comma-separated")
     listing.add_argument("--expected", type=Path, help="directory of expected transcripts")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.add_argument("--dapr-version", default=DEFAULT_VERSION, help="the daprd version runs would use")
     listing.add_argument("--versions", action="store_true",
                          help="the Dapr SDK pins of each quickstart (file, line, coordinate, version) and whether this "
                               "machine's registries serve them (not asked with --offline)")
+    changed_args(listing)
+    listing.add_argument("--markdown", action="store_true",
+                         help="with --changed: the selection as Markdown (for a CI job summary)")
     source_args(listing)
 
 
@@ -34,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
     root = source.root
     quickstarts = select(discover(root, expected_root(args, source)), args.building_blocks,
                          parse_languages(args.lang), [])
+    quickstarts, selection = changed_only(args, source, quickstarts)
+    if selection is not None:
+        return _changed(selection, args)
     toolchains = detect_toolchains(quickstarts)
     runtime = missing_runtime(args.dapr_version)  # every job starts daprd, placement and scheduler
     rows = []
@@ -60,6 +68,34 @@ def run(args: argparse.Namespace) -> int:
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     print(f"{len(rows)} quickstarts in {root}")
+    return 0
+
+
+def _changed(selection: Selection, args: argparse.Namespace) -> int:
+    """What --changed selects, each with why; what it deleted; what no quickstart reads."""
+    if args.json:
+        print(json.dumps(changed_info(args, selection)["changed"], indent=2))
+        return 0
+    if args.markdown:
+        print(f"### Quickstarts `{args.changed}` can affect\n")
+        if not selection.reasons:
+            print(f"None: the change touches no quickstart ({len(selection.unused)} files, none read by one).")
+        elif selection.everything:
+            print(f"All {len(selection.reasons)}: {selection.everything}.")
+        else:
+            print("| Quickstart | Why |\n| --- | --- |")
+            for name, why in selection.reasons.items():
+                print(f"| `{name}` | {why} |")
+        for folder in selection.gone:
+            print(f"\n`{folder}` was deleted or moved: nothing left there to run.")
+        return 0
+    for name, why in selection.reasons.items():
+        print(f"{name}: {why}")
+    for folder in selection.gone:
+        print(f"{folder}: deleted or moved, nothing to run")
+    count = len(selection.reasons)
+    print(f"{count} quickstart{'' if count == 1 else 's'} selected by {args.changed}"
+          + (f"; {len(selection.unused)} changed files no quickstart reads" if selection.unused else ""))
     return 0
 
 

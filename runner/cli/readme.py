@@ -23,10 +23,11 @@ def configure(readme: argparse.ArgumentParser) -> None:
     readme.add_argument("-t", "--tags", action="append", default=[], help="only steps with these tags")
     readme.add_argument("-d", "--dry-run", action="store_true", help="print the commands, run nothing")
     readme.add_argument("-l", "--validate-links", action="store_true", help="check external links")
-    readme.add_argument("-r", "--link-retries", type=int, default=3, metavar="RETRIES")
+    readme.add_argument("-r", "--link-retries", type=int, default=3, metavar="RETRIES",
+                        help="times a link is tried before it counts as broken (default 3)")
     readme.add_argument("-m", "--manual", action="store_true", help="pause at manual steps")
     readme.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
-    readme.add_argument("--dapr-version", default=DEFAULT_VERSION)
+    readme.add_argument("--dapr-version", default=DEFAULT_VERSION, help=f"the daprd version to find or build (default {DEFAULT_VERSION})")
 
 
 def run(args: argparse.Namespace) -> int:

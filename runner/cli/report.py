@@ -17,7 +17,7 @@ def configure(report: argparse.ArgumentParser) -> None:
     merge = report_commands.add_parser("merge", help="merge the --json results of several shards into one report")
     merge.add_argument("inputs", nargs="+", type=Path)
     report_args(merge)
-    merge.add_argument("--strict", action="store_true")
+    merge.add_argument("--strict", action="store_true", help="a skipped job fails the merged run")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,9 +7,11 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
+from runner.cli.changed import changed_args, changed_info, changed_only, durations_arg, read_durations, tell_selection
 from runner.cli.common import (checkout, expected_root, runtime_versions, sidecar_settings, source_info, write_files,
                                write_reports)
 from runner.errors import InputError
@@ -31,13 +33,16 @@ from runner.transcript.update import updated_lines
 def configure(validate: argparse.ArgumentParser) -> None:
     validate.add_argument("building_blocks", nargs="*", metavar="BUILDING_BLOCK")
     validate.add_argument("--lang", action="append", default=[], help="languages, comma-separated")
-    validate.add_argument("--variant", action="append", default=[], choices=VARIANTS)
+    validate.add_argument("--variant", action="append", default=[], choices=VARIANTS,
+                          help="only this variant of the building-block folders (repeatable)")
     source_args(validate)
     validate.add_argument("--expected", type=Path, help="directory of expected transcripts")
     validate.add_argument("-t", "--tags", action="append", default=[], metavar="TAG",
                           help="run only README steps of this tag (as mm.py -t; untagged steps always run)")
     report_args(validate)
+    changed_args(validate)
     validate.add_argument("--shard", help="run only slice I of N of the selection (I/N), for CI matrices")
+    durations_arg(validate)
     validate.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per job")
     sidecar_args(validate)
     validate.add_argument("--timeout", type=float, help="seconds a job may run (default: expectation's, or 180)")
@@ -65,6 +70,7 @@ _PARSER: argparse.ArgumentParser | None = None  # to read a resumed run's own ar
 _NOT_RUN_AGAIN = ("passed", "flaky")
 
 def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     previous: dict[str, JobResult] = {}
     if args.resume:
         args, previous = _resumed(args)
@@ -76,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
     source = checkout(args)
     selected = select(discover(source.root, expected_root(args, source)), args.building_blocks, languages,
                       args.variant)
+    selected, selection = changed_only(args, source, selected)
+    told = tell_selection(selection, args.changed) if selection is not None else None
+    if selection is not None and not selected:  # a change that touches no quickstart passes, saying so
+        write_reports([], args.json_path, args.junit, args.html,
+                      {**source_info(source), **changed_info(args, selection), "selection": told})
+        print_results([])
+        return 0
     if not selected:
         wanted = " ".join(args.building_blocks + languages) or "anything"
         raise InputError(f"no quickstart matches {wanted}", source.root)
@@ -87,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
                       + (f"+sdk{sdk}" if len(sdks.get(qs.language, [])) > 1 else ""))
              for qs in selected for runtime in runtimes for sdk in sdks.get(qs.language, [None])]
     if args.shard:  # a job is a quickstart at a version: each in exactly one shard
-        plans = shard(plans, *parse_shard(args.shard), key=lambda plan: plan.name)
+        plans = shard(plans, *parse_shard(args.shard), key=lambda plan: plan.name,
+                      durations=read_durations(args.durations))
         if not plans:
             say(f"shard {args.shard}: nothing to run")
             return 0
@@ -107,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
                                                                       build_slots=slots)
         info = sidecars[runtimes[0]] if len(runtimes) == 1 else {"sidecars": sidecars}
     settings = lambda plan: by_runtime.get(plan.runtime) or RunSettings(daprd=Path("daprd"), redis=redis)  # noqa: E731
-    run_info = {**info, **version_info, **source_info(source), "shard": args.shard, "argv": args.argv}
+    run_info = {**info, **version_info, **source_info(source), "shard": args.shard, "argv": args.argv,
+                **(changed_info(args, selection) if selection else {}), "selection": told}
     done: dict[str, JobResult] = dict(kept)
     writing = threading.Lock()  # jobs end on threads of their own
 
@@ -130,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         write_reports(in_plan_order(True), args.json_path, args.junit, args.html, run_info)
         raise
     results = in_plan_order(True)
+    run_info["wall_s"] = round(time.monotonic() - started, 1)
     print_results(results, verdicts=live)
     if args.update_expected:
         _update_expected(plans, results)

@@ -53,3 +53,17 @@ def moved_to(root: Path, folder: str) -> str | None:
     found = [p for p in (root / parts[0]).rglob(parts[-1]) if p.is_dir() and p.relative_to(root).parts[1:2] == parts[1:2]
              and not set(p.relative_to(root).parts) & set(BUILD_OUTPUTS)]
     return str(found[0].relative_to(root)) if len(found) == 1 else None
+
+
+def tab_folders(tab: Tab, root: Path) -> set[PurePosixPath]:
+    """Every folder of the tree the tab's commands run in or `cd` to (below its root: a `cd` to the
+    root reaches no quickstart by itself)."""
+    written = [run.folder for run in tab.runs] + [cd.text for cd in tab.cds] + [c.folder for c in tab.commands]
+    return {found for folder in written if (found := in_tree(root, folder)) is not None and found.parts}
+
+
+def reaches(tab: Tab, root: Path, touched: set[PurePosixPath]) -> bool:
+    """Whether the tab works in a folder that holds, lies in, or is one of `touched` (the folders of
+    quickstarts a change can affect, and the changed paths themselves)."""
+    return any(folder == path or folder in path.parents or path in folder.parents
+               for folder in tab_folders(tab, root) for path in touched)

@@ -1,12 +1,6 @@
-"""A Hugo docs page of the Dapr docs, split into its language tabs.
-
-Both shortcode formats: `{{< tabs "Python" "Go" >}}` with `{{% codetab %}}` blocks (tab names
-from the tabs shortcode), and Docsy's `{{< tabpane >}}` with `{{% tab "Python" %}}` (the name
-in the tab's own shortcode). A page may hold several tab groups (each tab knows the heading
-above its group); a group inside a tab (OS tabs: MacOS / Windows) is part of that tab, and
-the blocks of a nested tab for another OS than this one are kept apart (checked statically
-only). Hugo's leniencies are accepted (`{{% /tabs %}}` closing `{{< tabs >}}`); a page whose
-shortcodes do not nest is an input error at the line that breaks it.
+"""A Hugo docs page of the Dapr docs, split into its language tabs (found by docstabs.py: both
+shortcode formats, several groups a page, Hugo's leniencies); the blocks of a nested tab for
+another OS than this one are kept apart (checked statically only).
 
 For each tab: its code blocks with page line numbers and its app runs, each a `dapr run`
 (or `dapr run -f`) with the folder it runs in (the `cd`s before it), the install/build
@@ -17,31 +11,24 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.errors import InputError, read_input
+from runner.formats.docstabs import tab_spans
 from runner.formats.markdown import CodeBlock, hugo_fence_at, reject_nul_lines
 
-_SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*(tabs|tabpane|codetab|tab)\b(.*?)([%>])\}\}")
-_UNCLOSED_SHORTCODE = re.compile(r"\{\{(<)(?!.*>\}\})|\{\{(%)(?!.*%\}\})")
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _VERIFY_ITEM = re.compile(r"^\s*[-*]\s+`([^`]+)`")
 _NAMED = re.compile(r"`([^`\s]+)`")
-_TAB_NAME = re.compile(r"""^\s*(?:(?:header|name|title)\s*=\s*)?(?:"([^"]*)"|(\S+))""")
 # What a tab runs before its app: the build and install tools (a shell block may also show
 # output, `docker ps`'s table say, which is not a command).
 BUILD_TOOLS = {"pip", "pip3", "python", "python3", "uv", "poetry", "npm", "npx", "yarn", "pnpm", "node", "go", "mvn",
                "./mvnw", "gradle", "./gradlew", "dotnet", "cargo", "make", "export", "source"}
 APP_PREFIX = "== APP"
 SHELL_LANGS = ("bash", "sh", "shell", "shell-script", "console", "")
-GROUPS = ("tabs", "tabpane")
 # What a reader of a quickstart page types that a check does not: the clone is the checkout,
 # `dapr init` is the runner's own services.
 NOT_RUN = ("git clone", "dapr init", "dapr uninstall")
-# Tabs for another OS than this one (a POSIX shell): their commands are not run here.
-OTHER_OS = {"windows", "powershell", "cmd", "windowscmd"}
 
 
 @dataclass(frozen=True)
@@ -92,98 +79,6 @@ class Page:
     path: Path
     lines: list[str]  # as read, with their line endings
     tabs: list[Tab]
-
-
-@dataclass
-class _Group:
-    line: int
-    names: list[str]
-    heading: str
-    count: int = 0  # tabs opened so far
-
-
-@dataclass
-class _OpenTab:
-    line: int
-    name: str
-    group: _Group
-    nested: list[tuple[str, int, int]] = field(default_factory=list)  # nested tabs: name, start, end
-
-
-def _group_names(arguments: str) -> list[str]:
-    words = re.sub(r"\b\w+\s*=\s*(\"[^\"]*\"|\S+)", "", arguments)  # tabpane's options (text=true)
-    try:
-        return shlex.split(words)
-    except ValueError:
-        return re.findall(r'"([^"]*)"', words)
-
-
-def _tab_name(arguments: str) -> str | None:
-    found = _TAB_NAME.search(arguments)
-    if not found:
-        return None
-    return next(name for name in found.groups() if name is not None)
-
-
-def _shortcodes(lines: list[str], path: Path):
-    for number, raw in enumerate(lines, start=1):
-        unclosed = _UNCLOSED_SHORTCODE.search(raw)
-        if unclosed:
-            opening, closing = ("{{<", ">}}") if unclosed.group(1) else ("{{%", "%}}")
-            raise InputError(f"shortcode is never closed: no `{closing}` after `{opening}` on its line", path, number)
-        for match in _SHORTCODE.finditer(raw):
-            yield number, bool(match.group(2)), match.group(3), match.group(4)
-
-
-def _heading_above(lines: list[str], number: int) -> str:
-    for index in range(number - 2, -1, -1):
-        heading = _HEADING.match(lines[index])
-        if heading:
-            return heading.group(1)
-    return ""
-
-
-def _tabs(lines: list[str], path: Path) -> list[tuple[Tab, list[tuple[int, int]]]]:
-    """The top-level tabs of the page, each with the line ranges of its nested tabs for another OS."""
-    stack: list[_Group | _OpenTab] = []
-    tabs: list[tuple[Tab, list[tuple[int, int]]]] = []
-    for number, closing, kind, arguments in _shortcodes(lines, path):
-        top = stack[-1] if stack else None
-        if kind in GROUPS and not closing:
-            stack.append(_Group(number, _group_names(arguments) if kind == "tabs" else [],
-                                _heading_above(lines, number)))
-        elif kind in GROUPS:
-            if isinstance(top, _OpenTab):
-                raise InputError(f"{{{{ /{kind} }}}} closes the tab group while the tab from line {top.line} "
-                                 "is still open", path, number)
-            if top is None:
-                raise InputError(f"{{{{ /{kind} }}}} without a tab group before it", path, number)
-            stack.pop()
-        elif not closing:
-            if isinstance(top, _OpenTab):
-                raise InputError(f"{{{{ {kind} }}}} opened while the tab from line {top.line} is still open", path, number)
-            group = top or _Group(number, [], _heading_above(lines, number))  # a tab outside a group: its own
-            name = _tab_name(arguments) if kind == "tab" else None
-            if name is None:
-                name = group.names[group.count] if group.count < len(group.names) else f"tab {group.count + 1}"
-            group.count += 1
-            stack.append(_OpenTab(number, name, group))
-        else:
-            if not isinstance(top, _OpenTab):
-                raise InputError(f"{{{{ /{kind} }}}} without a tab opened before it", path, number)
-            stack.pop()
-            outer = next((frame for frame in reversed(stack) if isinstance(frame, _OpenTab)), None)
-            if outer is not None:
-                outer.nested.append((top.name, top.line, number))
-            else:
-                elsewhere = [(start, end) for name, start, end in top.nested
-                             if re.sub(r"[\s/]", "", name.lower()) in OTHER_OS]
-                tabs.append((Tab(top.name, top.line, number, top.group.heading, top.group.line), elsewhere))
-    if stack:
-        frame = stack[-1]
-        what = "tab" if isinstance(frame, _OpenTab) else "tab group"
-        raise InputError(f"this {what} is never closed", path, frame.line)
-    return tabs
 
 
 def _blocks(lines: list[str], start: int, end: int, path: Path) -> list[CodeBlock]:
@@ -319,15 +214,18 @@ def _fill(tab: Tab, lines: list[str]) -> None:
 def parse_page(text: str, path: Path) -> Page:
     lines = text.splitlines(keepends=True)
     reject_nul_lines(lines, path)
-    found = _tabs(lines, path)
-    if not found:
+    spans = tab_spans(lines, path)
+    if not spans:
         raise InputError("no language tabs ({{% codetab %}} or {{% tab %}} blocks): not a tabbed docs page", path, 1)
-    for tab, elsewhere in found:
+    tabs = []
+    for span in spans:
+        tab = Tab(span.name, span.start_line, span.end_line, span.group, span.group_line)
         blocks = _blocks(lines, tab.start_line, tab.end_line - 1, path)
-        tab.elsewhere = [b for b in blocks if any(start < b.fence_line < end for start, end in elsewhere)]
+        tab.elsewhere = [b for b in blocks if any(start < b.fence_line < end for start, end in span.elsewhere)]
         tab.blocks = [b for b in blocks if b not in tab.elsewhere]
         _fill(tab, lines)
-    return Page(path, lines, [tab for tab, _ in found])
+        tabs.append(tab)
+    return Page(path, lines, tabs)
 
 
 def load_page(path: Path) -> Page:

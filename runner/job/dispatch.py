@@ -10,7 +10,6 @@ import contextlib
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
 
 from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan

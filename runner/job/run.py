@@ -14,7 +14,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from runner.formats.expected import Expectation
 from runner.job.env import app_env
@@ -34,7 +33,8 @@ from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import postgres_endpoint
 from runner.sidecar.base import AppLaunch, Event, Line, SidecarError, Sidecars
 from runner.sidecar.dapr_cli import DaprCliSidecars
-from runner.sidecar.daprd import DaprdSidecars, missing_component
+from runner.sidecar.daprd import DaprdSidecars
+from runner.sidecar.daprdinputs import missing_component
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
 from runner.transcript.matcher import StreamMatcher

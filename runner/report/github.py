@@ -68,7 +68,9 @@ def summary_markdown(results: list[JobResult]) -> str:
     return "\n".join([head, "", *rows]) + "\n"
 
 
-def emit_github(results: list[JobResult], out: TextIO = sys.stdout, env: dict | None = None) -> None:
+def emit_github(results: list[JobResult], out: TextIO = sys.stdout, env: dict | None = None,
+                note: str | None = None) -> None:
+    """Groups, annotations, and the step summary (after `note`: what was selected, and why)."""
     env = os.environ if env is None else env
     for r in results:
         print(f"::group::{r.quickstart} ({r.status})", file=out)
@@ -81,5 +83,5 @@ def emit_github(results: list[JobResult], out: TextIO = sys.stdout, env: dict | 
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(summary_markdown(results))
+            handle.write((f"{note}\n\n" if note else "") + summary_markdown(results))
     out.flush()

@@ -91,3 +91,22 @@ class Daemon:
             stop_group(self.process.pid, self.process)
             untrack(self.process.pid)
             self.process = None
+
+
+class DaemonService:
+    """A service that is one daemon once started: alive while it runs, its problem the daemon's,
+    stopped with it."""
+
+    daemon: Daemon | None = None
+
+    def alive(self) -> bool:
+        return self.daemon is not None and self.daemon.alive()
+
+    def problem(self) -> str | None:
+        """Why the job cannot go on with this service (it died), or None."""
+        return self.daemon.problem() if self.daemon is not None else None
+
+    def stop(self) -> None:
+        if self.daemon is not None:
+            self.daemon.stop()
+            self.daemon = None

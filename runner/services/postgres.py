@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.formats.compose import ComposeService
-from runner.services.daemon import Daemon, ServiceError
+from runner.services.daemon import Daemon, DaemonService, ServiceError
 from runner.services.groups import track_dir, untrack_dir
 from runner.services.ports import free_port, release
 
@@ -71,11 +71,10 @@ def _run_as() -> tuple[int, int] | None:
     raise ServiceError("PostgreSQL will not run as root, and there is no postgres or nobody user to run it as")
 
 
-class PostgresServer:
+class PostgresServer(DaemonService):
     def __init__(self, workdir: Path, spec: PostgresSpec):
         self.workdir = workdir
         self.spec = spec
-        self.daemon: Daemon | None = None
         self.port: int | None = None
         self.endpoint: PostgresEndpoint | None = None
         self.sockets: Path | None = None
@@ -131,17 +130,8 @@ class PostgresServer:
                                          self.spec.db)
         return self.endpoint
 
-    def alive(self) -> bool:
-        return self.daemon is not None and self.daemon.alive()
-
-    def problem(self) -> str | None:
-        """Why the job cannot go on with this PostgreSQL (it died), or None."""
-        return self.daemon.problem() if self.daemon is not None else None
-
     def stop(self) -> None:
-        if self.daemon is not None:
-            self.daemon.stop()
-            self.daemon = None
+        super().stop()
         if self.sockets is not None:
             shutil.rmtree(self.sockets, ignore_errors=True)
             untrack_dir(self.sockets)

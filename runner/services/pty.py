@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +35,10 @@ class PtyProcess:
         self.on_exit = on_exit
         self.child: pexpect.spawn | None = None
         self._reader: threading.Thread | None = None
+        # The reader reaps the child when its terminal closes, a stop asks whether it lives: both
+        # call waitpid, and the one that comes second must find the status the first recorded
+        # (not ECHILD, which once ended a run with `ChildProcessError` under load).
+        self._waitpid = threading.Lock()
 
     def start(self) -> None:
         program = self.argv[0]
@@ -71,10 +76,8 @@ class PtyProcess:
 
     def _reap(self) -> int | None:
         assert self.child is not None
-        try:
-            self.child.wait()
-        except pexpect.ExceptionPexpect:
-            pass
+        while self.alive():  # polled, not a blocking wait: a stop may ask meanwhile
+            time.sleep(0.05)
         if self.child.exitstatus is not None:
             return self.child.exitstatus
         if self.child.signalstatus is not None:
@@ -82,19 +85,26 @@ class PtyProcess:
         return None
 
     def alive(self) -> bool:
-        return self.child is not None and self.child.isalive()
+        if self.child is None:
+            return False
+        with self._waitpid:
+            try:
+                return self.child.isalive()  # reaps a leader that has exited
+            except (pexpect.ExceptionPexpect, ChildProcessError):
+                return False
 
     def stop(self, grace: float = 5.0) -> None:
         """End the process and all its children (its process group); wait for the reader to finish."""
         if self.child is None:
             return
         pgid = self.child.pid  # a PTY child is a session leader: its pid is its group's id
-        if self.child.isalive() or group_alive(pgid):  # isalive() reaps a leader that has exited
-            stop_group(pgid, None, grace, reap=self.child.isalive)
+        if self.alive() or group_alive(pgid):
+            stop_group(pgid, None, grace, reap=self.alive)
         if self._reader is not None:
             self._reader.join(timeout=grace)
-        try:
-            self.child.close(force=True)
-        except pexpect.ExceptionPexpect:
-            pass
+        with self._waitpid:
+            try:
+                self.child.close(force=True)
+            except (pexpect.ExceptionPexpect, ChildProcessError):
+                pass
         untrack(pgid)

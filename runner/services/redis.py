@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.services.containers import Launcher, local
-from runner.services.daemon import Daemon, ServiceError
+from runner.services.daemon import DaemonService, ServiceError
 from runner.services.ports import free_port, release
 
 
@@ -42,14 +42,13 @@ def parse_address(text: str) -> RedisEndpoint:
     return RedisEndpoint(host, int(port))
 
 
-class RedisServer:
+class RedisServer(DaemonService):
     """`redis-server` in its own process group, with no persistence, in `workdir`."""
 
     def __init__(self, workdir: Path, binary: str = "redis-server", launch: Launcher = local):
         self.workdir = workdir
         self.binary = binary
         self.launch = launch  # as a process, or in a container
-        self.daemon: Daemon | None = None
         self.endpoint: RedisEndpoint | None = None
 
     def start(self, timeout: float = 10.0) -> RedisEndpoint:
@@ -67,16 +66,5 @@ class RedisServer:
             raise RedisError(f"redis-server did not start on port {endpoint.port}: {exc}") from None
         return endpoint
 
-    def alive(self) -> bool:
-        return self.daemon is not None and self.daemon.alive()
-
-    def problem(self) -> str | None:
-        """Why the job cannot go on with this Redis (it died), or None."""
-        return self.daemon.problem() if self.daemon is not None else None
-
-    def stop(self) -> None:
-        if self.daemon is not None:
-            self.daemon.stop()
-            self.daemon = None
         if self.endpoint is not None:
             release(self.endpoint.port)

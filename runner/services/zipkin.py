@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from runner.formats.steps import Annotated
-from runner.services.daemon import Daemon, ServiceError
+from runner.services.daemon import Daemon, DaemonService, ServiceError
 
 ZIPKIN_PORT = 9411  # where `dapr init` publishes it, and where READMEs look
 _ZIPKIN_URL = re.compile(rf"\b(?:localhost|127\.0\.0\.1):{ZIPKIN_PORT}\b")
@@ -29,10 +29,9 @@ def _healthy(port: int) -> bool:
         return False
 
 
-class ZipkinServer:
+class ZipkinServer(DaemonService):
     def __init__(self, workdir: Path, jar: Path, java: str, port: int = ZIPKIN_PORT):
         self.workdir, self.jar, self.java, self.port = workdir, jar, java, port
-        self.daemon: Daemon | None = None
 
     def start(self, timeout: float = 60.0) -> str:
         """Its span endpoint, once it answers."""
@@ -47,10 +46,3 @@ class ZipkinServer:
             raise ServiceError(f"zipkin-server did not start on port {self.port}: {exc}") from None
         return f"http://127.0.0.1:{self.port}/api/v2/spans"
 
-    def problem(self) -> str | None:
-        return self.daemon.problem() if self.daemon is not None else None
-
-    def stop(self) -> None:
-        if self.daemon is not None:
-            self.daemon.stop()
-            self.daemon = None

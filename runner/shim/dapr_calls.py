@@ -72,13 +72,21 @@ def _app(context: ShimContext, app_id: str) -> dict | None:
     return next((app for app in running_apps(context.run_dir) if app["app_id"] == app_id), None)
 
 
-def invoke(context: ShimContext, argv: list[str]) -> int:
-    flags = _flags(argv, INVOKE_FLAGS)
-    if (code := _missing(flags, INVOKE_REQUIRED)) is not None:
+def _call(argv: list[str], table: dict[str, str], required: dict[str, str],
+          command: str) -> tuple[dict[str, str], bytes] | int:
+    """The call's flags and payload, or the exit code of a call the CLI refuses (said as it says it)."""
+    flags = _flags(argv, table)
+    if (code := _missing(flags, required)) is not None:
         return code
-    payload = _payload(flags, "invoke")
-    if payload is None:
-        return 1
+    payload = _payload(flags, command)
+    return 1 if payload is None else (flags, payload)
+
+
+def invoke(context: ShimContext, argv: list[str]) -> int:
+    call = _call(argv, INVOKE_FLAGS, INVOKE_REQUIRED, "invoke")
+    if isinstance(call, int):
+        return call
+    flags, payload = call
     app_id = flags.get("app_id", "")
     app = _app(context, app_id)
     if app is None:
@@ -100,12 +108,10 @@ def invoke(context: ShimContext, argv: list[str]) -> int:
 
 
 def publish(context: ShimContext, argv: list[str]) -> int:
-    flags = _flags(argv, PUBLISH_FLAGS)
-    if (code := _missing(flags, PUBLISH_REQUIRED)) is not None:
-        return code
-    payload = _payload(flags, "publish")
-    if payload is None:
-        return 1
+    call = _call(argv, PUBLISH_FLAGS, PUBLISH_REQUIRED, "publish")
+    if isinstance(call, int):
+        return call
+    flags, payload = call
     topic = flags.get("topic", "")
     for key, what in (("app_id", "publishAppID"), ("pubsub", "pubsubName"), ("topic", "topic")):
         if not flags.get(key):

@@ -18,7 +18,7 @@ from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
 from runner.services.resources import Endpoints, init_components, init_config, isolated_resources
 from runner.services.started import postgres_endpoint
-from runner.sidecar.daprd import write_config
+from runner.sidecar.daprdinputs import write_config
 
 _RESOURCE_FLAGS = {"--resources-path", "-d", "--components-path"}
 _PATH_KEYS = ("resourcesPath", "resourcesPaths", "componentsPath")

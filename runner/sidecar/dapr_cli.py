@@ -13,7 +13,7 @@ import yaml
 from runner.provision.dapr_cli import DaprCli
 from runner.services.pty import PtyProcess
 from runner.sidecar.base import Exit, Sidecars
-from runner.sidecar.daprd import write_config
+from runner.sidecar.daprdinputs import write_config
 
 CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 _CLI_APP_LINE = re.compile(r"(?:\x1b\[[0-9;]*m)?== APP[ =-]")

@@ -3,7 +3,6 @@ ready once its health endpoint answers; printing what the dapr CLI would around 
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import subprocess
@@ -15,19 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
-from runner.errors import read_input
-from runner.formats.yamlfile import load_yaml
-from runner.provision.daprd import component_types
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.daemon import how_it_ended
 from runner.services.groups import check_interrupted, stop_group, track, untrack
 from runner.services.ports import free_port, is_listening, port_free, release
 from runner.services.pty import PtyProcess
-from runner.services.resources import components
 from runner.services.started import forget_app, record_app
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
+from runner.sidecar.daprdinputs import write_config
 from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
                                   STARTING, TERMINATED, UP, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
                                   app_prefix)
@@ -45,25 +39,6 @@ class SidecarPorts:
     @classmethod
     def allocate(cls, http: int | None = None, grpc: int | None = None) -> "SidecarPorts":
         return cls(http or free_port(), grpc or free_port(), free_port(), free_port())
-
-
-def write_config(workdir: Path, base: Path | None = None) -> Path:
-    """The configuration daprd runs with: `base` (an app's own `--config`) or an empty one,
-    with names resolved through a sqlite file of the run (nothing is multicast, and every
-    daprd of one multi-app run finds the others)."""
-    name = f"dapr-config-{base.stem}-{abs(hash(str(base)))}.yaml" if base else "dapr-config.yaml"
-    path = workdir / name
-    if not path.exists():
-        document = load_yaml(read_input(base, "dapr configuration"), base) if base else None
-        if not isinstance(document, dict):
-            document = {"apiVersion": "dapr.io/v1alpha1", "kind": "Configuration",
-                        "metadata": {"name": "quickstart-runner"}}
-        spec = document.get("spec") if isinstance(document.get("spec"), dict) else {}
-        spec["nameResolution"] = {"component": "sqlite",
-                                  "configuration": {"connectionString": str(workdir / "nameresolution.db")}}
-        document["spec"] = spec
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
 
 
 class DaprdSidecar:
@@ -175,23 +150,6 @@ def _wait_for_app_ports(apps: list[AppLaunch], processes: list[PtyProcess], time
             if not process.alive():
                 break
             time.sleep(0.05)
-
-
-@functools.lru_cache(maxsize=8)
-def _component_types(daprd: Path) -> frozenset[str] | None:
-    return component_types(daprd)
-
-
-def missing_component(daprd: Path, resources: list[Path]) -> str | None:
-    """A component the resources declare and this daprd does not carry: the reason, or None."""
-    carried = _component_types(daprd)
-    if carried is None:
-        return None
-    for component in (c for folder in resources for c in components(folder)):
-        if component.type not in carried:
-            return (f"component type {component.type} ({component.file}) is not in this daprd "
-                    f"(it carries {', '.join(sorted(carried))})")
-    return None
 
 
 class DaprdSidecars(Sidecars):

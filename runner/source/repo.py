@@ -26,6 +26,7 @@ class Checkout:
     url: str | None = None
     ref: str | None = None
     commit: str | None = None
+    git_dir: Path | None = None  # the cached mirror it was checked out of (None: a local tree)
 
 
 def _is_url(text: str) -> bool:
@@ -95,7 +96,25 @@ def _resolve(repo, ref: str) -> str | None:
         return None
 
 
-def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> Checkout:
+def resolve_ref(repo, ref: str, offline: bool, source: str, option: str) -> str:
+    """The commit `ref` names in `repo`, fetched from its origin when not there yet (not offline);
+    a ref nowhere is one line naming the option that gave it."""
+    import git
+
+    with locked(Path(repo.git_dir)):
+        commit = _resolve(repo, ref)
+        if commit is None and not offline and any(remote.name == "origin" for remote in repo.remotes):
+            try:
+                repo.git.fetch("--prune", "origin", env={"GIT_TERMINAL_PROMPT": "0"})
+            except git.GitCommandError as exc:
+                raise InputError(f"cannot fetch: {_last_line(exc)}", source) from None
+            commit = _resolve(repo, ref)
+    if commit is None:
+        raise InputError(f"no ref {ref!r} in {source}" + (" (offline: not fetched)" if offline else ""), option)
+    return commit
+
+
+def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path, option: str = "--ref") -> Checkout:
     if repo is None and ref is None:
         return Checkout(bundled)
     source = repo or UPSTREAM
@@ -111,16 +130,7 @@ def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> 
     import git
 
     mirror = _mirror(source, offline)
-    with locked(Path(mirror.git_dir)):
-        commit = _resolve(mirror, ref)
-        if commit is None and not offline and any(remote.name == "origin" for remote in mirror.remotes):
-            try:
-                mirror.git.fetch("--prune", "origin", env={"GIT_TERMINAL_PROMPT": "0"})
-            except git.GitCommandError as exc:
-                raise InputError(f"cannot fetch: {_last_line(exc)}", source) from None
-            commit = _resolve(mirror, ref)
-    if commit is None:
-        raise InputError(f"no ref {ref!r} in {source}" + (" (offline: not fetched)" if offline else ""), "--ref")
+    commit = resolve_ref(mirror, ref, offline, source, option)
 
     def checkout(target: Path) -> None:
         with locked(Path(mirror.git_dir)):
@@ -139,4 +149,4 @@ def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path) -> 
         with contextlib.suppress(OSError):
             folder.rmdir()  # only when nothing else of this repository is checked out
         raise
-    return Checkout(target / "tree", source, ref, commit)
+    return Checkout(target / "tree", source, ref, commit, Path(mirror.git_dir))
