@@ -3,7 +3,7 @@
 # job, PostgreSQL for the quickstarts whose READMEs ask Docker for one (the `docker` shim runs
 # Debian's server instead), Go to build daprd, placement and scheduler; and with --test what
 # the tests also use: chromium (to look at the HTML report), docker.io (a real engine for
-# the `--infra docker` tests).
+# the `--infra docker` tests), jq (the shipped workflows' scripts use it, and a test runs them).
 # Installs only what is missing; uses sudo when not root.
 set -eu
 missing=""
@@ -14,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postg
 if [ "${1:-}" = "--test" ]; then
     command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
     command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
+    command -v jq >/dev/null 2>&1 || missing="$missing jq"
 fi
 [ -z "$missing" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
