@@ -370,3 +370,50 @@ def test_a_build_that_fails_is_could_not_check_not_drift(tmp_path, daprd_path, n
     assert tab["status"] == "could not check" and not tab["findings"]
     assert "`pip3 install --no-index no-such-package-qsr` (page line " in tab["why"] and "exited with 1" in tab["why"]
     assert "::notice file=" in result.stdout and "could not check" in result.stdout
+
+
+def test_a_terminal_that_repeats_itself_is_quiet():
+    """A batch app printing the same lines every ten seconds (or the same line with another
+    number) says nothing new: the tab's settle time runs; a new line or a matched one resets it."""
+    from runner.formats.expected import ExpectedLine, Expectation
+    from runner.job.plan import JobPlan
+    from runner.job.script import _TabRun
+
+    expectation = Expectation(lines=(ExpectedLine("== APP == wanted 9", 1),), match="exact", order="per-app",
+                              groups=("t1",))
+    plan = JobPlan("tab", "docs", "python", "", (), (), expectation, 60.0)
+    tab = _TabRun(plan, settings=None, on_progress=lambda progress: None)
+    heard = tab._hears("t1")
+    heard("stdout", "== APP == Finished processing batch")
+    tab.last_output = first = 100.0
+    heard("stdout", "== APP == Finished processing batch")
+    heard("stdout", "== APP == Order passed: 7")
+    tab.last_output = second = 200.0
+    heard("stdout", "== APP == Order passed: 8")
+    assert tab.last_output == second != first
+    heard("stdout", "== APP == Something else")
+    assert tab.last_output > second
+    heard("stdout", "== APP == wanted 8")
+    tab.last_output = 300.0
+    heard("stdout", "== APP == wanted 9")  # a match is news even in a known shape
+    assert tab.last_output > 300.0 and tab.matcher.complete
+
+
+@pytest.mark.parametrize("printed, words", [
+    ("== APP == Order received : 1", "where the app prints `== APP == Order received : 1`"),
+    ("== APP == Order received: 1", "an app printed it, but not there"),
+])
+def test_a_miss_is_worded_by_what_the_apps_printed(printed, words):
+    """A page line the apps printed only elsewhere (another terminal, out of order) is not shown
+    as `X` where the app prints `X`."""
+    from runner.docs.model import TabReport
+    from runner.docs.tabjob import judge
+    from runner.formats.docspage import Tab
+    from runner.results import JobResult, Miss
+
+    report = TabReport("p.md", "Python", "", 1, "python", 10)
+    miss = Miss.from_record({"expected": "== APP == Order received: 1", "line": 12, "order_note": None, "closest": []})
+    result = JobResult("p.md/Python#1", "docs", "python", "", "failed", miss_details=[miss],
+                       transcript=["== APP == starting", printed])
+    assert judge(Tab("Python", 10, 20, "", 0), report, result)
+    assert report.dynamic == "drift" and words in report.findings[0].message

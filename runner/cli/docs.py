@@ -15,12 +15,13 @@ from runner.cli.common import checkout, runtime_versions, sidecar_settings, sour
 from runner.docs.model import VERDICTS, TabReport, tab_results
 from runner.docs.rewrite import rewrite
 from runner.docs.static import page_reports
-from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, scratch_dir, tab_plan
+from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, tab_plan
 from runner.docs.tree import reaches
 from runner.errors import InputError
 from runner.formats.docspage import load_page
 from runner.job.pool import run_all
 from runner.report.console import ProgressPrinter
+from runner.services.groups import tracked_tempdir
 from runner.services.machine import default_build_slots
 from runner.source.affected import select_changed
 from runner.source.catalog import discover
@@ -177,7 +178,7 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
     with contextlib.ExitStack() as stack:
         plans, owners = [], []
         for tab, report in runnable:
-            plan = tab_plan(tab, report, root, stack.enter_context(scratch_dir()))
+            plan = tab_plan(tab, report, root, stack.enter_context(tracked_tempdir("qsr-docs-")))
             if isinstance(plan, str):
                 report.dynamic = f"skipped: {plan}"
                 continue

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from runner.docs.model import Finding, TabReport
@@ -21,7 +20,6 @@ from runner.formats.shellwords import shell_calls
 from runner.job.plan import JobPlan, Script, ScriptCommand
 from runner.recipes import RECIPES
 from runner.results import JobResult
-from runner.services.groups import track_dir, untrack_dir
 from runner.services.shimenv import DOCKER_SERVED, SHIMS
 from runner.source.catalog import RESOURCE_DIRS
 from runner.source.needs import cannot_run_here, unreachable_model
@@ -178,9 +176,14 @@ def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
     for miss in result.miss_details[:3]:
         shown = miss.expected.replace(f"== APP - {WILDCARD} == ", "== APP == ")  # as the page has it
         close = closest_lines(shown.replace(WILDCARD, ""), list(enumerate(observed, start=1)), 0, limit=1)
-        report.findings.append(Finding("dynamic", miss.source_line, f"the page shows `{shown}` where the app prints "
-                                       f"`{close[0].text}`" if close else f"the page shows `{shown}`, which no app line "
-                                       "resembles"))
+        if not close:
+            said = f"the page shows `{shown}`, which no app line resembles"
+        elif _raw(close[0].text) == _raw(shown):  # printed, but not in the terminal or order the page has it
+            said = (f"the page shows `{shown}` after what it shows above it in that terminal; an app printed it, "
+                    "but not there")
+        else:
+            said = f"the page shows `{shown}` where the app prints `{close[0].text}`"
+        report.findings.append(Finding("dynamic", miss.source_line, said))
     return True
 
 
@@ -196,14 +199,3 @@ def judge_by_readme(tab: Tab, report: TabReport, result: JobResult, readme: JobR
                                        f"README run passes: {result.reason}"))
     else:
         report.dynamic = f"could not check: the quickstart itself fails (its README run: {readme.reason})"
-
-
-@contextlib.contextmanager
-def scratch_dir():
-    scratch = Path(tempfile.mkdtemp(prefix="qsr-docs-"))
-    track_dir(scratch)
-    try:
-        yield scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        untrack_dir(scratch)

@@ -7,9 +7,6 @@ whose pins say that version (job/overrides.py)."""
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
-from pathlib import Path
 
 from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan
@@ -19,7 +16,7 @@ from runner.job.script import run_script
 from runner.job.settings import RunSettings
 from runner.job.verdict import as_flaky, failed
 from runner.results import JobResult, OnProgress, Progress
-from runner.services.groups import track_dir, untrack_dir
+from runner.services.groups import tracked_tempdir
 from runner.services.ports import PortTaken, port_turns
 
 
@@ -29,10 +26,7 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lamb
     with contextlib.ExitStack() as stack:
         overrides: list[str] = []
         if plan.sdk_version:
-            scratch = Path(tempfile.mkdtemp(prefix="qsr-sdk-"))
-            track_dir(scratch)
-            stack.callback(untrack_dir, scratch)
-            stack.callback(shutil.rmtree, scratch, True)
+            scratch = stack.enter_context(tracked_tempdir("qsr-sdk-"))
             plan, overrides = with_sdk(plan, plan.sdk_version, scratch)
         runner = run_readme if plan.readme is not None else run_script if plan.script is not None else run_apps
         try:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from runner.errors import JobError
 from runner.recipes.base import Prepared, run_logged
 from runner.results import JobResult, OnProgress, Progress
 from runner.services import machine
-from runner.services.groups import check_interrupted, track_dir, untrack_dir
+from runner.services.groups import check_interrupted, tracked_tempdir
 from runner.services.machine import CpuMark
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.jobservices import JobServices, ServiceWants
@@ -96,13 +94,10 @@ def run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> J
         return skipped(plan)
     started = time.monotonic()
     run = _LiveJob(plan, settings, on_progress)
-    workdir = Path(tempfile.mkdtemp(prefix="qsr-" + re.sub(r"[^\w.]+", "-", plan.name) + "-"))
-    track_dir(workdir)
     ending: Ending | None = None
     try:
         with contextlib.ExitStack() as stack:
-            stack.callback(untrack_dir, workdir)
-            stack.callback(shutil.rmtree, workdir, True)
+            workdir = stack.enter_context(tracked_tempdir("qsr-" + re.sub(r"[^\w.]+", "-", plan.name) + "-"))
             ending = _execute(run, stack, workdir)
     finally:
         on_progress(Progress(plan.name, "done", run.matcher.matched, run.matcher.total))

@@ -5,17 +5,17 @@ dapr_redis redis-cli` reaches the tab's Redis), each `dapr run` in a terminal of
 Before each command, what the page shows above it has been printed (the reader reads the
 output, then types on), or its terminal went quiet; a `dapr run` of an app another terminal
 still runs stops that one first (the reader pressed Ctrl-C there). The run ends once every
-output line of the tab is matched, or its terminals were quiet for the plan's settle time, or
-time is up; a command that fails before that blocks the run (`blocked`: the output cannot be
-compared)."""
+output line of the tab is matched, or its terminals said nothing new for the plan's settle time
+(an app that repeats itself, a batch every ten seconds, is quiet), or time is up; a command that
+fails before that blocks the run (`blocked`: the output cannot be compared). Time spent waiting
+for a build slot is not the tab's: its limit is the same at any load."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,7 +29,7 @@ from runner.job.verdict import AppRunOutcome, app_result, skipped
 from runner.mm.shimmed import Shimmed, shimmed_env
 from runner.recipes import RECIPES, is_build
 from runner.results import JobResult, Progress
-from runner.services.groups import check_interrupted, track_dir, untrack_dir
+from runner.services.groups import check_interrupted, tracked_tempdir
 from runner.services.shell import ShellCommand
 from runner.services.shimenv import COMPOSE_STARTED, with_declared
 from runner.formats.cli_lines import EXITED_APP, SIDECAR_UP, STARTED, UP
@@ -43,6 +43,12 @@ UP_WITHIN_S = 60.0  # how long the reader waits for a `dapr run` to come up befo
 STOP_GRACE_S = 10.0
 # What a terminal prints once what it runs is up (or done): the reader types on then.
 _UP_MARKS = (UP, SIDECAR_UP, STARTED.split("{")[0], EXITED_APP, COMPOSE_STARTED.split("{")[-1].split("}")[-1])
+_NUMBERS = re.compile(r"\d+")
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers blanked: `Order passed: 7` says nothing `Order passed: 6` did not."""
+    return _NUMBERS.sub("#", line.strip())
 
 
 class _TabRun:
@@ -52,8 +58,10 @@ class _TabRun:
         self.changed = threading.Condition()  # guards the matcher and what follows
         self.terminals: dict[str, tuple[ShellCommand, str]] = {}  # name -> (its command, what it runs)
         self.up: set[str] = set()
-        self.last_output = time.monotonic()
+        self.last_output = time.monotonic()  # when a terminal last said something new
+        self.heard: set[tuple[str, str]] = set()  # (terminal, shape) of every line so far
         self.started = time.monotonic()
+        self.waited = 0.0  # for build slots: not counted against the tab's time
         self.redact = Redactor(dict(os.environ))
         self.outcome = AppRunOutcome()
         self.shimmed: Shimmed | None = None
@@ -70,7 +78,10 @@ class _TabRun:
                     self.up.add(terminal)
                 before = self.matcher.matched
                 self.matcher.feed(line, "stdout", time.monotonic() - self.started, source=terminal)
-                self.last_output = time.monotonic()
+                said = (terminal, _shape(line))
+                if said not in self.heard or self.matcher.matched != before:
+                    self.heard.add(said)
+                    self.last_output = time.monotonic()
                 self.changed.notify_all()
             if self.matcher.matched != before:
                 self.progress("running")
@@ -79,7 +90,7 @@ class _TabRun:
     # -- waiting ---------------------------------------------------------------------------
     def _wait(self, done: Callable[[], bool], limit: float) -> str | None:
         """Until `done()`, a fault under the run (its reason), `limit` seconds, or the tab's time is up."""
-        deadline, next_check = min(time.monotonic() + limit, self.started + self.plan.timeout_s), 0.0
+        deadline, next_check = min(time.monotonic() + limit, self.deadline()), 0.0
         with self.changed:
             while not done() and time.monotonic() < deadline:
                 check_interrupted()
@@ -90,6 +101,9 @@ class _TabRun:
                         return problem
                 self.changed.wait(0.05)
         return None
+
+    def deadline(self) -> float:
+        return self.started + self.waited + self.plan.timeout_s
 
     def _shown_before(self, line: int) -> bool:
         """The page's lines above `line` (of terminals started) are printed, or can no longer come."""
@@ -116,7 +130,7 @@ class _TabRun:
                 break
             if problem := self._wait(lambda: self._shown_before(command.line), self.plan.timeout_s):
                 return problem
-            if time.monotonic() > self.started + self.plan.timeout_s:
+            if time.monotonic() > self.deadline():
                 break  # what the page shows above did not come in time: the output is judged as it is
             if command.text.startswith("export "):
                 self.env = with_declared(self.env, dict(word.split("=", 1) for word in shlex.split(command.text)[1:]
@@ -136,7 +150,9 @@ class _TabRun:
         turn = self.settings.build_turns(self.progress)() if any(is_build(call.words) for call in shell_calls(command.text)) \
             else contextlib.nullcontext()
         shell = ShellCommand(["bash", "-c", command.text], command.folder, self.env)
+        asked = time.monotonic()
         with turn:
+            self.waited += time.monotonic() - asked
             shell.start()
             problem = self._wait(shell.ended, COMMAND_TIMEOUT_S)
             code = shell.stop(STOP_GRACE_S)
@@ -182,13 +198,10 @@ def run_script(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
         return skipped(plan)
     tab = _TabRun(plan, settings, on_progress)
     tab.progress("running")
-    workdir = Path(tempfile.mkdtemp(prefix="qsr-tab-"))
-    track_dir(workdir)
     stopped: str | None = None
     try:
         with contextlib.ExitStack() as stack:
-            stack.callback(untrack_dir, workdir)
-            stack.callback(shutil.rmtree, workdir, True)
+            workdir = stack.enter_context(tracked_tempdir("qsr-tab-"))
             recipe = RECIPES.get(plan.language)
             tab.env = {**os.environ, **(recipe.steps_env(workdir) if recipe else {})}
             stopped = tab.run(stack, workdir)

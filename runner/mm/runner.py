@@ -20,7 +20,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ from runner.mm.shimmed import Shimmed, shimmed_env
 from runner.recipes import is_build
 from runner.services import machine
 from runner.services.containers import Launcher, local
-from runner.services.groups import check_interrupted, stop_group, track, track_dir, untrack, untrack_dir
+from runner.services.groups import check_interrupted, end_group, track, tracked_tempdir
 from runner.services.shimenv import SHIMS, with_declared
 from runner.errors import ProvisionError
 from runner.services.daemon import ServiceError
@@ -147,15 +146,9 @@ class ReadmeRun:
             self._stop(command)
 
     def _stop(self, command: CommandRun) -> None:
-        process = command.process
-        if process.poll() is None:
-            stop_group(process.pid, process, grace=STOP_GRACE_S)
-        else:
-            stop_group(process.pid, None, grace=0.5)  # children it left behind
-        untrack(process.pid)
+        command.return_code = end_group(command.process, STOP_GRACE_S)
         for thread in command.threads:
             thread.join(timeout=5)  # everything it printed before it was stopped
-        command.return_code = process.returncode
         command.duration_s = time.monotonic() - command.started
 
     def _sleep(self, step_run: StepRun, services_before: int) -> None:
@@ -230,10 +223,7 @@ class ReadmeRun:
 
     def run(self) -> bool:
         with contextlib.ExitStack() as stack:
-            workdir = Path(tempfile.mkdtemp(prefix="qsr-readme-"))
-            track_dir(workdir)
-            stack.callback(untrack_dir, workdir)
-            stack.callback(shutil.rmtree, workdir, True)
+            workdir = stack.enter_context(tracked_tempdir("qsr-readme-"))
             self.env = dict(os.environ)
             if self.steps_env is not None:
                 self.env.update(self.steps_env(workdir))

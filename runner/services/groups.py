@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -50,6 +51,16 @@ def pid_alive(pid: int) -> bool:
     return _reaches(os.kill, pid)
 
 
+def _ends_within(pgid: int, reap: Callable[[], object], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        reap()
+        if not group_alive(pgid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float = 5.0,
                reap: Callable[[], object] | None = None) -> int | None:
     """SIGTERM the group `pgid`, SIGKILL what is left after `grace` seconds; reap `process`.
@@ -59,33 +70,28 @@ def stop_group(pgid: int, process: subprocess.Popen | None = None, grace: float 
     leader's exit code when `process` is given.
     """
     reap = process.poll if process is not None else reap or (lambda: None)
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        reap()
-        if not group_alive(pgid):
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sent)
+        if _ends_within(pgid, reap, grace):
             break
-        time.sleep(0.02)
-    else:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            reap()
-            if not group_alive(pgid):
-                break
-            time.sleep(0.02)
     if process is not None:
         try:
             return process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             return None
     return None
+
+
+def end_group(process: subprocess.Popen, grace: float) -> int | None:
+    """Stop a group leader of ours and what it started (or, once it has exited, what it left
+    behind); forget it. Its exit code."""
+    if process.poll() is None:
+        stop_group(process.pid, process, grace=grace)
+    else:
+        stop_group(process.pid, None, grace=0.5)
+    untrack(process.pid)
+    return process.returncode
 
 
 # A run that is interrupted (Ctrl-C, SIGTERM) sets this; every job's wait loop watches it
@@ -164,6 +170,18 @@ def track_dir(path: Path) -> None:
 def untrack_dir(path: Path) -> None:
     with contextlib.suppress(OSError), _me_lock:
         (tracking_dir() / f"dir-{abs(hash(str(path)))}").unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def tracked_tempdir(prefix: str):
+    """A temp dir that is gone at the end, and known meanwhile to the reaper of a runner killed hard."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    track_dir(path)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        untrack_dir(path)
 
 
 def reap_leftovers() -> list[str]:

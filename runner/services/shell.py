@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from runner.services.groups import stop_group, track, untrack
+from runner.services.groups import end_group, track
 
 OnLine = Callable[[str, str], None]  # (stream, line without its newline)
 
@@ -69,12 +69,7 @@ class ShellCommand:
         process = self.process
         if process is None:
             return self.return_code
-        if process.poll() is None:
-            stop_group(process.pid, process, grace=grace)
-        else:
-            stop_group(process.pid, None, grace=0.5)  # what it left behind
-        untrack(process.pid)
+        self.return_code = end_group(process, grace)
         for reader in self._readers:
             reader.join(timeout=5)
-        self.return_code = process.returncode
         return self.return_code

@@ -94,13 +94,9 @@ def invoke(context: ShimContext, argv: list[str]) -> int:
     url = f"http://127.0.0.1:{app['http']}/v1.0/invoke/{app_id}/method/{flags.get('method', '')}"
     request = urllib.request.Request(url, data=payload if payload else None, method=flags.get("verb", "POST"),
                                      headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read().decode(errors="replace")
-    except urllib.error.HTTPError as exc:
-        return _fail(f"error invoking app {app_id}: {exc.code} {exc.reason}")
-    except (urllib.error.URLError, OSError) as exc:
-        return _fail(f"error invoking app {app_id}: {exc}")
+    status, body = _send(request)
+    if status == 0 or status >= 400:
+        return _fail(f"error invoking app {app_id}: " + (f"{status} {body}" if status else body))
     if body:
         print(body)
     print(f"{SUCCESS}App invoked successfully")
@@ -126,17 +122,25 @@ def publish(context: ShimContext, argv: list[str]) -> int:
     query = "".join(f"metadata.{key}={value}&" for key, value in metadata.items())
     url = f"http://localhost:{app['http']}/v1.0/publish/{flags['pubsub']}/{topic}" + (f"?{query.rstrip('&')}" if query else "")
     request = urllib.request.Request(url, data=payload, method="POST", headers={"Content-Type": _content_type(payload)})
-    try:
-        with urllib.request.urlopen(request, timeout=60):
-            pass
-    except urllib.error.HTTPError as exc:
-        print(url)
-        return _fail(f"Error publishing topic {topic}: unexpected status code {exc.code} on publishing to {topic} "
+    status, said = _send(request)
+    if status == 0:
+        return _fail(f"Error publishing topic {topic}: {said}")
+    if status >= 400:
+        return _fail(f"Error publishing topic {topic}: unexpected status code {status} on publishing to {topic} "
                      f"in {flags['pubsub']}")
-    except (urllib.error.URLError, OSError) as exc:
-        return _fail(f"Error publishing topic {topic}: {exc}")
     print(f"{SUCCESS}Event published successfully")
     return 0
+
+
+def _send(request: urllib.request.Request) -> tuple[int, str]:
+    """The response's status and body; status 0 and why where none came back."""
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, str(exc.reason)
+    except (urllib.error.URLError, OSError) as exc:
+        return 0, str(exc)
 
 
 def _content_type(payload: bytes) -> str:
