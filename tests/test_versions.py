@@ -49,13 +49,27 @@ def test_a_property_a_dependency_names_is_the_pin(tmp_path):
 
 
 @needs_snapshot
-def test_python_pins_are_dapr_and_its_extensions(tmp_path, snapshot_tree):
+def test_python_pins_are_dapr_and_its_extensions(tmp_path, snapshot_tree, monkeypatch):
     folder = copy(snapshot_tree, "pub_sub/python/sdk", tmp_path)
     assert ("order-processor-fastapi/requirements.txt", "dapr-ext-fastapi", ">=1.17.0") in pins("python", folder)
-    RECIPES["python"].pin_sdk(folder, "1.19.0")
+    monkeypatch.setattr(type(RECIPES["python"]), "sdk_served", lambda self, name, version: True)  # no registry
+    RECIPES["python"].pin_sdk(folder, "1.18.1")
     assert {(coordinate, version) for _, coordinate, version in pins("python", folder)} == {
-        ("dapr", "==1.19.0"), ("dapr-ext-fastapi", "==1.19.0")}
+        ("dapr", "==1.18.1"), ("dapr-ext-fastapi", "==1.18.1")}
     assert "flask" in (folder / "order-processor/requirements.txt").read_text().lower()  # other lines as they were
+
+
+@needs_snapshot
+def test_an_extension_not_released_at_the_version_is_dropped(tmp_path, snapshot_tree, monkeypatch):
+    """dapr 1.19.0 carries dapr.ext.fastapi itself; dapr-ext-fastapi has no 1.19.0 on PyPI."""
+    folder = copy(snapshot_tree, "pub_sub/python/sdk", tmp_path)
+    asked = []
+    monkeypatch.setattr(type(RECIPES["python"]), "sdk_served",
+                        lambda self, name, version: asked.append((name, version)) or name == "dapr")
+    said = RECIPES["python"].pin_sdk(folder, "1.19.0")
+    assert {(coordinate, version) for _, coordinate, version in pins("python", folder)} == {("dapr", "==1.19.0")}
+    assert asked == [("dapr-ext-fastapi", "1.19.0")]
+    assert any("dapr-ext-fastapi>=1.17.0 dropped: no dapr-ext-fastapi 1.19.0 is published" in line for line in said)
 
 
 @needs_snapshot

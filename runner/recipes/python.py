@@ -59,12 +59,27 @@ class PythonRecipe(Recipe):
         return pins
 
     def pin_sdk(self, folder: Path, version: str) -> list[str]:
+        # From 1.19 the dapr package carries its extensions (dapr.ext.workflow, ...) and they are
+        # no longer released apart: an extension the registry says has no such version is dropped.
+        unpublished = set()
+
         def edit(number: int, line: str) -> str | None:
             found = _DAPR_REQUIREMENT.match(line)
-            return f"{found.group(1)}=={version}\n" if found else None
+            if not found:
+                return None
+            name = found.group(1)
+            if name != "dapr" and (name in unpublished or self.sdk_served(name, version) is False):
+                unpublished.add(name)
+                return ""
+            return f"{name}=={version}\n"
 
-        return [f"{path.relative_to(folder)}:{number}: {old} -> {new}" for path in manifests(folder, "requirements.txt")
-                for number, old, new in rewrite_lines(path, edit)]
+        said = []
+        for path in manifests(folder, "requirements.txt"):
+            for number, old, new in rewrite_lines(path, edit):
+                where = f"{path.relative_to(folder)}:{number}"
+                said.append(f"{where}: {old} -> {new}" if new else f"{where}: {old} dropped: no "
+                            f"{_DAPR_REQUIREMENT.match(old).group(1)} {version} is published (dapr {version} carries it)")
+        return said
 
     def sdk_served(self, coordinate: str, version: str) -> bool | None:
         page = registry_page(f"https://pypi.org/simple/{coordinate}/")  # the index pip reads
