@@ -140,3 +140,16 @@ def test_an_sdk_override_runs_in_a_copy_and_says_what_it_changed(tmp_path, daprd
     assert job["sdk"] == "1.17.4" and job["overrides"][0] == "with dapr 1.17.4 instead of ==1.17.5"
     assert "with dapr 1.17.4 instead of ==1.17.5" in result.stdout
     assert (tree / "state_management/python/sdk/order-processor/requirements.txt").read_text() == before
+
+
+@needs_snapshot
+def test_list_versions_names_every_pin_tutorials_too(snapshot_tree):
+    """Every quickstart's pins, a tutorial's of each language its steps prepare; --offline asks no
+    registry (served: null)."""
+    result = run_cli("list", "--versions", "--json", "--offline", "--repo", str(snapshot_tree))
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {"quickstart": "workflows/java/sdk", "file": "workflows/java/sdk/order-processor/pom.xml:20",
+            "coordinate": "io.dapr:dapr-sdk-workflows", "version": "1.17.0-rc-3", "served": None} in rows
+    assert any(row["quickstart"].startswith("tutorials/") and row["coordinate"] == "dapr-ext-workflow" for row in rows)
+    assert {row["served"] for row in rows} == {None}

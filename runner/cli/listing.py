@@ -103,8 +103,8 @@ def _versions(quickstarts, root: Path, as_json: bool, offline: bool) -> int:
     """The lines a version bump has to touch, per quickstart, and whether each pinned version is served."""
     rows = []
     for qs in quickstarts:
-        recipe = RECIPES[qs.language]
-        for pin in recipe.sdk_pins(qs.path):
+        pins = [(recipe, pin) for recipe in map(RECIPES.get, qs.languages_needed) if recipe for pin in recipe.sdk_pins(qs.path)]
+        for recipe, pin in pins:
             served = None if offline else recipe.sdk_served(pin.coordinate, pin.version)
             rows.append({"quickstart": qs.name, "file": f"{pin.file.relative_to(root)}:{pin.line}",
                          "coordinate": pin.coordinate, "version": pin.version, "served": served})
