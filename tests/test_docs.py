@@ -417,3 +417,25 @@ def test_a_miss_is_worded_by_what_the_apps_printed(printed, words):
                        transcript=["== APP == starting", printed])
     assert judge(Tab("Python", 10, 20, "", 0), report, result)
     assert report.dynamic == "drift" and words in report.findings[0].message
+
+
+@pytest.mark.parametrize("readme_status, verdict", [("failed", "could not check"), ("passed", "drift")])
+def test_an_app_that_failed_is_judged_by_its_quickstarts_readme_run(readme_status, verdict):
+    """The app printed, then died for a file the checkout lacks: the page is not shown wrong
+    unless the quickstart's own README run passes."""
+    from runner.docs.model import TabReport
+    from runner.docs.tabjob import judge, judge_by_readme
+    from runner.formats.docspage import AppRun, PageCommand, Tab
+    from runner.results import JobResult, Miss
+
+    report = TabReport("p.md", "Go", "", 1, "go", 10)
+    miss = Miss.from_record({"expected": "== APP == Wrote data", "line": 12, "order_note": None, "closest": []})
+    result = JobResult("p.md/Go#1", "docs", "go", "", "failed", miss_details=[miss], transcript=[
+        "== APP == Encrypted the message", "== APP == 2026/11/29 Failed to open file: open big.jpg: no such file or directory",
+        "== APP == exit status 1"])
+    tab = Tab("Go", 10, 20, "", 0, runs=[AppRun(PageCommand("dapr run -- go run .", 11, "x"), "x", None)])
+    assert judge(tab, report, result) is False
+    readme = JobResult("x/go/sdk", "x", "go", "sdk", readme_status, reason="big.jpg is nowhere in x/go/sdk/")
+    judge_by_readme(tab, report, result, readme)
+    assert report.status == verdict
+    assert bool([f for f in report.findings if f.kind == "dynamic"]) == (verdict == "drift")

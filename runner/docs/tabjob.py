@@ -24,6 +24,7 @@ from runner.services.shimenv import DOCKER_SERVED, SHIMS
 from runner.source.catalog import RESOURCE_DIRS
 from runner.source.needs import cannot_run_here, unreachable_model
 from runner.source.plan import fixed_ports
+from runner.transcript.causes import cause
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD
 from runner.transcript.normalize import normalizer
@@ -184,18 +185,25 @@ def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
         else:
             said = f"the page shows `{shown}` where the app prints `{close[0].text}`"
         report.findings.append(Finding("dynamic", miss.source_line, said))
-    return True
+    # An app that failed (a file it opens is missing, say) may be the quickstart's fault, not the
+    # page's: its README run tells.
+    return cause("\n".join(observed)) is None
 
 
 def judge_by_readme(tab: Tab, report: TabReport, result: JobResult, readme: JobResult | None) -> None:
-    """A tab whose apps printed nothing: a quickstart whose own README run fails as well
-    is broken (could not check); one whose README run passes shows the page is wrong (drift)."""
+    """A tab whose apps printed nothing, or failed: a quickstart whose own README run fails as
+    well is broken (could not check); one whose README run passes shows the page is wrong (drift)."""
+    failed = report.dynamic == "drift"  # the apps printed, and one failed: its findings are made
     line = tab.runs[0].dapr_run.line
     if readme is None:
-        report.dynamic = f"could not check: the apps printed nothing, and the quickstart has no README run to compare: {result.reason}"
+        if not failed:
+            report.dynamic = ("could not check: the apps printed nothing, and the quickstart has no README run to "
+                              f"compare: {result.reason}")
     elif readme.status in ("passed", "flaky"):
         report.dynamic = "drift"
-        report.findings.append(Finding("dynamic", line, f"run as the page says, the apps print nothing where the quickstart's "
-                                       f"README run passes: {result.reason}"))
+        if not failed:
+            report.findings.append(Finding("dynamic", line, "run as the page says, the apps print nothing where the "
+                                           f"quickstart's README run passes: {result.reason}"))
     else:
+        report.findings = [finding for finding in report.findings if finding.kind != "dynamic"]
         report.dynamic = f"could not check: the quickstart itself fails (its README run: {readme.reason})"
