@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 
 from runner.errors import InputError
@@ -15,11 +14,6 @@ from runner.recipes import LANGUAGES, RECIPES, resolve_language
 from runner.services.machine import default_jobs
 from runner.services.redis import RedisEndpoint, parse_address
 from runner.source.repo import UPSTREAM
-
-
-def say(message: str) -> None:
-    """Progress for a person: on stderr, so stdout stays the results."""
-    print(message, file=sys.stderr)
 
 
 def parse_languages(values: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runner.cli.args import say
+from runner.cli import say
 from runner.errors import InputError
 from runner.report.jsonfile import read_json
 from runner.source.affected import Selection, select_changed

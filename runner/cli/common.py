@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from runner.cli.args import say
+from runner.cli import say
 from runner.errors import InputError
 from runner.job.settings import RunSettings, infra_settings, run_settings
 from runner.provision import DEFAULT_VERSION, versions

@@ -10,7 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
-from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
+from runner.cli import say
+from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, sidecar_args, source_args
 from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
 from runner.docs.model import VERDICTS, TabReport, tab_results
 from runner.docs.rewrite import rewrite

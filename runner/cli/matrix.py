@@ -7,7 +7,8 @@ import argparse
 import json
 from pathlib import Path
 
-from runner.cli.args import at_least, parse_languages, say, source_args
+from runner.cli import say
+from runner.cli.args import at_least, parse_languages, source_args
 from runner.cli.changed import changed_args, changed_only, durations_arg, read_durations, tell_selection
 from runner.cli.common import checkout, expected_root
 from runner.source.catalog import discover

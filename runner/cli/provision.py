@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from runner.cli.args import say
+from runner.cli import say
 from runner.provision import DEFAULT_VERSION
 from runner.provision.dapr_cli import ensure_cli
 from runner.provision.daprd import ensure_control_plane, ensure_daprd

@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from runner.cli.args import say
+from runner.cli import say
 from runner.errors import InputError
 from runner.formats.steps import load_annotated
 from runner.mm.links import check_links

@@ -10,7 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, say, sidecar_args, source_args
+from runner.cli import say
+from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, sidecar_args, source_args
 from runner.cli.changed import changed_args, changed_info, changed_only, durations_arg, read_durations, tell_selection
 from runner.cli.common import (checkout, expected_root, runtime_versions, sidecar_settings, source_info, write_files,
                                write_reports)

@@ -23,14 +23,15 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Callable, ContextManager
+from typing import TYPE_CHECKING, Callable, ContextManager
 
 from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated, Step
 from runner.formats.steps import step_selected
 from runner.mm.model import CommandRun, StepRun
-from runner.mm.shimmed import Shimmed, shimmed_env
-from runner.recipes import is_build
+
+if TYPE_CHECKING:
+    from runner.mm.shimmed import Shimmed
 from runner.services import machine
 from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, end_group, track, tracked_tempdir
@@ -179,6 +180,8 @@ class ReadmeRun:
 
     def _is_build(self, step: Step) -> bool:
         """A step that builds or installs and runs nothing else in the background."""
+        from runner.recipes import is_build  # not at the top: the drop-in never asks, and starts faster
+
         return not step.background and any(is_build(call.words) for command in step.commands
                                             for call in shell_calls(command.text))
 
@@ -202,7 +205,8 @@ class ReadmeRun:
                     while input(step.manual_pause_message + "\nType 'x' to exit\n") != "x":
                         pass
             self._shims_for(step)
-            turn = self.build_slot() if self._is_build(step) else contextlib.nullcontext()
+            shared = self.build_slot is not contextlib.nullcontext  # the drop-in has no slots to take
+            turn = self.build_slot() if shared and self._is_build(step) else contextlib.nullcontext()
             with turn:
                 for block in step.commands:
                     services_before = self._services()
@@ -238,6 +242,8 @@ class ReadmeRun:
         comes (not while earlier steps build: they would idle beside the build)."""
         if self.shimmed is not None or not any(self._calls_shim(command.text) for command in step.commands):
             return
+        from runner.mm.shimmed import shimmed_env  # only here: a README that calls no shim starts as fast as mm.py
+
         self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
                                    self.real_cli, self.launch, self._zipkin())
         self.env = self.shimmed.env
