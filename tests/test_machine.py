@@ -72,16 +72,37 @@ def test_port_turns_are_machine_wide_and_named():
     assert any(f"waiting for port {port}" in text and "tests/other" in text for text in said), said
 
 
-def test_a_port_another_program_keeps_is_a_clear_error():
+def test_a_port_another_program_keeps_is_a_clear_error(monkeypatch):
     import socket
 
+    from runner.services import ports
+
+    monkeypatch.setattr(ports, "LET_GO_WITHIN_S", 0.5)
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
+        said = []
         with pytest.raises(PortTaken, match=f"port {port}, which t names, is taken by another program"):
-            with port_turns([port], "t"):
+            with port_turns([port], "t", on_wait=said.append):
                 pass
+        assert said == [f"waiting for port {port} to be let go"]
+
+
+def test_a_port_let_go_within_seconds_is_waited_for():
+    """The turn's last holder may still be exiting: its port, freed a moment later, is used."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    threading.Timer(0.5, server.close).start()
+    with port_turns([port], "t"):
+        from runner.services.ports import port_free
+
+        assert port_free(port)
 
 
 def test_a_lock_leaves_no_file_and_try_lock_excludes(tmp_path):

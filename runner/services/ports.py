@@ -59,19 +59,34 @@ def port_turns(ports: Iterable[int], holder: str, on_wait: Callable[[str], None]
     """Hold the machine-wide turn on each of `ports` while the block runs: every process that
     names one of them (jobs, docs tabs, pytest tests on other xdist workers) waits for it. Taken
     in ascending order, so two holders never wait on each other. A port that some other program
-    (not a runner taking turns) holds is an error at once: waiting would not free it."""
+    (not a runner taking turns) still holds after a few seconds is an error: waiting longer would
+    not free it."""
     wanted = sorted(set(ports))
     handles = []
     try:
         for port in wanted:
             handles.append(_take_turn(port, holder, on_wait))
-        taken = [port for port in wanted if not port_free(port)]
+        taken = _still_taken(wanted, on_wait)
         if taken:
             raise PortTaken(f"port {taken[0]}, which {holder} names, is taken by another program")
         yield
     finally:
         for handle in handles:
             handle.close()
+
+
+LET_GO_WITHIN_S = 10.0  # the turn's last holder may still be exiting: its app shutting down
+
+
+def _still_taken(ports: list[int], on_wait: Callable[[str], None]) -> list[int]:
+    deadline, said = time.monotonic() + LET_GO_WITHIN_S, False
+    while (taken := [port for port in ports if not port_free(port)]) and time.monotonic() < deadline:
+        if not said:
+            on_wait(f"waiting for port {taken[0]} to be let go")
+            said = True
+        check_interrupted()
+        time.sleep(0.2)
+    return taken
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -45,7 +45,7 @@ func main() {
 	}
 
 	err = loopback.Serve(ctx, hz, opts.HealthzPort, sec, func(ctx context.Context, handler security.Handler) error {
-		place, perr := placement.New(placement.Options{
+		placementOptions := placement.Options{
 			NodeID:             opts.RaftID,
 			Port:               opts.PlacementPort,
 			ListenAddress:      opts.PlacementListenAddress,
@@ -56,7 +56,9 @@ func main() {
 			ReplicationFactor:  int64(opts.ReplicationFactor),
 			Peers:              opts.RaftPeers,
 			DisseminateTimeout: opts.DisseminateTimeout,
-		})
+		}
+		loopback.FillSameNamed(&placementOptions, opts)
+		place, perr := placement.New(placementOptions)
 		if perr != nil {
 			return perr
 		}

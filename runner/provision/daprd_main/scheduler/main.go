@@ -48,7 +48,7 @@ func main() {
 
 	err = loopback.Serve(ctx, hz, opts.HealthzPort, sec, func(ctx context.Context, handler security.Handler) error {
 		for ctx.Err() == nil { // the server returns to be made anew when etcd asks it to
-			srv, serr := server.New(ctx, server.Options{
+			serverOptions := server.Options{
 				Port:                           opts.Port,
 				ListenAddress:                  opts.ListenAddress,
 				OverrideBroadcastHostPort:      opts.OverrideBroadcastHostPort,
@@ -77,7 +77,9 @@ func main() {
 				EtcdClientUsername:             opts.EtcdClientUsername,
 				EtcdClientPassword:             opts.EtcdClientPassword,
 				Workers:                        opts.Workers,
-			})
+			}
+			loopback.FillSameNamed(&serverOptions, opts)
+			srv, serr := server.New(ctx, serverOptions)
 			if serr != nil {
 				return serr
 			}
