@@ -156,8 +156,8 @@ def quickstart_folder(tab: Tab, root: Path) -> str | None:
 
 def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
     """The tab's dynamic verdict from its run. False when the run alone cannot tell a page that is
-    wrong from a quickstart that is broken (the apps printed nothing): its README's own run tells
-    then (`judge_by_readme`)."""
+    wrong from a quickstart that is broken (the apps printed nothing, or one failed): its README's
+    own run tells then (`judge_by_readme`)."""
     report.duration_s = result.duration_s
     if result.status == "skipped":
         report.dynamic = f"skipped: {result.reason}"
