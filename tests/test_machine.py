@@ -83,10 +83,11 @@ def test_a_port_another_program_keeps_is_a_clear_error(monkeypatch):
         server.listen()
         port = server.getsockname()[1]
         said = []
-        with pytest.raises(PortTaken, match=f"port {port}, which t names, is taken by another program"):
+        with pytest.raises(PortTaken, match=f"port {port}, which t names, is taken by another program") as taken:
             with port_turns([port], "t", on_wait=said.append):
                 pass
         assert said == [f"waiting for port {port} to be let go"]
+        assert f"(pid {os.getpid()}: " in str(taken.value)
 
 
 def test_a_port_let_go_within_seconds_is_waited_for():
@@ -137,3 +138,24 @@ def test_shim_context_round_trips_through_the_environment(tmp_path):
                           ControlPlaneAddresses("127.0.0.1:1", "127.0.0.1:2"), None)
     assert ShimContext.from_env(context.env()) == context
     assert context.in_readme_run and not ShimContext.from_env({}).in_readme_run
+
+
+def test_what_a_jobs_shims_left_running_is_stopped_at_its_end(monkeypatch):
+    """A shim writes down the groups it starts in the job's records (QSR_TRACK_DIR); one killed
+    before it stopped its app (in a session of its own) leaves the record: the job's end stops it."""
+    from runner.services.groups import TRACK_DIR_ENV, group_alive, job_records, track
+
+    orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    kept = subprocess.Popen(["sleep", "60"], start_new_session=True)  # written down nowhere: not ours to stop
+    try:
+        with job_records("state_management/python/sdk") as folder:
+            monkeypatch.setenv(TRACK_DIR_ENV, str(folder))  # as the shim inherits it
+            track(orphan.pid)
+            assert list(folder.iterdir())
+        orphan.wait(timeout=5)
+        assert not group_alive(orphan.pid) and not folder.exists()
+        assert kept.poll() is None
+    finally:
+        for process in (orphan, kept):
+            process.kill()
+            process.wait()

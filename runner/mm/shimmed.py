@@ -13,7 +13,7 @@ from pathlib import Path
 from runner.services import started
 from runner.services.containers import Launcher, local
 from runner.services.controlplane import ControlPlaneBinaries
-from runner.services.groups import TRACK_DIR_ENV, tracking_dir
+from runner.services.groups import TRACK_DIR_ENV, job_records
 from runner.services.jobservices import JobServices, ServiceWants
 from runner.services.shimenv import ShimContext, write_shims
 
@@ -38,6 +38,7 @@ def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str]
                 zipkin: tuple[Path, str, int] | None = None) -> Shimmed:
     """`base` with what the shims need, its services started in `workdir` (as processes, or in
     containers) and stopped by `stack`."""
+    records = stack.enter_context(job_records(workdir.name))  # entered first: reaped after all else stopped
     run_dir = workdir / "run"
     run_dir.mkdir()
     services = JobServices(workdir, launch)
@@ -48,6 +49,6 @@ def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str]
                           up.zipkin)
     shim_dir = workdir / "bin"
     write_shims(shim_dir)
-    env = {**base, **context.env(), TRACK_DIR_ENV: str(tracking_dir()),
+    env = {**base, **context.env(), TRACK_DIR_ENV: str(records),
            "PATH": f"{shim_dir}{os.pathsep}{base.get('PATH', '')}", **(real_cli.env() if real_cli else {})}
     return Shimmed(env, run_dir, services)

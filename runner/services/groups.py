@@ -8,12 +8,14 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -186,27 +188,52 @@ def tracked_tempdir(prefix: str):
 
 def reap_leftovers() -> list[str]:
     """Stop the process groups and remove the temp dirs of runners that died without cleaning up."""
-    cleaned = []
     root = _registry_root()
     if not root.is_dir():
-        return cleaned
+        return []
+    cleaned = []
     for runner_dir in root.iterdir():
         pid_text, _, started = runner_dir.name.partition("-")
         if pid_text.isdigit() and _start_time(int(pid_text)) == started:
             continue  # that runner is alive: its processes are its own
-        for entry in sorted(runner_dir.iterdir()):
-            with contextlib.suppress(OSError, ValueError):
-                data = json.loads(entry.read_text())
-                # A pgid is not reused while its group lives: a live group whose leader is gone is
-                # still ours; a live leader must be the very process we started (same start time).
-                leader = _start_time(data["pgid"]) if "pgid" in data else None
-                if "pgid" in data and group_alive(data["pgid"]) and leader in (None, data["started"]):
-                    os.killpg(data["pgid"], signal.SIGKILL)
-                    cleaned.append(f"process group {data['pgid']} ({data['cmdline']})")
-                if "path" in data and Path(data["path"]).exists():
-                    shutil.rmtree(data["path"], ignore_errors=True)
-                    cleaned.append(f"temp dir {data['path']}")
-            entry.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            runner_dir.rmdir()
+        cleaned += reap_records(runner_dir)
     return cleaned
+
+
+def reap_records(folder: Path) -> list[str]:
+    """Stop every process group written down in `folder` (and its job folders) that still runs,
+    remove the temp dirs written there, and the folder itself; what was cleaned."""
+    cleaned = []
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if entry.is_dir():
+            cleaned += reap_records(entry)
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(entry.read_text())
+            # A pgid is not reused while its group lives: a live group whose leader is gone is
+            # still ours; a live leader must be the very process we started (same start time).
+            leader = _start_time(data["pgid"]) if "pgid" in data else None
+            if "pgid" in data and group_alive(data["pgid"]) and leader in (None, data["started"]):
+                os.killpg(data["pgid"], signal.SIGKILL)
+                cleaned.append(f"process group {data['pgid']} ({data['cmdline']})")
+            if "path" in data and Path(data["path"]).exists():
+                shutil.rmtree(data["path"], ignore_errors=True)
+                cleaned.append(f"temp dir {data['path']}")
+        entry.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return cleaned
+
+
+@contextlib.contextmanager
+def job_records(name: str):
+    """A folder where what a job's shims start is written down (their QSR_TRACK_DIR); at the
+    job's end whatever is still written there is stopped: an app whose shim was killed before
+    it stopped it (its own session, out of the shim's group) would outlive the job otherwise."""
+    safe = re.sub(r"[^\w.-]+", "-", name)
+    folder = tracking_dir() / f"job-{safe}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        reap_records(folder)

@@ -68,7 +68,8 @@ def port_turns(ports: Iterable[int], holder: str, on_wait: Callable[[str], None]
             handles.append(_take_turn(port, holder, on_wait))
         taken = _still_taken(wanted, on_wait)
         if taken:
-            raise PortTaken(f"port {taken[0]}, which {holder} names, is taken by another program")
+            raise PortTaken(f"port {taken[0]}, which {holder} names, is taken by another program"
+                            + (f" ({who})" if (who := listener(taken[0])) else ""))
         yield
     finally:
         for handle in handles:
@@ -87,6 +88,25 @@ def _still_taken(ports: list[int], on_wait: Callable[[str], None]) -> list[int]:
         check_interrupted()
         time.sleep(0.2)
     return taken
+
+
+def listener(port: int) -> str | None:
+    """Which process listens on `port` (`pid 123: python3 app.py`), as far as /proc tells."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                return f"pid {proc.name}: {command[:120]}"
+    return None
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
