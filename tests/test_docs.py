@@ -439,3 +439,29 @@ def test_an_app_that_failed_is_judged_by_its_quickstarts_readme_run(readme_statu
     judge_by_readme(tab, report, result, readme)
     assert report.status == verdict
     assert bool([f for f in report.findings if f.kind == "dynamic"]) == (verdict == "drift")
+
+
+@pytest.mark.skipif(not DOCS_PAGES.is_dir(), reason=f"no docs pages at {DOCS_PAGES}")
+def test_a_tab_takes_turns_on_the_ports_its_quickstarts_apps_listen_on(tmp_path, snapshot_tree):
+    """resiliency-serviceinvo's Go tab names --app-port 6001, but service_invocation/go/http's app
+    listens on 6006 (its dapr.yaml says so): the tab takes its turn on 6006 too, so it never runs
+    beside the serviceinvocation page's Go tab, whose app listens there as well."""
+    from runner.docs.tabjob import tab_plan
+
+    page = load_page(DOCS_PAGES / "resiliency-serviceinvo-quickstart.md")
+    (tab, report), = [(tab, report) for tab, report in page_reports(page, snapshot_tree, ["go"])]
+    plan = tab_plan(tab, report, snapshot_tree, tmp_path)
+    assert {6001, 3500, 3501, 6006} <= plan.fixed_ports
+
+
+def test_a_job_that_could_not_run_is_not_checked_not_drifted():
+    from runner.docs.model import TabReport
+    from runner.docs.tabjob import judge
+    from runner.formats.docspage import Tab
+    from runner.job.verdict import failed
+    from runner.job.plan import JobPlan
+
+    plan = JobPlan("p.md#1", "docs", "go", "", (), (), None, 60.0)
+    report = TabReport("p.md", "Go", "", 1, "go", 10)
+    assert judge(Tab("Go", 10, 20, "", 0), report, failed(plan, "port 6006, which p.md#1 names, is taken by another program"))
+    assert report.status == "could not check" and "port 6006" in report.dynamic

@@ -124,6 +124,11 @@ def tab_plan(tab: Tab, report: TabReport, root: Path, scratch: Path) -> JobPlan 
     ports = set()
     for command in script.commands:
         ports |= _named_ports(command)
+    # Its apps listen where their quickstart's template says, whatever ports the page names.
+    template = root / (quickstart_folder(tab, root) or "-") / "dapr.yaml"
+    if template.is_file():
+        with contextlib.suppress(InputError):
+            ports |= fixed_ports(parse_run_template(template).apps, None)
     parts = folders[0].parts
     return JobPlan(
         name=report.key.replace(f"/{report.group_index}", f"#{report.group_index}"), building_block=building_block,

@@ -53,7 +53,9 @@ def interrupted(plan: JobPlan) -> JobResult:
 
 def failed(plan: JobPlan, reason: str) -> JobResult:
     """A job that could not run at all (a port it names is held by another program)."""
-    return _result(plan, "failed", reason)
+    result = _result(plan, "failed", reason)
+    result.blocked = reason  # nothing ran: a docs tab is not checked, not drifted
+    return result
 
 
 def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
