@@ -29,9 +29,6 @@ from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated, Step
 from runner.formats.steps import step_selected
 from runner.mm.model import CommandRun, StepRun
-
-if TYPE_CHECKING:
-    from runner.mm.shimmed import Shimmed
 from runner.services import machine
 from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, end_group, track, tracked_tempdir
@@ -41,6 +38,9 @@ from runner.services.daemon import ServiceError
 from runner.provision.zipkin import ensure_zipkin
 from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.formats.cli_lines import stop_lines
+
+if TYPE_CHECKING:
+    from runner.mm.shimmed import Shimmed
 
 # A command's group gets SIGTERM, then this long to end before SIGKILL: a `dapr` shim stops
 # its apps and daprds on SIGTERM and prints the CLI's closing lines, which takes seconds.
