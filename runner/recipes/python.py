@@ -61,17 +61,16 @@ class PythonRecipe(Recipe):
     def pin_sdk(self, folder: Path, version: str) -> list[str]:
         # From 1.19 the dapr package carries its extensions (dapr.ext.workflow, ...) and they are
         # no longer released apart: an extension the registry says has no such version is dropped.
-        unpublished = set()
+        published: dict[str, bool] = {"dapr": True}  # asked of the registry once per name
 
         def edit(number: int, line: str) -> str | None:
             found = _DAPR_REQUIREMENT.match(line)
             if not found:
                 return None
             name = found.group(1)
-            if name != "dapr" and (name in unpublished or self.sdk_served(name, version) is False):
-                unpublished.add(name)
-                return ""
-            return f"{name}=={version}\n"
+            if name not in published:
+                published[name] = self.sdk_served(name, version) is not False
+            return f"{name}=={version}\n" if published[name] else ""
 
         said = []
         for path in manifests(folder, "requirements.txt"):

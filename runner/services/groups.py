@@ -123,7 +123,7 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
-def _cmdline(pid: int) -> str | None:
+def command_line(pid: int) -> str | None:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
@@ -156,7 +156,7 @@ def track(pgid: int) -> None:
     """Write down a process group this runner started (its leader's start time, to recognise it)."""
     with contextlib.suppress(OSError), _me_lock:
         (tracking_dir() / f"group-{pgid}").write_text(
-            json.dumps({"pgid": pgid, "started": _start_time(pgid), "cmdline": _cmdline(pgid)}))
+            json.dumps({"pgid": pgid, "started": _start_time(pgid), "cmdline": command_line(pgid)}))
 
 
 def untrack(pgid: int) -> None:

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from runner.cache import try_lock
 from runner.errors import JobError
-from runner.services.groups import check_interrupted
+from runner.services.groups import check_interrupted, command_line
 
 _lock = threading.Lock()
 _handed_out: set[int] = set()
@@ -99,13 +99,12 @@ def listener(port: int) -> str | None:
                 fields = row.split()
                 if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
                     inodes.add(f"socket:[{fields[9]}]")
-    for proc in Path("/proc").iterdir():
+    for proc in Path("/proc").iterdir() if inodes else ():
         if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
-                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-                return f"pid {proc.name}: {command[:120]}"
+                return f"pid {proc.name}: {(command_line(int(proc.name)) or '')[:120]}"
     return None
 
 
