@@ -63,6 +63,26 @@ OnProgress = Callable[[Progress], None]
 
 
 @dataclass
+class AppEvidence:
+    """What one app a job started showed of itself: whether it came up, how it ended, whether it
+    crashed (ended by itself with an error, or printed its runtime's crash report)."""
+
+    app: str
+    started_by: str = ""  # the command (and README line) that started it
+    came_up: str | None = None  # listened on port N | printed a line | exited 0; None: never showed it
+    ended: str | None = None  # exited with N | stopped (terminated) | killed by signal (...); None: ran on
+    crashed: bool = False
+    said: str | None = None  # the line of its output that says why it crashed
+    last_lines: list[str] = field(default_factory=list)  # its last lines, when it crashed
+
+    def summary(self) -> str:
+        up = self.came_up or "never showed it came up"
+        end = f", {self.ended}" if self.ended else ""
+        return f"{self.app}: {up}{end}" + (f"; CRASHED: {self.said}" if self.crashed and self.said else
+                                          "; CRASHED" if self.crashed else "")
+
+
+@dataclass
 class JobResult:
     quickstart: str  # building_block/language/variant
     building_block: str
@@ -90,6 +110,10 @@ class JobResult:
     overrides: list[str] = field(default_factory=list)  # what that rewrite changed, led by a line to read
     hits: list[dict] = field(default_factory=list)  # expected line -> the output line that met it
     findings: list[dict] = field(default_factory=list)  # docs check: each {file, line, kind, message}
+    apps: list[AppEvidence] = field(default_factory=list)  # each app it started, and what it showed
+    weak: str | None = None  # why a pass proves little (`checks only that Dapr started`)
+    notes: list[str] = field(default_factory=list)  # how it ran, worth knowing (a port turn it took, and why)
+    sources: list[str] = field(default_factory=list)  # what printed each transcript line (a docs tab's terminals)
     transcript: list[str] = field(default_factory=list)
 
     @property
@@ -104,15 +128,29 @@ class JobResult:
         return self.variant + suffix
 
     @property
+    def kind(self) -> str | None:
+        """What kind of failure it is, for reports that sort them: `app crashed` (an app it
+        started died), `fault` (something under it died), `blocked` (it could not run), or
+        `output mismatch`; None when it did not fail."""
+        if self.status != "failed":
+            return None
+        if any(app.crashed for app in self.apps):
+            return "app crashed"
+        return "fault" if self.fault else "blocked" if self.blocked else "output mismatch"
+
+    @property
     def headline(self) -> str:
-        """The one line to show for it: a failure's first miss, else its reason."""
-        return self.misses[0] if self.status == "failed" and self.misses else self.reason
+        """The one line to show for it: a crash, else a failure's first miss, else its reason."""
+        if self.status == "failed" and self.misses and self.kind != "app crashed":
+            return self.misses[0]
+        return self.reason
 
     @classmethod
     def from_record(cls, record: dict) -> "JobResult":
         known = {f for f in cls.__dataclass_fields__}
         fields = {key: value for key, value in record.items() if key in known}
         fields["miss_details"] = [Miss.from_record(miss) for miss in fields.get("miss_details") or []]
+        fields["apps"] = [AppEvidence(**app) for app in fields.get("apps") or []]
         return cls(**fields)
 
     def record(self) -> dict:
@@ -120,6 +158,7 @@ class JobResult:
         data["miss_details"] = [miss.record() for miss in self.miss_details]
         data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         data["duration_s"] = round(self.duration_s, 3)
+        data["kind"] = self.kind
         return data
 
 

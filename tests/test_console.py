@@ -51,3 +51,33 @@ def test_quickstarts_outside_the_grid_are_listed_by_folder_each_with_its_verdict
                          "             distributed-calculator skip"]
     matrix = JobResult("tutorials/hello-world@1.18.1", "tutorials", "multi", "hello-world", "passed")
     assert matrix.base == "tutorials/hello-world" and status_table([matrix]) == ["tutorials/:  hello-world@1.18.1 ok"]
+
+
+def test_a_regression_is_a_pass_at_the_earlier_version_and_the_other_way_is_fixed():
+    from runner.report.console import regressions
+
+    def at(name, status, runtime):
+        block, language, variant = name.split("/")
+        job = JobResult(f"{name}@{runtime}", block, language, variant, status, runtime=runtime)
+        job.transcript = ["== APP == same", f"== APP == {status}"]
+        return job
+
+    found = regressions([at("a/go/sdk", "failed", "1.18.1"), at("a/go/sdk", "passed", "1.17.0"),
+                         at("b/go/sdk", "failed", "1.17.0"), at("b/go/sdk", "passed", "1.18.1"),
+                         at("c/go/sdk", "passed", "1.17.0"), at("c/go/sdk", "passed", "1.18.1")])
+    assert found[0].startswith("REGRESSION a/go/sdk: passes as sdk@1.17.0, fails as sdk@1.18.1")
+    assert found[1].startswith("      first difference, app line 2: `== APP == passed` (sdk@1.17.0)")
+    assert found[2:] == ["FIXED b/go/sdk: fails as sdk@1.17.0, passes as sdk@1.18.1"]
+
+
+def test_readmes_that_check_only_that_dapr_started_are_named_and_counted():
+    from runner.results import AppEvidence
+
+    weak = result("tutorials/workflow/chaining", "passed")
+    weak.weak, weak.apps = "checks only that Dapr started", [AppEvidence("chaining", came_up="listened on port 5255")]
+    out = io.StringIO()
+    print_results([weak, result("pub_sub/go/sdk", "passed")], out=out)
+    text = out.getvalue()
+    assert "checks only that Dapr started: chaining: listened on port 5255" in text
+    assert "1 README(s) check only that Dapr started" in text and "tutorials/workflow/chaining" in text
+    assert "2 passed (1 of them check only that Dapr started)" in text

@@ -46,7 +46,8 @@ def test_a_failure_reads_from_the_repository_root_and_names_the_missing_file(tmp
     job, said = validate(tmp_path, "cryptography")
     assert job["status"] == "failed", said
     reason = job["reason"]
-    assert reason.startswith("cryptography/python/sdk/README.md:56: step 'Run order-processor service': "), reason
+    assert reason.startswith("app crashed: crypto-quickstart (started by `dapr run --app-id crypto-quickstart "), reason
+    assert "at cryptography/python/sdk/README.md:70) exited with 1" in reason
     assert "No such file or directory: 'desert.jpg'" in reason and "desert.jpg is nowhere in cryptography/python/sdk/" in reason
     assert job["failure_file"] == "cryptography/python/sdk/README.md" and str(tmp_path) not in said
     assert ".cache" not in json.dumps(job["misses"]) and "\x1b" not in json.dumps(job)

@@ -126,3 +126,89 @@ def test_awkward_but_valid_expected_files_parse_as_written():
     # A byte-order mark before the front matter is not part of it.
     bom = parse_expected("\ufeff---\nmatch: substring\n---\nx\n", Path("e.txt"))
     assert bom.match == "substring" and [line.text for line in bom.lines] == ["x"]
+
+
+# Manifests a quickstart's apps carry: read for their SDK pins (list --versions) and rewritten
+# (--sdk), components and compose files read for what a job starts. Generated from pieces real
+# files are made of: each either works or is one FILE:LINE input error, never a traceback.
+MANIFEST_BITS = {
+    "requirements.txt": ["dapr\n", "dapr>=1.17.0\n", "dapr-ext-workflow\n", "dapr==\n", "dapr ; python_version>'3'\n",
+                         "-r other.txt\n", "# dapr\n", "dapr-ext-fastapi~=1.1 # x\n", "flask\n", "dapr[ext]\n", "\\\n"],
+    "package.json": ['{"dependencies": {', '"@dapr/dapr": "^3.6.1"', '"@dapr/dapr": ', '}}', ",", "\n", '"x": 1',
+                     "[", "null"],
+    "pom.xml": ["<dependency>\n", "</dependency>\n", "<groupId>io.dapr</groupId>\n", "<artifactId>dapr-sdk</artifactId>\n",
+                "<version>1.17.0</version>\n", "<version>${dapr.version}</version>\n", "<dapr.version>1.16.0</dapr.version>\n",
+                "<properties>\n", "<version></version>\n", "<groupId>io.dapr\n", "<!--", "-->"],
+    "go.mod": ["module x\n", "require github.com/dapr/go-sdk v1.14.1\n", "require (\n", ")\n",
+               "\tgithub.com/dapr/go-sdk v\n", "github.com/dapr/go-sdk\n", "go 1.22\n", "replace x => y\n"],
+    "statestore.yaml": ["apiVersion: dapr.io/v1alpha1\n", "kind: Component\n", "metadata:\n", "  name: s\n", "spec:\n",
+                        "  type: state.redis\n", "  metadata:\n", "  - name: redisHost\n", "    value: localhost:6379\n",
+                        "  - name: connectionString\n", "    value: 3\n", "  metadata: 3\n", "---\n", "- x\n", "[", ": :\n"],
+    "docker-compose.yml": ["services:\n", "  db:\n", "    image: postgres\n", "    environment:\n", "      A: b\n",
+                           "      - A=b\n", "    environment: 3\n", "    ports: [\"5432:5432\"]\n", "    build: .\n",
+                           "    volumes: [./x:/y]\n", "services: 3\n", "[", "\t"],
+}
+
+
+def _manifest_readers():
+    from runner.formats.compose import parse_compose
+    from runner.recipes import RECIPES
+    from runner.services.redis import RedisEndpoint
+    from runner.services.resources import Endpoints, components, isolated_resources
+
+    def pins_and_rewrites(folder: Path) -> None:
+        for recipe in RECIPES.values():
+            recipe.sdk_pins(folder)
+            if recipe.name in ("python", "javascript", "java"):  # go's rewrite runs `go mod tidy`: tested end to end
+                recipe.pin_sdk(folder, "1.17.1")
+
+    def resources(folder: Path) -> None:
+        components(folder)
+        isolated_resources(folder, folder.parent / f"{folder.name}-copy", Endpoints(RedisEndpoint("127.0.0.1", 1), None))
+
+    return {"requirements.txt": pins_and_rewrites, "package.json": pins_and_rewrites, "pom.xml": pins_and_rewrites,
+            "go.mod": pins_and_rewrites, "statestore.yaml": resources,
+            "docker-compose.yml": lambda folder: parse_compose(folder / "docker-compose.yml")}
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST_BITS))
+def test_manifests_work_or_are_one_input_error(name, tmp_path_factory, monkeypatch):
+    from runner.recipes import RECIPES
+
+    reader = _manifest_readers()[name]
+    for recipe in RECIPES.values():  # the registries are not asked: what is read is under test, not the network
+        monkeypatch.setattr(recipe, "sdk_served", lambda coordinate, version: True)
+
+    @settings(max_examples=max(BUDGET // 3, 50), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(MANIFEST_BITS[name]) | st.text(max_size=8), max_size=14).map("".join),
+           st.booleans())
+    def check(text, binary):
+        folder = tmp_path_factory.mktemp("m")
+        data = text.encode() + (b"\xff\xfe\x00" if binary else b"")
+        (folder / name).write_bytes(data)
+        try:
+            reader(folder)
+        except InputError as exc:
+            assert str(exc).startswith(str(folder)) and "\n" not in str(exc).strip(), str(exc)
+
+    check()
+
+
+def test_a_requirement_without_a_version_is_a_pin_of_any():
+    """`dapr` alone, as several AI quickstarts write it: a pin of any version, rewritten by --sdk."""
+    import tempfile
+
+    from runner.recipes import RECIPES
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "requirements.txt").write_text("dapr\ndapr-ext-workflow\nflask\n")
+        pins = RECIPES["python"].sdk_pins(Path(folder))
+        assert [(pin.coordinate, pin.version) for pin in pins] == [("dapr", "(any)"), ("dapr-ext-workflow", "(any)")]
+
+
+def test_a_dapr_dependency_without_an_artifact_id_is_still_a_pin(tmp_path):
+    from runner.recipes import RECIPES
+
+    (tmp_path / "pom.xml").write_text("<dependency>\n<groupId>io.dapr</groupId>\n<version>1.17.0</version>\n</dependency>\n")
+    (pin,) = RECIPES["java"].sdk_pins(tmp_path)
+    assert (pin.coordinate, pin.version, pin.line) == ("io.dapr:?", "1.17.0", 3)

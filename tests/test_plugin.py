@@ -175,6 +175,35 @@ def test_tests_naming_the_same_ports_take_turns_across_workers(pytester, daprd_p
     make_examples(pytester, f"PORTS = {{'a': ({app_a}, {sidecar_a}), 'b': ({app_b}, {sidecar_b})}}\n" + NAMED_PORTS)
     result = pytester.runpytest_subprocess("-n", "3", "-p", "xdist", "-rA")
     result.assert_outcomes(passed=6)
+    # xdist hands each worker its first test at once: test_invoke[a] and test_pubsub[a] start together,
+    # and one of them waits for the other's ports (said in its captured stderr).
+    said = result.stdout.str()
+    assert any(f"waiting for port {port}, named by" in said for port in (app_a, sidecar_a)), said
+    assert "is ours now (waited" in said
+
+
+@pytest.mark.e2e
+def test_a_named_port_that_is_taken_fails_the_test_at_once(pytester, daprd_path, no_leftovers):
+    """A port the test names that another program keeps is no turn to wait for: the test fails
+    within seconds, naming the port and who holds it."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        make_examples(pytester, f'''
+import pytest
+
+
+@pytest.mark.example_dir("state_store")
+def test_names_a_port(dapr):
+    dapr.run("--app-id a --dapr-http-port {port} --resources-path ./components -- python3 app.py x")
+''')
+        started = time.monotonic()
+        result = pytester.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    said = result.stdout.str()
+    assert f"port {port}, which " in said and "is taken by another program (pid " in said, said
+    assert time.monotonic() - started < 30
 
 
 @pytest.mark.e2e

@@ -15,9 +15,11 @@ def shim(*args: str, cwd=ROOT, env_extra: dict | None = None) -> subprocess.Comp
 
 
 def test_docker_commands_no_local_service_serves_say_they_need_docker(tmp_path):
-    result = shim("docker", "run", "-d", "-p", "9411:9411", "openzipkin/zipkin", env_extra={"QSR_RUN_DIR": str(tmp_path)})
+    result = shim("docker", "run", "-d", "-p", "8080:80", "nginx", env_extra={"QSR_RUN_DIR": str(tmp_path)})
     assert result.returncode == 1
-    assert result.stderr.strip() == "needs Docker: docker run -d -p 9411:9411 openzipkin/zipkin"
+    assert result.stderr.strip() == "needs Docker: docker run -d -p 8080:80 nginx (image nginx)"
+    stopped = shim("docker", "stop", "postgres", env_extra={"QSR_RUN_DIR": str(tmp_path)})
+    assert stopped.returncode == 1 and stopped.stderr.startswith("needs Docker: docker stop postgres")
 
 
 def test_compose_services_other_than_postgres_need_docker(tmp_path):
@@ -54,7 +56,10 @@ def test_calls_handed_to_the_real_cli_point_at_the_jobs_services(tmp_path):
     assert copy.parent.parent == run_dir and "127.0.0.1:7001" in (copy / "statestore.yaml").read_text()
     assert argv[argv.index("--app-port") + 1] == "6001"  # ports the step names stay as named
     assert "--placement-host-address=127.0.0.1:7002" in argv and "--scheduler-host-address=127.0.0.1:7003" in argv
+    # the app runs under our terminal inside the CLI's run (its two streams in the order it wrote them),
+    # through a wrapper of its program's name first on the CLI's PATH: the command stays as written
     assert argv[argv.index("--") + 1:] == ["python3", "app.py"] and "--config" in argv[:argv.index("--")]
+    assert "runner.services.ptyout" in (run_dir / "app-wrappers" / "python3").read_text()
     (tmp_path / "qs" / "dapr.yaml").write_text("version: 1\ncommon:\n  resourcesPath: ../resources\napps:\n"
                                               "  - appID: a\n    appDirPath: ./app/\n    command: [python3, app.py]\n")
     argv = dapr_cli_argv(["run", "-f", "."], tmp_path / "qs", run_dir, redis, plane)

@@ -7,20 +7,23 @@ import contextlib
 import json
 import os
 import sys
+import threading
 from collections import Counter
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from runner.cli import say
 from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, sidecar_args, source_args
 from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
 from runner.docs.model import VERDICTS, TabReport, tab_results
-from runner.docs.rewrite import rewrite
+from runner.docs.rewrite import rewrite, unified_diff
 from runner.docs.static import page_reports
 from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, tab_plan
 from runner.docs.tree import reaches
 from runner.errors import InputError
 from runner.formats.docspage import load_page
-from runner.job.pool import run_all
+from runner.job.pool import interrupt_reason, run_all
+from runner.report.whole import write_whole
 from runner.report.console import ProgressPrinter
 from runner.services.groups import tracked_tempdir
 from runner.services.machine import default_build_slots
@@ -52,14 +55,27 @@ def configure(docs: argparse.ArgumentParser) -> None:
     report_args(check)
     check.add_argument("--static-only", action="store_true", help="do not run the tabs' commands")
     check.add_argument("--write", action="store_true",
-                       help="apply the certain fixes: drifted output blocks, moved `cd` targets and resources paths")
+                       help="apply the certain fixes: drifted output lines (in the page's own forms), moved `cd` targets, "
+                            "resources paths, app ports")
+    check.add_argument("--diff", action="store_true", help="print what --write would change, as a unified diff")
     check.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per tab")
     check.add_argument("-j", "--jobs", default="auto", help="tabs run at once (default auto, as validate)")
     check.add_argument("--shard", help="check and report only slice I of N of the tabs (I/N), for CI matrices")
+    check.add_argument("--resume", type=Path, metavar="RESULTS.json",
+                       help="finish an interrupted check: run only the tabs this earlier --json has no verdict for, "
+                            "with that check's pages and options, and write one merged report")
     sidecar_args(check)
+    global _PARSER
+    _PARSER = check
+
+
+_PARSER: argparse.ArgumentParser | None = None  # to read a resumed check's own arguments again
 
 
 def run(args: argparse.Namespace) -> int:
+    kept: dict[str, TabReport] = {}
+    if args.resume:
+        args, kept = _resumed(args)
     languages = parse_languages(args.lang)
     args.jobs = jobs_arg(args.jobs)
     slice_ = parse_shard(args.shard) if args.shard else None
@@ -75,8 +91,26 @@ def run(args: argparse.Namespace) -> int:
         mine = {id(report) for report in shard([r for _, tabs in checked for _, r in tabs], *slice_,
                                                key=lambda report: report.key)}
         checked = [(page, [(tab, r) for tab, r in tabs if id(r) in mine]) for page, tabs in checked]
+    checked = [(page, [(tab, kept.get(report.key, report)) for tab, report in tabs]) for page, tabs in checked]
+    info = {"pages": [str(page.path) for page in pages], **source_info(source), "shard": args.shard,
+            "selection": "\n".join(notes) or None, "argv": args.argv}
+    save = _saver(args, checked, info)
+    save()
     if not args.static_only:
-        _run_tabs(args, checked, root)
+        try:
+            _run_tabs(args, [(page, [(tab, r) for tab, r in tabs if r.key not in kept]) for page, tabs in checked],
+                      root, save)
+        except BaseException as exc:  # an interrupt: every verdict so far kept, the rest recorded interrupted
+            why = interrupt_reason(exc)
+            for _, tabs in checked:
+                for _, report in tabs:
+                    pending = report.dynamic.startswith(("not run", "pending"))
+                    if pending and report.not_checkable is None and report.key not in kept:
+                        report.findings = [finding for finding in report.findings if finding.kind != "dynamic"]
+                        report.dynamic = f"interrupted: the check was interrupted ({why}) before this tab's run ended"
+            info["ended"] = f"interrupted: {why}"
+            save()
+            raise
     for page, tabs in checked:
         for tab, report in tabs:
             _print_tab(page.path, report)
@@ -84,22 +118,61 @@ def run(args: argparse.Namespace) -> int:
     _print_table(checked)
     statuses = Counter(report.status for report in reports)
     kinds = Counter(finding.kind for report in reports for finding in report.findings)
-    print(f"{len(pages)} pages, {len(reports)} tabs: " + ", ".join(f"{statuses[s]} {s}" for s in VERDICTS)
+    print(f"{len(pages)} pages, {len(reports)} tabs: " + ", ".join(f"{statuses[s]} {s}" for s in VERDICTS if statuses[s])
           + "; findings: " + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "none"))
-    info = {"pages": [str(page.path) for page in pages], **source_info(source), "shard": args.shard,
-            "selection": "\n".join(notes) or None}
-    results = [result for page, tabs in checked for result in tab_results(page.path, [r for _, r in tabs])]
-    if args.json_path:  # `jobs` too, so that `report merge` joins the shards of a docs run
-        args.json_path.write_text(json.dumps({"schema": 1, "run": info, "tabs": [r.record() for r in reports],
-                                              "jobs": [r.record() for r in results]}, indent=2, ensure_ascii=False))
+    results = save()
     write_reports(results, None, args.junit, args.html, info)
-    if args.write:
+    if args.write or args.diff:
         for page, tabs in checked:
-            text = rewrite(page, tabs)
-            if text != "".join(page.lines):
+            text, left = rewrite(page, tabs)
+            for line in left:
+                say(line)
+            if text == "".join(page.lines):
+                continue
+            if args.diff:
+                print(unified_diff(page, text), end="")
+            else:
                 page.path.write_bytes(text.encode("utf-8"))
                 say(f"rewrote {page.path}")
-    return 1 if statuses["drift"] else 0
+    return 1 if statuses["drift"] or statuses["interrupted"] else 0
+
+
+def _saver(args: argparse.Namespace, checked: list, info: dict) -> Callable[[], list]:
+    """What writes the --json (whole, atomically): as tabs end, on interrupt and at the end; the
+    tabs' results for the other reports. `jobs` too, so that `report merge` joins a docs run's shards."""
+    lock = threading.Lock()
+
+    def save() -> list:
+        with lock:
+            reports = [report for _, tabs in checked for _, report in tabs]
+            results = [result for page, tabs in checked for result in tab_results(page.path, [r for _, r in tabs])]
+            if args.json_path:
+                text = json.dumps({"schema": 1, "run": info, "tabs": [r.record() for r in reports],
+                                   "jobs": [r.record() for r in results]}, indent=2, ensure_ascii=False)
+                write_whole(args.json_path, lambda scratch: scratch.write_text(text, encoding="utf-8"))
+            return results
+
+    return save
+
+
+def _resumed(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, TabReport]]:
+    """The earlier check's own arguments (report files given now win), and its tabs with a verdict."""
+    try:
+        document = json.loads(args.resume.read_text(encoding="utf-8"))
+        tabs = [TabReport.from_record(record) for record in document["tabs"]]
+        recorded = document["run"]["argv"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"not a `docs check --json` file with its options recorded: {exc}", args.resume) from None
+    if not isinstance(recorded, list) or _PARSER is None:
+        raise InputError("has no recorded pages and options to resume", args.resume)
+    again = _PARSER.parse_args(recorded[1:] if recorded[:1] == ["check"] else recorded)
+    for name in ("json_path", "junit", "html"):
+        if getattr(args, name) is not None:
+            setattr(again, name, getattr(args, name))
+    again.argv, again.resume, again.docs_command = recorded, None, "check"
+    kept = {tab.key: tab for tab in tabs if tab.status != "interrupted"}
+    say(f"resuming {args.resume}: {len(kept)} tabs have their verdict there, running the other {len(tabs) - len(kept)}")
+    return again, kept
 
 
 def _pages(args: argparse.Namespace, notes: list[str]) -> list[Path]:
@@ -163,10 +236,11 @@ def _print_tab(page: Path, report: TabReport) -> None:
             print(f"        {line}")
 
 
-def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
-    """Every checkable tab of every page as a job, all in parallel as `validate` runs them; then,
-    for a tab whose apps failed, its quickstart's own README run, to tell a wrong page (drift)
-    from a broken quickstart (could not check)."""
+def _run_tabs(args: argparse.Namespace, checked: list, root: Path, save: Callable[[], object]) -> None:
+    """Every checkable tab of every page as a job, all in parallel as `validate` runs them, each
+    judged (and the --json written) the moment it ends; then, for a tab whose apps failed, its
+    quickstart's own README run, to tell a wrong page (drift) from a broken quickstart (could not
+    check)."""
     runnable = [(tab, report) for _, tabs in checked for tab, report in tabs if report.not_checkable is None]
     if not runnable:
         return
@@ -176,18 +250,26 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
     settings, _ = sidecar_settings(args, redis_arg(args.redis), runtimes[0], cli_version,
                                    build_slots=default_build_slots())
     printer = ProgressPrinter(verdicts=sys.stderr)
+    undecided: list[tuple] = []
     with contextlib.ExitStack() as stack:
-        plans, owners = [], []
+        plans, owners = [], {}
         for tab, report in runnable:
             plan = tab_plan(tab, report, root, stack.enter_context(tracked_tempdir("qsr-docs-")))
             if isinstance(plan, str):
                 report.dynamic = f"skipped: {plan}"
                 continue
             plans.append(plan)
-            owners.append((tab, report))
-        results = run_all(plans, settings, args.jobs, 0, printer, printer.verdict)
-    undecided = [(tab, report, result) for (tab, report), result in zip(owners, results)
-                 if not judge(tab, report, result)]
+            owners[plan.name] = (tab, report)
+
+        def ended(result) -> None:  # on the worker thread of the tab that ended
+            printer.verdict(result)
+            tab, report = owners[result.quickstart]
+            if not judge(tab, report, result):
+                undecided.append((tab, report, result))
+                report.dynamic = f"pending: its quickstart's README run decides ({report.dynamic})"
+            save()
+
+        run_all(plans, settings, args.jobs, 0, printer, ended)
     folders = {folder for tab, _, _ in undecided if (folder := quickstart_folder(tab, root))}
     quickstarts = [qs for qs in discover(root) if qs.name in folders and qs.readme is not None]
     toolchains = detect_toolchains(quickstarts)
@@ -195,7 +277,9 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path) -> None:
     readmes = dict(zip([qs.name for qs in quickstarts], run_all(readme_plans, settings, args.jobs, 0, printer,
                                                                  printer.verdict) if readme_plans else []))
     for tab, report, result in undecided:
+        report.dynamic = report.dynamic.removeprefix("pending: its quickstart's README run decides (").removesuffix(")")
         judge_by_readme(tab, report, result, readmes.get(quickstart_folder(tab, root) or ""))
+    save()
 
 
 def _print_table(checked: list) -> None:

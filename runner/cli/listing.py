@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         rows.append({
             "building_block": qs.building_block, "language": qs.language, "variant": qs.variant,
             "path": str(qs.path.relative_to(root)), "apps": [app.app_id for app in plan.apps],
-            "services": services, "expectation": qs.expected_source, "runnable": why_not is None, "why_not": why_not,
+            "services": services, "expectation": qs.expected_source, "weak": plan.weak,
+            "runnable": why_not is None, "why_not": why_not,
             "tags": sorted({tag for step in plan.readme.steps for tag in step.tags}) if plan.readme else [],
         })
     if args.versions:
@@ -62,12 +63,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     headers = ("QUICKSTART", "LANGUAGE", "APPS", "EXTRA SERVICES", "EXPECTATION", "TAGS", "RUNNABLE HERE")
     table = [headers] + [(r["path"], r["language"], ",".join(r["apps"]) or "-", ",".join(r["services"][3:]) or "-",
-                          r["expectation"], ",".join(r["tags"]) or "-",
+                          r["expectation"] + (f" ({r['weak']})" if r["weak"] else ""), ",".join(r["tags"]) or "-",
                           "yes" if r["runnable"] else f"no: {r['why_not']}") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    print(f"{len(rows)} quickstarts in {root}")
+    weak = [r["path"] for r in rows if r["weak"]]
+    print(f"{len(rows)} quickstarts in {root}" + (f"; {len(weak)} of them check only that Dapr started" if weak else ""))
     return 0
 
 

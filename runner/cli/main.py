@@ -48,7 +48,7 @@ def build_parser(configured: Iterable[str] | None = None) -> argparse.ArgumentPa
 
 
 def _terminate(signum, frame):
-    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: every job stops what it started
+    raise KeyboardInterrupt("SIGTERM received")  # unwinds like Ctrl-C: every job stops what it started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunnerError as exc:  # the one place errors become exit codes
         print(f"quickstart-runner: {exc}", file=sys.stderr)
         return exc.exit_code
-    except (KeyboardInterrupt, Interrupted):
-        print("quickstart-runner: interrupted; everything started was stopped", file=sys.stderr)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        why = getattr(exc, "why", "") or str(exc) or "Ctrl-C (SIGINT)"
+        print(f"quickstart-runner: interrupted ({why}); everything started was stopped", file=sys.stderr)
         return 130

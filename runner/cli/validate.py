@@ -18,7 +18,7 @@ from runner.cli.common import (checkout, expected_root, runtime_versions, sideca
 from runner.errors import InputError
 from runner.formats.expected import render_expected
 from runner.job import RunSettings
-from runner.job.pool import run_all
+from runner.job.pool import interrupt_reason, run_all
 from runner.job.verdict import interrupted
 from runner.report.console import LiveProgress, ProgressPrinter, print_results
 from runner.report.jsonfile import read_json
@@ -127,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
     done: dict[str, JobResult] = dict(kept)
     writing = threading.Lock()  # jobs end on threads of their own
 
-    def in_plan_order(fill_interrupted: bool) -> list[JobResult]:
-        return [done.get(plan.name) or interrupted(plan) for plan in plans
+    def in_plan_order(fill_interrupted: bool, why: str = "") -> list[JobResult]:
+        return [done.get(plan.name) or interrupted(plan, why) for plan in plans
                 if plan.name in done or fill_interrupted]
 
     def finished(result: JobResult) -> None:  # on the worker thread of the job that ended
@@ -142,8 +142,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         with printer if live else contextlib.nullcontext():
             run_all(to_run, settings, jobs, args.retries, printer, finished)
-    except BaseException:  # an interrupt: what finished stays, the rest is recorded as interrupted
-        write_reports(in_plan_order(True), args.json_path, args.junit, args.html, run_info)
+    except BaseException as exc:  # an interrupt: what finished stays, the rest is recorded as interrupted
+        why = interrupt_reason(exc)
+        run_info["ended"] = f"interrupted: {why}"
+        write_reports(in_plan_order(True, why), args.json_path, args.junit, args.html, run_info)
         raise
     results = in_plan_order(True)
     run_info["wall_s"] = round(time.monotonic() - started, 1)

@@ -6,7 +6,10 @@ A tab's verdict is one of: `ok` (its commands ran as the page says and printed w
 line), `could not check` (the environment stopped the run: a build, a registry, a service; or
 the quickstart itself is broken, failing its own README validation the same way), `skipped`
 (a command this machine cannot run: Kubernetes, a browser, a language toolchain), `not
-checkable` (nothing to compare: no commands, no output block). Only `drift` fails a docs CI.
+checkable` (nothing to compare: no commands, no output block), `not run` (only its static
+checks ran, and found nothing: `--static-only`; or its run has not ended yet), `interrupted`
+(the check was interrupted before its run ended: `--resume` runs it). Only `drift` and
+`interrupted` fail a docs CI.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from runner.results import JobResult
 
-VERDICTS = ("ok", "drift", "could not check", "skipped", "not checkable")
+VERDICTS = ("ok", "drift", "could not check", "skipped", "not checkable", "not run", "interrupted")
 
 
 @dataclass
@@ -41,6 +44,10 @@ class TabReport:
     not_checkable: str | None = None  # why there is nothing to compare
     observed: list[str] = field(default_factory=list)  # the app's lines, to paste into the page
     duration_s: float = 0.0  # of its run
+    shown: list[tuple[int, str, str]] = field(default_factory=list)  # each line the page shows: (page line, group, text)
+    heard: list[tuple[str, str]] = field(default_factory=list)  # each app line of the run: (terminal, text)
+    unordered: list[str] = field(default_factory=list)  # groups whose lines may come in any order (deliveries)
+    rewritable: bool = False  # its run ended cleanly: its drifted blocks may be rewritten from what it printed
 
     @property
     def status(self) -> str:
@@ -48,7 +55,9 @@ class TabReport:
             return "drift"
         if self.not_checkable:
             return "not checkable"
-        for verdict in ("skipped", "could not check"):
+        if self.dynamic.startswith(("not run", "pending")):
+            return "not run"
+        for verdict in ("skipped", "could not check", "interrupted"):
             if self.dynamic.startswith(verdict):
                 return verdict
         return "ok"
@@ -69,8 +78,19 @@ class TabReport:
     def record(self) -> dict:
         return {**asdict(self), "status": self.status, "why": self.why}
 
+    @classmethod
+    def from_record(cls, record: dict) -> "TabReport":
+        """A tab's report as an earlier `--json` kept it (`docs check --resume`)."""
+        known = {name for name in cls.__dataclass_fields__}
+        fields = {key: value for key, value in record.items() if key in known}
+        fields["findings"] = [Finding(f["kind"], f["line"], f["message"], tuple(f["fix"]) if f.get("fix") else None,
+                                      tuple(f.get("also") or ())) for f in record.get("findings") or []]
+        fields["shown"] = [tuple(item) for item in fields.get("shown") or []]
+        fields["heard"] = [tuple(item) for item in fields.get("heard") or []]
+        return cls(**fields)
 
-_JOB_STATUS = {"drift": "failed", "ok": "passed"}  # the rest: no verdict on the page (skipped, annotated as a notice)
+
+_JOB_STATUS = {"drift": "failed", "ok": "passed", "interrupted": "interrupted"}  # the rest: skipped (a notice)
 
 
 def tab_results(page: Path, reports: list[TabReport]) -> list[JobResult]:
@@ -96,6 +116,6 @@ def tab_results(page: Path, reports: list[TabReport]) -> list[JobResult]:
 
 def _notice(page: Path, report: TabReport) -> list[dict]:
     """A tab the environment kept from checking: a notice at the tab, with the cause."""
-    if report.status not in ("could not check", "skipped"):
+    if report.status not in ("could not check", "skipped", "not run"):
         return []
     return [{"file": str(page), "line": report.line, "kind": "notice", "message": f"{report.status}: {report.why}"}]

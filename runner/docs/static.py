@@ -8,6 +8,7 @@ by which tab's app sources print it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
@@ -117,6 +118,7 @@ def _check_run(run: AppRun, root: Path, report: TabReport) -> None:
         template = _check_run_file(PageCommand(run.dapr_run.text, run.dapr_run.line, run.folder), root, report, "run")
         if template is not None:
             _check_labels(run, template, report)
+            _check_template_ports(run, template, report)
     for path in parsed.resources_paths:
         if not (folder / path).is_dir():
             parent = PurePosixPath(path).parent
@@ -130,6 +132,29 @@ def _check_run(run: AppRun, root: Path, report: TabReport) -> None:
             findings.append(Finding("static", run.dapr_run.line, "`dapr run` has no app command after `--`"))
         elif (problem := _command_problem(parsed.command, folder)) is not None:
             findings.append(Finding("static", run.dapr_run.line, f"`{shlex.join(parsed.command)}` in {run.folder}: {problem}"))
+        elif parsed.app_port and (listens := _listens_on(folder, report.language)) and listens[0] != parsed.app_port:
+            written = re.search(rf"(?:--app-port|-p)[ =]{parsed.app_port}\b", run.dapr_run.text)
+            findings.append(Finding(
+                "static", run.dapr_run.line, f"`--app-port {parsed.app_port}`: the app in {run.folder} listens on "
+                f"{listens[0]} ({listens[1]}), so its sidecar would wait for a port nobody opens",
+                (written.group(0), written.group(0).replace(str(parsed.app_port), str(listens[0]))) if written else None))
+
+
+def _listens_on(folder: Path, language: str | None) -> tuple[int, str] | None:
+    """The port the app in `folder` says plainly it listens on (a literal), and where."""
+    recipe = RECIPES.get(language) if language else None
+    return recipe.listening_port(folder) if recipe else None
+
+
+def _check_template_ports(run: AppRun, template: Path, report: TabReport) -> None:
+    """A run template's `appPort` against the port its app listens on: the quickstart's own drift,
+    which the page repeats (a warning: the page cannot fix it)."""
+    with contextlib.suppress(InputError):
+        for app in parse_run_template(template).apps:
+            listens = _listens_on(app.app_dir, report.language)
+            if app.app_port and listens and listens[0] != app.app_port:
+                report.findings.append(Finding("warning", run.dapr_run.line, f"{template.name} runs {app.app_id} with "
+                                               f"appPort {app.app_port}; it listens on {listens[0]} ({listens[1]})"))
 
 
 def _command_problem(argv: list[str], folder: Path) -> str | None:

@@ -20,10 +20,12 @@ from runner.formats.shellwords import shell_calls
 from runner.job.plan import JobPlan, Script, ScriptCommand
 from runner.recipes import RECIPES
 from runner.results import JobResult
-from runner.services.shimenv import DOCKER_SERVED, SHIMS
+from runner.services.shimenv import SHIMS, docker_unserved, parse_docker_run
+from runner.services.zipkin import ZIPKIN_PORT
 from runner.source.catalog import RESOURCE_DIRS
 from runner.source.needs import cannot_run_here, unreachable_model
 from runner.source.plan import fixed_ports
+from runner.source.receivers import receives_messages
 from runner.transcript.causes import cause
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD
@@ -35,6 +37,8 @@ DOCS_TIMEOUT_S = 180.0
 # Half a minute: quickstart apps wait up to 20 s before their last line (configuration's Go app).
 SETTLE_S = 30.0
 SHELL_BUILTINS = ("cd", "export", "source", ".", "set", "unset", "echo", "sleep")
+# A tab's lines as a writer would compare them: spaces collapsed, and a run's generated ids masked.
+TAB_NORMALIZERS = (*DEFAULT_NORMALIZERS, "spaces", "ids")
 _raw = normalizer(("ansi", "whitespace"))
 
 
@@ -56,21 +60,51 @@ def tab_script(tab: Tab, report: TabReport, root: Path, tree: Path) -> tuple[Scr
         if _runs_on(text):
             terminal = terminals[command.line] = f"t{len(terminals) + 1}"
         commands.append(ScriptCommand(text, tree / folder, command.line, terminal))
-    lines, groups = [], []
+    lines, groups, unordered, shown = [], [], set(), []
     for run in tab.runs:
         terminal = terminals.get(run.dapr_run.line)
+        receivers = _receivers(run, root) if terminal else {}
         for block in run.outputs if terminal else ():
             # A block whose label names its run is that terminal's; another, any terminal's.
             owner = terminal if block.fence_line in run.named or len(terminals) == 1 else f"*:block {block.fence_line}"
             for text, line in app_lines(block):
+                raw = text
                 label = re.match(r"== APP - (\S+) == ", text)
                 if run.multi_app and not label:  # `dapr run -f` labels each line with its app: any of them
                     text = f"== APP - {WILDCARD} == " + text.removeprefix("== APP ==").lstrip()
                 lines.append(ExpectedLine(text, line))
                 groups.append(f"{owner}:{label.group(1)}" if label else owner)
+                shown.append((line, groups[-1], raw))
+                # A receiver's lines come in delivery order: (for a run template's unlabelled lines, any app's)
+                if receivers and ((label.group(1) in receivers) if label else True):
+                    unordered.add(groups[-1])
     expectation = Expectation(lines=tuple(lines), match="exact", order="per-app", source=f"tab {tab.name}",
-                              groups=tuple(groups), normalizers=(*DEFAULT_NORMALIZERS, "spaces"))
+                              groups=tuple(groups), normalizers=TAB_NORMALIZERS, unordered=frozenset(unordered))
+    report.shown = shown
+    report.unordered = sorted(unordered)
     return Script(tuple(commands), Path(report.page)), expectation
+
+
+def _receivers(run, root: Path) -> dict[str, str]:
+    """The apps a `dapr run` starts that receive messages (app id -> why): their lines come in
+    delivery order."""
+    folder = resolve(root, run.folder) if run.folder else None
+    if folder is None:
+        return {}
+    try:
+        parsed = parse_dapr_run(run.dapr_run.text)
+    except DaprRunError:
+        return {}
+    if parsed.run_file is not None:
+        template = folder / parsed.run_file
+        with contextlib.suppress(InputError):
+            made = parse_run_template(run_file(template / "dapr.yaml" if template.is_dir() else template))
+            return {app.app_id: why for app in made.apps
+                    if (why := receives_messages(app.app_id, app.app_dir, list(app.resources or made.resources)))}
+        return {}
+    app_id = parsed.app_id or folder.name
+    why = receives_messages(app_id, folder, [folder / path for path in parsed.resources_paths])
+    return {app_id: why} if why else {}
 
 
 def _runs_on(text: str) -> bool:
@@ -96,8 +130,8 @@ def _cannot_run_here(text: str) -> str | None:
     for call in shell_calls(text):
         if why := cannot_run_here(call.words):
             return why
-        if call.program == "docker" and call.words[1:2] and call.words[1] not in DOCKER_SERVED:
-            return f"needs Docker: {call.line}"
+        if call.program == "docker" and (why := docker_unserved(call.words)):
+            return why
     return None
 
 
@@ -138,9 +172,12 @@ def tab_plan(tab: Tab, report: TabReport, root: Path, scratch: Path) -> JobPlan 
 
 
 def _named_ports(command: ScriptCommand) -> set[int]:
-    """The ports a `dapr run` names: its flags', or its run template's apps'."""
+    """The ports a `dapr run` names: its flags', or its run template's apps'; the host port a
+    `docker run` publishes (Zipkin's 9411)."""
+    published = {run.host_port or ZIPKIN_PORT for call in shell_calls(command.text) if call.words[:2] == ("docker", "run")
+                 for run in [parse_docker_run(list(call.words[2:]))]}
     if not command.terminal:
-        return set()
+        return published
     try:
         run = parse_dapr_run(command.text)
     except DaprRunError:
@@ -167,10 +204,15 @@ def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
     if result.status == "skipped":
         report.dynamic = f"skipped: {result.reason}"
         return True
+    sources = result.sources or [""] * len(result.transcript)
+    report.heard = [(source, _raw(line)) for source, line in zip(sources, result.transcript)
+                    if _raw(line).startswith("== APP")]
+    report.rewritable = result.kind in (None, "output mismatch") and not result.fault and not result.blocked
     if result.status in ("passed", "flaky"):
         report.dynamic = "matched"
+        report.findings += _order_notes(report, result)
         return True
-    observed = [_raw(line) for line in result.transcript if _raw(line).startswith("== APP")]
+    observed = [text for _, text in report.heard]
     report.observed = observed
     if result.fault or result.blocked:
         report.dynamic = f"could not check: {result.fault or result.blocked}"
@@ -190,19 +232,36 @@ def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
         else:
             said = f"the page shows `{shown}` where the app prints `{close[0].text}`"
         report.findings.append(Finding("dynamic", miss.source_line, said))
+    if result.kind == "app crashed":  # run as the page says: the page's fault, or the quickstart's?
+        report.findings.append(Finding("dynamic", tab.runs[0].dapr_run.line, result.reason))
+        return False
     # An app that failed (a file it opens is missing, say) may be the quickstart's fault, not the
     # page's: its README run tells.
     return cause("\n".join(observed)) is None
 
 
+def _order_notes(report: TabReport, result: JobResult) -> list[Finding]:
+    """A note (never drift) for each group of deliveries that came in another order than the page
+    shows them: messages an app receives arrive in any order."""
+    at = {hit["expected_line"]: hit["output_line"] for hit in result.hits}
+    notes = []
+    for group in report.unordered:
+        printed = [at[line] for line, owner, _ in report.shown if owner == group and line in at]
+        if printed != sorted(printed):
+            first = next(line for line, owner, _ in report.shown if owner == group)
+            notes.append(Finding("warning", first, "the app printed these lines in another order than the page shows: "
+                                 "it receives them, and deliveries arrive in any order (not drift)"))
+    return notes
+
+
 def judge_by_readme(tab: Tab, report: TabReport, result: JobResult, readme: JobResult | None) -> None:
-    """A tab whose apps printed nothing, or failed: a quickstart whose own README run fails as
-    well is broken (could not check); one whose README run passes shows the page is wrong (drift)."""
+    """A tab whose apps printed nothing, failed or crashed: a quickstart whose own README run fails
+    as well is broken (could not check); one whose README run passes shows the page is wrong (drift)."""
     failed = report.dynamic == "drift"  # the apps printed, and one failed: its findings are made
     line = tab.runs[0].dapr_run.line
     if readme is None:
         if not failed:
-            report.dynamic = ("could not check: the apps printed nothing, and the quickstart has no README run to "
+            report.dynamic = ("could not check: the run alone cannot tell, and the quickstart has no README run to "
                               f"compare: {result.reason}")
     elif readme.status in ("passed", "flaky"):
         report.dynamic = "drift"

@@ -3,6 +3,8 @@
 printed in daprd mode and by the `dapr` shim, so expectations written against `dapr run`
 hold without the CLI."""
 
+from runner.formats.shellwords import shell_calls
+
 INFO, SUCCESS, FAILURE = "\u2139\ufe0f  ", "\u2705  ", "\u274c  "
 
 # `dapr run` of one app
@@ -39,6 +41,15 @@ def app_prefix(app_id: str, multi: bool) -> str:
     return f"== APP - {app_id} == " if multi else "== APP == "
 
 
+def stop_output(block: str) -> str:
+    """What a README block's `dapr run` prints when it is stopped (nothing for other commands)."""
+    runs = [call for call in shell_calls(block) if call.words[:2] == ("dapr", "run")]
+    if len(runs) != 1:
+        return ""
+    multi = any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in runs[0].words)
+    return stop_lines(multi) if not multi else ""  # a template's closing lines depend on its apps: not promised
+
+
 def stop_lines(multi: bool, apps: int = 1) -> str:
     """What the CLI prints when `dapr run` is stopped (SIGTERM, Ctrl-C) with its app still running:
     for one app, that it shuts down and both exited; for a run template, the signal, then each app's
@@ -46,3 +57,21 @@ def stop_lines(multi: bool, apps: int = 1) -> str:
     if multi:
         return f"\n{RECEIVED_SIGNAL}" + f"\n\n{TERMINATION}" * apps
     return f"{INFO}\n{TERMINATED}\n{DAPR_OK}\n{APP_OK}"
+
+
+# The dapr CLI's lines about starting and stopping (not what an app or `dapr invoke` answered):
+# the fixed words of each, between its placeholders.
+_RUN_LINES = (STARTING, CHECKING_HTTP, CHECKING_GRPC, SIDECAR_UP, UPDATING_PID, UPDATING_COMMAND, UP, EXITED_APP,
+              TERMINATED, DAPR_OK, VALIDATING, STARTED, WRITING_LOGS, RECEIVED_SIGNAL, TERMINATION, STOPPED,
+              "You're up and running! Dapr logs will appear here.")
+_RUN_WORDS = tuple(part.strip(" .\"'") for line in _RUN_LINES
+                   for part in line.replace(INFO, "").replace(SUCCESS, "").replace(FAILURE, "").split("{")
+                   for part in [part.split("}", 1)[-1]] if len(part.strip(" .\"'")) >= 8)
+
+
+def is_run_line(expected: str) -> bool:
+    """Whether an expected line is one the CLI prints about starting or stopping Dapr and the
+    app (`Started Dapr with app id "x"`, `Exited App successfully`): printed whether the app
+    works or not."""
+    text = expected.strip().lstrip("\u2139\ufe0f\u2705\u274c ").strip()
+    return bool(text) and not text.startswith("== APP") and any(words in text or (len(text) >= 8 and text in words) for words in _RUN_WORDS)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.errors import InputError
+from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
+from runner.formats.shellwords import shell_calls
 
 # Flags that take a value, by every name the CLI accepts.
 _VALUE_FLAGS = {
@@ -94,3 +100,23 @@ def parse_dapr_run(line: str) -> DaprRun:
         elif key != "other":
             setattr(run, key, value)
     return run
+
+
+def apps_started(block: str, cwd: Path) -> list[AppSpec] | None:
+    """The apps a block's `dapr run`s start (as far as their words and run templates say), or
+    None when it runs no `dapr run`."""
+    apps: list[AppSpec] = []
+    runs = False
+    for call in shell_calls(block):
+        if call.words[:2] != ("dapr", "run"):
+            continue
+        runs = True
+        folder = cwd / call.cwd
+        with contextlib.suppress(DaprRunError, InputError):  # the `dapr run` itself will say what is wrong
+            run = parse_dapr_run(shlex.join(call.words))
+            if run.run_file:
+                apps += parse_run_template(run_file((folder / run.run_file).resolve())).apps
+            elif run.command:
+                apps.append(AppSpec(run.app_id or folder.resolve().name, folder.resolve(), tuple(run.command),
+                                    run.app_port))
+    return apps if runs else None

@@ -20,10 +20,10 @@ from runner.formats.yamlfile import load_yaml
 MATCH_MODES = ("exact", "substring", "regex")
 ORDERS = ("sequential", "any", "per-app")  # per-app: in order within each `== APP - <id> == `
 STREAMS = ("stdout", "stderr", "both")
-NORMALIZER_NAMES = ("ansi", "whitespace", "spaces", "status_prefix", "timestamps", "ports")
+NORMALIZER_NAMES = ("ansi", "whitespace", "spaces", "status_prefix", "timestamps", "ports", "ids")
 # `spaces` (runs of spaces inside a line as one) is asked for: docs checks use it, an
 # expected file may name it.
-DEFAULT_NORMALIZERS = tuple(name for name in NORMALIZER_NAMES if name != "spaces")
+DEFAULT_NORMALIZERS = tuple(name for name in NORMALIZER_NAMES if name not in ("spaces", "ids"))
 _MARK = re.compile(r"^(.*) \((re|glob)\)$")
 _MASK_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _KEYS = {"match", "order", "timeout", "stream", "normalize", "masks"}
@@ -53,6 +53,7 @@ class Expectation:
     source: str = ""  # the file it was read from, for reports
     front_matter: dict = field(default_factory=dict)
     groups: tuple[str, ...] = ()  # per-app: each line's sequence (default: the app id it names)
+    unordered: frozenset[str] = frozenset()  # per-app: sequences whose lines may come in any order (deliveries)
 
 
 def _option(front: dict, key: str, allowed: tuple[str, ...], default: str, path: Path) -> str:

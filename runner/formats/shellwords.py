@@ -54,3 +54,8 @@ def starts_with(words: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
         return False
     rest = [word for word in words[1:] if not word.startswith("-")]
     return rest[:len(prefix) - 1] == list(prefix[1:])
+
+
+def last_command(block: str) -> str:
+    """A block's last line: the command whose exit status the block returns (bash runs on after a failure)."""
+    return next((line.strip() for line in reversed(block.splitlines()) if line.strip()), block.strip())

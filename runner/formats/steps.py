@@ -60,11 +60,22 @@ class Step:
         return data
 
 
+@dataclass(frozen=True)
+class LooseBlock:
+    """A shell code block outside every STEP (mm.py never runs it; its reader does), with the
+    prose written between the code block before it and this one."""
+
+    text: str
+    line: int  # README line of its opening fence
+    prose: str
+
+
 @dataclass
 class Annotated:
     path: Path
     steps: list[Step]
     links: list[tuple[str, bool, int]]  # (url, ignored, line)
+    loose: list[LooseBlock] = field(default_factory=list)
 
 
 def step_selected(step: Step, tags: list[str]) -> bool:
@@ -136,6 +147,8 @@ def parse_annotated(text: str, path: Path) -> Annotated:
     current = None
     ignoring_links = False
     in_code: set[int] = set()  # lines of code blocks: a STEP written there is an example, not an annotation
+    loose: list[LooseBlock] = []
+    after_code = 0  # the line after the last code block
     for block in readme_blocks(text):
         if block.kind == "code":
             in_code.update(range(block.line, block.line + block.text.count("\n") + 2))
@@ -147,6 +160,10 @@ def parse_annotated(text: str, path: Path) -> Annotated:
             lang = block.info.split(None, 1)[0] if block.info else ""
             if current is not None and lang.strip() in SHELL_LANGS:
                 current.commands.append(Command(block.text.strip(), block.line))
+            elif current is None and lang.strip() in (*SHELL_LANGS, ""):
+                prose = "\n".join(_COMMENT.sub("", "\n".join(lines[after_code:block.line - 1])).splitlines())
+                loose.append(LooseBlock(block.text.strip(), block.line, prose))
+            after_code = block.line + block.text.count("\n") + 1
             continue
         if "<!--" in block.text and "-->" not in block.text:
             raise InputError("HTML comment is never closed with -->", path, block.line)
@@ -187,7 +204,7 @@ def parse_annotated(text: str, path: Path) -> Annotated:
         if marked is not None:  # a step written where mistune reads no HTML block (e.g. inside a paragraph)
             raise InputError("<!-- STEP is written here, but no step can be read from the file (mechanical-markdown "
                              "takes a STEP only from an HTML block of its own)", path, marked)
-    return Annotated(path, steps, links)
+    return Annotated(path, steps, links, loose)
 
 
 def load_annotated(path: Path) -> Annotated:

@@ -2,11 +2,13 @@
 (job/readme.py), a docs tab's commands (job/script.py), or its apps beside sidecars
 (job/run.py); it takes its turn on the ports it names, runs again on failure when asked (a
 later pass is flaky), and with an SDK override (`--sdk`) runs in a copy of its building block
-whose pins say that version (job/overrides.py)."""
+whose pins say that version (job/overrides.py). Whatever goes wrong in a job stays in it: the
+job fails with the error as its reason; only an interrupt leaves it."""
 
 from __future__ import annotations
 
 import contextlib
+import traceback
 
 from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan
@@ -17,7 +19,8 @@ from runner.job.settings import RunSettings
 from runner.job.verdict import as_flaky, failed
 from runner.results import JobResult, OnProgress, Progress
 from runner.services.groups import tracked_tempdir
-from runner.services.ports import PortTaken, port_turns
+from runner.errors import JobError
+from runner.services.ports import port_turns
 
 
 def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
@@ -39,7 +42,10 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lamb
                     result = runner(plan, settings, on_progress)
                     if result.status == "passed":
                         result = as_flaky(result, first, attempt, retries + 1)
-        except PortTaken as exc:
+        except JobError as exc:  # it could not run (a port another program holds, a service that did not start)
             result = failed(plan, exc.reason)
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: this job fails with it, the run goes on
+            result = failed(plan, f"internal error: {type(exc).__name__}: {exc}")
+            result.transcript = traceback.format_exc().splitlines()
     result.runtime, result.sdk, result.overrides = settings.runtime, plan.sdk_version, overrides
     return result

@@ -1,8 +1,9 @@
 """Many jobs at once: each on a thread of its own (they mostly wait on their apps), each with
 its own Redis, control plane, ports and temp dir. Jobs whose quickstarts name the same fixed
 ports (an app that listens on 6001 whatever happens) take turns: a free worker takes the
-first waiting job whose ports no running job holds. An interrupt, or a job that raises,
-makes every running job unwind."""
+first waiting job whose ports no running job holds. One job's error stays in that job (it
+fails with it, run_job's promise); only an interrupt ends the run early: every running job
+unwinds, stopping what it started, and `RunInterrupted` says what ended it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,21 @@ from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
 from runner.job.dispatch import run_job
 from runner.results import JobResult, OnProgress
-from runner.services.groups import shutdown
+from runner.services.groups import Interrupted, RunStop, working_for
 from runner.services.ports import reserve
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The run ended before its jobs did; `why` says what ended it (a signal, Ctrl-C)."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+def interrupt_reason(exc: BaseException) -> str:
+    """What an interrupt was, in a person's words: `SIGTERM received`, `Ctrl-C (SIGINT)`."""
+    return getattr(exc, "why", "") or (str(exc) if str(exc) else "Ctrl-C (SIGINT)")
 
 
 def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], RunSettings], jobs: int, retries: int = 0,
@@ -28,12 +42,12 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     results: list[JobResult | None] = [None] * len(plans)
     waiting = list(range(len(plans)))
     held: set[int] = set()
-    failures: list[BaseException] = []
+    stop = RunStop()
     changed = threading.Condition()
 
     def take() -> int | None:
         with changed:
-            while waiting and not failures and not shutdown.is_set():
+            while waiting and not stop.is_set():
                 index = next((i for i in waiting if not plans[i].fixed_ports & held), None)
                 if index is not None:
                     waiting.remove(index)
@@ -44,7 +58,10 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
 
     def work() -> None:
         try:
-            run_jobs()
+            with working_for(stop):
+                run_jobs()
+        except Interrupted:  # the run was stopped: this job has no verdict
+            pass
         finally:
             with changed:
                 running[0] -= 1
@@ -55,9 +72,6 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
             try:
                 results[index] = run_job(plans[index], settings_of(plans[index]), on_progress, retries)
                 on_result(results[index])
-            except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
-                failures.append(exc)
-                shutdown.set()  # every running job unwinds, stopping what it started
             finally:
                 with changed:
                     held.difference_update(plans[index].fixed_ports)
@@ -76,10 +90,8 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
         worker.start()
     try:
         wait_for_workers()
-    except BaseException:
-        shutdown.set()
+    except BaseException as exc:
+        stop.stop(interrupt_reason(exc))
         wait_for_workers()
-        raise
-    if failures:
-        raise failures[0]
+        raise RunInterrupted(stop.why) from None
     return results

@@ -27,6 +27,7 @@ from runner.services.groups import check_interrupted, tracked_tempdir
 from runner.services.machine import CpuMark
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.jobservices import JobServices, ServiceWants
+from runner.services.ports import is_listening
 from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import postgres_endpoint
 from runner.sidecar.base import AppLaunch, Event, Line, SidecarError, Sidecars
@@ -35,6 +36,7 @@ from runner.sidecar.daprd import DaprdSidecars
 from runner.sidecar.daprdinputs import missing_component
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
+from runner.transcript.apps import AppsWatch
 from runner.transcript.matcher import StreamMatcher
 
 
@@ -56,6 +58,8 @@ class _LiveJob:
         self.last_app_output: float | None = None  # when an app last printed (monotonic)
         self.cpu: CpuMark | None = None  # the machine's CPU counters when the apps started
         self.redact = Redactor(dict(os.environ), settings.declared_env)
+        self.apps = AppsWatch(((app.app_id, app.app_port) for app in plan.apps),
+                              listening=is_listening, started_by=_started_by(plan))
 
     def progress(self, phase: str) -> None:
         self.on_progress(Progress(self.plan.name, phase, self.matcher.matched, self.matcher.total))
@@ -83,6 +87,7 @@ class _LiveJob:
             self.outcome.first_output_s = self.since_app_start()
         if self.settings.echo is not None:
             self.settings.echo(text)
+        self.apps.feed(text)
         before = self.matcher.matched
         self.matcher.feed(text, line.stream, self.since_app_start())
         if self.matcher.matched != before:
@@ -107,7 +112,14 @@ def run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> J
         if ending is not None:
             run.outcome.status, run.outcome.reason = _verdict(run, ending)
     run.outcome.duration_s = time.monotonic() - started
-    return app_result(plan, run.outcome, run.matcher, run.redact)
+    return app_result(plan, run.outcome, run.matcher, run.redact, run.apps.evidence())
+
+
+def _started_by(plan: JobPlan) -> str:
+    """How its apps are started, as a person finds it: the run template, or the one app's command."""
+    if len(plan.apps) == 1 and plan.apps[0].command:
+        return f"`{' '.join(plan.apps[0].command)}`"
+    return f"{plan.folder / 'dapr.yaml'}" if plan.folder else ""
 
 
 def _prepare(run: _LiveJob, workdir: Path) -> list[Prepared]:
@@ -152,7 +164,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         services = JobServices(workdir, settings.launcher(plan.name))
         stack.callback(services.stop)
         wants = ServiceWants(settings.redis, settings.control_plane_binaries, settings.control_plane_addresses,
-                             plan.services)
+                             plan.services, redis_port=plan.redis_port)
         if _nothing_to_build(plan):  # the services come up while the apps are prepared
             services.begin(wants)
             prepared = _prepare(run, workdir)
@@ -179,6 +191,8 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         outcome.phases["sidecar"] = run.app_started - t0
         run.progress("running")
         ending = _watch(run, sidecars, services, processes)
+        if ending.kind == "exited":
+            sidecars.apps_done()  # outside the lock: what it prints comes back through the sink
         outcome.phases["run"] = time.monotonic() - run.app_started
         return ending
     except JobError as exc:
@@ -198,14 +212,22 @@ class Ending:
 
 
 def _watch(run: _LiveJob, sidecars: Sidecars, services: JobServices, processes: int) -> Ending:
-    """Wait until every expectation is met, every app has exited, time is up, or a sidecar or
-    a service of the job died."""
+    """Until every expectation is met and every app has shown it came up, every app has exited,
+    time is up, or a sidecar or a service of the job died. What the apps print after that is the
+    stop's doing, not theirs."""
+    try:
+        return _wait(run, sidecars, services, processes)
+    finally:
+        run.apps.close()
+
+
+def _wait(run: _LiveJob, sidecars: Sidecars, services: JobServices, processes: int) -> Ending:
     deadline = run.app_started + run.plan.timeout_s
     next_check = 0.0
     with run.changed:
         while True:
             check_interrupted()
-            if run.matcher.total and run.matcher.complete:
+            if run.matcher.total and run.matcher.complete and run.apps.shown():
                 return Ending("matched")
             exited = len(run.exit_codes) == processes
             if exited or time.monotonic() >= next_check:  # a container's state is an API call: not every 50 ms
@@ -221,7 +243,6 @@ def _watch(run: _LiveJob, sidecars: Sidecars, services: JobServices, processes: 
             if time.monotonic() > deadline:
                 return Ending("timeout")
             run.changed.wait(timeout=0.05)
-    sidecars.apps_done()  # outside the lock: what it prints comes back through the sink
     return Ending("exited")
 
 

@@ -21,19 +21,21 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from runner.formats.daprrun import DaprRunError, parse_dapr_run
+from runner.formats.daprrun import DaprRunError, apps_started, parse_dapr_run
 from runner.formats.shellwords import shell_calls
 from runner.job.plan import JobPlan, ScriptCommand
 from runner.job.settings import RunSettings
 from runner.job.verdict import AppRunOutcome, app_result, skipped
 from runner.mm.shimmed import Shimmed, shimmed_env
 from runner.recipes import RECIPES, is_build
-from runner.results import JobResult, Progress
+from runner.results import AppEvidence, JobResult, Progress
 from runner.services.groups import check_interrupted, tracked_tempdir
+from runner.services.ports import is_listening
 from runner.services.shell import ShellCommand
 from runner.services.shimenv import COMPOSE_STARTED, with_declared
 from runner.formats.cli_lines import EXITED_APP, SIDECAR_UP, STARTED, UP
 from runner.transcript.causes import cause
+from runner.transcript.apps import AppsWatch
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
 from runner.transcript.matcher import StreamMatcher
@@ -57,6 +59,7 @@ class _TabRun:
         self.matcher = StreamMatcher(plan.expectation)
         self.changed = threading.Condition()  # guards the matcher and what follows
         self.terminals: dict[str, tuple[ShellCommand, str]] = {}  # name -> (its command, what it runs)
+        self.watches: dict[str, AppsWatch] = {}  # name -> the apps its `dapr run` starts
         self.up: set[str] = set()
         self.last_output = time.monotonic()  # when a terminal last said something new
         self.heard: set[tuple[str, str]] = set()  # (terminal, shape) of every line so far
@@ -71,7 +74,11 @@ class _TabRun:
         self.on_progress(Progress(self.plan.name, phase, self.matcher.matched, self.matcher.total))
 
     def _hears(self, terminal: str) -> Callable[[str, str], None]:
+        watch = self.watches.get(terminal)
+
         def heard(stream: str, text: str) -> None:
+            if watch is not None:
+                watch.feed(text)
             with self.changed:
                 line = self.redact(text)
                 if any(mark in line for mark in _UP_MARKS):
@@ -143,7 +150,17 @@ class _TabRun:
             elif blocked := self._type(command):
                 return blocked
         self.progress("running")
-        return self._wait(lambda: self.matcher.complete or self._shown_before(10**9), self.plan.timeout_s)
+        return self._wait(lambda: (self.matcher.complete and self._apps_shown()) or self._shown_before(10**9),
+                          self.plan.timeout_s)
+
+    def _apps_shown(self) -> bool:
+        return all(watch.shown() for watch in self.watches.values())
+
+    def apps(self) -> list[AppEvidence]:
+        """What the apps showed until the tab was over (its watches closed)."""
+        for watch in self.watches.values():
+            watch.close()
+        return [app for watch in self.watches.values() for app in watch.evidence()]
 
     def _type(self, command: ScriptCommand) -> str | None:
         """A command run to its end; why it failed, if it did."""
@@ -170,7 +187,12 @@ class _TabRun:
         runs = _runs(command.text)
         for name, (shell, what) in list(self.terminals.items()):
             if what == runs and not shell.ended():  # the same app again: the reader stopped the first
+                self.watches[name].close()
                 shell.stop(STOP_GRACE_S)
+        apps = apps_started(command.text, command.folder) or []
+        self.watches[command.terminal] = AppsWatch(
+            ((app.app_id, app.app_port) for app in apps), f"`{command.text}` at {self.plan.script.page}:{command.line}",
+            is_listening)
         shell = ShellCommand(["bash", "-c", command.text], command.folder, self.env, self._hears(command.terminal),
                              merge_stderr=True)
         self.terminals[command.terminal] = (shell, runs)
@@ -199,12 +221,14 @@ def run_script(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
     tab = _TabRun(plan, settings, on_progress)
     tab.progress("running")
     stopped: str | None = None
+    apps: list[AppEvidence] = []
     try:
         with contextlib.ExitStack() as stack:
             workdir = stack.enter_context(tracked_tempdir("qsr-tab-"))
             recipe = RECIPES.get(plan.language)
             tab.env = {**os.environ, **(recipe.steps_env(workdir) if recipe else {})}
             stopped = tab.run(stack, workdir)
+            apps = tab.apps()
     finally:
         on_progress(Progress(plan.name, "done", tab.matcher.matched, tab.matcher.total))
     outcome, matcher = tab.outcome, tab.matcher  # judged now: every terminal's output is read to its end
@@ -216,4 +240,4 @@ def run_script(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
         first = outcome.misses[0].summary() if outcome.misses else "output did not match"
         outcome.reason = f"{stopped}; {first}" if stopped else first
         outcome.blocked = stopped if stopped != outcome.fault else None
-    return app_result(plan, outcome, matcher, tab.redact)
+    return app_result(plan, outcome, matcher, tab.redact, apps)

@@ -83,10 +83,15 @@ def run_settings(sidecar: str, version: str, daprd: Path | None, say: Callable[[
     else:
         extra["control_plane_binaries"] = ensure_control_plane(version, progress=say, beside=daprd)
     cli = installed_cli() if sidecar == "auto" or (sidecar == "dapr" and cli_version is None) else None
+    runtime = reported_versions(cli.path, cli.env())[1] if cli is not None else None
+    if cli is not None and daprd is None and runtime != version:  # a job runs the runtime it is labelled with
+        say(f"the dapr CLI on PATH ({cli.path}) runs runtime {runtime or '?'}, not {version}: "
+            + ("using a CLI of ours that runs it" if sidecar == "dapr" else "running daprd directly"))
+        cli = runtime = None
     if sidecar == "dapr" and cli is None:
         cli = ensure_cli(cli_version, ensure_daprd(version, progress=say), progress=say)
-    if cli is not None:
         runtime = reported_versions(cli.path, cli.env())[1]
+    if cli is not None:
         say(f"sidecar: dapr CLI {cli.version} ({cli.path}), runtime {runtime}")
         return (RunSettings(daprd=Path("daprd"), sidecar="dapr", dapr_cli=cli, runtime=runtime or version, **extra),
                 {"sidecar": "dapr", "dapr_cli": str(cli.path), "cli_version": cli.version, "runtime_version": runtime})

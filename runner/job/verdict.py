@@ -11,8 +11,10 @@ from typing import Callable
 
 from runner.job.plan import JobPlan
 from runner.mm.model import StepRun
-from runner.results import JobResult, Miss
+from runner.results import AppEvidence, JobResult, Miss
+from runner.transcript.apps import crash_reason
 from runner.formats.cli_lines import APP_EXIT_ERROR
+from runner.formats.shellwords import last_command
 from runner.transcript.causes import build_error, cause, missing_file
 from runner.transcript.explain import closest_lines, explain
 from runner.transcript.matcher import StreamMatcher
@@ -38,7 +40,7 @@ def _result(plan: JobPlan, status: str, reason: str = "") -> JobResult:
     return JobResult(
         quickstart=plan.name, building_block=plan.building_block, language=plan.language, variant=plan.variant,
         status=status, reason=reason, toolchain=plan.toolchain.version if plan.toolchain else None,
-        expected_source=plan.expected_source,
+        expected_source=plan.expected_source, notes=list(plan.notes),
     )
 
 
@@ -46,9 +48,10 @@ def skipped(plan: JobPlan) -> JobResult:
     return _result(plan, "skipped", plan.skip_reason or "")
 
 
-def interrupted(plan: JobPlan) -> JobResult:
-    """A job the run ended before it did (Ctrl-C, SIGTERM, a CI limit): no verdict."""
-    return _result(plan, "interrupted", "the run was interrupted before this job ended")
+def interrupted(plan: JobPlan, why: str = "") -> JobResult:
+    """A job the run ended before it did (Ctrl-C, SIGTERM, a CI limit): no verdict; `why`, what ended the run."""
+    return _result(plan, "interrupted", f"the run was interrupted ({why}) before this job ended" if why else
+                   "the run was interrupted before this job ended")
 
 
 def failed(plan: JobPlan, reason: str) -> JobResult:
@@ -59,9 +62,9 @@ def failed(plan: JobPlan, reason: str) -> JobResult:
 
 
 def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
-               redact: Callable[[str], str]) -> JobResult:
-    """An app run's result: its verdict and timings, and what the matcher saw (counts, the
-    transcript, each hit and, on failure, each miss)."""
+               redact: Callable[[str], str], apps: list[AppEvidence] = ()) -> JobResult:
+    """An app run's result: its verdict and timings, what the matcher saw (counts, the
+    transcript, each hit and, on failure, each miss), and what its apps showed (`judge_apps`)."""
     result = _result(plan, outcome.status, redact(outcome.reason))
     result.duration_s, result.phases = outcome.duration_s, outcome.phases
     result.first_output_s, result.prepare_reused = outcome.first_output_s, outcome.prepare_reused
@@ -70,6 +73,8 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     result.expected, result.matched = matcher.total, matcher.matched
     result.last_match_s = matcher.last_match_t
     result.transcript = [line.text for line in matcher.lines]
+    if any(line.source for line in matcher.lines):
+        result.sources = [line.source or "" for line in matcher.lines]
     expectation = matcher.expectation
     result.hits = [{"expected": expectation.lines[hit.expected_index].written,
                     "expected_line": expectation.lines[hit.expected_index].source_line,
@@ -80,11 +85,13 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
         result.miss_details = list(details)
         if details:
             result.failure_file, result.failure_line = expectation.source, details[0].source_line
-    return readable(result, plan.tree)
+    apps = [replace(app, said=redact(app.said) if app.said else None, last_lines=[redact(line) for line in app.last_lines])
+            for app in apps]
+    return readable(judge_apps(result, apps, plan.weak), plan.tree)
 
 
 def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: float,
-                  fault: str | None = None) -> JobResult:
+                  fault: str | None = None, apps: list[AppEvidence] | None = None) -> JobResult:
     """A README run's result: what its steps printed and which expectation or return code let it
     down (led by what died under the run, when something did: `fault`); `started` is the
     monotonic time the run began."""
@@ -96,19 +103,27 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
         result.last_match_s = max(met) - started
     misses = []
     unseen = []  # (README line, expected stdout line, where its step's output begins)
+    result.transcript += [f"[{readme_path}:{build.line}: block outside the STEPs not run: {build.skip}]"
+                          for build in plan.reader_builds if build.skip]
     for step_run in steps:
         step = step_run.step
         where = f"{readme_path}:{step.line}: step {step.name!r}"
+        if (build := step_run.reader_build) is not None:
+            result.transcript.append(f"[{readme_path}:{build.line}: block outside the STEPs, run as its reader runs it, "
+                                     f"in {build.folder}: `{last_command(build.text)}`]")
+            if build.note:
+                result.transcript.append(f"[{readme_path}:{build.line}: {build.note}]")
+        unmet = []  # said after a command that failed: that failure is why its lines never came
         for stream in ("stdout", "stderr"):
             expected = getattr(step, f"expected_{stream}_lines")
             match = step_run.match(stream)
             result.expected += len(expected)
             result.matched += len(match.found)
-            misses += [f"{where}: expected {stream} line not found: `{line}`" for line in match.not_found]
+            unmet += [f"{where}: expected {stream} line not found: `{line}`" for line in match.not_found]
             if stream == "stdout":
                 unseen += [(step.line, line, len(result.transcript)) for line in match.not_found]
             if match.order_broken:
-                misses.append(f"{where}: expected {stream} lines not in order")
+                unmet.append(f"{where}: expected {stream} lines not in order")
         for command in step_run.commands:
             result.transcript += command.output("stdout").splitlines()
             if not step_run.command_ok(command):
@@ -116,8 +131,9 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
                 if said is None:
                     tail = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
                     said = tail[-1] if tail else None
-                misses.append(f"{where}: `{_last_line(command.text)}` returned {command.return_code}, "
+                misses.append(f"{where}: `{last_command(command.text)}` returned {command.return_code}, "
                               f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
+        misses += unmet
     result.misses = misses
     numbered = [(number, strip_ansi(line)) for number, line in enumerate(result.transcript, start=1)]
     result.miss_details = [Miss(0, text, line, closest_lines(text, numbered, due, 3), None)
@@ -135,8 +151,31 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     if not success:
         why = earlier_failure(steps) or app_failure(result.transcript)
         result.reason += f"; {why}" if why else ""
+    result = judge_apps(result, apps or [], plan.weak)
+    if result.status == "failed":
         result.reason += _not_in_tree(plan, result.reason)
+    if result.kind == "app crashed" and success:  # the step that started it is where to look
+        result.failure_file, result.failure_line = readme_path, next(
+            (step_run.step.line for step_run in steps for command in step_run.commands
+             if command.apps is not None and any(app.crashed for app in command.apps.evidence())), None)
     return readable(result, plan.tree)
+
+
+def judge_apps(result: JobResult, apps: list[AppEvidence], weak: str | None = None) -> JobResult:
+    """The result with what its apps showed: an app that crashed fails it, whatever matched (its
+    reason leads); a job that `weak`ly checks only that Dapr started fails too when an app never
+    showed it came up, its verdict resting on that alone."""
+    result.apps, result.weak = apps, weak
+    if result.status not in ("passed", "failed", "flaky") or result.fault:  # what died under it is the cause
+        return result
+    crashed = crash_reason(apps)
+    silent = [app.app for app in apps if app.came_up is None and app.ended is None]
+    if crashed:  # the cause of whatever else failed: the misses still say what
+        result.status, result.reason = "failed", crashed
+    elif weak and silent:
+        why = f"{weak}, and {', '.join(silent)} never showed it came up (no listening port, no line of its own)"
+        result.status, result.reason = "failed", why + (f"; {result.reason}" if result.status == "failed" else "")
+    return result
 
 
 def _not_in_tree(plan: JobPlan, reason: str) -> str:
@@ -165,16 +204,13 @@ def readable(result: JobResult, tree: Path | None) -> JobResult:
     result.reason = tidy(result.reason)
     result.misses = [tidy(miss) for miss in result.misses]
     result.transcript = [tidy(line) for line in result.transcript]
+    result.apps = [replace(app, started_by=tidy(app.started_by), said=tidy(app.said) if app.said else app.said,
+                           last_lines=[tidy(line) for line in app.last_lines]) for app in result.apps]
     result.miss_details = [replace(miss, closest=tuple(replace(close, text=tidy(close.text)) for close in miss.closest))
                            for miss in result.miss_details]
     if result.failure_file:
         result.failure_file = tidy(str(result.failure_file))
     return result
-
-
-def _last_line(block: str) -> str:
-    """The command whose exit status a block returns (bash runs on after a failure)."""
-    return next((line.strip() for line in reversed(block.splitlines()) if line.strip()), block.strip())
 
 
 def earlier_failure(steps: list[StepRun]) -> str | None:
@@ -188,7 +224,7 @@ def earlier_failure(steps: list[StepRun]) -> str | None:
             if command.return_code not in (0, None) and not command.stopped_early and step.expected_return_code is None:
                 said = cause(output)
                 if said:
-                    return f"`{_last_line(command.text)}` (step {step.name!r}) failed before it: {said}"
+                    return f"`{last_command(command.text)}` (step {step.name!r}) failed before it: {said}"
             elif command.return_code == 0 and (said := build_error(output)):
                 return f"the build in step {step.name!r} (line {step.line}) failed, though its block returned 0: {said}"
     return None

@@ -4,24 +4,37 @@ as lines come in."""
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from runner.formats.steps import Step
 from runner.services.machine import CpuMark
+from runner.services.shell import ShellCommand
+from runner.transcript.apps import AppsWatch
 from runner.transcript.mmcompat import MmMatcher, StepMatch
 
 STREAMS = ("stdout", "stderr")
 
 
+@dataclass(frozen=True)
+class ReaderBuild:
+    """A code block outside the STEPs that a reader runs to install or build before a step that
+    starts apps: run in `folder` just before the step at README line `before`, unless `skip`
+    says why not (its program is not here, no folder the README names has what it reads)."""
+
+    line: int  # README line of its code block
+    text: str
+    folder: Path
+    before: int
+    skip: str | None = None
+    note: str | None = None  # what a reader would stumble on (a folder the README names that is not there)
+
+
 @dataclass
 class CommandRun:
     text: str
-    process: subprocess.Popen | None = None
-    stdout: list[str] = field(default_factory=list)  # as read: each a line with its "\n", the last maybe not
-    stderr: list[str] = field(default_factory=list)
-    threads: list[threading.Thread] = field(default_factory=list)
+    line: int = 0  # the README line of its code block
+    shell: ShellCommand | None = None  # None: it could not be started (why is in `stderr`)
     return_code: int | None = None
     started: float = 0.0
     duration_s: float = 0.0
@@ -29,13 +42,27 @@ class CommandRun:
     stopped_early: bool = False
     cpu: CpuMark | None = None  # the machine's CPU counters when it started
     load: str = ""  # how loaded the machine was, when it timed out on a saturated machine
+    apps: AppsWatch | None = None  # the apps its `dapr run`s start, watched through its output
+    not_started: list[str] = field(default_factory=list)  # why it could not start
+
+    @property
+    def stdout(self) -> list[str]:  # as read: each a line with its "\n", the last maybe not
+        return self.shell.stdout if self.shell is not None else []
+
+    @property
+    def stderr(self) -> list[str]:
+        return self.shell.stderr if self.shell is not None else self.not_started
+
+    @property
+    def ran(self) -> bool:
+        return self.shell is not None
 
     def output(self, stream: str) -> str:
         return "".join(self.stdout if stream == "stdout" else self.stderr)
 
     def ended(self) -> bool:
         """Exited, and all it printed read."""
-        return (self.process is None or self.process.poll() is not None) and not any(t.is_alive() for t in self.threads)
+        return self.shell is None or self.shell.ended()
 
 
 class _Feed:
@@ -52,7 +79,7 @@ class _Feed:
     def advance(self, commands: list[CommandRun], stream: str, final: bool) -> None:
         while self.command < len(commands):
             command = commands[self.command]
-            if command.process is None:
+            if not command.ran:
                 self.command += 1
                 continue
             pieces = command.stdout if stream == "stdout" else command.stderr
@@ -81,6 +108,7 @@ class StepRun:
     step: Step
     commands: list[CommandRun] = field(default_factory=list)
     met_at: float | None = None  # when its expectations were first seen met (early stop watches)
+    reader_build: ReaderBuild | None = None  # set when the step is a block its reader runs, not a STEP
     _feeds: dict[str, _Feed] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -92,7 +120,7 @@ class StepRun:
     def output_lines(self, stream: str) -> list[str]:
         lines: list[str] = []
         for command in self.commands:
-            if command.process is not None:
+            if command.ran:
                 lines += command.output(stream).split("\n")
         return lines
 
@@ -108,6 +136,10 @@ class StepRun:
 
     def all_ended(self) -> bool:
         return all(command.ended() for command in self.commands)
+
+    def apps_shown(self) -> bool:
+        """Every app its commands started has shown it came up, or has ended."""
+        return all(command.apps.shown() for command in self.commands if command.apps is not None)
 
     def expects_output(self) -> bool:
         return bool(self.step.expected_stdout_lines or self.step.expected_stderr_lines)

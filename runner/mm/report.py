@@ -26,7 +26,7 @@ def run_report(steps: list[StepRun]) -> str:
         if step.name:
             out.append(f"Step: {step.name}")
         for command in step_run.commands:
-            if command.process is None and command.return_code is None:
+            if not command.ran and command.return_code is None:
                 continue
             note = " (stopped: expectations met)" if command.stopped_early else \
                 " (timed out)" if command.timed_out else ""

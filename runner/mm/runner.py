@@ -18,26 +18,24 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import shutil
-import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager
 
-from runner.formats.shellwords import shell_calls
-from runner.formats.steps import Annotated, Step
+from runner.formats.daprrun import apps_started
+from runner.formats.shellwords import last_command, shell_calls
+from runner.formats.steps import Annotated, Command, Step
 from runner.formats.steps import step_selected
-from runner.mm.model import CommandRun, StepRun
+from runner.mm.model import CommandRun, ReaderBuild, StepRun
+from runner.results import AppEvidence
 from runner.services import machine
 from runner.services.containers import Launcher, local
-from runner.services.groups import check_interrupted, end_group, track, tracked_tempdir
+from runner.services.groups import check_interrupted, tracked_tempdir
+from runner.services.ports import is_listening
+from runner.services.shell import ShellCommand
 from runner.services.shimenv import SHIMS, with_declared
-from runner.errors import ProvisionError
-from runner.services.daemon import ServiceError
-from runner.provision.zipkin import ensure_zipkin
-from runner.services.zipkin import ZIPKIN_PORT, reads_traces
-from runner.formats.cli_lines import stop_lines
+from runner.transcript.apps import AppsWatch
+from runner.formats.cli_lines import stop_output
 
 if TYPE_CHECKING:
     from runner.mm.shimmed import Shimmed
@@ -46,15 +44,6 @@ if TYPE_CHECKING:
 # its apps and daprds on SIGTERM and prints the CLI's closing lines, which takes seconds.
 STOP_GRACE_S = 10.0
 _POLL_S = 0.05
-
-
-def _stop_output(block: str) -> str:
-    """What a block's `dapr run` prints when it is stopped (nothing for other commands)."""
-    runs = [call for call in shell_calls(block) if call.words[:2] == ("dapr", "run")]
-    if len(runs) != 1:
-        return ""
-    multi = any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in runs[0].words)
-    return stop_lines(multi) if not multi else ""  # a template's closing lines depend on its apps: not promised
 
 
 class _Fault(Exception):
@@ -67,7 +56,8 @@ class ReadmeRun:
                  manual: bool = False, say: Callable[[str], None] = print,
                  steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None, launch: Launcher = local,
                  build_slot: Callable[[], ContextManager[None]] = contextlib.nullcontext,
-                 stop_before: int | None = None):
+                 stop_before: int | None = None, reader_builds: tuple[ReaderBuild, ...] = (),
+                 redis_port: int | None = None):
         self.annotated = annotated
         self.shell = shlex.split(shell)
         self.shell_text = shell
@@ -84,6 +74,8 @@ class ReadmeRun:
         self.build_slot = build_slot
         self.stop_before = stop_before  # the README line of a step not to run, nor any after it
         self.stopped = False  # whether the run ended at that step
+        self.reader_builds = reader_builds  # blocks outside the STEPs a reader runs first (validate's way)
+        self.redis_port = redis_port  # where the run's Redis must listen (None: a free port)
         self.steps: list[StepRun] = []
         self.env: dict[str, str] = {}
         self.shimmed: Shimmed | None = None  # made when the first step that calls a shim comes
@@ -93,27 +85,27 @@ class ReadmeRun:
         self._next_check = 0.0
 
     # -- running -------------------------------------------------------------------------
-    def _start(self, step: Step, text: str) -> CommandRun:
-        command = CommandRun(text)
+    def _start(self, step: Step, text: str, line: int = 0) -> CommandRun:
+        command = CommandRun(text, line)
         cwd = self.cwd / step.working_dir if step.working_dir else self.cwd
         self.say(f"Running shell '{self.shell_text}' with command: `{text}`")
         command.started = time.monotonic()
         command.cpu = machine.mark()
+        apps = apps_started(text, cwd)
+        if apps is not None:
+            where = f"{self.annotated.path}:{line}" if line else str(self.annotated.path)
+            command.apps = AppsWatch(((app.app_id, app.app_port) for app in apps), f"`{last_command(text)}` at {where}",
+                                     is_listening)
+        watch = command.apps
+        shell = ShellCommand([*self.shell, text], cwd, with_declared(self.env, step.env),
+                             on_line=(lambda stream, text: watch.feed(text)) if watch is not None else None)
         try:
-            command.process = subprocess.Popen(
-                [*self.shell, text], cwd=cwd, env=with_declared(self.env, step.env), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                text=True, encoding="utf-8", errors="replace",
-            )
+            shell.start()
         except OSError as exc:
-            command.stderr.append(f"{exc}\n")
+            command.not_started.append(f"{exc}\n")
             command.return_code = 127
             return command
-        track(command.process.pid)
-        for stream, sink in ((command.process.stdout, command.stdout), (command.process.stderr, command.stderr)):
-            thread = threading.Thread(target=lambda s=stream, k=sink: k.extend(iter(s.readline, "")), daemon=True)
-            thread.start()
-            command.threads.append(thread)
+        command.shell = shell
         return command
 
     def _watch(self) -> None:
@@ -128,28 +120,36 @@ class ReadmeRun:
             raise _Fault(problem)
 
     def _finish(self, command: CommandRun, step_run: StepRun, deadline: float) -> None:
-        """Wait for the command: until it exits, times out, or (early stop) its step is satisfied."""
-        process = command.process
-        if process is None:
+        """Wait for the command: until it exits, times out, or (early stop) its step is satisfied
+        and every app it started has shown it came up (a crash at start is seen, never cut off)."""
+        if command.shell is None:
             return
         try:
-            while process.poll() is None:
-                if time.monotonic() > deadline:
-                    command.timed_out = True
-                    command.load = machine.load_note(command.cpu)
-                    break
-                self._watch()
-                if self.early_stop and step_run.expectations_met(time.monotonic(), _stop_output(command.text)):
+            while command.shell.running():
+                met = self.early_stop and step_run.expectations_met(time.monotonic(), stop_output(command.text))
+                if met and (command.apps is None or command.apps.shown()):
                     command.stopped_early = True
                     break
+                if time.monotonic() > deadline:
+                    if met:  # what the step expects is in; an app never showed it came up: not a failure of the step
+                        command.stopped_early = True
+                    else:
+                        command.timed_out = True
+                        command.load = machine.load_note(command.cpu)
+                    break
+                self._watch()
                 time.sleep(_POLL_S)
         finally:
             self._stop(command)
 
     def _stop(self, command: CommandRun) -> None:
-        command.return_code = end_group(command.process, STOP_GRACE_S)
-        for thread in command.threads:
-            thread.join(timeout=5)  # everything it printed before it was stopped
+        if command.shell is None:
+            return
+        if not command.shell.running():
+            command.shell.wait_read()  # it ended by itself: all it printed is its own doing
+        if command.apps is not None:
+            command.apps.close()  # what follows is the stop's doing
+        command.return_code = command.shell.stop(STOP_GRACE_S)
         command.duration_s = time.monotonic() - command.started
 
     def _sleep(self, step_run: StepRun, services_before: int) -> None:
@@ -170,7 +170,8 @@ class ReadmeRun:
         # The sleep is there to let the step's expected output arrive; stop waiting once it has,
         # or once nothing of the step runs any more to print it (an app that exited at once).
         # A step expecting nothing keeps its sleep: it may pace what later steps start.
-        while (time.monotonic() < until and not step_run.expectations_met(time.monotonic())
+        while (time.monotonic() < until
+               and not (step_run.expectations_met(time.monotonic()) and step_run.apps_shown())
                and not (expects and step_run.all_ended())):
             self._watch()
             time.sleep(_POLL_S)
@@ -194,29 +195,17 @@ class ReadmeRun:
 
     def _execute(self) -> bool:
         success = True
+        waiting = [build for build in self.reader_builds if not build.skip]
         for step in (s for s in self.annotated.steps if step_selected(s, self.tags)):
             if step.line == self.stop_before:
                 self.stopped = True
                 break
-            step_run = StepRun(step)
-            self.steps.append(step_run)
-            if self.manual and step.manual_pause_message:
-                with contextlib.suppress(KeyboardInterrupt, EOFError):
-                    while input(step.manual_pause_message + "\nType 'x' to exit\n") != "x":
-                        pass
-            self._shims_for(step)
-            shared = self.build_slot is not contextlib.nullcontext  # the drop-in has no slots to take
-            turn = self.build_slot() if shared and self._is_build(step) else contextlib.nullcontext()
-            with turn:
-                for block in step.commands:
-                    services_before = self._services()
-                    command = self._start(step, block.text)
-                    step_run.commands.append(command)
-                    if not step.background:
-                        self._finish(command, step_run, command.started + step.timeout_seconds + step.sleep)
-                        if not step_run.command_ok(command):
-                            return False
-                    self._sleep(step_run, services_before)
+            for build in [build for build in waiting if build.before <= step.line]:
+                waiting.remove(build)
+                if not self._run_step(self._reader_step(build), reader_build=build):
+                    return False
+            if not self._run_step(step):
+                return False
         for step_run in self.steps:
             for command in step_run.commands:
                 if step_run.step.background:
@@ -224,6 +213,36 @@ class ReadmeRun:
                     if not step_run.command_ok(command):
                         success = False
         return success and all(s.output_ok() for s in self.steps)
+
+    @staticmethod
+    def _reader_step(build: ReaderBuild) -> Step:
+        """A reader's unannotated block as a step of its own: run to its end, in its folder, 0 expected."""
+        return Step(name=f"unannotated block at line {build.line}", line=build.line,
+                    commands=[Command(build.text, build.line)], working_dir=str(build.folder))
+
+    def _run_step(self, step: Step, reader_build: ReaderBuild | None = None) -> bool:
+        """Run one step's blocks (a background one's are left running); False when a block
+        returned what the step does not expect, which ends the run."""
+        step_run = StepRun(step, reader_build=reader_build)
+        self.steps.append(step_run)
+        if self.manual and step.manual_pause_message:
+            with contextlib.suppress(KeyboardInterrupt, EOFError):
+                while input(step.manual_pause_message + "\nType 'x' to exit\n") != "x":
+                    pass
+        self._shims_for(step)
+        shared = self.build_slot is not contextlib.nullcontext  # the drop-in has no slots to take
+        turn = self.build_slot() if shared and self._is_build(step) else contextlib.nullcontext()
+        with turn:
+            for block in step.commands:
+                services_before = self._services()
+                command = self._start(step, block.text, block.line)
+                step_run.commands.append(command)
+                if not step.background:
+                    self._finish(command, step_run, command.started + step.timeout_seconds + step.sleep)
+                    if not step_run.command_ok(command):
+                        return False
+                self._sleep(step_run, services_before)
+        return True
 
     def run(self) -> bool:
         with contextlib.ExitStack() as stack:
@@ -242,24 +261,12 @@ class ReadmeRun:
         comes (not while earlier steps build: they would idle beside the build)."""
         if self.shimmed is not None or not any(self._calls_shim(command.text) for command in step.commands):
             return
-        from runner.mm.shimmed import shimmed_env  # only here: a README that calls no shim starts as fast as mm.py
+        from runner.mm.shimmed import shimmed_env, zipkin_for  # only here: a README that calls no shim starts fast
 
         self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
-                                   self.real_cli, self.launch, self._zipkin())
+                                   self.real_cli, self.launch, zipkin_for(self.annotated), self.redis_port)
         self.env = self.shimmed.env
         self._stack.callback(self._stop_all)  # the steps' commands end before those services do
-
-    def _zipkin(self) -> tuple[Path, str, int] | None:
-        """Zipkin's (jar, java, port) when a step reads traces from it."""
-        if not reads_traces(self.annotated):
-            return None
-        java = shutil.which("java")
-        if java is None:
-            raise ServiceError("needs Zipkin: no Java runtime to run zipkin-server")
-        try:
-            return ensure_zipkin(), java, ZIPKIN_PORT
-        except ProvisionError as exc:
-            raise ServiceError(str(exc)) from None
 
     @staticmethod
     def _calls_shim(block: str) -> bool:
@@ -272,5 +279,11 @@ class ReadmeRun:
     def _stop_all(self) -> None:
         for step_run in self.steps:
             for command in step_run.commands:
-                if command.process is not None and command.return_code is None:
+                if command.shell is not None and command.return_code is None:
                     self._stop(command)
+
+    def apps(self) -> list[AppEvidence]:
+        """What each app the steps' `dapr run`s started showed, up to the moment its step was over."""
+        return [app for step_run in self.steps for command in step_run.commands if command.apps is not None
+                for app in command.apps.evidence()]
+

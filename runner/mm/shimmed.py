@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.errors import ProvisionError
+from runner.formats.compose import DAPR_INIT_REDIS
+from runner.formats.steps import Annotated
+from runner.provision.zipkin import ensure_zipkin
 from runner.services import started
+from runner.services.daemon import ServiceError
+from runner.services.redis import RedisServer
+from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.services.containers import Launcher, local
 from runner.services.controlplane import ControlPlaneBinaries
 from runner.services.groups import TRACK_DIR_ENV, job_records
@@ -25,8 +33,11 @@ class Shimmed:
     services: JobServices
 
     def problem(self) -> str | None:
-        """What died under the run: one of its services, or what a shim saw die (its daprd)."""
-        return self.services.problem() or next(iter(started.faults(self.run_dir)), None)
+        """What died under the run: one of its services (not a Redis a step stopped on purpose), or
+        what a shim saw die (its daprd)."""
+        redis_stopped = started.stopped_on_purpose(self.run_dir, DAPR_INIT_REDIS)
+        excused = lambda service: redis_stopped and isinstance(service, RedisServer)  # noqa: E731
+        return self.services.problem(excused) or next(iter(started.faults(self.run_dir)), None)
 
     def services_started(self) -> int:
         """How many services the shims have started so far (`docker compose up`)."""
@@ -35,7 +46,7 @@ class Shimmed:
 
 def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str], daprd: Path | None = None,
                 control_plane_binaries: ControlPlaneBinaries | None = None, real_cli=None, launch: Launcher = local,
-                zipkin: tuple[Path, str, int] | None = None) -> Shimmed:
+                zipkin: tuple[Path, str, int] | None = None, redis_port: int | None = None) -> Shimmed:
     """`base` with what the shims need, its services started in `workdir` (as processes, or in
     containers) and stopped by `stack`."""
     records = stack.enter_context(job_records(workdir.name))  # entered first: reaped after all else stopped
@@ -43,7 +54,7 @@ def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str]
     run_dir.mkdir()
     services = JobServices(workdir, launch)
     stack.callback(services.stop)
-    up = services.start(ServiceWants(control_plane_binaries=control_plane_binaries, zipkin=zipkin))
+    up = services.start(ServiceWants(control_plane_binaries=control_plane_binaries, zipkin=zipkin, redis_port=redis_port))
     stack.callback(started.stop_all, run_dir)
     context = ShimContext(run_dir, up.redis, daprd, up.control_plane_addresses, real_cli.path if real_cli else None,
                           up.zipkin)
@@ -52,3 +63,16 @@ def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str]
     env = {**base, **context.env(), TRACK_DIR_ENV: str(records),
            "PATH": f"{shim_dir}{os.pathsep}{base.get('PATH', '')}", **(real_cli.env() if real_cli else {})}
     return Shimmed(env, run_dir, services)
+
+
+def zipkin_for(annotated: Annotated) -> tuple[Path, str, int] | None:
+    """Zipkin's (jar, java, port) when a step of the README reads traces from it."""
+    if not reads_traces(annotated):
+        return None
+    java = shutil.which("java")
+    if java is None:
+        raise ServiceError("needs Zipkin: no Java runtime to run zipkin-server")
+    try:
+        return ensure_zipkin(), java, ZIPKIN_PORT
+    except ProvisionError as exc:
+        raise ServiceError(str(exc)) from None

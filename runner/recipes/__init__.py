@@ -38,3 +38,11 @@ def resolve_language(name: str) -> str | None:
 def is_build(words: tuple[str, ...]) -> bool:
     """Whether a command builds or installs, in any language's way."""
     return any(starts_with(words, prefix) for recipe in RECIPES.values() for prefix in recipe.build_commands)
+
+
+def build_reads(words: tuple[str, ...]) -> str | None:
+    """The file a build or install command reads where it runs (None: none, or not a build)."""
+    for recipe in RECIPES.values():
+        if any(starts_with(words, prefix) for prefix in recipe.build_commands):
+            return recipe.build_reads(words)
+    return None

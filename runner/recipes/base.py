@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager
 
-from runner.errors import JobError
+from runner.errors import JobError, read_input
 from runner.cache import build_once, cache_root, files_digest, is_built
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
@@ -83,6 +84,10 @@ class Recipe(ABC):
     # prefixes: ("npm", "install") is `npm install ...`, flags between the words allowed.
     build_commands: tuple[tuple[str, ...], ...] = ()
     programs: tuple[str, ...] = ()  # what a README of this language calls (a tutorial of several is "multi")
+    # Where an app of this language says plainly which port it listens on: (file glob, pattern whose
+    # group 1 is the port), a literal the app listens on whatever `--app-port` says (a port taken
+    # from APP_PORT follows it: the CLI sets it).
+    listen_patterns: tuple[tuple[str, str], ...] = ()
 
     @abstractmethod
     def detect(self) -> Toolchain:
@@ -122,6 +127,22 @@ class Recipe(ABC):
         prepared = self.start(app_dir, target, command)
         return Prepared(prepared.command, prepared.env, target, reused=not built_now)
 
+    def build_reads(self, words: tuple[str, ...]) -> str | None:
+        """The file a build command of this language (one of `build_commands`) reads in the folder
+        it runs in, as named there (`requirements.txt`, `package.json`); None: none it needs."""
+        return None
+
+    def listening_port(self, app_dir: Path) -> tuple[int, str] | None:
+        """The one port the app's sources say it listens on, and where (`app.go:32`); None when they
+        name none, or several."""
+        found: dict[int, str] = {}
+        for glob, pattern in self.listen_patterns:
+            for path in manifests(app_dir, glob):
+                text = path.read_text(errors="replace")
+                for match in re.finditer(pattern, text):
+                    found.setdefault(int(match.group(1)), f"{path.relative_to(app_dir)}:{text.count(chr(10), 0, match.start()) + 1}")
+        return next(iter(found.items())) if len(found) == 1 else None
+
     def command_problem(self, argv: list[str], folder: Path) -> str | None:
         """What keeps `argv`, an app command of this language, from running in `folder` (a
         script or module that is not there), or None (also for another language's command)."""
@@ -150,6 +171,11 @@ class Recipe(ABC):
         return {}
 
 
+def manifest_lines(path: Path) -> list[str]:
+    """A manifest's lines (one that cannot be read is an input error naming it)."""
+    return read_input(path, path.name).splitlines()
+
+
 def manifests(folder: Path, name: str) -> list[Path]:
     """The files called `name` under `folder`, build outputs left out."""
     return sorted(path for path in folder.rglob(name) if not set(path.relative_to(folder).parts) & set(BUILD_OUTPUTS))
@@ -157,7 +183,7 @@ def manifests(folder: Path, name: str) -> list[Path]:
 
 def rewrite_lines(path: Path, edit: Callable[[int, str], str | None]) -> list[tuple[int, str, str]]:
     """Apply `edit` to each line of `path` (None: unchanged); the changed lines (number, old, new)."""
-    lines = path.read_text().splitlines(keepends=True)
+    lines = read_input(path, path.name).splitlines(keepends=True)
     changed = []
     for number, line in enumerate(lines, start=1):
         new = edit(number, line)

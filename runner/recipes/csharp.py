@@ -16,6 +16,8 @@ class CSharpRecipe(Recipe):
     aliases = ("dotnet", ".net", "c#", "cs")
     programs = ("dotnet",)
     build_commands = (("dotnet", "build"), ("dotnet", "restore"), ("dotnet", "publish"))
+    listen_patterns = (("launchSettings.json", r"\"applicationUrl\"\s*:\s*\"https?://[^:\"]+:(\d{2,5})"),
+                       ("*.cs", r"UseUrls\(\s*\"https?://[^:\"]+:(\d{2,5})"))
 
     def detect(self) -> Toolchain:
         version = tool_version(["dotnet", "--version"])

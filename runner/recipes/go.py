@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from runner.recipes.base import (Prepared, Recipe, SdkPin, Toolchain, manifests, registry_answers, rewrite_lines,
+from runner.recipes.base import (Prepared, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_answers, rewrite_lines,
                                  run_logged, tool_version)
 
 
@@ -18,6 +18,7 @@ class GoRecipe(Recipe):
     aliases = ("golang",)
     programs = ("go",)
     build_commands = (("go", "build"), ("go", "mod"), ("go", "install"), ("go", "get"))
+    listen_patterns = (("*.go", r"Listen(?:AndServe)?(?:TLS)?\(\s*\"[\w.]*:(\d{2,5})\""),)
 
     def detect(self) -> Toolchain:
         version = tool_version(["go", "version"], lambda out: out.split()[2].removeprefix("go"))
@@ -33,7 +34,7 @@ class GoRecipe(Recipe):
 
     def sdk_pins(self, folder: Path) -> list[SdkPin]:
         return [SdkPin(path, number, GO_SDK, found.group(1)) for path in manifests(folder, "go.mod")
-                for number, line in enumerate(path.read_text().splitlines(), start=1)
+                for number, line in enumerate(manifest_lines(path), start=1)
                 if (found := _GO_SDK_REQUIRE.search(line))]
 
     def pin_sdk(self, folder: Path, version: str) -> list[str]:
@@ -54,6 +55,9 @@ class GoRecipe(Recipe):
 
     def prepare_env(self, cache_dir: Path) -> dict[str, str]:
         return {"GOFLAGS": "-mod=mod"}
+
+    def build_reads(self, words: tuple[str, ...]) -> str | None:
+        return "go.mod" if words[1:2] in (("build",), ("mod",)) else None
 
     def command_problem(self, argv: list[str], folder: Path) -> str | None:
         if argv[:2] != ["go", "run"]:

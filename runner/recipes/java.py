@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_answers, rewrite_lines, tool_version
+from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_answers, rewrite_lines, tool_version
 
 
 _TAG = re.compile(r"<(groupId|artifactId|version)>\s*([^<]+?)\s*</\1>")
@@ -15,7 +15,7 @@ _PROPERTY = re.compile(r"^\$\{(.+)\}$")
 def _pom_pins(pom: Path) -> list[tuple[SdkPin, str]]:
     """The Dapr artifacts (groupId io.dapr...) a pom pins, each with the `>text<` on its line that
     holds the version: the dependency's own `<version>`, or the property it names."""
-    lines = pom.read_text().splitlines()
+    lines = manifest_lines(pom)
     properties = {}
     for number, line in enumerate(lines, start=1):
         found = re.search(r"<([\w.-]+)>\s*([^<$]+?)\s*</\1>", line)
@@ -32,7 +32,7 @@ def _pom_pins(pom: Path) -> list[tuple[SdkPin, str]]:
             named = _PROPERTY.match(value)
             if named and named.group(1) in properties:
                 at, value = properties[named.group(1)]
-            coordinate = f"{current['groupId'][1]}:{current['artifactId'][1]}"
+            coordinate = f"{current['groupId'][1]}:{current.get('artifactId', (0, '?'))[1]}"
             pins.append((SdkPin(pom, at, coordinate, value), f">{value}<"))
     taken = {pin.line for pin, _ in pins}
     for name, (number, value) in properties.items():  # `dapr.version`-style properties, used or not
@@ -46,6 +46,8 @@ class JavaRecipe(Recipe):
     aliases = ("jdk",)
     programs = ("java", "mvn", "mvnw", "gradle")
     build_commands = (("mvn",), ("mvnw",), ("gradle",), ("gradlew",))
+    listen_patterns = (("application.properties", r"server\.port\s*=\s*(?:\$\{[^:}]+:)?(\d{2,5})"),
+                       ("application.yml", r"\bport:\s*(?:\$\{[^:}]+:)?(\d{2,5})"))
 
     def detect(self) -> Toolchain:
         java = tool_version(["java", "-version"], lambda out: re.search(r'version "([^"]+)"', out).group(1)
@@ -63,6 +65,9 @@ class JavaRecipe(Recipe):
     def prepare_commands(self, app_dir: Path, cache_dir: Path) -> list[list[str]]:
         return [["mvn", "-q", "-B", "package", "-DskipTests"],
                 ["sh", "-c", f'cp target/*.jar "{cache_dir}"/']]
+
+    def build_reads(self, words: tuple[str, ...]) -> str | None:
+        return "pom.xml" if Path(words[0]).name in ("mvn", "mvnw") else None
 
     def command_problem(self, argv: list[str], folder: Path) -> str | None:
         if argv[:1] == ["mvn"] and not (folder / "pom.xml").is_file():

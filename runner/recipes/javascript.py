@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_answers, rewrite_lines, tool_version
+from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_answers, rewrite_lines, tool_version
 
 
 _DAPR_DEPENDENCY = re.compile(r'"(@dapr/[\w.-]+)"\s*:\s*"([^"]+)"')
@@ -18,6 +18,7 @@ class JavaScriptRecipe(Recipe):
     programs = ("node", "npm", "npx", "yarn")
     build_commands = (("npm", "install"), ("npm", "i"), ("npm", "ci"), ("npm", "run", "build"), ("yarn",),
                       ("pnpm", "install"))
+    listen_patterns = (("*.js", r"\.listen\(\s*(\d{2,5})\b"), ("*.ts", r"\.listen\(\s*(\d{2,5})\b"))
 
     def detect(self) -> Toolchain:
         node = tool_version(["node", "--version"])
@@ -38,6 +39,9 @@ class JavaScriptRecipe(Recipe):
         return [["cp", *manifests, str(cache_dir)],
                 ["npm", install, "--prefix", str(cache_dir), "--no-audit", "--no-fund", "--loglevel=error"]]
 
+    def build_reads(self, words: tuple[str, ...]) -> str | None:
+        return "package.json"
+
     def command_problem(self, argv: list[str], folder: Path) -> str | None:
         if argv[:1] == ["node"]:
             script = next((arg for arg in argv[1:] if not arg.startswith("-")), None)
@@ -50,7 +54,7 @@ class JavaScriptRecipe(Recipe):
 
     def sdk_pins(self, folder: Path) -> list[SdkPin]:
         return [SdkPin(path, number, found.group(1), found.group(2)) for path in manifests(folder, "package.json")
-                for number, line in enumerate(path.read_text().splitlines(), start=1)
+                for number, line in enumerate(manifest_lines(path), start=1)
                 if (found := _DAPR_DEPENDENCY.search(line))]
 
     def pin_sdk(self, folder: Path, version: str) -> list[str]:

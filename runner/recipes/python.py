@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifests, registry_page, rewrite_lines, tool_version
+from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_page, rewrite_lines, tool_version
 
 
 # A requirement on the Dapr SDK or one of its extensions: `dapr>=1.17.0`, `dapr-ext-workflow`.
@@ -20,6 +20,7 @@ class PythonRecipe(Recipe):
     programs = ("python", "python3", "pip", "pip3", "flask", "uvicorn")
     build_commands = (("pip", "install"), ("pip3", "install"), ("python", "pip", "install"),
                       ("python3", "pip", "install"), ("uv", "pip", "install"), ("poetry", "install"))
+    listen_patterns = (("*.py", r"\b(?:run|uvicorn\.run)\([^)]*\bport\s*=\s*(\d{2,5})\b"),)
 
     def detect(self) -> Toolchain:
         version = tool_version(["python3", "--version"], lambda out: out.split()[-1])
@@ -38,6 +39,13 @@ class PythonRecipe(Recipe):
                              "-r", "requirements.txt"])
         return commands
 
+    def build_reads(self, words: tuple[str, ...]) -> str | None:
+        for flag, value in zip(words, words[1:]):
+            if flag in ("-r", "--requirement"):
+                return value
+        found = next((word.split("=", 1)[1] for word in words if word.startswith("--requirement=")), None)
+        return found or ("pyproject.toml" if words[0] == "poetry" else None)
+
     def command_problem(self, argv: list[str], folder: Path) -> str | None:
         if not argv or Path(argv[0]).name not in ("python", "python3"):
             return None
@@ -52,10 +60,10 @@ class PythonRecipe(Recipe):
     def sdk_pins(self, folder: Path) -> list[SdkPin]:
         pins = []
         for path in manifests(folder, "requirements.txt"):
-            for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for number, line in enumerate(manifest_lines(path), start=1):
                 found = _DAPR_REQUIREMENT.match(line)
                 if found:
-                    pins.append(SdkPin(path, number, found.group(1), found.group(2).strip() or "(any)"))
+                    pins.append(SdkPin(path, number, found.group(1), (found.group(2) or "").strip() or "(any)"))
         return pins
 
     def pin_sdk(self, folder: Path, version: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -106,18 +107,32 @@ def format_result(result: JobResult) -> list[str]:
         lines.insert(1, f"      {result.overrides[0]}")
     elif result.status == "failed":
         lines.append(f"      {result.reason}")
-        for miss in result.misses[1:4]:
+        shown = 0 if result.kind == "app crashed" else 1  # the reason is the crash, not the first miss
+        for miss in result.misses[shown:shown + 3]:
             lines.append(f"      {miss}")
-        if result.transcript and not result.misses:
+        if result.transcript and not result.misses and result.kind != "app crashed":
             lines.append("      last output:")
             lines += [f"        {line}" for line in result.transcript[-5:]]
+    lines += [f"      {note}" for note in result.notes if result.status != "skipped"]
+    if result.weak and result.status in ("passed", "flaky"):  # its verdict rests on what its apps showed
+        shown = "; ".join(app.summary() for app in result.apps) or "no app started"
+        lines.append(f"      {result.weak}: {shown}")
     return lines
 
 
 def summary(results: list[JobResult]) -> str:
     counts = status_counts(results)
-    text = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    weak = sum(bool(r.weak) and r.status in ("passed", "flaky") for r in results)
+    text = f"{counts['passed']} passed" + (f" ({weak} of them check only that Dapr started)" if weak else "")
+    text += f", {counts['failed']} failed, {counts['skipped']} skipped"
     return text + "".join(f", {counts[status]} {status}" for status in ("flaky", "interrupted") if counts[status])
+
+
+def weak_readmes(results: list[JobResult]) -> list[str]:
+    """The READMEs whose expectations are all the CLI's own lines: each needs a line its app prints."""
+    names = list(dict.fromkeys(r.base for r in results if r.weak and r.status != "skipped"))
+    return [f"{len(names)} README(s) check only that Dapr started (their verdicts rest on their apps' evidence; "
+            f"each needs an expected line its app prints): {', '.join(names)}"] if names else []
 
 
 _CELL = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "flaky": "flaky", "interrupted": "intr"}
@@ -155,25 +170,40 @@ def status_table(results: list[JobResult], width: int = 100) -> list[str]:
 _comparable = normalizer(DEFAULT_NORMALIZERS)  # timestamps and ports differ in every run
 
 
+def _version_key(result: JobResult) -> tuple:
+    """Where a job of a matrix sits among its versions: runtime first, then SDK."""
+    def numbers(text: str | None) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", text or ""))
+    return numbers(result.runtime), numbers(result.sdk)
+
+
 def regressions(results: list[JobResult]) -> list[str]:
-    """Quickstarts of a matrix that pass with one version and fail with another, each with the first
-    difference between the two transcripts' app lines."""
+    """Quickstarts of a matrix whose verdict changes from one version to the next: a REGRESSION
+    passed at the earlier and fails at the later (with the first difference between the two
+    transcripts' app lines); the other way round it was FIXED."""
     by_base: dict[str, list[JobResult]] = {}
     for result in results:
         by_base.setdefault(result.base, []).append(result)
     found = []
     for base, runs in by_base.items():
-        good = next((r for r in runs if r.status in ("passed", "flaky")), None)
-        bad = next((r for r in runs if r.status == "failed"), None)
-        if good is None or bad is None:
-            continue
-        found.append(f"REGRESSION {base}: passes as {good.column}, fails as {bad.column}: {bad.headline}")
-        ours, theirs = ([_comparable(line) for line in r.transcript if line.startswith("== APP")] for r in (good, bad))
-        at = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
-        if at < max(len(ours), len(theirs)):
-            found.append(f"      first difference, app line {at + 1}: `{ours[at] if at < len(ours) else '(none)'}` "
-                         f"({good.column}) against `{theirs[at] if at < len(theirs) else '(none)'}` ({bad.column})")
-    return found
+        runs = sorted((r for r in runs if r.status in ("passed", "flaky", "failed")), key=_version_key)
+        for earlier, later in zip(runs, runs[1:]):
+            passed = [r.status in ("passed", "flaky") for r in (earlier, later)]
+            if passed == [False, True]:
+                found.append(f"FIXED {base}: fails as {earlier.column}, passes as {later.column}")
+            elif passed == [True, False]:
+                found.append(f"REGRESSION {base}: passes as {earlier.column}, fails as {later.column}: {later.headline}")
+                found += _first_difference(earlier, later)
+    return sorted(found, key=lambda line: not line.startswith(("REGRESSION", "      first")))
+
+
+def _first_difference(good: JobResult, bad: JobResult) -> list[str]:
+    ours, theirs = ([_comparable(line) for line in r.transcript if line.startswith("== APP")] for r in (good, bad))
+    at = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+    if at >= max(len(ours), len(theirs)):
+        return []
+    return [f"      first difference, app line {at + 1}: `{ours[at] if at < len(ours) else '(none)'}` "
+            f"({good.column}) against `{theirs[at] if at < len(theirs) else '(none)'}` ({bad.column})"]
 
 
 def print_results(results: list[JobResult], out: TextIO = sys.stdout, verdicts: bool = True) -> None:
@@ -191,4 +221,6 @@ def print_results(results: list[JobResult], out: TextIO = sys.stdout, verdicts: 
         print(file=out)
         for line in status_table(results):
             print(line, file=out)
+    for line in weak_readmes(results):
+        print(line, file=out)
     print(summary(results), file=out, flush=True)

@@ -88,8 +88,23 @@ def _excerpt(result: JobResult) -> list[dict]:
     return shown
 
 
+def _in_grid(result: JobResult) -> bool:
+    return result.base == f"{result.building_block}/{result.language}/{result.variant}"
+
+
+def _others(results: list[JobResult]) -> dict[str, list[JobResult]]:
+    """The quickstarts laid out otherwise (tutorials), by folder: a table of their own, so the
+    grid keeps one column per language and variant."""
+    folders: dict[str, list[JobResult]] = {}
+    for r in results:
+        if not _in_grid(r):
+            folders.setdefault(r.quickstart.rpartition("/")[0] or r.quickstart, []).append(r)
+    return folders
+
+
 def _grid(results: list[JobResult]) -> dict:
     """Rows of building blocks, columns of language x variant, a cell per job."""
+    results = [r for r in results if _in_grid(r)]
     columns = sorted({(r.language, r.column) for r in results})  # a matrix run: a column per version
     rows = {}
     for r in results:
@@ -114,7 +129,7 @@ def render_html(results: list[JobResult], run_info: dict, transcripts: str | Non
                      "misses": misses, "excerpt": _excerpt(result) if result.transcript else [],
                      "transcript_file": f"{transcripts}/{anchor(result)}.txt" if transcripts and result.transcript else None})
     return _env.get_template("report.html.j2").render(jobs=jobs, counts=status_counts(results), run_info=run_info,
-                                                      scale=scale, grid=_grid(results),
+                                                      scale=scale, grid=_grid(results), others=_others(results),
                                                       anchors={r.quickstart: anchor(r) for r in results})
 
 

@@ -33,7 +33,7 @@ def junit_tree(results: list[JobResult], suite_name: str = "quickstart-runner") 
             case = ET.SubElement(suite, "testcase", classname=block, name=f"{r.language}-{r.column}",
                                  time=f"{r.duration_s:.3f}")
             if r.status == "failed":
-                failure = ET.SubElement(case, "failure", message=_clean(r.headline), type="OutputMismatch")
+                failure = ET.SubElement(case, "failure", message=_clean(r.headline), type=r.kind or "failed")
                 failure.text = _clean("\n".join([r.reason, *r.misses]))
             elif r.status == "skipped":
                 ET.SubElement(case, "skipped", message=_clean(r.reason))

@@ -96,18 +96,50 @@ def end_group(process: subprocess.Popen, grace: float) -> int | None:
     return process.returncode
 
 
-# A run that is interrupted (Ctrl-C, SIGTERM) sets this; every job's wait loop watches it
-# and unwinds, stopping what it started.
-shutdown = threading.Event()
+class Interrupted(BaseException):
+    """The run this thread works for was ended (not an error of its job: nothing catches it as one)."""
 
 
-class Interrupted(Exception):
-    pass
+class RunStop:
+    """The end of one run (a `validate`, one pass of `docs check`): set when it is interrupted, and
+    then every thread working for it unwinds at its next wait, stopping what it started. A run's,
+    not the process's: another run in the same process starts unstopped."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.why = ""
+
+    def stop(self, why: str) -> None:
+        self.why = self.why or why
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+_working_for = threading.local()
+
+
+def current_run() -> RunStop | None:
+    """The run this thread works for (None: none; an interrupt reaches it as KeyboardInterrupt)."""
+    return getattr(_working_for, "run", None)
+
+
+@contextlib.contextmanager
+def working_for(run: RunStop | None):
+    """This thread works for `run` meanwhile (a thread a job starts does what the job does)."""
+    previous = current_run()
+    _working_for.run = run
+    try:
+        yield
+    finally:
+        _working_for.run = previous
 
 
 def check_interrupted() -> None:
-    if shutdown.is_set():
-        raise Interrupted()
+    run = current_run()
+    if run is not None and run.is_set():
+        raise Interrupted(run.why)
 
 
 # Leftovers: what this runner started is written down while it lives, so that a runner

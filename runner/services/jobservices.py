@@ -9,12 +9,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from runner.formats.compose import ComposeService
 from runner.services.containers import Launcher, local
 from runner.services.controlplane import ControlPlane, ControlPlaneAddresses, ControlPlaneBinaries
 from runner.services.postgres import PostgresServer, PostgresSpec
 from runner.services.redis import RedisEndpoint, RedisServer
+from runner.services.groups import current_run, working_for
 from runner.services.together import together
 from runner.services.zipkin import ZipkinServer
 
@@ -28,6 +30,7 @@ class ServiceWants:
     control_plane_addresses: ControlPlaneAddresses | None = None  # placement and scheduler already running
     compose: tuple[ComposeService, ...] = ()  # PostgreSQL services of a compose file
     zipkin: tuple[Path, str, int] | None = None  # (jar, java, port): a Zipkin where `dapr init` puts one
+    redis_port: int | None = None  # the port its Redis must listen on (the job holds its turn); None: a free one
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class JobServices:
 
     def start(self, wants: ServiceWants) -> Started:
         """Start what `wants` asks for, all at once (the caller has `stop` in its ExitStack)."""
-        redis = RedisServer(self.workdir / "redis", launch=self.launch) if wants.redis is None else None
+        redis = RedisServer(self.workdir / "redis", launch=self.launch, port=wants.redis_port) if wants.redis is None else None
         plane = (ControlPlane(wants.control_plane_binaries, self.workdir / "control-plane", self.launch)
                  if wants.control_plane_addresses is None and wants.control_plane_binaries is not None else None)
         databases = [PostgresServer(self.workdir / "services" / service.container_name, PostgresSpec.of(service))
@@ -66,9 +69,12 @@ class JobServices:
 
     def begin(self, wants: ServiceWants) -> None:
         """Start them in the background (while the job prepares its apps); `ready()` waits."""
+        owner = current_run()
+
         def start() -> None:
             try:
-                self._outcome.append(self.start(wants))
+                with working_for(owner):
+                    self._outcome.append(self.start(wants))
             except BaseException as exc:  # noqa: BLE001 - raised again by ready(), on the job's thread
                 self._outcome.append(exc)
 
@@ -83,9 +89,9 @@ class JobServices:
             raise outcome
         return outcome
 
-    def problem(self) -> str | None:
-        """Why the job cannot go on (a service of its own died), or None."""
-        return next(filter(None, (service.problem() for service in self.watched)), None)
+    def problem(self, excused: Callable[[object], bool] = lambda service: False) -> str | None:
+        """Why the job cannot go on (a service of its own died, unless `excused`), or None."""
+        return next(filter(None, (service.problem() for service in self.watched if not excused(service))), None)
 
     def stop(self) -> None:
         if self._starting is not None:

@@ -45,10 +45,11 @@ def parse_address(text: str) -> RedisEndpoint:
 class RedisServer(DaemonService):
     """`redis-server` in its own process group, with no persistence, in `workdir`."""
 
-    def __init__(self, workdir: Path, binary: str = "redis-server", launch: Launcher = local):
+    def __init__(self, workdir: Path, binary: str = "redis-server", launch: Launcher = local, port: int | None = None):
         self.workdir = workdir
         self.binary = binary
         self.launch = launch  # as a process, or in a container
+        self.port = port  # a port the job holds its turn on (6379); None: a free one
         self.endpoint: RedisEndpoint | None = None
 
     def start(self, timeout: float = 10.0) -> RedisEndpoint:
@@ -56,7 +57,7 @@ class RedisServer(DaemonService):
         if path is None:
             raise RedisError(f"{self.binary}: not found (install the redis-server package, pass --redis HOST:PORT, "
                              "or run with --infra docker)")
-        endpoint = self.endpoint = RedisEndpoint("127.0.0.1", free_port())
+        endpoint = self.endpoint = RedisEndpoint("127.0.0.1", self.port or free_port())
         self.daemon = self.launch("redis", [
             path, "--port", str(endpoint.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", str(self.workdir), "--protected-mode", "yes"], self.workdir / "redis.log", self.workdir)

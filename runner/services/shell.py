@@ -1,10 +1,13 @@
-"""One command line run the way a person runs it in a terminal, through a shell, in a process
-group of its own (so stopping it stops whatever it started), every line it prints read as it
-comes, kept, and handed to `on_line`. README steps, docs tabs and the pytest fixture's `dapr
-run`s are all run through it."""
+"""The one way the runner starts a process that is not an app under a PTY: a README step's
+block, a docs tab's command or terminal, the pytest fixture's `dapr run`. Each runs in a
+process group of its own (so stopping it stops whatever it started), written down for the
+reaper; every line it prints is read as it comes, kept and handed to `on_line` (stderr merged
+into stdout when asked, so the two keep the order they were written in); and its end is
+recorded as one of: exited by itself (with its status), stopped by us, killed by a signal."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -14,6 +17,13 @@ from typing import Callable
 from runner.services.groups import end_group, track
 
 OnLine = Callable[[str, str], None]  # (stream, line without its newline)
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 class ShellCommand:
@@ -29,6 +39,7 @@ class ShellCommand:
         self.process: subprocess.Popen | None = None
         self.return_code: int | None = None
         self.started = 0.0
+        self.stopped_by_us = False  # it was still running when stop() was called
         self._readers: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -63,13 +74,32 @@ class ShellCommand:
         """Exited, and all it printed read."""
         return not self.running() and not any(reader.is_alive() for reader in self._readers)
 
+    def wait_read(self, timeout: float = 5.0) -> None:
+        """Until everything it printed so far is read (its readers end with its pipes)."""
+        for reader in self._readers:
+            reader.join(timeout=timeout)
+
     def stop(self, grace: float) -> int | None:
         """End it and whatever it started (its group: SIGTERM, SIGKILL after `grace` seconds); wait
         for everything it printed. Its return code."""
         process = self.process
         if process is None:
             return self.return_code
+        if process.poll() is None:
+            self.stopped_by_us = True
         self.return_code = end_group(process, grace)
-        for reader in self._readers:
-            reader.join(timeout=5)
+        self.wait_read()
         return self.return_code
+
+    @property
+    def end(self) -> str | None:
+        """How it ended: `exited 0`, `exited with N`, `stopped by us`, `killed by SIGSEGV`;
+        None while it runs."""
+        code = self.process.poll() if self.process is not None else self.return_code
+        if code is None:
+            return None
+        if self.stopped_by_us:
+            return "stopped by us"
+        if code < 0:
+            return f"killed by {signal_name(-code)}"
+        return "exited 0" if code == 0 else f"exited with {code}"

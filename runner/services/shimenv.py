@@ -12,15 +12,56 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from runner.formats.compose import DAPR_INIT_REDIS
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint, parse_address
 
 SHIMS = ("dapr", "docker")
-DOCKER_SERVED = ("compose", "exec", "ps")  # the `docker` subcommands shim/docker.py serves; any other needs Docker
+DOCKER_SERVED = ("compose", "exec", "ps", "run", "stop", "start")  # what shim/docker.py serves (some images and names only)
 COMPOSE_STARTED = " \u2714 Container {name}  Started"  # what `docker compose up` prints of a service it started
 _REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
 _PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
 _DECLARED, _ZIPKIN = "QSR_DECLARED_ENV", "QSR_ZIPKIN"
+
+
+@dataclass(frozen=True)
+class DockerRun:
+    """A `docker run` as the docker shim reads it."""
+
+    image: str | None
+    host_port: int | None  # the first `-p HOST:CONTAINER`'s host port
+    detach: bool
+
+
+def parse_docker_run(args: list[str]) -> DockerRun:
+    args, detach, port, image = list(args), False, None, None
+    while args:
+        word = args.pop(0)
+        if word in ("-d", "--detach"):
+            detach = True
+        elif word in ("-p", "--publish") and args:
+            host = args.pop(0).split(":")
+            port = port or (int(host[-2]) if len(host) >= 2 and host[-2].isdigit() else None)
+        elif word in ("--name", "-e", "--env", "--network", "-v", "--volume") and args:
+            args.pop(0)
+        elif not word.startswith("-"):
+            image = word
+            break
+    return DockerRun(image, port, detach)
+
+
+def is_zipkin(image: str | None) -> bool:
+    return image is not None and image.split(":")[0].rsplit("/", 1)[-1] == "zipkin"
+
+
+def docker_unserved(words: tuple[str, ...] | list[str]) -> str | None:
+    """Why the docker shim cannot serve a `docker ...` call (it needs Docker itself), or None."""
+    sub, rest = (words[1] if len(words) > 1 else ""), list(words[2:])
+    named = [word for word in rest if not word.startswith("-")]
+    if sub not in DOCKER_SERVED or (sub == "run" and not is_zipkin(parse_docker_run(rest).image)) \
+            or (sub in ("stop", "start") and named != [DAPR_INIT_REDIS]):
+        return f"needs Docker: {' '.join(words)}"
+    return None
 
 
 def with_declared(env: Mapping[str, str], declared: Mapping[str, str]) -> dict[str, str]:

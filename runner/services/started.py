@@ -99,3 +99,24 @@ def running_apps(run_dir: Path | None) -> list[dict]:
         with contextlib.suppress(OSError, ValueError):
             found.append(json.loads(path.read_text()))
     return found
+
+
+def zipkin_endpoint(run_dir: Path | None) -> str | None:
+    """The span endpoint of a Zipkin a shim started for the run (`docker run openzipkin/zipkin`)."""
+    found = [entry["endpoint"]["spans"] for entry in recorded(run_dir) if entry["kind"] == "zipkin"]
+    return found[-1] if found else None
+
+
+def _on_purpose(run_dir: Path) -> Path:
+    return run_dir / "stopped-on-purpose"
+
+
+def stopped_on_purpose(run_dir: Path | None, name: str) -> bool:
+    """Whether a step stopped this service of the run itself (`docker stop dapr_redis`: the fault a
+    resiliency quickstart simulates), so its death is no fault of the run."""
+    return run_dir is not None and (_on_purpose(run_dir) / name).exists()
+
+
+def mark_stopped_on_purpose(run_dir: Path, name: str) -> None:
+    _on_purpose(run_dir).mkdir(parents=True, exist_ok=True)
+    (_on_purpose(run_dir) / name).touch()

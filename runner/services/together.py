@@ -7,15 +7,19 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from runner.services.groups import current_run, working_for
+
 
 def together(*calls: Callable[[], Any]) -> list[Any]:
     """The calls' results, in order."""
     results: list[Any] = [None] * len(calls)
     errors: list[BaseException] = []
+    owner = current_run()
 
     def run(index: int, call: Callable[[], Any]) -> None:
         try:
-            results[index] = call()
+            with working_for(owner):
+                results[index] = call()
         except BaseException as exc:  # noqa: BLE001 - raised again below, on the caller's thread
             errors.append(exc)
 

@@ -13,6 +13,7 @@ import contextlib
 import os
 import shlex
 import signal
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,10 +24,12 @@ from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
 from runner.services.resources import init_components, init_config
 from runner.services.shimenv import ShimContext, declared_names
+from runner.services import started
 from runner.services.started import record_fault
 from runner.shim.dapr_calls import invoke, list_apps, publish
-from runner.shim.to_dapr_cli import dapr_cli_argv
-from runner.formats.cli_lines import INFO, STOPPED, stop_lines
+from runner.services.ptyout import with_wrappers
+from runner.shim.to_dapr_cli import dapr_cli_argv, wrappers
+from runner.formats.cli_lines import FAILURE, STOPPED, SUCCESS, stop_lines
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 CALLS = {"invoke": invoke, "publish": publish, "list": list_apps}
@@ -87,6 +90,23 @@ def _stop(context: ShimContext, argv: list[str]) -> int:
     return 0
 
 
+def _version(context: ShimContext) -> int:
+    """The versions really in use: this shim in the CLI's place, and the daprd it runs."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("quickstart-runner")
+    except PackageNotFoundError:
+        ours = "unknown"
+    runtime = "n/a"
+    if context.daprd is not None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            said = subprocess.run([str(context.daprd), "--version"], capture_output=True, text=True, timeout=10)
+            runtime = said.stdout.strip().splitlines()[-1] if said.returncode == 0 and said.stdout.strip() else runtime
+    print(f"CLI version: quickstart-runner {ours} (its dapr shim)\nRuntime version: {runtime}")
+    return 0
+
+
 def _sigterm_to_exit(signum, frame):
     raise KeyboardInterrupt  # unwinds the job's ExitStack: app, daprd and Redis stop
 
@@ -96,24 +116,31 @@ def _hand_to_cli(context: ShimContext, argv: list[str]) -> int:
     args = dapr_cli_argv(argv, Path.cwd(), context.run_dir, context.redis, context.control_plane_addresses,
                          context.zipkin)
     real = str(context.real_dapr)
-    os.execv(real, [real, *args])
+    os.execve(real, [real, *args], with_wrappers(dict(os.environ), wrappers(context.run_dir)))
     return 127  # not reached: exec replaced this process
 
 
 def main(argv: list[str]) -> int:
     context = ShimContext.from_env()
+    if context.zipkin is None and (spans := started.zipkin_endpoint(context.run_dir)):  # `docker run openzipkin/zipkin`
+        context = replace(context, zipkin=spans)
     if context.real_dapr and context.in_readme_run:
         return _hand_to_cli(context, argv)
-    if not argv or argv[0] in ("--version", "version"):
-        print("CLI version: quickstart-runner shim\nRuntime version: (daprd driven by quickstart-runner)")
-        return 0
+    if not argv or argv[0] in ("--version", "version", "-v"):
+        return _version(context)
     if argv[0] == "stop":
         return _stop(context, argv[1:])
     if argv[0] in CALLS:
         return CALLS[argv[0]](context, argv[1:])
-    if argv[0] != "run":  # init, dashboard, uninstall...: what a README asks of them the runner gives
-        print(f"{INFO}`dapr {argv[0]}` is not available here: the runner provides daprd, Redis and the control plane")
+    if argv[0] == "init":  # what it would start, the job has: its own Redis, placement and scheduler
+        print(f"{SUCCESS}Success! Dapr is up and running (quickstart-runner started this job's Redis, placement "
+              "and scheduler)")
         return 0
+    if argv[0] != "run":  # never claim what was not done: the step sees a failure, and says which
+        served = ", ".join(["run", "stop", "init", "version", *CALLS])
+        print(f"{FAILURE}`dapr {argv[0]}` is not served here: quickstart-runner's dapr shim serves {served}",
+              file=sys.stderr)
+        return 1
     plan = _plan(argv[1:], Path.cwd(), context)
     daprd = context.daprd
     if daprd is None:

@@ -4,6 +4,10 @@
   is PostgreSQL (named so, or built FROM it) becomes a PostgreSQL of the run's own, with
   the compose file's user, password and database and the image's init SQL run once;
 - `docker ps` lists the run's Redis (as `dapr_redis`) and what compose started;
+- `docker run [-d] -p PORT:9411 openzipkin/zipkin` starts the real zipkin-server on PORT (the
+  run's sidecars trace to it), as `dapr init`'s Zipkin container would serve;
+- `docker stop dapr_redis` / `docker start dapr_redis` stop the run's Redis and start it again
+  on its port: the outage a resiliency quickstart simulates, seen by its sidecars;
 - `docker exec NAME psql ...` runs `psql` against that service; `docker exec dapr_redis
   redis-cli ...` runs `redis-cli` against the run's Redis (`dapr init` names its Redis
   container dapr_redis);
@@ -22,12 +26,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runner.errors import InputError
+from runner.errors import InputError, ProvisionError
 from runner.formats.compose import DAPR_INIT_REDIS, POSTGRES_IMAGES, POSTGRES_TOOLS, find_compose_file, parse_compose
 from runner.services import started
 from runner.services.daemon import ServiceError
+from runner.provision.zipkin import ensure_zipkin
 from runner.services.postgres import PostgresServer, PostgresSpec, server_binaries
-from runner.services.shimenv import COMPOSE_STARTED, ShimContext
+from runner.services.redis import RedisServer, ping
+from runner.services.shimenv import COMPOSE_STARTED, ShimContext, is_zipkin, parse_docker_run
+from runner.services.zipkin import ZIPKIN_PORT, ZipkinServer
 
 _CONNECTION_FLAGS = {"-h", "--host", "-p", "--port"}
 
@@ -130,6 +137,54 @@ def _exec(argv: list[str]) -> int:
     return needs_docker(["exec", *argv], f"no service of this run is named {name}" if not service else "")
 
 
+def _run(argv: list[str]) -> int:
+    """`docker run` of the Zipkin image `dapr init` runs: the real zipkin-server on the host port."""
+    wanted = parse_docker_run(argv)
+    if not is_zipkin(wanted.image):
+        return needs_docker(["run", *argv], f"image {wanted.image}" if wanted.image else "no image")
+    port, detach = wanted.host_port or ZIPKIN_PORT, wanted.detach
+    run_dir = _run_dir()
+    java = shutil.which("java")
+    if java is None:
+        return needs_docker(["run", *argv], "no Java runtime to run zipkin-server in its place")
+    if started.zipkin_endpoint(run_dir) or ShimContext.from_env().zipkin:
+        print("zipkin: already running for this run")
+        return 0
+    server = ZipkinServer(run_dir / "services" / "zipkin", ensure_zipkin(), java, port)
+    spans = server.start()
+    started.record(run_dir, "zipkin", "zipkin", server.daemon.process.pid, {"spans": spans, "port": port},
+                   "docker run")
+    print(f"zipkin (quickstart-runner's zipkin-server, http://127.0.0.1:{port})", flush=True)
+    if detach:
+        return 0
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    started.stop(run_dir, "zipkin")
+    return 0
+
+
+def _redis_stop_start(command: str, argv: list[str]) -> int:
+    """`docker stop|start dapr_redis`: the run's Redis shut down, or started again where it listened."""
+    run_dir, redis = _run_dir(), ShimContext.from_env().redis
+    names = [word for word in argv if not word.startswith("-")]
+    if names != [DAPR_INIT_REDIS] or redis is None:
+        return needs_docker([command, *argv], f"no service of this run is named {names[0]}" if names else "")
+    if command == "stop":
+        started.mark_stopped_on_purpose(run_dir, DAPR_INIT_REDIS)  # before it dies: its death is no fault
+        subprocess.run(["redis-cli", "-h", redis.host, "-p", str(redis.port), "shutdown", "nosave"],
+                       capture_output=True)
+        print(DAPR_INIT_REDIS)
+        return 0
+    if ping(redis):
+        print(DAPR_INIT_REDIS)  # running: `docker start` of a running container says its name too
+        return 0
+    again = RedisServer(run_dir / "services" / "redis-again", port=redis.port)
+    again.workdir.mkdir(parents=True, exist_ok=True)
+    again.start()
+    started.record(run_dir, "redis-again", "redis", again.daemon.process.pid, redis.__dict__, "docker start")
+    print(DAPR_INIT_REDIS)
+    return 0
+
+
 def _ps() -> int:
     """What `docker ps` would list of the run: the Redis `dapr init` runs, and what compose started."""
     rows = [("CONTAINER ID", "IMAGE", "STATUS", "NAMES"), ("-", "redis", "Up", DAPR_INIT_REDIS)]
@@ -147,7 +202,11 @@ def main(argv: list[str]) -> int:
             return _exec(argv[1:])
         if argv[:1] == ["ps"]:
             return _ps()
-    except ServiceError as exc:  # what Docker would have given, the local service could not
+        if argv[:1] == ["run"]:
+            return _run(argv[1:])
+        if argv[:1] in (["stop"], ["start"]):
+            return _redis_stop_start(argv[0], argv[1:])
+    except (ServiceError, ProvisionError) as exc:  # what Docker would have given, the local service could not
         print(f"docker {shlex.join(argv)}: {exc}", file=sys.stderr)
         return 1
     return needs_docker(argv)

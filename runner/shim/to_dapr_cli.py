@@ -6,6 +6,7 @@ names stay as named; the CLI picks free ones for the rest."""
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from runner.formats.runtemplate import run_file
 from runner.formats.yamlfile import load_yaml
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint
+from runner.services.ptyout import wrap_command
 from runner.services.resources import Endpoints, init_components, init_config, isolated_resources
 from runner.services.started import postgres_endpoint
 from runner.sidecar.daprdinputs import write_config
@@ -63,6 +65,10 @@ def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | No
                 section["resourcesPaths"] = [str(copies.of(folder / str(p))) for p in paths]
         if section is not sections[0]:
             section["appDirPath"] = str((base / str(section.get("appDirPath", "."))).resolve())
+            if section.get("command"):  # its two streams in the order it wrote them (services/ptyout.py)
+                command = section["command"]
+                section["command"] = wrap_command(command if isinstance(command, list) else shlex.split(str(command)),
+                                                  wrappers(copies.run_dir))
     common = sections[0]
     if not any("resourcesPaths" in section for section in sections):  # as `dapr init` left them
         common["resourcesPaths"] = [str(copies.of(init_components(copies.run_dir / "init-components")))]
@@ -72,6 +78,11 @@ def _template(path: Path, copies: _Copies, addresses: ControlPlaneAddresses | No
     target = copies.here / "dapr.yaml"
     target.write_text(yaml.safe_dump(data, sort_keys=False))
     return target
+
+
+def wrappers(run_dir: Path) -> Path:
+    """Where the run's app wrappers are (services/ptyout.py): first on the PATH the CLI runs with."""
+    return run_dir / "app-wrappers"
 
 
 def dapr_cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoint,
@@ -84,7 +95,7 @@ def dapr_cli_argv(argv: list[str], cwd: Path, run_dir: Path, redis: RedisEndpoin
         word = words.pop(0)
         flag, eq, inline = word.partition("=")
         if word == "--":
-            out += [word, *words]
+            out += [word, *wrap_command(words, wrappers(run_dir))] if words else [word]
             break
         value = inline if eq else (words.pop(0) if flag in _RESOURCE_FLAGS | {"-f", "--run-file"} and words else None)
         given.add(flag)

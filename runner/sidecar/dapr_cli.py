@@ -1,5 +1,7 @@
 """The real dapr CLI as the sidecar: it starts daprd and the app(s) itself; its output is
-taken as it prints it (status lines and `== APP == ` lines)."""
+taken as it prints it (status lines and `== APP == ` lines). Each app runs under a terminal
+of ours inside the CLI's run (services/ptyout.py), so its two streams keep the order the app
+wrote them in, as in daprd mode."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import yaml
 
 from runner.provision.dapr_cli import DaprCli
 from runner.services.pty import PtyProcess
+from runner.services.ptyout import with_wrappers, wrap_command
 from runner.sidecar.base import Exit, Sidecars
 from runner.sidecar.daprdinputs import write_config
 
@@ -40,6 +43,8 @@ class DaprCliSidecars(Sidecars):
         for app in apps:
             env.update(app.env)
         env.update(self.cli.env())
+        wrappers = workdir / "app-wrappers"  # each app under a terminal of ours (services/ptyout.py)
+        env = with_wrappers(env, wrappers)
         if self.show_app_ids:
             # `dapr run -f`: a template of ours, with the job's resources copy and config.
             rel = lambda path: os.path.relpath(path, workdir)  # noqa: E731 - the CLI joins paths to the template's dir
@@ -48,7 +53,7 @@ class DaprCliSidecars(Sidecars):
                         "common": {"resourcesPaths": [rel(r) for r in resources], "configFilePath": rel(config),
                                    "placementHostAddress": self.placement, "schedulerHostAddress": self.scheduler},
                         "apps": [{"appID": app.spec.app_id, "appDirPath": rel(app.spec.app_dir),
-                                  "command": list(app.argv), "env": app.spec.env,
+                                  "command": wrap_command(app.argv, wrappers), "env": app.spec.env,
                                   **({"appPort": app.spec.app_port} if app.spec.app_port else {})}
                                  for app in apps]}
             (workdir / "dapr.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
@@ -64,7 +69,7 @@ class DaprCliSidecars(Sidecars):
                                 ("--log-level", spec.log_level)):
                 if value:
                     argv += [flag, str(value)]
-            argv, cwd = [*argv, "--", *apps[0].argv], spec.app_dir
+            argv, cwd = [*argv, "--", *wrap_command(apps[0].argv, wrappers)], spec.app_dir
         process = PtyProcess(argv, Path(cwd), env,
                              on_line=lambda line: [self.say(piece) for piece in split_cli_line(line)],
                              on_exit=lambda code: self.sink(Exit("dapr", code)))

@@ -162,3 +162,29 @@ def first_unrunnable(readme: Annotated, tags: list[str]) -> tuple[int, str] | No
                 if why := cannot_run_here(call.words):
                     return step.line, why
     return None
+
+
+REDIS_PORT = 6379  # where `dapr init` puts Redis (its dapr_redis container)
+_REDIS_BY_ITSELF = re.compile(r"(?:localhost|127\.0\.0\.1):6379\b|redis://(?:localhost|127\.0\.0\.1)(?![:\d])")
+
+
+def reaches_init_redis(folder: Path, readme: Annotated | None) -> str | None:
+    """Where a quickstart reaches Redis at `dapr init`'s address by itself, not through a component
+    (an app's own Redis client on `127.0.0.1:6379`, a README's bare `redis-cli`): `FILE:LINE`, or
+    None. Its job's Redis then listens there, so the app, its components and the README's
+    commands meet the same store, as they do after `dapr init`."""
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in SOURCE_SUFFIXES or SKIP_DIRS & set(path.relative_to(folder).parts) or not path.is_file():
+            continue
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        if found := _REDIS_BY_ITSELF.search(text):
+            return f"{path}:{text.count(chr(10), 0, found.start()) + 1}"
+    for step in readme.steps if readme else ():
+        for command in step.commands:
+            for call in shell_calls(command.text):
+                if call.program == "redis-cli" and not {"-p", "-h", "-u", "-s"} & set(call.words):
+                    return f"{readme.path}:{command.line}"
+    return None

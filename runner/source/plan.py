@@ -4,7 +4,9 @@ Only what is selected is read (its dapr.yaml, expected file, README)."""
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
+from runner.formats.cli_lines import is_run_line
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.expected import load_expected
 from runner.formats.runtemplate import AppSpec
@@ -15,7 +17,9 @@ from runner.recipes import RECIPES
 from runner.recipes.base import Toolchain
 from runner.source.catalog import Quickstart
 from runner.services.zipkin import ZIPKIN_PORT, reads_traces
-from runner.source.needs import first_unrunnable, missing_service, readme_services, unreachable_model
+from runner.source.needs import (REDIS_PORT, first_unrunnable, missing_service, reaches_init_redis, readme_services,
+                                 unreachable_model)
+from runner.source.readerbuilds import reader_builds
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -71,14 +75,33 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     elif expectation is None:
         skip = "no expected transcript, and the README has no STEP expectations"
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
+    redis_by_itself = reaches_init_redis(quickstart.path, readme)
+    redis = {REDIS_PORT} if redis_by_itself else set()
     return JobPlan(
-        fixed_ports=fixed_ports(apps, readme), tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
+        redis_port=REDIS_PORT if redis_by_itself else None,
+        notes=(f"its Redis on {REDIS_PORT}, where `dapr init` puts it, taking turns: "
+               f"{Path(redis_by_itself).relative_to(quickstart.tree) if quickstart.tree else redis_by_itself} "
+               f"reaches Redis there itself",) if redis_by_itself else (),
+        fixed_ports=fixed_ports(apps, readme) | redis, tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
         sdk_version=sdk_version, name=quickstart.name + suffix, building_block=quickstart.building_block,
         language=quickstart.language, languages=quickstart.languages_needed, tags=tags,
         unrunnable=first_unrunnable(readme, list(tags)) if readme else None,
         variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
+        reader_builds=reader_builds(readme, quickstart.tree, list(tags)) if readme else (),
+        weak=only_cli_lines(readme, list(tags)) if readme else None,
     )
+
+
+WEAK = "checks only that Dapr started"
+
+
+def only_cli_lines(readme: Annotated, tags: list[str]) -> str | None:
+    """`checks only that Dapr started` when every line a README's steps expect is one the CLI
+    prints whether the app works or not; then its verdict rests on its apps' evidence."""
+    expected = [line for step in readme.steps if step_selected(step, tags)
+                for line in (*step.expected_stdout_lines, *step.expected_stderr_lines)]
+    return WEAK if expected and all(is_run_line(line) for line in expected) else None
 
 
 def _toolchain(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> Toolchain:

@@ -10,7 +10,6 @@ import contextlib
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,7 +19,8 @@ from typing import Callable
 
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.mm.shimmed import shimmed_env
-from runner.services.groups import stop_group, track, track_dir, untrack, untrack_dir
+from runner.services.groups import track_dir, untrack_dir
+from runner.services.shell import ShellCommand
 from runner.services.ports import port_turns
 
 _PORT_FLAGS = ("app_port", "dapr_http_port", "dapr_grpc_port")
@@ -29,24 +29,19 @@ _UP = ("You're up and running!", "Dapr sidecar is up and running.")
 
 
 class _DaprRunProcess:
-    """One `dapr run`: its process group and everything it printed, read as it comes."""
+    """One `dapr run`: its process group and everything it printed, read as it comes (through
+    the runner's one launcher, stdout and stderr in the order they were written)."""
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], turns: contextlib.ExitStack):
         self.turns = turns  # the machine-wide turns on the ports it names, held until it is stopped
         self.lines: list[str] = []
         self.changed = threading.Condition()
-        self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
-        track(self.process.pid)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self.shell = ShellCommand(argv, cwd, env, on_line=self._heard, merge_stderr=True)
+        self.shell.start()
 
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            with self.changed:
-                self.lines.append(line.rstrip("\n"))
-                self.changed.notify_all()
+    def _heard(self, stream: str, line: str) -> None:
         with self.changed:
+            self.lines.append(line)
             self.changed.notify_all()
 
     def output(self) -> str:
@@ -62,17 +57,12 @@ class _DaprRunProcess:
                 text = "\n".join(self.lines)
                 if strings and (all if every else any)(s in text for s in strings):
                     return True
-                if (self.process.poll() is not None and not self.reader.is_alive()) or time.monotonic() >= deadline:
+                if self.shell.ended() or time.monotonic() >= deadline:
                     return False
                 self.changed.wait(timeout=0.1)
 
     def stop(self) -> str:
-        if self.process.poll() is None:
-            stop_group(self.process.pid, self.process, grace=5.0)
-        else:
-            stop_group(self.process.pid, None, grace=0.5)  # what it left behind
-        untrack(self.process.pid)
-        self.reader.join(timeout=5)
+        self.shell.stop(grace=5.0)
         self.turns.close()
         return self.output()
 

@@ -46,10 +46,14 @@ _ISO_TIME = r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}
 # Ports on this machine are picked per run (the sidecar's, an app's): never part of a verdict.
 _LOCAL_PORT = r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b"
 
+# Ids a run generates (a workflow instance's, a request's): a UUID, or 20 and more hex digits.
+_GENERATED_ID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{20,}\b"
+
 # Normaliser name (as front matter's `normalize:` lists it) -> its mask.
 BUILTIN_MASKS: dict[str, Mask] = {
     "timestamps": Mask("TIMESTAMP", re.compile(f"{_GO_LOG_TIME}|{_ISO_TIME}")),
     "ports": Mask("PORT", re.compile(_LOCAL_PORT), keep_group=1),
+    "ids": Mask("ID", re.compile(_GENERATED_ID)),
 }
 TIMESTAMP = BUILTIN_MASKS["timestamps"].placeholder
 PORT = BUILTIN_MASKS["ports"].placeholder

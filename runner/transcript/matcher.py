@@ -28,6 +28,7 @@ class OutputLine:
     text: str  # as printed (ANSI and all)
     stream: str  # stdout | stderr
     t: float  # seconds since the app started
+    source: str | None = None  # what printed it (a docs tab's terminal), when told
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class StreamMatcher:
         named `source` (a docs tab's terminal) meets only the sequences of that source (whose
         group is the source, or starts with it and a colon: `t2:checkout`) and those of any
         source (whose group starts with `*:`)."""
-        line = OutputLine(len(self.lines) + 1, text, stream, t)
+        line = OutputLine(len(self.lines) + 1, text, stream, t, source)
         self.lines.append(line)
         if self.complete or not self._wants(stream):
             return []
@@ -112,6 +113,13 @@ class StreamMatcher:
         if self._sequential:  # the line meets the next expected line of the first sequence it fits
             for key, queue in self._queues.items():
                 if source is not None and key != source and not key.startswith((source + ":", "*:")):
+                    continue
+                if key in self.expectation.unordered:  # deliveries: the first unmet line it fits
+                    index = next((i for i in queue if self._owner[i] is None and self._patterns[i].search(normal)), None)
+                    if index is not None:
+                        self._owner[index] = line
+                        self._note(line)
+                        return [index]
                     continue
                 met = self._met_in_queue[key]
                 if met < len(queue) and self._patterns[queue[met]].search(normal):

@@ -1,0 +1,61 @@
+"""Whether an app receives messages (a subscriber of a topic, an input binding's handler): what it
+prints of them comes in delivery order, which no page can promise. Decided from what the
+quickstart declares (its components, its declarative subscriptions) and what its sources say
+(they subscribe, they name the binding), never from a page's or an app's name."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+
+from runner.errors import InputError
+from runner.formats.yamlfile import load_yaml_all
+from runner.errors import read_input
+from runner.services.resources import components
+from runner.source.needs import SKIP_DIRS, SOURCE_SUFFIXES
+
+# How an app subscribes in code, in the SDKs and plain HTTP of the five languages.
+_SUBSCRIBES = re.compile(r"/dapr/subscribe|\bsubscribe\s*\(|\.subscribe\(|AddTopicEventHandler|@Topic\b|\[Topic\(|"
+                         r"\bsubscriptions\s*=|WithTopic\(|@app\.subscribe")
+# Bindings that deliver to the app (input bindings).
+_INPUT_BINDINGS = ("bindings.cron", "bindings.kafka", "bindings.rabbitmq", "bindings.mqtt3", "bindings.aws.sqs",
+                   "bindings.azure.storagequeues", "bindings.azure.servicebusqueues", "bindings.azure.eventhubs",
+                   "bindings.gcp.pubsub", "bindings.redis")
+
+
+def _source_text(app_dir: Path) -> str:
+    texts = []
+    for path in sorted(app_dir.rglob("*")) if app_dir.is_dir() else ():
+        if path.suffix in SOURCE_SUFFIXES and not SKIP_DIRS & set(path.relative_to(app_dir).parts) and path.is_file():
+            with contextlib.suppress(OSError):
+                texts.append(path.read_text(errors="replace"))
+    return "\n".join(texts)
+
+
+def _declared_subscription(folder: Path, app_id: str) -> bool:
+    """A `kind: Subscription` in the resources that scopes (or does not scope) this app."""
+    for path in sorted(folder.rglob("*.y*ml")) if folder.is_dir() else ():
+        with contextlib.suppress(InputError):
+            for document in load_yaml_all(read_input(path, "resource file"), path):
+                if isinstance(document, dict) and document.get("kind") == "Subscription":
+                    scopes = document.get("scopes")
+                    if not isinstance(scopes, list) or app_id in scopes:
+                        return True
+    return False
+
+
+def receives_messages(app_id: str, app_dir: Path, resources: list[Path]) -> str | None:
+    """Why the app receives messages (its lines of them come in any order), or None."""
+    source = _source_text(app_dir)
+    for folder in resources:
+        with contextlib.suppress(InputError):
+            for component in components(folder):
+                quoted = re.search(rf"""["'`]/?{re.escape(component.name)}["'`]""", source) if component.name else None
+                if component.type.startswith("pubsub.") and quoted and _SUBSCRIBES.search(source):
+                    return f"it subscribes to {component.name}"
+                if component.type in _INPUT_BINDINGS and quoted:
+                    return f"it handles the input binding {component.name}"
+        if _declared_subscription(folder, app_id):
+            return "a declarative subscription delivers to it"
+    return None

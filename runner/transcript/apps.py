@@ -1,0 +1,180 @@
+"""What the apps of a run showed of themselves, read from the lines the dapr CLI prints (or the
+runner, printing them in its place): whether each app came up (it listened on its app port;
+one without an app port printed a line of its own or exited 0), how it ended (by itself with a
+status, or stopped by a signal: `dapr stop`, a Ctrl-C, the runner), and whether it crashed: it
+ended by itself with an error, or printed the crash lines of its runtime (a Python traceback,
+a Go panic, an uncaught Java or .NET exception, Node's report of one).
+
+Only what is fed counts: whoever feeds a watch stops feeding it once the job is over (`close`),
+so an app the job itself stops never looks crashed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from runner.results import AppEvidence
+from runner.transcript.causes import cause
+from runner.transcript.normalize import strip_ansi
+
+_APP_LINE = re.compile(r"^== APP(?: - (?P<app>.+?))? == ?(?P<text>.*)$")
+_APP_EXIT = re.compile(r"The App process exited with error code: (?P<how>.+?)\s*$")
+_APP_OK = re.compile(r"Exited App successfully\s*$")
+_DAPRD_EXIT = re.compile(r"The daprd process exited with error code: (?P<how>.+?)\s*$")
+_STATUS = re.compile(r"exit status (-?\d+)")
+# The first line each runtime prints of an error nothing caught.
+CRASH_LINES = (
+    re.compile(r"^Traceback \(most recent call last\):"),  # Python
+    re.compile(r"^panic: "),  # Go
+    re.compile(r"^fatal error: "),  # the Go runtime
+    re.compile(r'^Exception in thread "[^"]*" '),  # Java
+    re.compile(r"^Unhandled [eE]xception[.:] "),  # .NET
+    re.compile(r"^Node\.js v\d+\.\d+\.\d+\s*$"),  # Node.js, after the error it did not catch
+    re.compile(r"^\[UnhandledPromiseRejection"),  # Node.js
+)
+# Signals someone sends to stop a process (a stop, Ctrl-C, a hang-up, the SIGKILL after a grace):
+# an app ended by one was stopped, not crashed. Others (SIGSEGV, SIGABRT...) are crashes.
+_STOP_SIGNALS = {1: "hangup", 2: "interrupt", 9: "killed", 15: "terminated"}
+_TAIL = 20  # lines of an app kept to say why it crashed
+_REPORT_S = 2.0  # how long a crash report takes to print whole, at most
+
+
+def is_crash_line(text: str) -> bool:
+    """Whether an app's own line (without the CLI's prefix) is its runtime reporting a crash."""
+    text = strip_ansi(text)
+    return any(pattern.search(text) for pattern in CRASH_LINES)
+
+
+def how_it_ended(how: str) -> tuple[str, bool]:
+    """The CLI's (Go's) words for a process's end, `exit status 1` or `signal: killed`, as
+    (what a person reads, whether it was a crash)."""
+    found = _STATUS.search(how)
+    if found:
+        code = int(found.group(1))
+        if code > 128 and code - 128 in _STOP_SIGNALS:  # a shell's way of saying a signal ended it
+            return f"stopped ({_STOP_SIGNALS[code - 128]})", False
+        return f"exited with {code}", code != 0
+    signal = how.split("signal:", 1)[1].strip() if "signal:" in how else how.strip()
+    if signal in _STOP_SIGNALS.values():
+        return f"stopped ({signal})", False
+    return f"killed by signal ({signal})", True
+
+
+@dataclass
+class _App:
+    app_id: str
+    app_port: int | None
+    came_up: str | None = None
+    ended: str | None = None
+    crashed: bool = False
+    crashed_at: float | None = None  # when its crash report began (monotonic)
+    tail: list[str] = field(default_factory=list)
+
+
+class AppsWatch:
+    """The apps one `dapr run` (or one job) starts, watched through its output. Apps named
+    beforehand (`apps`: id and app port) must each show they came up; an app that prints under
+    an id not named is watched too. Fed from reader threads: every method takes the lock."""
+
+    def __init__(self, apps: Iterable[tuple[str, int | None]] = (), started_by: str = "",
+                 listening: Callable[[int], bool] = lambda port: False):
+        self.started_by = started_by
+        self.listening = listening
+        self.apps: dict[str, _App] = {app_id: _App(app_id, port) for app_id, port in apps}
+        self.daprd_crash: str | None = None
+        self.closed = False
+        self._last: str | None = None  # the app that printed last (the CLI's exit lines name none)
+        self._lock = threading.Lock()
+
+    def _app(self, app_id: str | None) -> _App:
+        if app_id is None:  # `== APP == `: the one app of a `dapr run`
+            app_id = self._last or next(iter(self.apps), "app")
+        if app_id not in self.apps:
+            self.apps[app_id] = _App(app_id, None)
+        return self.apps[app_id]
+
+    def feed(self, line: str) -> None:
+        """One line of the output, as printed (colours and the CLI's status marks allowed)."""
+        text = strip_ansi(line)
+        with self._lock:
+            if self.closed:
+                return
+            if found := _APP_LINE.match(text):
+                app = self._app(found.group("app"))
+                self._last = app.app_id
+                own = found.group("text")
+                # The CLI's exit lines of a multi-app run reach the app's writer: not its own words.
+                if _APP_EXIT.search(own) or _APP_OK.search(own):
+                    self._ended(app, own)
+                    return
+                app.tail = (app.tail + [own])[-_TAIL:]
+                if is_crash_line(own):
+                    app.crashed = True
+                    app.crashed_at = app.crashed_at or time.monotonic()
+                elif app.came_up is None and app.app_port is None and own.strip() and not app.crashed:
+                    app.came_up = "printed a line"
+            elif _APP_EXIT.search(text) or _APP_OK.search(text):
+                self._ended(self._app(None), text)
+            elif found := _DAPRD_EXIT.search(text):
+                self.daprd_crash = f"daprd {how_it_ended(found.group('how'))[0]}"
+
+    def _ended(self, app: _App, text: str) -> None:
+        if app.ended is not None:
+            return
+        if _APP_OK.search(text):
+            app.ended = "exited 0"
+        else:
+            app.ended, crashed = how_it_ended(_APP_EXIT.search(text).group("how"))
+            app.crashed = app.crashed or crashed
+        if app.came_up is None and app.ended == "exited 0":
+            app.came_up = "exited 0"
+
+    def shown(self) -> bool:
+        """Whether every app named has shown it came up, ended or crashed: until then the job is
+        not over, whatever its expected lines say."""
+        with self._lock:
+            for app in self.apps.values():
+                if app.came_up is None and app.ended is None and app.app_port and self.listening(app.app_port):
+                    app.came_up = f"listened on port {app.app_port}"
+            return all(app.came_up is not None or app.ended is not None or self._reported(app) for app in self.apps.values())
+
+    @staticmethod
+    def _reported(app: _App) -> bool:
+        """A crash report has had time to be printed whole (the line that says why comes last)."""
+        return app.crashed_at is not None and time.monotonic() - app.crashed_at > _REPORT_S
+
+    def close(self) -> None:
+        """The job is over: what comes now is the job stopping its apps."""
+        self.shown()
+        with self._lock:
+            self.closed = True
+
+    def evidence(self) -> list[AppEvidence]:
+        with self._lock:
+            return [AppEvidence(app.app_id, self.started_by, app.came_up, app.ended, app.crashed,
+                                _why(app.tail) if app.crashed else None, app.tail[-3:] if app.crashed else [])
+                    for app in self.apps.values()]
+
+
+def _why(tail: list[str]) -> str | None:
+    """The line of a crashed app's last output that says why (an exception's last line, say)."""
+    return cause("\n".join(tail)) or next((line.strip() for line in reversed(tail) if line.strip()), None)
+
+
+def crash_reason(apps: list[AppEvidence]) -> str | None:
+    """`app crashed: ...` for the first app that crashed, quoting how and its last lines; None
+    when none did."""
+    crashed = [app for app in apps if app.crashed]
+    if not crashed:
+        return None
+    first = crashed[0]
+    how = first.ended or "printed a crash report"
+    where = f" (started by {first.started_by})" if first.started_by else ""
+    said = f": {first.said}" if first.said else ""
+    last = " | ".join(line.strip() for line in first.last_lines if line.strip())
+    others = f"; {len(crashed) - 1} more app(s) crashed too" if len(crashed) > 1 else ""
+    return f"app crashed: {first.app}{where} {how}{said}" + (f"; its last lines: {last}" if last else "") + others

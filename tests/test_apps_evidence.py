@@ -1,0 +1,175 @@
+"""What apps show of themselves through the CLI's output (transcript/apps.py), and where a
+README's reader runs its unannotated install blocks (source/readerbuilds.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.transcript.apps import AppsWatch, crash_reason, how_it_ended, is_crash_line
+
+
+@pytest.mark.parametrize("line", [
+    "Traceback (most recent call last):", "panic: runtime error: invalid memory address or nil pointer dereference",
+    "fatal error: all goroutines are asleep - deadlock!", 'Exception in thread "main" java.lang.IllegalStateException: x',
+    "Unhandled exception. System.InvalidOperationException: x", "Node.js v20.20.2", "\x1b[31mpanic: boom\x1b[0m"])
+def test_each_runtimes_crash_report_is_known(line):
+    assert is_crash_line(line)
+
+
+@pytest.mark.parametrize("line", ["INFO: traceback logging enabled", "no panic: all good", "Order received: 1",
+                                  "  File \"app.py\", line 1"])
+def test_ordinary_lines_are_not_crashes(line):
+    assert not is_crash_line(line)
+
+
+@pytest.mark.parametrize("how, said, crash", [
+    ("exit status 1", "exited with 1", True), ("exit status 0", "exited with 0", False),
+    ("exit status 143", "stopped (terminated)", False), ("exit status 130", "stopped (interrupt)", False),
+    ("exit status 137", "stopped (killed)", False), ("signal: killed", "stopped (killed)", False),
+    ("signal: terminated", "stopped (terminated)", False), ("signal: segmentation fault", "killed by signal (segmentation fault)", True),
+    ("exit status 139", "exited with 139", True)])
+def test_how_an_app_ended(how, said, crash):
+    assert how_it_ended(how) == (said, crash)
+
+
+def test_an_app_that_exits_with_an_error_crashed_and_says_why():
+    watch = AppsWatch([("orders", None)], "`dapr run -f .` at README.md:36")
+    for line in ["\x1b[94m== APP - orders == Traceback (most recent call last):\x1b[0m",
+                 "== APP - orders ==   File \"app.py\", line 1, in <module>",
+                 "== APP - orders == ModuleNotFoundError: No module named 'fastapi'",
+                 "The App process exited with error code: exit status 1"]:
+        watch.feed(line)
+    assert not watch.shown() or watch.evidence()[0].ended  # ended counts as shown
+    (app,) = watch.evidence()
+    assert app.crashed and app.ended == "exited with 1" and app.came_up is None
+    assert app.said == "ModuleNotFoundError: No module named 'fastapi'"
+    reason = crash_reason([app])
+    assert reason.startswith("app crashed: orders (started by `dapr run -f .` at README.md:36) exited with 1: "
+                             "ModuleNotFoundError"), reason
+
+
+def test_what_comes_after_the_job_is_over_is_not_the_apps_doing():
+    watch = AppsWatch([("web", 6001)], listening=lambda port: port == 6001)
+    watch.feed("== APP == serving")
+    assert watch.shown()  # it listens on its app port
+    watch.close()
+    watch.feed("== APP == Traceback (most recent call last):")  # printed while we stop it
+    watch.feed("\u274c  The App process exited with error code: exit status 1")
+    (app,) = watch.evidence()
+    assert not app.crashed and app.came_up == "listened on port 6001" and app.ended is None
+
+
+def test_an_app_with_a_port_shows_it_came_up_only_by_listening():
+    watch = AppsWatch([("web", 6001)], listening=lambda port: False)
+    watch.feed("== APP == starting")
+    assert not watch.shown()  # a line is not enough for an app that should listen
+    watch.feed("\u2705  Exited App successfully")
+    assert watch.shown() and watch.evidence()[0].came_up == "exited 0"
+
+
+def test_an_app_without_a_port_shows_it_came_up_by_a_line_of_its_own():
+    watch = AppsWatch([("batch", None)])
+    assert not watch.shown()
+    watch.feed("== APP == working")
+    assert watch.shown() and watch.evidence()[0].came_up == "printed a line"
+    crashing = AppsWatch([("batch", None)])
+    crashing.feed("== APP == Traceback (most recent call last):")  # no sign of life, but its verdict is in...
+    assert not crashing.shown()  # ...once the report is whole (the line that says why comes last)
+    crashing.feed("The App process exited with error code: exit status 1")
+    assert crashing.shown() and crashing.evidence()[0].came_up is None and crashing.evidence()[0].crashed
+
+
+def test_a_stop_by_signal_is_not_a_crash():
+    watch = AppsWatch([("app", None)])
+    watch.feed("== APP == hello")
+    watch.feed("\u274c  The App process exited with error code: signal: killed")
+    (app,) = watch.evidence()
+    assert not app.crashed and app.ended == "stopped (killed)"
+
+
+# -- where a reader runs its unannotated install blocks ------------------------------------
+
+def _readme(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.md").write_text(text)
+    return folder / "README.md"
+
+
+RUN_STEP = """
+<!-- STEP
+name: run
+expected_stdout_lines:
+  - 'x'
+-->
+```bash
+dapr run --app-id a -- python3 app.py
+```
+<!-- END_STEP -->
+"""
+
+
+def test_a_reader_installs_in_the_folder_the_prose_names(tmp_path):
+    from runner.formats.steps import load_annotated
+    from runner.source.readerbuilds import reader_builds
+
+    quickstart = tmp_path / "tut" / "py"
+    (quickstart / "app_dir").mkdir(parents=True)
+    (quickstart / "app_dir" / "requirements.txt").write_text("flask\n")
+    readme = _readme(quickstart, "1. Navigate to the `tut/py/app_dir` folder.\n2. Install:\n\n```bash\n"
+                     "pip3 install -r requirements.txt\n```\n\n```bash\ncurl localhost:1\n```\n" + RUN_STEP +
+                     "\n```bash\npip3 install -r requirements.txt\n```\n")
+    (build,) = reader_builds(load_annotated(readme), tmp_path, [])  # the curl is no build; the last block comes too late
+    assert build.folder == (quickstart / "app_dir").resolve() and build.skip is None and build.line == 4
+    assert build.before == load_annotated(readme).steps[0].line
+
+
+def test_a_folder_the_prose_names_wrongly_is_said_and_the_apps_folder_used(tmp_path):
+    from runner.formats.steps import load_annotated
+    from runner.source.readerbuilds import reader_builds
+
+    quickstart = tmp_path / "tut" / "py"
+    (quickstart / "basic").mkdir(parents=True)
+    (quickstart / "basic" / "requirements.txt").write_text("flask\n")
+    (quickstart / "dapr.yaml").write_text("version: 1\napps:\n  - appID: a\n    appDirPath: ./basic\n"
+                                          "    command: [python3, app.py]\n")
+    run_f = RUN_STEP.replace("dapr run --app-id a -- python3 app.py", "dapr run -f .")
+    readme = _readme(quickstart, "Navigate to the `tut/py/basics` folder.\n\n```bash\npip3 install -r requirements.txt\n"
+                     "```\n" + run_f)
+    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    assert build.folder == (quickstart / "basic").resolve() and build.skip is None
+    assert build.note == "the README names `tut/py/basics`: no such folder in the tree"
+
+
+def test_a_block_that_fits_no_folder_is_not_run(tmp_path):
+    from runner.formats.steps import load_annotated
+    from runner.source.readerbuilds import reader_builds
+
+    readme = _readme(tmp_path / "q", "```bash\npip3 install -r requirements.txt\n```\n" + RUN_STEP)
+    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    assert build.skip == "no requirements.txt where its reader would run it"
+
+
+def test_a_block_whose_program_is_not_here_is_not_run(tmp_path, monkeypatch):
+    from runner.formats.steps import load_annotated
+    from runner.source.readerbuilds import reader_builds
+
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "requirements.txt").write_text("flask\n")
+    readme = _readme(tmp_path / "q", "```bash\npip3 install -r requirements.txt\n```\n" + RUN_STEP)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    assert build.skip == "`pip3` is not on this machine"
+
+
+def test_a_cd_block_moves_the_reader(tmp_path):
+    from runner.formats.steps import load_annotated
+    from runner.source.readerbuilds import reader_builds
+
+    quickstart = tmp_path / "q"
+    (quickstart / "sub").mkdir(parents=True)
+    (quickstart / "sub" / "package.json").write_text("{}")
+    readme = _readme(quickstart, "```bash\ncd sub\n```\n\n```bash\nnpm install\n```\n" + RUN_STEP)
+    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    assert build.folder == (quickstart / "sub").resolve()
