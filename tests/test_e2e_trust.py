@@ -201,3 +201,75 @@ def test_a_fault_fails_its_job_alone_naming_what_died(tmp_path, fault, daprd_pat
     assert jobs["charlie/python/sdk"]["status"] == "passed", jobs["charlie/python/sdk"]["reason"]
     assert jobs["bravo/python/sdk"]["status"] == "failed"
     assert NAMED[fault] in jobs["bravo/python/sdk"]["reason"], jobs["bravo/python/sdk"]["reason"]
+
+
+ECHO_README = """# {name}
+
+<!-- STEP
+name: Say it
+expected_stdout_lines:
+  - '{name} said it'
+-->
+
+```bash
+echo "{name} said it"
+```
+
+<!-- END_STEP -->
+"""
+TRACES_README = """# reads traces
+
+<!-- STEP
+name: Run a sidecar
+expected_stdout_lines:
+  - "You're up and running!"
+output_match_mode: substring
+background: true
+sleep: 2
+-->
+
+```bash
+dapr run --app-id tracer -- python3 -c "import time; print('up'); time.sleep(30)"
+```
+
+<!-- END_STEP -->
+
+<!-- STEP
+name: Read the traces
+expected_stdout_lines:
+  - '[]'
+-->
+
+```bash
+curl -s http://localhost:9411/api/v2/services
+```
+
+<!-- END_STEP -->
+"""
+
+
+def test_a_service_that_does_not_start_fails_its_job_alone(tmp_path, daprd_path, no_leftovers):
+    """One README job of three whose Zipkin cannot start (its jar planted broken in a cache of the
+    run's own): it fails with that reason, the other two get their verdicts, the run goes on and
+    its exit says one failed."""
+    tree = tmp_path / "tree"
+    for name in ("first", "second"):
+        (tree / name / "python" / "http").mkdir(parents=True)
+        (tree / name / "python" / "http" / "README.md").write_text(ECHO_README.format(name=name))
+    (tree / "traces" / "python" / "http").mkdir(parents=True)
+    (tree / "traces" / "python" / "http" / "README.md").write_text(TRACES_README)
+    from runner.provision.zipkin import ZIPKIN_VERSION
+
+    cache = tmp_path / "cache"
+    jar = cache / "zipkin" / ZIPKIN_VERSION / "zipkin-server-exec.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"not a jar")
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "--repo", str(tree), "--daprd", str(daprd_path), "-j", "3", "--json", str(out),
+                     env={"QUICKSTART_RUNNER_CACHE": str(cache)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    jobs = {job["quickstart"]: job for job in json.loads(out.read_text())["jobs"]}
+    assert {name: job["status"] for name, job in jobs.items()} == {
+        "first/python/http": "passed", "second/python/http": "passed", "traces/python/http": "failed"}
+    assert "zipkin-server did not start on port 9411" in jobs["traces/python/http"]["reason"]
+    assert "interrupted" not in result.stdout + result.stderr

@@ -27,3 +27,11 @@ def test_build_commands_of_every_language():
     assert starts_with(("/usr/bin/pip3", "install", "x"), ("pip3", "install"))
     assert not starts_with((), ("pip3",))
     assert PurePosixPath(".") == next(shell_calls("ls")).cwd
+
+
+def test_separators_inside_quotes_do_not_split_a_command():
+    from runner.formats.shellwords import shell_calls
+
+    block = 'dapr run --app-id a -- python3 -c "import time; print(1) | 2 && 3" && echo \'x;y\' # a; comment'
+    assert [call.words for call in shell_calls(block)] == [
+        ("dapr", "run", "--app-id", "a", "--", "python3", "-c", "import time; print(1) | 2 && 3"), ("echo", "x;y")]

@@ -4,6 +4,7 @@ mm.py runs it, with its flags and exit statuses."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from runner.mm.report import dry_run, run_report
 from runner.mm.runner import ReadmeRun
 from runner.provision import DEFAULT_VERSION
 from runner.provision.daprd import ensure_control_plane, ensure_daprd
+from runner.services.ports import port_turns
+from runner.source.needs import REDIS_PORT, reaches_init_redis
 from runner.transcript.apps import crash_reason
 
 
@@ -39,10 +42,15 @@ def run(args: argparse.Namespace) -> int:
         print(dry_run(annotated, args.shell_cmd))
         return 0
     readme_run = ReadmeRun(annotated, args.shell_cmd, args.tags, manual=args.manual)
+    turns = contextlib.ExitStack()
     if readme_run.uses_shims():
         readme_run.daprd = _daprd(args)
         readme_run.control_plane_binaries = ensure_control_plane(args.dapr_version, progress=say, beside=readme_run.daprd)
-    success = readme_run.run()
+        if reaches_init_redis(args.markdown_file.resolve().parent, annotated):  # its Redis where `dapr init` puts it
+            readme_run.redis_port = REDIS_PORT
+            turns.enter_context(port_turns([REDIS_PORT], str(args.markdown_file), say))
+    with turns:
+        success = readme_run.run()
     report = run_report(readme_run.steps)
     if args.validate_links:
         links_ok, links_report = check_links(annotated, args.link_retries)

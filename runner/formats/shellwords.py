@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterator
 
-_SEPARATORS = re.compile(r"&&|\|\||;|\|")
+_SEPARATOR_CHARS = ";&|"
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -33,7 +33,7 @@ class ShellCall:
 def shell_calls(block: str, cwd: PurePosixPath = PurePosixPath(".")) -> Iterator[ShellCall]:
     """The simple commands of a block, in order, each with the folder it runs in."""
     for line in block.replace("\\\n", " ").splitlines():
-        for part in _SEPARATORS.split(line):
+        for part in _pieces(line):
             try:
                 words = shlex.split(part, comments=True)
             except ValueError:
@@ -45,6 +45,38 @@ def shell_calls(block: str, cwd: PurePosixPath = PurePosixPath(".")) -> Iterator
             if words[0] == "cd" and len(words) == 2:
                 cwd = PurePosixPath(posixpath.normpath(cwd / words[1]))
             yield ShellCall(tuple(words), cwd, part.strip())
+
+
+def _pieces(line: str) -> list[str]:
+    """A line cut at `&&`, `||`, `;`, `|` (and a lone `&`) outside quotes: `python3 -c "a; b"` is one command."""
+    pieces, current, quote, i = [], [], None, 0
+    while i < len(line):
+        char = line[i]
+        if quote:
+            if char == "\\" and quote == '"' and i + 1 < len(line):
+                current += [char, line[i + 1]]
+                i += 2
+                continue
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "\\" and i + 1 < len(line):
+            current += [char, line[i + 1]]
+            i += 2
+            continue
+        elif char == "#" and (not current or current[-1].isspace()):
+            break  # a comment to the end of the line
+        elif char in _SEPARATOR_CHARS:
+            pieces.append("".join(current))
+            current = []
+            while i + 1 < len(line) and line[i + 1] in _SEPARATOR_CHARS:
+                i += 1
+            i += 1
+            continue
+        current.append(char)
+        i += 1
+    pieces.append("".join(current))
+    return pieces
 
 
 def starts_with(words: tuple[str, ...], prefix: tuple[str, ...]) -> bool:

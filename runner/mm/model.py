@@ -4,6 +4,7 @@ as lines come in."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from runner.transcript.apps import AppsWatch
 from runner.transcript.mmcompat import MmMatcher, StepMatch
 
 STREAMS = ("stdout", "stderr")
+# Met and up is not done: an app may still be sending what its last line announced (a batch's
+# inserts, fire and forget). A step is over once its commands were quiet this long, or at the cap.
+QUIET_S = 1.0
+SETTLE_CAP_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,12 @@ class StepRun:
 
     def all_ended(self) -> bool:
         return all(command.ended() for command in self.commands)
+
+    def settled(self, met_since: float) -> bool:
+        """Its commands said nothing for QUIET_S, or SETTLE_CAP_S passed since it was met."""
+        now = time.monotonic()
+        last = max((command.shell.last_output for command in self.commands if command.shell is not None), default=0.0)
+        return now - last >= QUIET_S or now - met_since >= SETTLE_CAP_S
 
     def apps_shown(self) -> bool:
         """Every app its commands started has shown it came up, or has ended."""

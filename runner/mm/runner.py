@@ -125,11 +125,14 @@ class ReadmeRun:
         if command.shell is None:
             return
         try:
+            settled_since = None
             while command.shell.running():
                 met = self.early_stop and step_run.expectations_met(time.monotonic(), stop_output(command.text))
                 if met and (command.apps is None or command.apps.shown()):
-                    command.stopped_early = True
-                    break
+                    settled_since = settled_since or time.monotonic()
+                    if step_run.settled(settled_since):
+                        command.stopped_early = True
+                        break
                 if time.monotonic() > deadline:
                     if met:  # what the step expects is in; an app never showed it came up: not a failure of the step
                         command.stopped_early = True
@@ -170,9 +173,12 @@ class ReadmeRun:
         # The sleep is there to let the step's expected output arrive; stop waiting once it has,
         # or once nothing of the step runs any more to print it (an app that exited at once).
         # A step expecting nothing keeps its sleep: it may pace what later steps start.
-        while (time.monotonic() < until
-               and not (step_run.expectations_met(time.monotonic()) and step_run.apps_shown())
-               and not (expects and step_run.all_ended())):
+        settled_since = None
+        while time.monotonic() < until and not (expects and step_run.all_ended()):
+            if step_run.expectations_met(time.monotonic()) and step_run.apps_shown():
+                settled_since = settled_since or time.monotonic()
+                if step_run.settled(settled_since):
+                    break
             self._watch()
             time.sleep(_POLL_S)
 

@@ -61,10 +61,11 @@ class PtyProcess:
         pending = ""
         while True:
             try:
-                chunk = self.child.read_nonblocking(65536, timeout=0.2)
+                with self._waitpid:  # a read that meets the end asks whether the child lives: waitpid
+                    chunk = self.child.read_nonblocking(65536, timeout=0.2)
             except pexpect.TIMEOUT:
                 continue
-            except (pexpect.EOF, OSError):
+            except (pexpect.EOF, OSError, pexpect.ExceptionPexpect):
                 break
             pending += chunk.replace("\r\n", "\n")
             *lines, pending = pending.split("\n")

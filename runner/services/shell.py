@@ -40,11 +40,12 @@ class ShellCommand:
         self.return_code: int | None = None
         self.started = 0.0
         self.stopped_by_us = False  # it was still running when stop() was called
+        self.last_output = 0.0  # when it last printed (or started), monotonic
         self._readers: list[threading.Thread] = []
 
     def start(self) -> None:
         """Start it (an OSError when it cannot be started: the shell is missing)."""
-        self.started = time.monotonic()
+        self.started = self.last_output = time.monotonic()
         self.process = subprocess.Popen(
             self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if self.merge_stderr else subprocess.PIPE, start_new_session=True,
@@ -61,6 +62,7 @@ class ShellCommand:
     def _read(self, name: str, stream, sink: list[str]) -> None:
         for piece in iter(stream.readline, ""):
             sink.append(piece)
+            self.last_output = time.monotonic()
             if self.on_line is not None:
                 self.on_line(name, piece.rstrip("\n"))
 

@@ -41,6 +41,13 @@ class SidecarPorts:
         return cls(http or free_port(), grpc or free_port(), free_port(), free_port())
 
 
+class PortsTaken(SidecarError):
+    """A port the sidecar was to listen on is another process's (taken since it was picked)."""
+
+
+_PICKS = 3  # free ports picked again for a sidecar whose first pick another process took meanwhile
+
+
 class DaprdSidecar:
     def __init__(self, binary: Path, app_id: str, resources: list[Path], workdir: Path,
                  ports: SidecarPorts, on_line: Callable[[str], None], app_port: int | None = None,
@@ -92,7 +99,7 @@ class DaprdSidecar:
     def start(self, timeout: float = 30.0) -> None:
         for name, port in (("HTTP", self.ports.http), ("gRPC", self.ports.grpc)):
             if not port_free(port):
-                raise SidecarError(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process")
+                raise PortsTaken(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process")
         self.process = subprocess.Popen(
             self.argv(), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -105,7 +112,9 @@ class DaprdSidecar:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._reader.join(timeout=2)
-                raise SidecarError(f"daprd exited with code {self.process.returncode} before it was ready: {self.fatal_line()}")
+                said = self.fatal_line()
+                kind = PortsTaken if "address already in use" in said else SidecarError
+                raise kind(f"daprd exited with code {self.process.returncode} before it was ready: {said}")
             try:
                 with urllib.request.urlopen(url, timeout=0.5) as response:
                     if response.status < 300:
@@ -171,19 +180,10 @@ class DaprdSidecars(Sidecars):
         processes = []
         for app in apps:
             spec = app.spec
-            ports = SidecarPorts.allocate(spec.dapr_http_port, spec.dapr_grpc_port)
-            sidecar = DaprdSidecar(
-                self.daprd, spec.app_id, resources, self.run_dir or workdir, ports,
-                on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
-                app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
-                addresses=self.addresses, cwd=spec.app_dir,
-            )
-            stack.callback(self._stop, sidecar)
             if self.show_app_ids:
                 self.status(VALIDATING.format(app_id=spec.app_id))
-            else:
-                self.status(STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
-            sidecar.start()
+            sidecar = self._sidecar(spec, resources, workdir, stack)
+            ports = sidecar.ports
             self.sidecars.append(sidecar)
             if not self.show_app_ids and not spec.app_port:  # the CLI waits for a sidecar with no app port
                 self.status(CHECKING_HTTP.format(http=ports.http))
@@ -208,6 +208,30 @@ class DaprdSidecars(Sidecars):
                 self.status("")
         _wait_for_app_ports(apps, processes)
         return len(processes)
+
+    def _sidecar(self, spec, resources, workdir: Path, stack) -> DaprdSidecar:
+        """A started daprd for `spec`: on the ports it names, else on free ones, picked again when
+        another process took one since it was picked (a race no verdict may depend on)."""
+        for pick in range(1, _PICKS + 1):
+            ports = SidecarPorts.allocate(spec.dapr_http_port, spec.dapr_grpc_port)
+            sidecar = DaprdSidecar(
+                self.daprd, spec.app_id, resources, self.run_dir or workdir, ports,
+                on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
+                app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
+                addresses=self.addresses, cwd=spec.app_dir,
+            )
+            stack.callback(self._stop, sidecar)
+            try:
+                sidecar.start()
+                if not self.show_app_ids:
+                    self.status(STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
+                return sidecar
+            except PortsTaken:
+                named = spec.dapr_http_port or spec.dapr_grpc_port
+                sidecar.stop()
+                if named or pick == _PICKS:
+                    raise
+        raise AssertionError("not reached")
 
     def _start_app(self, app: AppLaunch, sidecar: DaprdSidecar, stack) -> PtyProcess:
         prefix = app_prefix(app.spec.app_id, self.show_app_ids)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import shutil
@@ -34,6 +35,15 @@ LOCAL_ONLY = {"conversation.echo"}  # answers in process
 _PLACEHOLDER = re.compile(r"^<.*>$")
 
 
+def source_files(folder: Path) -> list[Path]:
+    """The apps' source files under `folder`, build outputs and installed packages not walked into."""
+    found = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        found += [Path(top) / name for name in sorted(files) if Path(name).suffix in SOURCE_SUFFIXES]
+    return found
+
+
 def _conversation_components(folders: tuple[Path, ...]) -> list[tuple[str, str, dict, Path]]:
     found = []
     for folder in folders:
@@ -49,11 +59,7 @@ def _conversation_components(folders: tuple[Path, ...]) -> list[tuple[str, str, 
 
 def _named_in_source(folder: Path, name: str) -> bool:
     quoted = re.compile(rf"""["']{re.escape(name)}["']""")
-    for path in folder.rglob("*"):
-        if path.suffix in SOURCE_SUFFIXES and not SKIP_DIRS & set(path.relative_to(folder).parts) and path.is_file():
-            if quoted.search(path.read_text(errors="replace")):
-                return True
-    return False
+    return any(quoted.search(path.read_text(errors="replace")) for path in source_files(folder))
 
 
 def _reachable(component_type: str, metadata: dict) -> tuple[bool, str]:
@@ -165,7 +171,9 @@ def first_unrunnable(readme: Annotated, tags: list[str]) -> tuple[int, str] | No
 
 
 REDIS_PORT = 6379  # where `dapr init` puts Redis (its dapr_redis container)
-_REDIS_BY_ITSELF = re.compile(r"(?:localhost|127\.0\.0\.1):6379\b|redis://(?:localhost|127\.0\.0\.1)(?![:\d])")
+# `127.0.0.1:6379`, `("localhost", 6379)`, `host="localhost", port=6379`, `redis://localhost`
+_REDIS_BY_ITSELF = re.compile(r"(?:localhost|127\.0\.0\.1)['\"]?\s*[,:]\s*(?:port\s*=\s*)?6379\b"
+                              r"|redis://(?:localhost|127\.0\.0\.1)(?![:\d])")
 
 
 def reaches_init_redis(folder: Path, readme: Annotated | None) -> str | None:
@@ -173,9 +181,7 @@ def reaches_init_redis(folder: Path, readme: Annotated | None) -> str | None:
     (an app's own Redis client on `127.0.0.1:6379`, a README's bare `redis-cli`): `FILE:LINE`, or
     None. Its job's Redis then listens there, so the app, its components and the README's
     commands meet the same store, as they do after `dapr init`."""
-    for path in sorted(folder.rglob("*")):
-        if path.suffix not in SOURCE_SUFFIXES or SKIP_DIRS & set(path.relative_to(folder).parts) or not path.is_file():
-            continue
+    for path in source_files(folder):
         try:
             text = path.read_text(errors="replace")
         except OSError:

@@ -9,11 +9,10 @@ import contextlib
 import re
 from pathlib import Path
 
-from runner.errors import InputError
+from runner.errors import InputError, read_input
 from runner.formats.yamlfile import load_yaml_all
-from runner.errors import read_input
 from runner.services.resources import components
-from runner.source.needs import SKIP_DIRS, SOURCE_SUFFIXES
+from runner.source.needs import source_files
 
 # How an app subscribes in code, in the SDKs and plain HTTP of the five languages.
 _SUBSCRIBES = re.compile(r"/dapr/subscribe|\bsubscribe\s*\(|\.subscribe\(|AddTopicEventHandler|@Topic\b|\[Topic\(|"
@@ -26,10 +25,9 @@ _INPUT_BINDINGS = ("bindings.cron", "bindings.kafka", "bindings.rabbitmq", "bind
 
 def _source_text(app_dir: Path) -> str:
     texts = []
-    for path in sorted(app_dir.rglob("*")) if app_dir.is_dir() else ():
-        if path.suffix in SOURCE_SUFFIXES and not SKIP_DIRS & set(path.relative_to(app_dir).parts) and path.is_file():
-            with contextlib.suppress(OSError):
-                texts.append(path.read_text(errors="replace"))
+    for path in source_files(app_dir):
+        with contextlib.suppress(OSError):
+            texts.append(path.read_text(errors="replace"))
     return "\n".join(texts)
 
 

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Callable
 
@@ -21,11 +22,20 @@ from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.mm.shimmed import shimmed_env
 from runner.services.groups import track_dir, untrack_dir
 from runner.services.shell import ShellCommand
-from runner.services.ports import port_turns
+from runner.services.ports import is_listening, port_turns
 
 _PORT_FLAGS = ("app_port", "dapr_http_port", "dapr_grpc_port")
 # What the dapr CLI prints once the sidecar (and the app, when there is one) is up.
 _UP = ("You're up and running!", "Dapr sidecar is up and running.")
+
+
+def _healthy(port: int) -> bool:
+    """Whether a sidecar on `port` says it is ready (its app channel too)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1.0/healthz", timeout=0.5) as response:
+            return response.status < 300
+    except (OSError, ValueError):
+        return False
 
 
 class _DaprRunProcess:
@@ -37,6 +47,8 @@ class _DaprRunProcess:
         self.lines: list[str] = []
         self.changed = threading.Condition()
         self.shell = ShellCommand(argv, cwd, env, on_line=self._heard, merge_stderr=True)
+        self.app_port: int | None = None  # what it names, to know when it is ready
+        self.dapr_http_port: int | None = None
         self.shell.start()
 
     def _heard(self, stream: str, line: str) -> None:
@@ -82,7 +94,10 @@ class DaprRunner:
         track_dir(self._workdir)
         self._stack.callback(untrack_dir, self._workdir)
         self._stack.callback(shutil.rmtree, self._workdir, True)
-        self.env = shimmed_env(self._workdir, self._stack, dict(os.environ), daprd, control_plane_binaries, real_cli).env
+        # An example's `python3 app.py` runs in the environment the tests run in (their SDK, their
+        # requirements), as it does under `uv run` or an activated venv.
+        here = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        self.env = shimmed_env(self._workdir, self._stack, here, daprd, control_plane_binaries, real_cli).env
         self._background: _DaprRunProcess | None = None
 
     def _launch(self, args: str | list[str]) -> _DaprRunProcess:
@@ -97,7 +112,9 @@ class DaprRunner:
         try:
             turns.enter_context(port_turns(filter(None, (getattr(run, flag) for flag in _PORT_FLAGS)), self._name,
                                            self._on_wait))
-            return _DaprRunProcess(["dapr", "run", *words], self.cwd, self.env, turns)
+            process = _DaprRunProcess(["dapr", "run", *words], self.cwd, self.env, turns)
+            process.app_port, process.dapr_http_port = run.app_port, run.dapr_http_port
+            return process
         except BaseException:
             turns.close()
             raise
@@ -113,12 +130,21 @@ class DaprRunner:
         return output
 
     def start(self, args: str | list[str], *, wait: float = 30) -> None:
-        """Start `dapr run ARGS` in the background; return once the sidecar says it is up (or
-        the process ended, or `wait` passed)."""
+        """Start `dapr run ARGS` in the background; return once the sidecar says it is up, and the
+        app listens on the `--app-port` it names, and a sidecar on a named `--dapr-http-port` is
+        ready (or the process ended, or `wait` passed)."""
         if self._background is not None:
             raise RuntimeError("a background `dapr run` is already running in this test: stop() it first")
-        self._background = self._launch(args)
-        self._background.wait_for(list(_UP), wait, every=False)
+        background = self._background = self._launch(args)
+        deadline = time.monotonic() + wait
+        background.wait_for(list(_UP), wait, every=False)
+        # Up is not ready: the sidecar answers for its app once the app listens and it has found it.
+        ready = [lambda: is_listening(background.app_port)] if background.app_port else []
+        if background.dapr_http_port:
+            ready.append(lambda: _healthy(background.dapr_http_port))
+        for check in ready:
+            while not check() and not background.shell.ended() and time.monotonic() < deadline:
+                time.sleep(0.1)
 
     def stop(self) -> str:
         """Stop the background run; return everything it printed."""

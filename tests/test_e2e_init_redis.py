@@ -1,0 +1,81 @@
+"""A quickstart whose app reaches Redis at `dapr init`'s address itself (its own client on
+127.0.0.1:6379, while its component says localhost:6379): its job's Redis listens there, so the
+app, the component and the README meet one store, under `readme` and `validate` alike."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_cli
+from runner.services.ports import listener, port_free
+
+pytestmark = pytest.mark.e2e
+
+# Writes its configuration item with its own Redis client (raw RESP), then reads it through Dapr.
+APP = """\
+import json, os, socket, time, urllib.request
+with socket.create_connection(("127.0.0.1", 6379), timeout=5) as redis:
+    redis.sendall(b"*3\\r\\n$3\\r\\nSET\\r\\n$8\\r\\norderId1\\r\\n$3\\r\\n101\\r\\n")
+    redis.recv(64)
+port = os.environ["DAPR_HTTP_PORT"]
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1.0/configuration/configstore?key=orderId1", timeout=10) as got:
+    items = json.loads(got.read())
+print("Configuration for orderId1:", items["orderId1"]["value"], flush=True)
+"""
+COMPONENT = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: configstore
+spec:
+  type: configuration.redis
+  metadata:
+  - name: redisHost
+    value: localhost:6379
+"""
+README = """# configuration read back
+
+<!-- STEP
+name: Run the app
+expected_stdout_lines:
+  - '== APP == Configuration for orderId1: 101'
+output_match_mode: substring
+timeout_seconds: 60
+-->
+
+```bash
+dapr run --app-id order-processor --resources-path ./components -- python3 app.py
+```
+
+<!-- END_STEP -->
+"""
+
+
+@pytest.fixture
+def quickstart(tmp_path):
+    if not port_free(6379):
+        pytest.skip(f"6379 is held by another program here ({listener(6379)}): the test needs `dapr init`'s port")
+    folder = tmp_path / "tree" / "configuration" / "python" / "http"
+    (folder / "components").mkdir(parents=True)
+    (folder / "components" / "configstore.yaml").write_text(COMPONENT)
+    (folder / "app.py").write_text(APP)
+    (folder / "README.md").write_text(README)
+    return folder
+
+
+def test_validate_gives_the_job_its_redis_where_the_app_looks(quickstart, tmp_path, daprd_path, no_leftovers):
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "--repo", str(tmp_path / "tree"), "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (job,) = json.loads(out.read_text())["jobs"]
+    assert job["status"] == "passed"
+    assert job["notes"] == ["its Redis on 6379, where `dapr init` puts it, taking turns: "
+                            "configuration/python/http/app.py:2 reaches Redis there itself"]
+
+
+def test_readme_gives_the_run_its_redis_where_the_app_looks(quickstart, daprd_path, no_leftovers):
+    result = run_cli("readme", "README.md", cwd=quickstart)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "== APP == Configuration for orderId1: 101" in result.stdout
