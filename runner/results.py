@@ -105,6 +105,7 @@ class JobResult:
     failure_line: int | None = None
     fault: str | None = None  # what died under the job (its daprd, Redis, scheduler...), when something did
     blocked: str | None = None  # a command before the apps' output failed (a docs tab's build, say)
+    bad_input: bool = False  # it could not run for a file of the quickstart's that is malformed (its reason names it)
     runtime: str | None = None  # the Dapr runtime version it ran with
     sdk: str | None = None  # the SDK version its pins were rewritten to (`--sdk`), if they were
     overrides: list[str] = field(default_factory=list)  # what that rewrite changed, led by a line to read
@@ -134,6 +135,8 @@ class JobResult:
         `output mismatch`; None when it did not fail."""
         if self.status != "failed":
             return None
+        if self.bad_input:
+            return "bad input"
         if any(app.crashed for app in self.apps):
             return "app crashed"
         return "fault" if self.fault else "blocked" if self.blocked else "output mismatch"
@@ -163,6 +166,9 @@ class JobResult:
 
 
 def exit_code(results: list[JobResult], strict: bool = False) -> int:
+    """2 when a job met a malformed file (bad input, as everywhere), 1 when one failed, else 0."""
+    if any(result.bad_input for result in results):
+        return 2
     bad = {"failed", "interrupted"} | ({"skipped"} if strict else set())
     return 1 if any(result.status in bad for result in results) else 0
 

@@ -173,3 +173,13 @@ def test_a_cd_block_moves_the_reader(tmp_path):
     readme = _readme(quickstart, "```bash\ncd sub\n```\n\n```bash\nnpm install\n```\n" + RUN_STEP)
     (build,) = reader_builds(load_annotated(readme), tmp_path, [])
     assert build.folder == (quickstart / "sub").resolve()
+
+
+def test_a_sidecar_the_cli_reports_dead_is_a_crash_and_its_stop_is_not():
+    watch = AppsWatch([("app", None)])
+    watch.feed("== APP == hello")
+    watch.feed("\u274c  The daprd process exited with error code: exit status 1")
+    assert [(app.app, app.crashed) for app in watch.evidence()] == [("app", False), ("daprd", True)]
+    stopped = AppsWatch([("app", None)])
+    stopped.feed("\u274c  The daprd process exited with error code: signal: killed")
+    assert [app.app for app in stopped.evidence()] == ["app"]

@@ -273,3 +273,4 @@ def test_a_service_that_does_not_start_fails_its_job_alone(tmp_path, daprd_path,
         "first/python/http": "passed", "second/python/http": "passed", "traces/python/http": "failed"}
     assert "zipkin-server did not start on port 9411" in jobs["traces/python/http"]["reason"]
     assert "interrupted" not in result.stdout + result.stderr
+

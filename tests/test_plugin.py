@@ -261,3 +261,86 @@ def test_interrupted(dapr):
             process.wait()
     leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("qsr-dapr-fixture-*")]
     assert not leftovers
+
+
+SLOW_SERVER = '''
+import http.server, os, time
+print("starting", flush=True)
+time.sleep(3)  # longer than the sidecar takes to say it is up
+
+
+class Answer(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"answered")
+
+
+http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), Answer).serve_forever()
+'''
+
+
+@pytest.mark.e2e
+def test_start_returns_once_the_app_and_its_sidecar_are_ready(pytester, daprd_path, no_leftovers):
+    """python-sdk's test_invoke_simple calls the sidecar right after `dapr.start(...)`: the app
+    must be listening and found by its sidecar by then, not merely the sidecar up."""
+    app_port, http_port = free_ports(2)
+    make_examples(pytester, f'''
+import urllib.request
+import pytest
+
+
+@pytest.mark.example_dir("slow")
+def test_invoke_right_after_start(dapr):
+    dapr.start("--app-id slow --app-port {app_port} --dapr-http-port {http_port} -- python3 app.py")
+    request = urllib.request.Request("http://127.0.0.1:{http_port}/v1.0/invoke/slow/method/hello", data=b"{{}}",
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.read() == b"answered"
+    dapr.stop()
+''')
+    (pytester.path / "examples" / "slow").mkdir()
+    (pytester.path / "examples" / "slow" / "app.py").write_text(SLOW_SERVER)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+
+
+CONFIG_APP = '''
+import json, os, urllib.request
+port = os.environ["DAPR_HTTP_PORT"]
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1.0/configuration/configstore?key=orderId1", timeout=10) as got:
+    item = json.loads(got.read())["orderId1"]
+print(f"Got orderId1={item['value']} version={item['version']}", flush=True)
+'''
+CONFIG_STORE = ("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: configstore\nspec:\n"
+                "  type: configuration.redis\n  metadata:\n  - name: redisHost\n    value: localhost:6379\n")
+
+
+@pytest.mark.e2e
+def test_redis_fixtures_reach_the_tests_own_store(pytester, daprd_path, no_leftovers):
+    """`redis_set_config` puts a configuration item where the test's sidecar reads it; `flush_redis`
+    empties that store; `ollama` skips, saying so, where no Ollama answers."""
+    make_examples(pytester, """
+import pytest
+
+
+@pytest.mark.example_dir("config")
+def test_configuration(dapr, flush_redis, redis_set_config):
+    redis_set_config("orderId1", "100", version=3)
+    output = dapr.run("--app-id config --resources-path ./components -- python3 app.py", timeout=60)
+    assert "== APP == Got orderId1=100 version=3" in output, output
+
+
+def test_needs_a_model(ollama):
+    pass
+""")
+    folder = pytester.path / "examples" / "config"
+    (folder / "components").mkdir(parents=True)
+    (folder / "components" / "configstore.yaml").write_text(CONFIG_STORE)
+    (folder / "app.py").write_text(CONFIG_APP)
+    result = pytester.runpytest_subprocess("-rs")
+    if "none answers here" not in result.stdout.str():  # an Ollama on this machine: the test would run
+        result.assert_outcomes(passed=2)
+        return
+    result.assert_outcomes(passed=1, skipped=1)
+    assert "needs an Ollama server at http://localhost:11434: none answers here" in result.stdout.str()

@@ -174,3 +174,26 @@ def test_each_runtimes_control_plane_stays_up(tmp_path, version, daprd_path):
         assert plane.problem() is None
     finally:
         plane.stop()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("sidecar", ["auto", "dapr"])
+def test_a_cli_on_path_that_runs_another_runtime_is_not_used_for_a_version(tmp_path, monkeypatch, daprd_path, sidecar):
+    """A maintainer's `dapr` (after `dapr init`) runs its own runtime: a job labelled with another
+    version runs that version (daprd directly, or a CLI of ours running it), and says so."""
+    from runner.job.settings import run_settings
+    from runner.provision.daprd import binary_version
+
+    wanted = binary_version(daprd_path)
+    fake = tmp_path / "bin" / "dapr"  # the CLI on PATH: only its `--version` is asked
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'CLI version: 1.16.5'\necho 'Runtime version: 1.15.0'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{__import__('os').environ['PATH']}")
+    said: list[str] = []
+    settings, info = run_settings(sidecar, wanted, None, said.append)
+    assert any(f"runs runtime 1.15.0, not {wanted}" in line for line in said), said
+    assert settings.runtime == info["runtime_version"] == wanted
+    assert settings.sidecar == ("daprd" if sidecar == "auto" else "dapr")
+    if sidecar == "dapr":
+        assert settings.dapr_cli.path != fake

@@ -19,7 +19,7 @@ from runner.job.settings import RunSettings
 from runner.job.verdict import as_flaky, failed
 from runner.results import JobResult, OnProgress, Progress
 from runner.services.groups import tracked_tempdir
-from runner.errors import JobError
+from runner.errors import InputError, JobError
 from runner.services.ports import port_turns
 
 
@@ -44,6 +44,9 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lamb
                         result = as_flaky(result, first, attempt, retries + 1)
         except JobError as exc:  # it could not run (a port another program holds, a service that did not start)
             result = failed(plan, exc.reason)
+        except InputError as exc:  # a malformed file of its own: the others run on, the run's exit is 2
+            result = failed(plan, str(exc))
+            result.bad_input = True
         except Exception as exc:  # noqa: BLE001 - a fault of ours: this job fails with it, the run goes on
             result = failed(plan, f"internal error: {type(exc).__name__}: {exc}")
             result.transcript = traceback.format_exc().splitlines()

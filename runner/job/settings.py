@@ -82,9 +82,9 @@ def run_settings(sidecar: str, version: str, daprd: Path | None, say: Callable[[
         say("services: in containers (" + ", ".join(f"{k} {v}" for k, v in containers.images.items()) + ")")
     else:
         extra["control_plane_binaries"] = ensure_control_plane(version, progress=say, beside=daprd)
-    cli = installed_cli() if sidecar == "auto" or (sidecar == "dapr" and cli_version is None) else None
+    cli = installed_cli() if (sidecar == "auto" and daprd is None) or (sidecar == "dapr" and cli_version is None) else None
     runtime = reported_versions(cli.path, cli.env())[1] if cli is not None else None
-    if cli is not None and daprd is None and runtime != version:  # a job runs the runtime it is labelled with
+    if cli is not None and runtime != version:  # a job runs the runtime it is labelled with
         say(f"the dapr CLI on PATH ({cli.path}) runs runtime {runtime or '?'}, not {version}: "
             + ("using a CLI of ours that runs it" if sidecar == "dapr" else "running daprd directly"))
         cli = runtime = None

@@ -152,6 +152,8 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
         why = earlier_failure(steps) or app_failure(result.transcript)
         result.reason += f"; {why}" if why else ""
     result = judge_apps(result, apps or [], plan.weak)
+    if result.kind == "app crashed" and (before := earlier_failure(steps)):
+        result.reason += f"; {before}"  # a build that failed before the app: the crash's cause
     if result.status == "failed":
         result.reason += _not_in_tree(plan, result.reason)
     if result.kind == "app crashed" and success:  # the step that started it is where to look

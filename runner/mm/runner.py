@@ -8,9 +8,13 @@ matching rules. Differences, on purpose: `dapr ...` inside a step runs our shim 
 daprd and Redis the runner owns), every command is its own process group and is gone at
 the end whatever happens, a timed-out command is stopped in seconds (mm sleeps 10 s), a
 malformed README is one `FILE:LINE` line with exit 2, and with `early_stop` (validate) a
-command whose step expectations are all met is stopped instead of waited for. A build step
-(pip, npm, mvn, go build...) takes one of the machine's build slots when `build_slot` gives
-them, and a service of the run dying ends the run with what died (`fault`).
+command whose step expectations are all met is stopped instead of waited for, once every app
+it started has shown it came up and its output went quiet a moment. A build step (pip, npm,
+mvn, go build...) takes one of the machine's build slots when `build_slot` gives them; the
+blocks outside the STEPs that a reader runs to install (`reader_builds`, validate's way) run
+as steps of their own before the step they precede; a service of the run dying ends the run
+with what died (`fault`). What each `dapr run` started shows of itself is watched from its
+output (`apps()`): whether it came up, how it ended, whether it crashed.
 """
 
 from __future__ import annotations

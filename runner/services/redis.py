@@ -35,6 +35,15 @@ def ping(endpoint: RedisEndpoint, timeout: float = 0.5) -> bool:
         return False
 
 
+def command(endpoint: RedisEndpoint, *words: str, timeout: float = 5.0) -> bytes:
+    """One Redis command (RESP, as redis-cli sends it); the server's first reply line."""
+    request = f"*{len(words)}\r\n".encode() + b"".join(
+        f"${len(word.encode())}\r\n".encode() + word.encode() + b"\r\n" for word in words)
+    with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        return sock.makefile("rb").readline().rstrip(b"\r\n")
+
+
 def parse_address(text: str) -> RedisEndpoint:
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

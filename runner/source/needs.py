@@ -62,18 +62,23 @@ def _named_in_source(folder: Path, name: str) -> bool:
     return any(quoted.search(path.read_text(errors="replace")) for path in source_files(folder))
 
 
+def model_server_answers(server: str) -> bool:
+    """Whether a model server on this machine (`http://localhost:11434`) accepts a connection."""
+    host, port = urlsplit(server).hostname, urlsplit(server).port
+    try:
+        with socket.create_connection((host, port or 80), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def _reachable(component_type: str, metadata: dict) -> tuple[bool, str]:
     server = metadata.get("endpoint") or DEFAULT_SERVERS.get(component_type, "its provider's service")
     key = metadata.get("key") or metadata.get("apiKey")
     if key is not None and _PLACEHOLDER.match(key):
         return False, f"{server} (its key is the placeholder {key})"
-    host, port = urlsplit(server).hostname, urlsplit(server).port
-    if host in ("localhost", "127.0.0.1", "::1"):
-        try:
-            with socket.create_connection((host, port or 80), timeout=0.5):
-                return True, server
-        except OSError:
-            return False, server
+    if urlsplit(server).hostname in ("localhost", "127.0.0.1", "::1"):
+        return model_server_answers(server), server
     return key is not None, server  # a remote provider: usable with a real key
 
 

@@ -22,6 +22,7 @@ from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.mm.shimmed import shimmed_env
 from runner.services.groups import track_dir, untrack_dir
 from runner.services.shell import ShellCommand
+from runner.services.shimenv import ShimContext
 from runner.services.ports import is_listening, port_turns
 
 _PORT_FLAGS = ("app_port", "dapr_http_port", "dapr_grpc_port")
@@ -98,6 +99,7 @@ class DaprRunner:
         # requirements), as it does under `uv run` or an activated venv.
         here = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         self.env = shimmed_env(self._workdir, self._stack, here, daprd, control_plane_binaries, real_cli).env
+        self.redis = ShimContext.from_env(self.env).redis  # the test's own Redis, its components' store
         self._background: _DaprRunProcess | None = None
 
     def _launch(self, args: str | list[str]) -> _DaprRunProcess:

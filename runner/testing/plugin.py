@@ -22,8 +22,10 @@ from runner.recipes import resolve_language
 from runner.report.console import format_result
 from runner.results import JobResult
 from runner.source.catalog import BUNDLED_QUICKSTARTS, VARIANTS, Quickstart, discover, expected_for
+from runner.source.needs import DEFAULT_SERVERS, model_server_answers
 from runner.source.plan import detect_toolchains, plan_job, select
 from runner.source.repo import acquire
+from runner.services.redis import command as redis_command
 from runner.testing.fixture import DaprRunner
 
 _SETTINGS = pytest.StashKey[tuple]()
@@ -170,3 +172,30 @@ def dapr(request: pytest.FixtureRequest):
         yield runner
     finally:
         runner.close()
+
+
+@pytest.fixture
+def redis_set_config(dapr):
+    """`redis_set_config(key, value, version=1)`: a configuration item in the test's own Redis, as
+    Dapr's Redis configuration store reads it (`value||version`), for an app to get or subscribe to."""
+    def set_config(key: str, value: str, version: int = 1) -> None:
+        redis_command(dapr.redis, "SET", key, f"{value}||{version}")
+
+    return set_config
+
+
+@pytest.fixture
+def flush_redis(dapr):
+    """The test's own Redis emptied before the test (and after it: it is the test's alone)."""
+    redis_command(dapr.redis, "FLUSHALL")
+    yield
+
+
+@pytest.fixture
+def ollama() -> str:
+    """The Ollama server `dapr init`'s conversation components talk to (its URL), or the test
+    skipped saying none answers here."""
+    server = DEFAULT_SERVERS["conversation.ollama"]
+    if not model_server_answers(server):
+        pytest.skip(f"needs an Ollama server at {server}: none answers here")
+    return server

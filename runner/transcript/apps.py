@@ -85,7 +85,7 @@ class AppsWatch:
         self.started_by = started_by
         self.listening = listening
         self.apps: dict[str, _App] = {app_id: _App(app_id, port) for app_id, port in apps}
-        self.daprd_crash: str | None = None
+        self.daprd_crash: str | None = None  # how a sidecar the CLI started ended by itself, with an error
         self.closed = False
         self._last: str | None = None  # the app that printed last (the CLI's exit lines name none)
         self._lock = threading.Lock()
@@ -120,7 +120,9 @@ class AppsWatch:
             elif _APP_EXIT.search(text) or _APP_OK.search(text):
                 self._ended(self._app(None), text)
             elif found := _DAPRD_EXIT.search(text):
-                self.daprd_crash = f"daprd {how_it_ended(found.group('how'))[0]}"
+                how, crashed = how_it_ended(found.group("how"))
+                if crashed:
+                    self.daprd_crash = how
 
     def _ended(self, app: _App, text: str) -> None:
         if app.ended is not None:
@@ -155,9 +157,13 @@ class AppsWatch:
 
     def evidence(self) -> list[AppEvidence]:
         with self._lock:
-            return [AppEvidence(app.app_id, self.started_by, app.came_up, app.ended, app.crashed,
+            apps = [AppEvidence(app.app_id, self.started_by, app.came_up, app.ended, app.crashed,
                                 _why(app.tail) if app.crashed else None, app.tail[-3:] if app.crashed else [])
                     for app in self.apps.values()]
+            if self.daprd_crash:  # a sidecar counts as an app: the CLI's report of its end is all there is
+                apps.append(AppEvidence("daprd", self.started_by, None, self.daprd_crash, True,
+                                        "the sidecar exited by itself during the run"))
+            return apps
 
 
 def _why(tail: list[str]) -> str | None:
@@ -175,6 +181,6 @@ def crash_reason(apps: list[AppEvidence]) -> str | None:
     how = first.ended or "printed a crash report"
     where = f" (started by {first.started_by})" if first.started_by else ""
     said = f": {first.said}" if first.said else ""
-    last = " | ".join(line.strip() for line in first.last_lines if line.strip())
+    last = " | ".join(line.strip() for line in first.last_lines if line.strip() and line.strip() != first.said)
     others = f"; {len(crashed) - 1} more app(s) crashed too" if len(crashed) > 1 else ""
     return f"app crashed: {first.app}{where} {how}{said}" + (f"; its last lines: {last}" if last else "") + others
