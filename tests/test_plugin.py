@@ -344,3 +344,27 @@ def test_needs_a_model(ollama):
         return
     result.assert_outcomes(passed=1, skipped=1)
     assert "needs an Ollama server at http://localhost:11434: none answers here" in result.stdout.str()
+
+
+@pytest.mark.e2e
+def test_a_sidecar_alone_runs_until_stopped(pytester, daprd_path, no_leftovers):
+    """`dapr run` with no app command (python-sdk's state_store_query seeds its store that way): a
+    sidecar alone, up until stopped, as the CLI runs one."""
+    (http_port,) = free_ports(1)
+    make_examples(pytester, f'''
+import json, urllib.request
+import pytest
+
+
+@pytest.mark.example_dir("state_store")
+def test_seed_through_a_sidecar(dapr):
+    dapr.start("--app-id demo --dapr-http-port {http_port} --resources-path ./components")
+    body = json.dumps([{{"key": "k", "value": 1}}]).encode()
+    request = urllib.request.Request("http://127.0.0.1:{http_port}/v1.0/state/statestore", data=body,
+                                     headers={{"Content-Type": "application/json"}})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 204
+    assert "You're up and running! Dapr logs will appear here." in dapr.stop()
+''')
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)

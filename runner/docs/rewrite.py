@@ -7,10 +7,10 @@ byte for byte.
 - Each drifted output line rewritten from the line the app printed in its place: in the page's
   own forms where those are placeholders (its timestamps, generated ids and local ports stay as
   the page wrote them, its `== APP ==` prefix and indentation too), only the lines that differ,
-  the lines the page leaves out still left out. A tab is rewritten whole or not at all: only
-  when its run ended cleanly, and every drifted line found its line in what the app printed,
-  and the new line fits that printed line as the check compares them (so a second check finds
-  no drift there, and a second `--write` changes nothing).
+  the lines the page leaves out still left out, a line the app prints nothing like any more
+  removed. A tab is rewritten whole or not at all: only when its run ended cleanly, and every
+  new line fits its printed line as the check compares them (so a second check finds no drift
+  there, and a second `--write` changes nothing).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def rewrite(page: Page, tabs: list[tuple[Tab, TabReport]]) -> tuple[str, list[st
             old = lines[number - 1]
             indent = old[: len(old) - len(old.lstrip())]
             ending = old[len(old.rstrip("\r\n")):]
-            lines[number - 1] = f"{indent}{text}{ending}"
+            lines[number - 1] = "" if text is None else f"{indent}{text}{ending}"  # "": the line is gone
     return "".join(lines), left
 
 
@@ -93,32 +93,89 @@ def _heard_by(report: TabReport, group: str) -> list[str]:
     return [text for text in heard if not app or _APP_PREFIX.match(text).group(1) in (app, None)]
 
 
-def output_edits(report: TabReport) -> dict[int, str] | str:
-    """Page line -> its new text, for the tab's drifted output lines; or why they cannot all be
-    rewritten (then none is)."""
-    edits: dict[int, str] = {}
+def _align(shown: list[str], heard: list[str]) -> list[int | None]:
+    """For each page line (in order), the printed line in its place, or None when the app prints
+    nothing there any more: the alignment keeping both orders that best agrees with them (a line
+    that fits its printed line counts most, then the most alike; printed lines the page leaves
+    out are left out)."""
+    rows, cols = len(shown), len(heard)
+    score = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        for j in range(cols - 1, -1, -1):
+            pair = _pair_score(shown[i], heard[j])
+            score[i][j] = max(score[i + 1][j], score[i][j + 1], pair + score[i + 1][j + 1] if pair else 0.0)
+        score[i][cols] = 0.0
+    found, i, j = [], 0, 0
+    while i < rows:
+        pair = _pair_score(shown[i], heard[j]) if j < cols else 0.0
+        if j < cols and pair and score[i][j] == pair + score[i + 1][j + 1]:
+            found.append(j)
+            i, j = i + 1, j + 1
+        elif j < cols and score[i][j] == score[i][j + 1]:
+            j += 1
+        else:
+            found.append(None)
+            i += 1
+    return found
+
+
+def _pair_score(page_body: str, printed_body: str) -> float:
+    """How well a printed line stands in a page line's place: 2 when it fits, its likeness when
+    alike enough, else 0 (no pair)."""
+    if _fits(page_body, printed_body):
+        return 2.0
+    alike = _alike(page_body, printed_body)
+    return alike if alike >= _ALIKE else 0.0
+
+
+def _assign(shown: list[str], heard: list[str]) -> list[int | None]:
+    """For each page line, the printed line most like it, each printed line used once (the best
+    pairs first); None where nothing printed is alike enough."""
+    pairs = sorted(((_pair_score(body, text), i, j) for i, body in enumerate(shown) for j, text in enumerate(heard)),
+                   reverse=True)
+    places: list[int | None] = [None] * len(shown)
+    used: set[int] = set()
+    for score, i, j in pairs:
+        if score and places[i] is None and j not in used:
+            places[i] = j
+            used.add(j)
+    return places
+
+
+def _order_broken(shown: list[str], heard: list[str]) -> bool:
+    """Whether the page shows lines in another order than the app prints them (each page line's
+    likeliest printed line comes before the one of the line above it)."""
+    best = [max(range(len(heard)), key=lambda j: _pair_score(body, heard[j]), default=None) for body in shown]
+    found = [j for j, body in zip(best, shown) if j is not None and _pair_score(body, heard[j])]
+    return any(later < earlier for earlier, later in zip(found, found[1:]))
+
+
+def output_edits(report: TabReport) -> dict[int, str | None] | str:
+    """Page line -> its new text (None: removed, the app prints nothing there any more), for the
+    tab's drifted output lines; or why they cannot all be rewritten (then none is)."""
+    edits: dict[int, str | None] = {}
     for group in dict.fromkeys(owner for _, owner, _ in report.shown):
-        shown = [(line, text) for line, owner, text in report.shown if owner == group]
+        shown = [(line, *_body(text)) for line, owner, text in report.shown if owner == group]
+        bodies = [body for _, _, body in shown]
         heard = [_body(text)[1] for text in _heard_by(report, group)]
-        ordered = group not in report.unordered
-        used: set[int] = set()
-        cursor = 0
-        for index, (line, text) in enumerate(shown):
-            prefix, body = _body(text)
-            window = [j for j in range(cursor if ordered else 0, len(heard)) if j not in used]
-            fit = next((j for j in window if _fits(body, heard[j])), None)
-            if fit is None:
-                later = [_body(t)[1] for _, t in shown[index + 1:]]
-                bound = next((j for j in window if any(_fits(b, heard[j]) for b in later)), len(heard)) if ordered \
-                    else len(heard)
-                choices = [j for j in window if j < bound]
-                fit = max(choices, key=lambda j: _alike(body, heard[j]), default=None)
-                if fit is None or _alike(body, heard[fit]) < _ALIKE:
-                    return f"nothing the app printed resembles page line {line} (`{body}`)"
-                new = in_page_forms(body, heard[fit])
-                if not _fits(new, heard[fit]):
-                    return f"page line {line} cannot be written so that it fits what the app printed"
-                edits[line] = prefix + new
-            used.add(fit)
-            cursor = fit + 1
+        if group in report.unordered:  # deliveries: any printed line may stand in any place
+            places, reorder = _assign(bodies, heard), False
+        elif _order_broken(bodies, heard):  # the app keeps its order: the page's lines follow it
+            places, reorder = _assign(bodies, heard), True
+        else:
+            places, reorder = _align(bodies, heard), False
+        written = []  # (printed line, page line, its new text in that page line's forms)
+        for (line, prefix, body), place in zip(shown, places):
+            if place is None:
+                edits[line] = None
+                continue
+            new = body if _fits(body, heard[place]) else in_page_forms(body, heard[place])
+            if not _fits(new, heard[place]):
+                return f"page line {line} cannot be written so that it fits what the app printed"
+            written.append((place, line, prefix + new))
+        texts = [text for _, _, text in (sorted(written) if reorder else written)]  # reordered: as the app printed
+        original = {line: prefix + body for line, prefix, body in shown}
+        edits.update({line: text for (_, line, _), text in zip(written, texts) if text != original[line]})
+    if len(edits) == len(report.shown) and all(text is None for text in edits.values()):
+        return "the app printed nothing like any line the page shows"
     return edits

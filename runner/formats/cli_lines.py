@@ -15,6 +15,7 @@ SIDECAR_UP = INFO + "Dapr sidecar is up and running."
 UPDATING_PID = INFO + "Updating metadata for appPID: {pid}"
 UPDATING_COMMAND = INFO + "Updating metadata for app command: {command}"
 UP = SUCCESS + "You're up and running! Both Dapr and your app logs will appear here."
+UP_ALONE = SUCCESS + "You're up and running! Dapr logs will appear here."  # a `dapr run` with no app
 EXITED_APP = "Exited App successfully"
 APP_OK = SUCCESS + EXITED_APP
 APP_EXIT_ERROR = "The App process exited with error code"
@@ -62,8 +63,7 @@ def stop_lines(multi: bool, apps: int = 1) -> str:
 # The dapr CLI's lines about starting and stopping (not what an app or `dapr invoke` answered):
 # the fixed words of each, between its placeholders.
 _RUN_LINES = (STARTING, CHECKING_HTTP, CHECKING_GRPC, SIDECAR_UP, UPDATING_PID, UPDATING_COMMAND, UP, EXITED_APP,
-              TERMINATED, DAPR_OK, VALIDATING, STARTED, WRITING_LOGS, RECEIVED_SIGNAL, TERMINATION, STOPPED,
-              "You're up and running! Dapr logs will appear here.")
+              TERMINATED, DAPR_OK, VALIDATING, STARTED, WRITING_LOGS, RECEIVED_SIGNAL, TERMINATION, STOPPED, UP_ALONE)
 _RUN_WORDS = tuple(part.strip(" .\"'") for line in _RUN_LINES
                    for part in line.replace(INFO, "").replace(SUCCESS, "").replace(FAILURE, "").split("{")
                    for part in [part.split("}", 1)[-1]] if len(part.strip(" .\"'")) >= 8)

@@ -58,7 +58,7 @@ class _LiveJob:
         self.last_app_output: float | None = None  # when an app last printed (monotonic)
         self.cpu: CpuMark | None = None  # the machine's CPU counters when the apps started
         self.redact = Redactor(dict(os.environ), settings.declared_env)
-        self.apps = AppsWatch(((app.app_id, app.app_port) for app in plan.apps),
+        self.apps = AppsWatch(((app.app_id, app.app_port) for app in plan.apps if app.command),
                               listening=is_listening, started_by=_started_by(plan))
 
     def progress(self, phase: str) -> None:
@@ -229,7 +229,7 @@ def _wait(run: _LiveJob, sidecars: Sidecars, services: JobServices, processes: i
             check_interrupted()
             if run.matcher.total and run.matcher.complete and run.apps.shown():
                 return Ending("matched")
-            exited = len(run.exit_codes) == processes
+            exited = processes > 0 and len(run.exit_codes) == processes  # a sidecar alone runs until stopped
             if exited or time.monotonic() >= next_check:  # a container's state is an API call: not every 50 ms
                 next_check = time.monotonic() + 0.5
                 # An app that exits because what it needs died: the death is the cause.

@@ -49,9 +49,7 @@ def _plan(argv: list[str], cwd: Path, context: ShimContext) -> JobPlan:
         apps, resources = template.apps, template.resources
         for app in apps:  # a per-app resources path replaces the common one
             resources = app.resources or resources
-    else:
-        if not run.command:
-            raise InputError("no app command (give it after `--`)", "dapr run")
+    else:  # no command: a sidecar alone, as the CLI runs one
         apps = (AppSpec(run.app_id or cwd.name, cwd, tuple(run.command), run.app_port, run.app_protocol,
                         dapr_http_port=run.dapr_http_port, dapr_grpc_port=run.dapr_grpc_port,
                         config=(cwd / run.config).resolve() if run.config else None, log_level=run.log_level),)

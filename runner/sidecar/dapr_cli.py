@@ -69,7 +69,8 @@ class DaprCliSidecars(Sidecars):
                                 ("--log-level", spec.log_level)):
                 if value:
                     argv += [flag, str(value)]
-            argv, cwd = [*argv, "--", *wrap_command(apps[0].argv, wrappers)], spec.app_dir
+            app = ["--", *wrap_command(apps[0].argv, wrappers)] if apps[0].argv else []  # none: a sidecar alone
+            argv, cwd = [*argv, *app], spec.app_dir
         process = PtyProcess(argv, Path(cwd), env,
                              on_line=lambda line: [self.say(piece) for piece in split_cli_line(line)],
                              on_exit=lambda code: self.sink(Exit("dapr", code)))

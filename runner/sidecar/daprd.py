@@ -23,7 +23,7 @@ from runner.services.started import forget_app, record_app
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
 from runner.sidecar.daprdinputs import write_config
 from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
-                                  STARTING, TERMINATED, UP, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
+                                  STARTING, TERMINATED, UP, UP_ALONE, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
                                   app_prefix)
 
 APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
@@ -150,10 +150,10 @@ class DaprdSidecar:
         return code
 
 
-def _wait_for_app_ports(apps: list[AppLaunch], processes: list[PtyProcess], timeout: float = 60.0) -> None:
+def _wait_for_app_ports(processes: list[tuple[AppLaunch, PtyProcess]], timeout: float = 60.0) -> None:
     """An app with an appPort counts as started once it listens (or exits, or time is up)."""
     deadline = time.monotonic() + timeout
-    for app, process in zip(apps, processes):
+    for app, process in processes:
         while app.spec.app_port and not is_listening(app.spec.app_port) and time.monotonic() < deadline:
             check_interrupted()
             if not process.alive():
@@ -191,22 +191,27 @@ class DaprdSidecars(Sidecars):
                 self.status(SIDECAR_UP)
             if self.apps_started is None:
                 self.apps_started = time.monotonic()
-            processes.append(self._start_app(app, sidecar, stack))
+            process = self._start_app(app, sidecar, stack) if app.argv else None  # none: a sidecar alone
+            if process is not None:
+                processes.append((app, process))
             if self.run_dir is not None:  # `dapr list`, `dapr invoke`, `dapr publish` of the run find it
                 record_app(self.run_dir, spec.app_id, {
                     "http": ports.http, "grpc": ports.grpc, "app_port": spec.app_port or 0,
                     "command": " ".join(app.argv), "created": time.time(), "daprd_pid": sidecar.process.pid,
-                    "cli_pid": os.getpid(), "app_pid": processes[-1].child.pid})
+                    "cli_pid": os.getpid(), "app_pid": process.child.pid if process else 0})
                 stack.callback(forget_app, self.run_dir, spec.app_id)
             if self.show_app_ids:
                 self.status(STARTED.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
                 self.status(WRITING_LOGS.format(folder=spec.app_dir / ".dapr" / "logs"))
+            elif process is None:
+                self.status(UP_ALONE)
+                self.status("")
             else:
-                self.status(UPDATING_PID.format(pid=processes[-1].child.pid))
+                self.status(UPDATING_PID.format(pid=process.child.pid))
                 self.status(UPDATING_COMMAND.format(command=" ".join(app.argv)))
                 self.status(UP)
                 self.status("")
-        _wait_for_app_ports(apps, processes)
+        _wait_for_app_ports(processes)
         return len(processes)
 
     def _sidecar(self, spec, resources, workdir: Path, stack) -> DaprdSidecar:
