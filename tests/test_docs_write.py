@@ -97,6 +97,14 @@ def test_a_block_of_a_tab_whose_run_failed_is_left_alone(tmp_path):
     assert text == page.read_text() and left == [f"{page}:1: Go: output left as it is: its run did not end cleanly"]
 
 
+def test_a_page_that_breaks_the_order_its_app_keeps_is_rewritten_in_the_apps_order():
+    shown = ["== APP == Saving Order: 1", "== APP == Saving Order: 2", "== APP == Getting Order: 1",
+             "== APP == Getting Order: 2"]
+    heard = ["== APP == Saving Order: 1", "== APP == Getting Order: 1", "== APP == Saving Order: 2",
+             "== APP == Getting Order: 2", "== APP == Saving Order: 3"]
+    assert output_edits(_report(shown, heard)) == {11: "== APP == Getting Order: 1", 12: "== APP == Saving Order: 2"}
+
+
 def test_deliveries_in_another_order_are_not_rewritten():
     shown = ["== APP == Subscriber received: 1", "== APP == Subscriber received: 2"]
     heard = ["== APP == Subscriber received: 2", "== APP == Subscriber received: 1"]

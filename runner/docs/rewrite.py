@@ -8,7 +8,8 @@ byte for byte.
   own forms where those are placeholders (its timestamps, generated ids and local ports stay as
   the page wrote them, its `== APP ==` prefix and indentation too), only the lines that differ,
   the lines the page leaves out still left out, a line the app prints nothing like any more
-  removed. A tab is rewritten whole or not at all: only when its run ended cleanly, and every
+  removed (but for one of lines the page repeats, `Order received: 20` where the app printed
+  19 of them: that leaves the tab to a writer, as a run's timing may be all that moved it). A tab is rewritten whole or not at all: only when its run ended cleanly, and every
   new line fits its printed line as the check compares them (so a second check finds no drift
   there, and a second `--write` changes nothing).
 """
@@ -67,6 +68,11 @@ def _body(text: str) -> tuple[str, str]:
 
 def _fits(page_body: str, printed_body: str) -> bool:
     return bool(line_pattern(_compare(page_body), "exact").search(_compare(printed_body)))
+
+
+def _shape(text: str) -> str:
+    """A line with its numbers blanked: `Order received: 19` and `Order received: 20` are one shape."""
+    return re.sub(r"\d+", "#", _compare(text))
 
 
 def _alike(a: str, b: str) -> float:
@@ -167,7 +173,10 @@ def output_edits(report: TabReport) -> dict[int, str | None] | str:
         written = []  # (printed line, page line, its new text in that page line's forms)
         for (line, prefix, body), place in zip(shown, places):
             if place is None:
-                edits[line] = None
+                if body.strip() and sum(_shape(other) == _shape(body) for other in bodies) > 1:  # repeated: timing?
+                    return (f"the page shows more lines like page line {line} (`{body}`) than the app printed in this "
+                            "run")
+                edits[line] = None  # the app prints nothing like it any more
                 continue
             new = body if _fits(body, heard[place]) else in_page_forms(body, heard[place])
             if not _fits(new, heard[place]):
