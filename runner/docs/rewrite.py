@@ -44,7 +44,7 @@ def rewrite(page: Page, tabs: list[tuple[Tab, TabReport]]) -> tuple[str, list[st
     for tab, report in tabs:
         if report.dynamic != "drift" or not any(f.kind == "dynamic" for f in report.findings):
             continue
-        edits = output_edits(report) if report.rewritable else "its run did not end cleanly"
+        edits = output_edits(report, _renames(report)) if report.rewritable else "its run did not end cleanly"
         if isinstance(edits, str):
             left.append(f"{page.path}:{report.line}: {report.tab}: output left as it is: {edits}")
             continue
@@ -70,6 +70,10 @@ def _fits(page_body: str, printed_body: str) -> bool:
     return bool(line_pattern(_compare(page_body), "exact").search(_compare(printed_body)))
 
 
+def _renamed(prefix: str, renames: dict[str, str]) -> str:
+    return next((prefix.replace(old, new, 1) for old, new in renames.items() if prefix.startswith(old)), prefix)
+
+
 def _shape(text: str) -> str:
     """A line with its numbers blanked: `Order received: 19` and `Order received: 20` are one shape."""
     return re.sub(r"\d+", "#", _compare(text))
@@ -91,10 +95,20 @@ def in_page_forms(page_body: str, printed_body: str) -> str:
     return text
 
 
-def _heard_by(report: TabReport, group: str) -> list[str]:
-    """The app lines of a group's terminal (any terminal's for `*:`), of its app when it names one."""
+def _renames(report: TabReport) -> dict[str, str]:
+    """The app labels the tab's certain static fixes rename (`== APP - order-processor ==` to
+    `== APP - order-processor-sdk ==`): its output is rewritten as those lines will read."""
+    return {old: new for finding in report.findings if finding.kind == "static" and finding.fix
+            for old, new in [finding.fix] if old.startswith("== APP - ")}
+
+
+def _heard_by(report: TabReport, group: str, renames: dict[str, str]) -> list[str]:
+    """The app lines of a group's terminal (any terminal's for `*:`), of its app when it names one
+    (by the name its label will have once fixed)."""
     terminal, _, rest = group.partition(":")
     app = rest.split(":", 1)[1] if terminal == "*" and ":" in rest else rest if terminal != "*" else ""
+    renamed = renames.get(f"== APP - {app} ==")
+    app = renamed.removeprefix("== APP - ").removesuffix(" ==") if renamed else app
     heard = [text for source, text in report.heard if terminal == "*" or source == terminal]
     return [text for text in heard if not app or _APP_PREFIX.match(text).group(1) in (app, None)]
 
@@ -156,14 +170,16 @@ def _order_broken(shown: list[str], heard: list[str]) -> bool:
     return any(later < earlier for earlier, later in zip(found, found[1:]))
 
 
-def output_edits(report: TabReport) -> dict[int, str | None] | str:
+def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> dict[int, str | None] | str:
     """Page line -> its new text (None: removed, the app prints nothing there any more), for the
     tab's drifted output lines; or why they cannot all be rewritten (then none is)."""
     edits: dict[int, str | None] = {}
+    renames = renames or {}
     for group in dict.fromkeys(owner for _, owner, _ in report.shown):
         shown = [(line, *_body(text)) for line, owner, text in report.shown if owner == group]
+        shown = [(line, _renamed(prefix, renames), body) for line, prefix, body in shown]
         bodies = [body for _, _, body in shown]
-        heard = [_body(text)[1] for text in _heard_by(report, group)]
+        heard = [_body(text)[1] for text in _heard_by(report, group, renames)]
         if group in report.unordered:  # deliveries: any printed line may stand in any place
             places, reorder = _assign(bodies, heard), False
         elif _order_broken(bodies, heard):  # the app keeps its order: the page's lines follow it
@@ -183,7 +199,7 @@ def output_edits(report: TabReport) -> dict[int, str | None] | str:
                 return f"page line {line} cannot be written so that it fits what the app printed"
             written.append((place, line, prefix + new))
         texts = [text for _, _, text in (sorted(written) if reorder else written)]  # reordered: as the app printed
-        original = {line: prefix + body for line, prefix, body in shown}
+        original = {line: text for line, owner, text in report.shown if owner == group}
         edits.update({line: text for (_, line, _), text in zip(written, texts) if text != original[line]})
     if len(edits) == len(report.shown) and all(text is None for text in edits.values()):
         return "the app printed nothing like any line the page shows"
