@@ -1,5 +1,6 @@
-"""Whether an app receives messages (a subscriber of a topic, an input binding's handler): what it
-prints of them comes in delivery order, which no page can promise. Decided from what the
+"""Whether an app receives messages (a subscriber of a topic or of a configuration store's
+changes, an input binding's handler): what it prints of them comes in delivery order, beside its
+own threads, which no page can promise. Decided from what the
 quickstart declares (its components, its declarative subscriptions) and what its sources say
 (they subscribe, they name the binding), never from a page's or an app's name."""
 
@@ -14,9 +15,11 @@ from runner.formats.yamlfile import load_yaml_all
 from runner.services.resources import components
 from runner.source.needs import source_files
 
-# How an app subscribes in code, in the SDKs and plain HTTP of the five languages.
+# How an app subscribes in code, in the SDKs and plain HTTP of the five languages: to a topic, and
+# to a configuration store's changes.
 _SUBSCRIBES = re.compile(r"/dapr/subscribe|\bsubscribe\s*\(|\.subscribe\(|AddTopicEventHandler|@Topic\b|\[Topic\(|"
                          r"\bsubscriptions\s*=|WithTopic\(|@app\.subscribe")
+_SUBSCRIBES_CONFIGURATION = re.compile(r"(?i)subscribe_?configuration|/configuration/[^/\s]+/subscribe")
 # Bindings that deliver to the app (input bindings).
 _INPUT_BINDINGS = ("bindings.cron", "bindings.kafka", "bindings.rabbitmq", "bindings.mqtt3", "bindings.aws.sqs",
                    "bindings.azure.storagequeues", "bindings.azure.servicebusqueues", "bindings.azure.eventhubs",
@@ -54,6 +57,8 @@ def receives_messages(app_id: str, app_dir: Path, resources: list[Path]) -> str 
                     return f"it subscribes to {component.name}"
                 if component.type in _INPUT_BINDINGS and quoted:
                     return f"it handles the input binding {component.name}"
+                if component.type.startswith("configuration.") and _SUBSCRIBES_CONFIGURATION.search(source):
+                    return f"it subscribes to the changes of {component.name}"
         if _declared_subscription(folder, app_id):
             return "a declarative subscription delivers to it"
     return None
