@@ -43,6 +43,22 @@ from runner.services.redis import RedisServer  # noqa: E402
 from runner.services.resources import init_components  # noqa: E402
 
 SDK = ROOT.parent / "shared" / "sdk" / "python-sdk"
+# Their conftest imports `tests.port_utils`, which imports `tests.wait_utils`: a helper the shared copy
+# left out. Written here from how it is used (poll a condition until it holds, else TimeoutError), so
+# their fixture can load at all; nothing else of theirs is replaced.
+WAIT_UTILS = """import time
+
+
+def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f'condition not met within {timeout}s')
+        time.sleep(interval)
+"""
 
 
 @contextlib.contextmanager
@@ -115,6 +131,8 @@ def main() -> int:
         scratch = Path(scratch_name)
         repo = scratch / "python-sdk"
         shutil.copytree(args.sdk, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+        if not (repo / "tests" / "wait_utils.py").exists():
+            (repo / "tests" / "wait_utils.py").write_text(WAIT_UTILS)
         pyproject = repo / "pyproject.toml"
         pyproject.write_text(pyproject.read_text().replace(
             "[tool.pytest.ini_options]\n", '[tool.pytest.ini_options]\ndapr_examples_root = "examples"\n', 1))
