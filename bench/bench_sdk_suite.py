@@ -103,7 +103,8 @@ def outcomes(junit: Path) -> dict[str, str]:
 def pytest_run(python: str, cwd: Path, args: list[str], env: dict, junit: Path, log: Path) -> tuple[float, dict]:
     started = time.monotonic()
     with open(log, "w") as out:
-        subprocess.run([python, "-m", "pytest", "tests/examples", f"--junitxml={junit}", "-rA", *args], cwd=cwd, env=env,
+        subprocess.run([python, "-m", "pytest", "tests/examples", f"--junitxml={junit}", "-rA",
+                        "--continue-on-collection-errors", *args], cwd=cwd, env=env,
                        stdout=out, stderr=subprocess.STDOUT)
     return time.monotonic() - started, outcomes(junit) if junit.is_file() else {}
 

@@ -368,3 +368,27 @@ def test_seed_through_a_sidecar(dapr):
 ''')
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.e2e
+def test_start_returns_once_an_app_without_a_port_printed_a_line(pytester, daprd_path, no_leftovers):
+    """python-sdk's test_configuration changes an item right after `dapr.start(...)`: the app (no
+    app port) must have come up, printing what it read first, by then."""
+    make_examples(pytester, """
+import pytest
+
+
+@pytest.mark.example_dir("config")
+def test_change_after_start(dapr, redis_set_config):
+    redis_set_config("orderId1", "100")
+    dapr.start("--app-id config --resources-path ./components -- python3 app.py")
+    redis_set_config("orderId1", "200", version=2)
+    assert "== APP == Got orderId1=100 version=1" in dapr.stop()
+""")
+    folder = pytester.path / "examples" / "config"
+    (folder / "components").mkdir(parents=True)
+    (folder / "components" / "configstore.yaml").write_text(CONFIG_STORE)
+    (folder / "app.py").write_text("import time\ntime.sleep(2)  # what a slow start looks like\n" + CONFIG_APP
+                                   + "time.sleep(30)\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
+from runner.mm.model import QUIET_S, SETTLE_CAP_S
 from runner.mm.shimmed import shimmed_env
 from runner.services.groups import track_dir, untrack_dir
 from runner.services.shell import ShellCommand
@@ -136,8 +137,8 @@ class DaprRunner:
     def start(self, args: str | list[str], *, wait: float = 30) -> None:
         """Start `dapr run ARGS` in the background; return once the sidecar says it is up, and the
         app has come up (it listens on the `--app-port` it names; one without printed a line of its
-        own), and a sidecar on a named `--dapr-http-port` is ready (or the process ended, or `wait`
-        passed)."""
+        own) and its output went quiet a moment, and a sidecar on a named `--dapr-http-port` is
+        ready (or the process ended, or `wait` passed)."""
         if self._background is not None:
             raise RuntimeError("a background `dapr run` is already running in this test: stop() it first")
         background = self._background = self._launch(args)
@@ -154,6 +155,10 @@ class DaprRunner:
         for check in ready:
             while not check() and not background.shell.ended() and time.monotonic() < deadline:
                 time.sleep(0.1)
+        # ...and settled: what it does on coming up (subscribing, say) is done once it went quiet a moment.
+        settled_by = min(deadline, time.monotonic() + SETTLE_CAP_S)
+        while time.monotonic() - background.shell.last_output < QUIET_S and time.monotonic() < settled_by:
+            time.sleep(0.1)
 
     def stop(self) -> str:
         """Stop the background run; return everything it printed."""
