@@ -51,7 +51,6 @@ class _DaprRunProcess:
         self.shell = ShellCommand(argv, cwd, env, on_line=self._heard, merge_stderr=True)
         self.app_port: int | None = None  # what it names, to know when it is ready
         self.dapr_http_port: int | None = None
-        self.has_app = True
         self.shell.start()
 
     def _heard(self, stream: str, line: str) -> None:
@@ -118,7 +117,6 @@ class DaprRunner:
                                            self._on_wait))
             process = _DaprRunProcess(["dapr", "run", *words], self.cwd, self.env, turns)
             process.app_port, process.dapr_http_port = run.app_port, run.dapr_http_port
-            process.has_app = bool(run.command or run.run_file)
             return process
         except BaseException:
             turns.close()
@@ -136,26 +134,22 @@ class DaprRunner:
 
     def start(self, args: str | list[str], *, wait: float = 30) -> None:
         """Start `dapr run ARGS` in the background; return once the sidecar says it is up, and the
-        app has come up (it listens on the `--app-port` it names; one without printed a line of its
-        own) and its output went quiet a moment, and a sidecar on a named `--dapr-http-port` is
-        ready (or the process ended, or `wait` passed)."""
+        app listens on the `--app-port` it names, and its output went quiet a moment, and a sidecar
+        on a named `--dapr-http-port` is ready (or the process ended, or `wait` passed)."""
         if self._background is not None:
             raise RuntimeError("a background `dapr run` is already running in this test: stop() it first")
         background = self._background = self._launch(args)
         deadline = time.monotonic() + wait
         background.wait_for(list(_UP), wait, every=False)
-        # Up is not ready: the sidecar answers for its app once the app listens and it has found it;
-        # an app with no port has come up once it printed a line of its own.
-        if background.app_port:
-            ready = [lambda: is_listening(background.app_port)]
-        else:
-            ready = [lambda: "== APP" in background.output()] if background.has_app else []
+        # Up is not ready: the sidecar answers for its app once the app listens and it has found it.
+        ready = [lambda: is_listening(background.app_port)] if background.app_port else []
         if background.dapr_http_port:
             ready.append(lambda: _healthy(background.dapr_http_port))
         for check in ready:
             while not check() and not background.shell.ended() and time.monotonic() < deadline:
                 time.sleep(0.1)
-        # ...and settled: what it does on coming up (subscribing, say) is done once it went quiet a moment.
+        # ...and settled: what it does on coming up (reading, subscribing) is done once it went quiet a
+        # moment (an app with no port may print nothing until a message comes: no line is waited for).
         settled_by = min(deadline, time.monotonic() + SETTLE_CAP_S)
         while time.monotonic() - background.shell.last_output < QUIET_S and time.monotonic() < settled_by:
             time.sleep(0.1)
