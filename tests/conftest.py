@@ -122,6 +122,23 @@ def no_leftovers(own_scope):
     assert not left and not dirs, f"left running: {sorted(left)}; left behind: {dirs}"
 
 
+@pytest.fixture
+def own_registry(tmp_path, monkeypatch) -> Path:
+    """A cache of its own for a test that kills a runner hard (what the killed runner wrote down is
+    reaped by the next runner of this test, not by one another worker started meanwhile), or that
+    reads a runner's stderr whole. All but the registry is the shared cache's (symlinks): nothing
+    already built is built again."""
+    from runner.cache import cache_root
+
+    shared, cache = cache_root(), tmp_path / "cache"
+    cache.mkdir()
+    for entry in shared.iterdir() if shared.is_dir() else ():
+        if entry.name != "running":
+            (cache / entry.name).symlink_to(entry)
+    monkeypatch.setenv("QUICKSTART_RUNNER_CACHE", str(cache))
+    return cache
+
+
 @pytest.fixture(scope="session")
 def daprd_path() -> Path:
     from runner.provision.daprd import ensure_daprd

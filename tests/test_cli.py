@@ -25,7 +25,7 @@ def test_unknown_language_lists_the_valid_ones():
     (["validate", "--timeout", "nan"], "--timeout: must be more than 0, not nan"),
     (["validate", "-j", "0"], "--jobs: must be at least 1, not 0"),
 ])
-def test_bad_arguments_are_one_line_exit_2(args, words):
+def test_bad_arguments_are_one_line_exit_2(args, words, own_registry):
     result = run_cli(*args)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()

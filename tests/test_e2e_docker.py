@@ -95,7 +95,7 @@ def test_ctrl_c_removes_the_containers(docker_host, no_leftovers):
     assert containers(docker_host) == []
 
 
-def test_a_runner_killed_hard_is_reaped_by_the_next(tmp_path, docker_host, no_leftovers):
+def test_a_runner_killed_hard_is_reaped_by_the_next(tmp_path, docker_host, own_registry, no_leftovers):
     runner = _runner(docker_host)
     _wait_for_containers(docker_host, 3)
     runner.kill()  # SIGKILL: nothing of the runner's own cleanup runs

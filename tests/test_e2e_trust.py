@@ -116,7 +116,7 @@ def test_sigterm_keeps_what_finished_marks_the_rest_interrupted_and_resume_runs_
     assert set(_statuses(out).values()) == {"passed"} and len(_statuses(out)) == 4
 
 
-def test_sigkill_leaves_a_json_of_what_finished(tmp_path, daprd_path):
+def test_sigkill_leaves_a_json_of_what_finished(tmp_path, daprd_path, own_registry):
     out = tmp_path / "r.json"
     runner = _start(["validate", "state_management", "--lang", "go,python,javascript", "-j", "1", "--json", str(out)])
     _first_verdict(runner)

@@ -371,9 +371,9 @@ def test_seed_through_a_sidecar(dapr):
 
 
 @pytest.mark.e2e
-def test_start_returns_once_an_app_without_a_port_settled(pytester, daprd_path, no_leftovers):
+def test_start_returns_once_an_app_without_a_port_printed_a_line(pytester, daprd_path, no_leftovers):
     """python-sdk's test_configuration changes an item right after `dapr.start(...)`: the app (no
-    app port) must have done what it does on coming up (read the item) by then."""
+    app port, slow to start) must have done what it does on coming up (read the item) by then."""
     make_examples(pytester, """
 import pytest
 
@@ -390,5 +390,39 @@ def test_change_after_start(dapr, redis_set_config):
     (folder / "components" / "configstore.yaml").write_text(CONFIG_STORE)
     (folder / "app.py").write_text("import time\ntime.sleep(2)  # what a slow start looks like\n" + CONFIG_APP
                                    + "time.sleep(30)\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.e2e
+def test_an_examples_own_requirements_are_installed_for_its_apps(pytester, daprd_path, no_leftovers):
+    """An example dir with a requirements.txt (python-sdk's mcp, workflow, w3c-tracing...): its apps
+    run with what it lists installed, built once for the machine and shared by every worker; what
+    the tests' environment already meets (`dapr[grpc] >= 1.19.0.dev`: the SDK under test) is its."""
+    import zipfile
+
+    make_examples(pytester, """
+import sys
+
+import pytest
+
+
+@pytest.mark.example_dir("needs")
+def test_runs_with_its_requirements(dapr):
+    output = dapr.run("--app-id needs -- python3 app.py", timeout=60)
+    assert "== APP == from its requirements" in output, output
+    assert f"== APP == pytest from {sys.prefix}/" in output, output
+""")
+    folder = pytester.path / "examples" / "needs"
+    folder.mkdir()
+    wheel = folder / "examplemod-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as made:
+        made.writestr("examplemod.py", "SAID = 'from its requirements'\n")
+        made.writestr("examplemod-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: examplemod\nVersion: 1.0\n")
+        made.writestr("examplemod-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
+                                                         "Tag: py3-none-any\n")
+        made.writestr("examplemod-1.0.dist-info/RECORD", "")
+    (folder / "requirements.txt").write_text(f"--no-index\npytest >= 8  # met where the tests run\n{wheel}\n")
+    (folder / "app.py").write_text("import examplemod, pytest\nprint(examplemod.SAID)\nprint('pytest from', pytest.__file__)\n")
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1)

@@ -9,9 +9,11 @@ byte for byte.
   the page wrote them, its `== APP ==` prefix and indentation too), only the lines that differ,
   the lines the page leaves out still left out, a line the app prints nothing like any more
   removed (but for one of lines the page repeats, `Order received: 20` where the app printed
-  19 of them: that leaves the tab to a writer, as a run's timing may be all that moved it). A tab is rewritten whole or not at all: only when its run ended cleanly, and every
-  new line fits its printed line as the check compares them (so a second check finds no drift
-  there, and a second `--write` changes nothing).
+  19 of them: that leaves the tab to a writer, as a run's timing may be all that moved it); the
+  page's lines put in the app's order only where more of them fit so. A tab is rewritten whole
+  or not at all: only when its run ended cleanly, and every new line fits its printed line as
+  the check compares them (so a second check finds no drift there, and a second `--write`
+  changes nothing).
 """
 
 from __future__ import annotations
@@ -162,12 +164,8 @@ def _assign(shown: list[str], heard: list[str]) -> list[int | None]:
     return places
 
 
-def _order_broken(shown: list[str], heard: list[str]) -> bool:
-    """Whether the page shows lines in another order than the app prints them (each page line's
-    likeliest printed line comes before the one of the line above it)."""
-    best = [max(range(len(heard)), key=lambda j: _pair_score(body, heard[j]), default=None) for body in shown]
-    found = [j for j, body in zip(best, shown) if j is not None and _pair_score(body, heard[j])]
-    return any(later < earlier for earlier, later in zip(found, found[1:]))
+def _fitting(shown: list[str], heard: list[str], places: list[int | None]) -> int:
+    return sum(place is not None and _fits(body, heard[place]) for body, place in zip(shown, places))
 
 
 def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> dict[int, str | None] | str:
@@ -182,10 +180,10 @@ def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> di
         heard = [_body(text)[1] for text in _heard_by(report, group, renames)]
         if group in report.unordered:  # deliveries: any printed line may stand in any place
             places, reorder = _assign(bodies, heard), False
-        elif _order_broken(bodies, heard):  # the app keeps its order: the page's lines follow it
-            places, reorder = _assign(bodies, heard), True
-        else:
-            places, reorder = _align(bodies, heard), False
+        else:  # the page keeps the app's order, unless more of its lines fit out of that order
+            aligned, assigned = _align(bodies, heard), _assign(bodies, heard)
+            reorder = _fitting(bodies, heard, assigned) > _fitting(bodies, heard, aligned)
+            places = assigned if reorder else aligned
         written = []  # (printed line, page line, its new text in that page line's forms)
         for (line, prefix, body), place in zip(shown, places):
             if place is None:

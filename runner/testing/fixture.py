@@ -26,6 +26,8 @@ from runner.services.shell import ShellCommand
 from runner.services.shimenv import ShimContext
 from runner.services.ports import is_listening, port_turns
 
+FIRST_LINE_CAP_S = 5.0  # how long `start` waits for a first line from an app with no port
+
 _PORT_FLAGS = ("app_port", "dapr_http_port", "dapr_grpc_port")
 # What the dapr CLI prints once the sidecar (and the app, when there is one) is up.
 _UP = ("You're up and running!", "Dapr sidecar is up and running.")
@@ -51,6 +53,7 @@ class _DaprRunProcess:
         self.shell = ShellCommand(argv, cwd, env, on_line=self._heard, merge_stderr=True)
         self.app_port: int | None = None  # what it names, to know when it is ready
         self.dapr_http_port: int | None = None
+        self.has_app = True
         self.shell.start()
 
     def _heard(self, stream: str, line: str) -> None:
@@ -87,7 +90,7 @@ class DaprRunner:
 
     def __init__(self, cwd: Path, daprd: Path | None, control_plane_binaries=None, real_cli=None,
                  on_wait: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True),
-                 name: str = "a dapr fixture"):
+                 name: str = "a dapr fixture", app_env: dict[str, str] | None = None):
         self.cwd = cwd
         self._on_wait = on_wait
         self._name = name
@@ -96,9 +99,11 @@ class DaprRunner:
         track_dir(self._workdir)
         self._stack.callback(untrack_dir, self._workdir)
         self._stack.callback(shutil.rmtree, self._workdir, True)
-        # An example's `python3 app.py` runs in the environment the tests run in (their SDK, their
-        # requirements), as it does under `uv run` or an activated venv.
+        # An example's `python3 app.py` runs in the environment the tests run in (their SDK), as it
+        # does under `uv run` or an activated venv; `app_env` (its own requirements' venv) goes first.
         here = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        if app_env:
+            here = {**here, **app_env, "PATH": f"{app_env['PATH'].split(os.pathsep)[0]}{os.pathsep}{here['PATH']}"}
         self.env = shimmed_env(self._workdir, self._stack, here, daprd, control_plane_binaries, real_cli).env
         self.redis = ShimContext.from_env(self.env).redis  # the test's own Redis, its components' store
         self._background: _DaprRunProcess | None = None
@@ -117,6 +122,7 @@ class DaprRunner:
                                            self._on_wait))
             process = _DaprRunProcess(["dapr", "run", *words], self.cwd, self.env, turns)
             process.app_port, process.dapr_http_port = run.app_port, run.dapr_http_port
+            process.has_app = bool(run.command or run.run_file)
             return process
         except BaseException:
             turns.close()
@@ -134,22 +140,28 @@ class DaprRunner:
 
     def start(self, args: str | list[str], *, wait: float = 30) -> None:
         """Start `dapr run ARGS` in the background; return once the sidecar says it is up, and the
-        app listens on the `--app-port` it names, and its output went quiet a moment, and a sidecar
-        on a named `--dapr-http-port` is ready (or the process ended, or `wait` passed)."""
+        app has come up (it listens on the `--app-port` it names; one without printed a line of its
+        own, or kept silent FIRST_LINE_CAP_S), and its output went quiet a moment, and a sidecar on a
+        named `--dapr-http-port` is ready (or the process ended, or `wait` passed)."""
         if self._background is not None:
             raise RuntimeError("a background `dapr run` is already running in this test: stop() it first")
         background = self._background = self._launch(args)
         deadline = time.monotonic() + wait
         background.wait_for(list(_UP), wait, every=False)
-        # Up is not ready: the sidecar answers for its app once the app listens and it has found it.
-        ready = [lambda: is_listening(background.app_port)] if background.app_port else []
+        # Up is not ready: the sidecar answers for its app once the app listens and it has found it;
+        # an app with no port has come up once it printed a line of its own, though a subscriber may
+        # print nothing until a message comes: its silence is waited out only so long.
+        ready = []
+        if background.app_port:
+            ready.append((lambda: is_listening(background.app_port), deadline))
+        elif background.has_app:
+            ready.append((lambda: "== APP" in background.output(), min(deadline, time.monotonic() + FIRST_LINE_CAP_S)))
         if background.dapr_http_port:
-            ready.append(lambda: _healthy(background.dapr_http_port))
-        for check in ready:
-            while not check() and not background.shell.ended() and time.monotonic() < deadline:
+            ready.append((lambda: _healthy(background.dapr_http_port), deadline))
+        for check, until in ready:
+            while not check() and not background.shell.ended() and time.monotonic() < until:
                 time.sleep(0.1)
-        # ...and settled: what it does on coming up (reading, subscribing) is done once it went quiet a
-        # moment (an app with no port may print nothing until a message comes: no line is waited for).
+        # ...and settled: what it does on coming up (reading, subscribing) is done once it went quiet a moment.
         settled_by = min(deadline, time.monotonic() + SETTLE_CAP_S)
         while time.monotonic() - background.shell.last_output < QUIET_S and time.monotonic() < settled_by:
             time.sleep(0.1)

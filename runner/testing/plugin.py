@@ -26,6 +26,7 @@ from runner.source.needs import DEFAULT_SERVERS, model_server_answers
 from runner.source.plan import detect_toolchains, plan_job, select
 from runner.source.repo import acquire
 from runner.services.redis import command as redis_command
+from runner.testing.exampleenv import ExampleEnvError, example_env
 from runner.testing.fixture import DaprRunner
 
 _SETTINGS = pytest.StashKey[tuple]()
@@ -143,6 +144,13 @@ class QuickstartItem(pytest.Item):
         return self.quickstart.path, None, f"quickstart {self.name}"
 
 
+def _example_env(example: Path) -> dict[str, str]:
+    try:
+        return example_env(example)
+    except ExampleEnvError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
 def _examples_root(config: pytest.Config) -> Path:
     given = config.getoption("dapr_examples_root")
     if given:
@@ -167,7 +175,7 @@ def dapr(request: pytest.FixtureRequest):
     settings = _settings(request.config)
     runner = DaprRunner(cwd, settings.daprd if settings.sidecar == "daprd" else None,
                         settings.control_plane_binaries, settings.dapr_cli if settings.sidecar == "dapr" else None,
-                        name=request.node.nodeid)
+                        name=request.node.nodeid, app_env=_example_env(cwd))
     try:
         yield runner
     finally:
