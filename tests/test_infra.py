@@ -59,6 +59,45 @@ def test_redis_server_starts_on_its_own_port_and_stops(tmp_path):
     assert subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
 
 
+def test_a_free_port_taken_before_redis_binds_it_is_picked_again(tmp_path, monkeypatch):
+    """Between picking a free port and redis-server binding it, another program may take it (an
+    outgoing connection's ephemeral port, another worker's server): a fresh port is picked."""
+    require_tool("redis-server")
+    import socket
+
+    import runner.services.redis as redis_module
+
+    taker = socket.socket()
+    taker.bind(("127.0.0.1", 0))
+    taker.listen()  # it never answers PING: a server of another program's
+    taken = taker.getsockname()[1]
+    picks = iter([taken])
+    monkeypatch.setattr(redis_module, "free_port", lambda: next(picks, None) or free_port())
+    server = RedisServer(tmp_path / "redis")
+    try:
+        endpoint = server.start()
+        assert endpoint.port != taken and ping(endpoint)
+    finally:
+        server.stop()
+        taker.close()
+
+
+def test_a_named_port_taken_is_not_retried_elsewhere(tmp_path):
+    """6379 when the job holds its turn there: another program on it is an error naming the port."""
+    require_tool("redis-server")
+    import socket
+
+    taker = socket.socket()
+    taker.bind(("127.0.0.1", 0))
+    taker.listen()
+    port = taker.getsockname()[1]
+    try:
+        with pytest.raises(Exception, match=f"redis-server did not start on port {port}"):
+            RedisServer(tmp_path / "redis", port=port).start(timeout=5)
+    finally:
+        taker.close()
+
+
 def test_postgres_components_point_at_the_job_postgres(tmp_path):
     src = tmp_path / "resources"
     src.mkdir()

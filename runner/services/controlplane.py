@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.services.containers import Launcher, local
-from runner.services.daemon import Daemon
+from runner.services.daemon import Daemon, on_fresh_ports
 from runner.services.ports import free_port, is_listening, release
 from runner.services.together import together
 
@@ -58,6 +58,11 @@ class ControlPlane:
     def start(self, timeout: float = 60.0, placement: int | None = None,
               scheduler: int | None = None) -> ControlPlaneAddresses:
         """Start both at once; `placement`/`scheduler` name their gRPC ports (else free ones)."""
+        return on_fresh_ports(lambda: self._start(timeout, placement, scheduler))
+
+    def _start(self, timeout: float, placement: int | None, scheduler: int | None) -> ControlPlaneAddresses:
+        self.stop()  # what an attempt on a taken port started
+        self.daemons, self.ports = [], []
         placement, placement_health, raft = placement or self._port(), self._port(), self._port()
         scheduler = scheduler or self._port()
         scheduler_health, etcd_client, etcd_peer = self._port(), self._port(), self._port()

@@ -8,7 +8,7 @@ import re
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from runner.errors import JobError
 from runner.services.groups import check_interrupted, stop_group, track, untrack
@@ -37,6 +37,22 @@ def telling_line(log: str) -> str:
     return next((line for line in reversed(lines) if _SAYS_WHY.search(line)), lines[-1] if lines else "no output")
 
 
+_PORT_TAKEN = re.compile(r"address already in use|failed listening on port|could not bind", re.I)
+T = TypeVar("T")
+
+
+def on_fresh_ports(start: Callable[[], T], tries: int = 3) -> T:
+    """`start()`, which picks free ports each call, called again when a port it picked was taken
+    by another program between the pick and the bind: a free port is free only as it is picked."""
+    for attempt in range(tries):
+        try:
+            return start()
+        except ServiceError as exc:
+            if attempt == tries - 1 or not _PORT_TAKEN.search(str(exc)):
+                raise
+    raise AssertionError("unreachable")
+
+
 class Daemon:
     def __init__(self, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None,
                  preexec_user: tuple[int, int] | None = None):
@@ -60,10 +76,10 @@ class Daemon:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             check_interrupted()
+            if self.process.poll() is not None:
+                break  # what answers now is another program's (on a port it took first), not this
             if ready():
                 return
-            if self.process.poll() is not None:
-                break
             time.sleep(0.02)
         code = self.process.poll()
         tail = self.last_line()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.services.containers import Launcher, local
-from runner.services.daemon import DaemonService, ServiceError
+from runner.services.daemon import DaemonService, ServiceError, on_fresh_ports
 from runner.services.ports import free_port, release
 
 
@@ -66,14 +66,19 @@ class RedisServer(DaemonService):
         if path is None:
             raise RedisError(f"{self.binary}: not found (install the redis-server package, pass --redis HOST:PORT, "
                              "or run with --infra docker)")
+        try:
+            return self._start(path, timeout) if self.port else on_fresh_ports(lambda: self._start(path, timeout))
+        except ServiceError as exc:
+            raise RedisError(f"redis-server did not start on port {self.endpoint.port}: {exc}") from None
+
+    def _start(self, path: str, timeout: float) -> RedisEndpoint:
+        if self.endpoint is not None and not self.port:
+            release(self.endpoint.port)  # a free port another program took first
         endpoint = self.endpoint = RedisEndpoint("127.0.0.1", self.port or free_port())
         self.daemon = self.launch("redis", [
             path, "--port", str(endpoint.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", str(self.workdir), "--protected-mode", "yes"], self.workdir / "redis.log", self.workdir)
-        try:
-            self.daemon.start(lambda: ping(endpoint, timeout=0.2), timeout)
-        except ServiceError as exc:
-            raise RedisError(f"redis-server did not start on port {endpoint.port}: {exc}") from None
+        self.daemon.start(lambda: ping(endpoint, timeout=0.2), timeout)
         return endpoint
 
         if self.endpoint is not None:
