@@ -105,6 +105,19 @@ def test_a_page_that_breaks_the_order_its_app_keeps_is_rewritten_in_the_apps_ord
     assert output_edits(_report(shown, heard)) == {11: "== APP == Getting Order: 1", 12: "== APP == Saving Order: 2"}
 
 
+def test_a_drifted_line_in_order_stays_in_order_whatever_else_it_resembles():
+    """`Removing Order: 1` is about as like `Saving Order: 10` as `Deleting Order: 1`: in the
+    page's own order, with its own number, it stands for the `Deleting` line."""
+    stamp = "== APP == 2022/04/01 09:16:03"
+    shown = [f"{stamp} Saving Order: {{\"orderId\":1}}", "== APP == Getting Order: {\"orderId\":1}",
+             f"{stamp} Removing Order: {{\"orderId\":1}}",
+             f"{stamp} Deleting Order: {{\"orderId\":2}}"]  # the page's `...` before it is no line of its own
+    heard = [line for n in range(1, 11) for line in (
+        f"== APP == 2026/12/02 13:25:26 Saving Order: {{\"orderId\":{n}}}", f"== APP == Getting Order: {{\"orderId\":{n}}}",
+        f"== APP == 2026/12/02 13:25:26 Deleting Order: {{\"orderId\":{n}}}")]
+    assert output_edits(_report(shown, heard)) == {12: f"{stamp} Deleting Order: {{\"orderId\":1}}"}
+
+
 def test_deliveries_in_another_order_are_not_rewritten():
     shown = ["== APP == Subscriber received: 1", "== APP == Subscriber received: 2"]
     heard = ["== APP == Subscriber received: 2", "== APP == Subscriber received: 1"]

@@ -10,10 +10,10 @@ byte for byte.
   the lines the page leaves out still left out, a line the app prints nothing like any more
   removed (but for one of lines the page repeats, `Order received: 20` where the app printed
   19 of them: that leaves the tab to a writer, as a run's timing may be all that moved it); the
-  page's lines put in the app's order only where more of them fit so. A tab is rewritten whole
-  or not at all: only when its run ended cleanly, and every new line fits its printed line as
-  the check compares them (so a second check finds no drift there, and a second `--write`
-  changes nothing).
+  page's lines put in the app's order where the page broke it (given each its own likeliest
+  printed line, they stand in another order). A tab is rewritten whole or not at all: only
+  when its run ended cleanly, and every new line fits its printed line as the check compares
+  them (so a second check finds no drift there, and a second `--write` changes nothing).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from runner.transcript.normalize import normalizer
 _APP_PREFIX = re.compile(r"^== APP(?: - (\S+))? == ?")
 _KEPT = [BUILTIN_MASKS[name].pattern for name in ("timestamps", "ids", "ports")]  # the page's own, where they vary
 _ALIKE = 0.5  # how alike a printed line must be to stand in a drifted line's place
+_SAME_NUMBERS = 0.05  # what the same numbers add to a likeness: enough to break near ties, no more
 _compare = normalizer(TAB_NORMALIZERS)
 
 
@@ -142,12 +143,20 @@ def _align(shown: list[str], heard: list[str]) -> list[int | None]:
 
 
 def _pair_score(page_body: str, printed_body: str) -> float:
-    """How well a printed line stands in a page line's place: 2 when it fits, its likeness when
-    alike enough, else 0 (no pair)."""
+    """How well a printed line stands in a page line's place: 2 when it fits; when alike enough,
+    its likeness, a little more when it has the page line's numbers (of near ties, `Deleting
+    Order: {"orderId":1}` stands for the page's `Removing Order: {"orderId":1}`, not `Saving
+    Order: {"orderId":10}`); else 0 (no pair)."""
     if _fits(page_body, printed_body):
         return 2.0
     alike = _alike(page_body, printed_body)
-    return alike if alike >= _ALIKE else 0.0
+    if alike < _ALIKE:
+        return 0.0
+    return alike + (_SAME_NUMBERS if _numbers(page_body) == _numbers(printed_body) else 0.0)
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+", _compare(text))
 
 
 def _assign(shown: list[str], heard: list[str]) -> list[int | None]:
@@ -164,8 +173,10 @@ def _assign(shown: list[str], heard: list[str]) -> list[int | None]:
     return places
 
 
-def _fitting(shown: list[str], heard: list[str], places: list[int | None]) -> int:
-    return sum(place is not None and _fits(body, heard[place]) for body, place in zip(shown, places))
+def _out_of_order(places: list[int | None]) -> bool:
+    """Whether page lines, each given its own printed line, stand in another order than printed."""
+    found = [place for place in places if place is not None]
+    return any(later < earlier for earlier, later in zip(found, found[1:]))
 
 
 def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> dict[int, str | None] | str:
@@ -180,10 +191,10 @@ def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> di
         heard = [_body(text)[1] for text in _heard_by(report, group, renames)]
         if group in report.unordered:  # deliveries: any printed line may stand in any place
             places, reorder = _assign(bodies, heard), False
-        else:  # the page keeps the app's order, unless more of its lines fit out of that order
-            aligned, assigned = _align(bodies, heard), _assign(bodies, heard)
-            reorder = _fitting(bodies, heard, assigned) > _fitting(bodies, heard, aligned)
-            places = assigned if reorder else aligned
+        else:  # the page's lines follow the app's order, where the page broke it
+            assigned = _assign(bodies, heard)
+            reorder = _out_of_order(assigned)
+            places = assigned if reorder else _align(bodies, heard)
         written = []  # (printed line, page line, its new text in that page line's forms)
         for (line, prefix, body), place in zip(shown, places):
             if place is None:
