@@ -18,9 +18,10 @@ def test_what_the_environment_meets_is_not_installed_again(tmp_path):
         f"pytest > {have}\n"
         "surely-not-installed-anywhere-pkg==1.0\n"
         "./a-local-wheel.whl\n"
+        "-r base.txt\n"
         "\n")
     assert unmet_requirements(listed) == ["--no-index", f"pytest > {have}", "surely-not-installed-anywhere-pkg==1.0",
-                                          "./a-local-wheel.whl"]
+                                          "./a-local-wheel.whl", f"-r {tmp_path / 'base.txt'}"]
 
 
 def test_a_dev_release_is_met_by_the_checkout_under_test():

@@ -35,7 +35,7 @@ def unmet_requirements(requirements: Path) -> list[str]:
         if not line or line.startswith("#"):
             continue
         if line.startswith("-"):
-            unmet.append(line)
+            unmet.append(_anchored(line, requirements.parent))
             continue
         try:
             met = meets(line, metadata.version(Requirement(line).name))
@@ -44,6 +44,15 @@ def unmet_requirements(requirements: Path) -> list[str]:
         if not met:
             unmet.append(line)
     return unmet
+
+
+def _anchored(option: str, folder: Path) -> str:
+    """`-r base.txt` and `-c pins.txt` with their file's path from the example's folder: the
+    lines are installed from a file elsewhere."""
+    flag, _, value = option.partition(" ")
+    if flag in ("-r", "-c", "--requirement", "--constraint") and value.strip():
+        return f"{flag} {folder / value.strip()}"
+    return option
 
 
 def meets(requirement: str, version: str) -> bool:
