@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from runner.provision.dapr_cli import ensure_cli  # noqa: E402
-from runner.services.redis import RedisEndpoint, ping  # noqa: E402
+from runner.services.redis import RedisServer  # noqa: E402
 from test_e2e_init_redis import APP, COMPONENT, README  # noqa: E402
 
 
@@ -44,17 +44,15 @@ def main() -> None:
         (folder / "components" / "configstore.yaml").write_text(COMPONENT)
         (folder / "app.py").write_text(APP)
         (folder / "README.md").write_text(README)
-        redis = subprocess.Popen(["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL, start_new_session=True)
+        redis = RedisServer(Path(tmp) / "redis", port=6379)  # as `dapr init` leaves it
+        (Path(tmp) / "redis").mkdir()
+        redis.start()
         try:
-            while not ping(RedisEndpoint("127.0.0.1", 6379)):
-                time.sleep(0.05)
-            env = {**os.environ, **cli.env(),
-                   "PATH": os.pathsep.join([str(cli.path.parent), str(Path(sys.executable).parent), os.environ["PATH"]])}
-            mm = timed([sys.executable, "-m", "mechanical_markdown", "README.md"], folder, env)
+            path = os.pathsep.join([str(cli.path.parent), str(Path(sys.executable).parent), os.environ["PATH"]])
+            mm = timed([sys.executable, "-m", "mechanical_markdown", "README.md"], folder,
+                       {**os.environ, **cli.env(), "PATH": path})
         finally:
-            redis.terminate()
-            redis.wait()
+            redis.stop()
         readme = timed([sys.executable, "-m", "runner", "readme", "README.md"], folder)
         validate = timed([sys.executable, "-m", "runner", "validate", "--repo", str(tree)], ROOT)
     print(f"dapr CLI {cli.version}; the app writes orderId1 to 127.0.0.1:6379 itself, reads it through Dapr\n")
