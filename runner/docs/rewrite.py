@@ -116,25 +116,24 @@ def _heard_by(report: TabReport, group: str, renames: dict[str, str]) -> list[st
     return [text for text in heard if not app or _APP_PREFIX.match(text).group(1) in (app, None)]
 
 
-def _align(shown: list[str], heard: list[str]) -> list[int | None]:
+def _align(scores: list[list[float]]) -> list[int | None]:
     """For each page line (in order), the printed line in its place, or None when the app prints
     nothing there any more: the alignment keeping both orders that best agrees with them (a line
     that fits its printed line counts most, then the most alike; printed lines the page leaves
-    out are left out)."""
-    rows, cols = len(shown), len(heard)
-    score = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    out are left out). `scores[i][j]`: how well printed line j stands in page line i's place."""
+    rows, cols = len(scores), len(scores[0]) if scores else 0
+    best = [[0.0] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
         for j in range(cols - 1, -1, -1):
-            pair = _pair_score(shown[i], heard[j])
-            score[i][j] = max(score[i + 1][j], score[i][j + 1], pair + score[i + 1][j + 1] if pair else 0.0)
-        score[i][cols] = 0.0
+            pair = scores[i][j]
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], pair + best[i + 1][j + 1] if pair else 0.0)
     found, i, j = [], 0, 0
     while i < rows:
-        pair = _pair_score(shown[i], heard[j]) if j < cols else 0.0
-        if j < cols and pair and score[i][j] == pair + score[i + 1][j + 1]:
+        pair = scores[i][j] if j < cols else 0.0
+        if j < cols and pair and best[i][j] == pair + best[i + 1][j + 1]:
             found.append(j)
             i, j = i + 1, j + 1
-        elif j < cols and score[i][j] == score[i][j + 1]:
+        elif j < cols and best[i][j] == best[i][j + 1]:
             j += 1
         else:
             found.append(None)
@@ -159,12 +158,11 @@ def _numbers(text: str) -> list[str]:
     return re.findall(r"\d+", _compare(text))
 
 
-def _assign(shown: list[str], heard: list[str]) -> list[int | None]:
+def _assign(scores: list[list[float]]) -> list[int | None]:
     """For each page line, the printed line most like it, each printed line used once (the best
     pairs first); None where nothing printed is alike enough."""
-    pairs = sorted(((_pair_score(body, text), i, j) for i, body in enumerate(shown) for j, text in enumerate(heard)),
-                   reverse=True)
-    places: list[int | None] = [None] * len(shown)
+    pairs = sorted(((score, i, j) for i, row in enumerate(scores) for j, score in enumerate(row)), reverse=True)
+    places: list[int | None] = [None] * len(scores)
     used: set[int] = set()
     for score, i, j in pairs:
         if score and places[i] is None and j not in used:
@@ -189,12 +187,13 @@ def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> di
         shown = [(line, _renamed(prefix, renames), body) for line, prefix, body in shown]
         bodies = [body for _, _, body in shown]
         heard = [_body(text)[1] for text in _heard_by(report, group, renames)]
+        scores = [[_pair_score(body, text) for text in heard] for body in bodies]  # each pair compared once
         if group in report.unordered:  # deliveries: any printed line may stand in any place
-            places, reorder = _assign(bodies, heard), False
+            places, reorder = _assign(scores), False
         else:  # the page's lines follow the app's order, where the page broke it
-            assigned = _assign(bodies, heard)
+            assigned = _assign(scores)
             reorder = _out_of_order(assigned)
-            places = assigned if reorder else _align(bodies, heard)
+            places = assigned if reorder else _align(scores)
         written = []  # (printed line, page line, its new text in that page line's forms)
         for (line, prefix, body), place in zip(shown, places):
             if place is None:

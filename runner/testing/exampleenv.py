@@ -9,7 +9,6 @@ packages after its own.
 
 from __future__ import annotations
 
-import os
 import site
 import subprocess
 import sys
@@ -61,13 +60,13 @@ def meets(requirement: str, version: str) -> bool:
     return Requirement(requirement).specifier.contains(version, prereleases=True)
 
 
-def example_env(example: Path) -> dict[str, str]:
-    """The environment variables that run an example's apps with its requirements; {} when it has
-    none, or this environment meets them all."""
+def example_venv(example: Path) -> Path | None:
+    """The venv an example's apps run in for its requirements; None when it has none, or this
+    environment meets them all."""
     requirements = example / "requirements.txt"
     unmet = unmet_requirements(requirements) if requirements.is_file() else []
     if not any(not line.startswith("-") for line in unmet):
-        return {}
+        return None
     ours = [path for path in site.getsitepackages() if Path(path).is_dir()]
     key = digest([sys.executable, sys.version, *ours, *unmet])
 
@@ -82,8 +81,7 @@ def example_env(example: Path) -> dict[str, str]:
         _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
               "-r", str(listed)], requirements)
 
-    venv, _ = build_once(cache_root() / "example-envs" / key, build)
-    return {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(venv)}
+    return build_once(cache_root() / "example-envs" / key, build)[0]
 
 
 def _run(argv: list[str], requirements: Path) -> None:

@@ -90,7 +90,7 @@ class DaprRunner:
 
     def __init__(self, cwd: Path, daprd: Path | None, control_plane_binaries=None, real_cli=None,
                  on_wait: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True),
-                 name: str = "a dapr fixture", app_env: dict[str, str] | None = None):
+                 name: str = "a dapr fixture", app_venv: Path | None = None):
         self.cwd = cwd
         self._on_wait = on_wait
         self._name = name
@@ -100,10 +100,12 @@ class DaprRunner:
         self._stack.callback(untrack_dir, self._workdir)
         self._stack.callback(shutil.rmtree, self._workdir, True)
         # An example's `python3 app.py` runs in the environment the tests run in (their SDK), as it
-        # does under `uv run` or an activated venv; `app_env` (its own requirements' venv) goes first.
-        here = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        if app_env:
-            here = {**here, **app_env, "PATH": f"{app_env['PATH'].split(os.pathsep)[0]}{os.pathsep}{here['PATH']}"}
+        # does under `uv run` or an activated venv; `app_venv` (its own requirements') goes first.
+        first = [str(app_venv / "bin")] if app_venv else []
+        path = os.pathsep.join([*first, str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        here = {**os.environ, "PATH": path}
+        if app_venv:
+            here["VIRTUAL_ENV"] = str(app_venv)
         self.env = shimmed_env(self._workdir, self._stack, here, daprd, control_plane_binaries, real_cli).env
         self.redis = ShimContext.from_env(self.env).redis  # the test's own Redis, its components' store
         self._background: _DaprRunProcess | None = None

@@ -26,7 +26,7 @@ from runner.source.needs import DEFAULT_SERVERS, model_server_answers
 from runner.source.plan import detect_toolchains, plan_job, select
 from runner.source.repo import acquire
 from runner.services.redis import command as redis_command
-from runner.testing.exampleenv import ExampleEnvError, example_env
+from runner.testing.exampleenv import ExampleEnvError, example_venv
 from runner.testing.fixture import DaprRunner
 
 _SETTINGS = pytest.StashKey[tuple]()
@@ -144,9 +144,9 @@ class QuickstartItem(pytest.Item):
         return self.quickstart.path, None, f"quickstart {self.name}"
 
 
-def _example_env(example: Path) -> dict[str, str]:
+def _example_venv(example: Path) -> Path | None:
     try:
-        return example_env(example)
+        return example_venv(example)
     except ExampleEnvError as exc:
         pytest.fail(str(exc), pytrace=False)
 
@@ -175,7 +175,7 @@ def dapr(request: pytest.FixtureRequest):
     settings = _settings(request.config)
     runner = DaprRunner(cwd, settings.daprd if settings.sidecar == "daprd" else None,
                         settings.control_plane_binaries, settings.dapr_cli if settings.sidecar == "dapr" else None,
-                        name=request.node.nodeid, app_env=_example_env(cwd))
+                        name=request.node.nodeid, app_venv=_example_venv(cwd))
     try:
         yield runner
     finally:
