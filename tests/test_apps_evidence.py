@@ -1,5 +1,5 @@
 """What apps show of themselves through the CLI's output (transcript/apps.py), and where a
-README's reader runs its unannotated install blocks (source/readerbuilds.py)."""
+README's reader runs its unannotated install blocks (source/readerblocks.py)."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ dapr run --app-id a -- python3 app.py
 
 def test_a_reader_installs_in_the_folder_the_prose_names(tmp_path):
     from runner.formats.steps import load_annotated
-    from runner.source.readerbuilds import reader_builds
+    from runner.source.readerblocks import page_plan
 
     quickstart = tmp_path / "tut" / "py"
     (quickstart / "app_dir").mkdir(parents=True)
@@ -120,14 +120,14 @@ def test_a_reader_installs_in_the_folder_the_prose_names(tmp_path):
     readme = _readme(quickstart, "1. Navigate to the `tut/py/app_dir` folder.\n2. Install:\n\n```bash\n"
                      "pip3 install -r requirements.txt\n```\n\n```bash\ncurl localhost:1\n```\n" + RUN_STEP +
                      "\n```bash\npip3 install -r requirements.txt\n```\n")
-    (build,) = reader_builds(load_annotated(readme), tmp_path, [])  # the curl is no build; the last block comes too late
+    (build,) = page_plan(load_annotated(readme), tmp_path, []).blocks  # the curl is no build; the last block comes too late
     assert build.folder == (quickstart / "app_dir").resolve() and build.skip is None and build.line == 4
-    assert build.before == load_annotated(readme).steps[0].line
+    assert build.kind == "build" and build.line < load_annotated(readme).steps[0].line
 
 
 def test_a_folder_the_prose_names_wrongly_is_said_and_the_apps_folder_used(tmp_path):
     from runner.formats.steps import load_annotated
-    from runner.source.readerbuilds import reader_builds
+    from runner.source.readerblocks import page_plan
 
     quickstart = tmp_path / "tut" / "py"
     (quickstart / "basic").mkdir(parents=True)
@@ -137,41 +137,41 @@ def test_a_folder_the_prose_names_wrongly_is_said_and_the_apps_folder_used(tmp_p
     run_f = RUN_STEP.replace("dapr run --app-id a -- python3 app.py", "dapr run -f .")
     readme = _readme(quickstart, "Navigate to the `tut/py/basics` folder.\n\n```bash\npip3 install -r requirements.txt\n"
                      "```\n" + run_f)
-    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    (build,) = page_plan(load_annotated(readme), tmp_path, []).blocks
     assert build.folder == (quickstart / "basic").resolve() and build.skip is None
     assert build.note == "the README names `tut/py/basics`: no such folder in the tree"
 
 
 def test_a_block_that_fits_no_folder_is_not_run(tmp_path):
     from runner.formats.steps import load_annotated
-    from runner.source.readerbuilds import reader_builds
+    from runner.source.readerblocks import page_plan
 
     readme = _readme(tmp_path / "q", "```bash\npip3 install -r requirements.txt\n```\n" + RUN_STEP)
-    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    (build,) = page_plan(load_annotated(readme), tmp_path, []).blocks
     assert build.skip == "no requirements.txt where its reader would run it"
 
 
 def test_a_block_whose_program_is_not_here_is_not_run(tmp_path, monkeypatch):
     from runner.formats.steps import load_annotated
-    from runner.source.readerbuilds import reader_builds
+    from runner.source.readerblocks import page_plan
 
     (tmp_path / "q").mkdir()
     (tmp_path / "q" / "requirements.txt").write_text("flask\n")
     readme = _readme(tmp_path / "q", "```bash\npip3 install -r requirements.txt\n```\n" + RUN_STEP)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    (build,) = page_plan(load_annotated(readme), tmp_path, []).blocks
     assert build.skip == "`pip3` is not on this machine"
 
 
 def test_a_cd_block_moves_the_reader(tmp_path):
     from runner.formats.steps import load_annotated
-    from runner.source.readerbuilds import reader_builds
+    from runner.source.readerblocks import page_plan
 
     quickstart = tmp_path / "q"
     (quickstart / "sub").mkdir(parents=True)
     (quickstart / "sub" / "package.json").write_text("{}")
     readme = _readme(quickstart, "```bash\ncd sub\n```\n\n```bash\nnpm install\n```\n" + RUN_STEP)
-    (build,) = reader_builds(load_annotated(readme), tmp_path, [])
+    (build,) = page_plan(load_annotated(readme), tmp_path, []).blocks
     assert build.folder == (quickstart / "sub").resolve()
 
 

@@ -197,3 +197,16 @@ def test_a_cli_on_path_that_runs_another_runtime_is_not_used_for_a_version(tmp_p
     assert settings.sidecar == ("daprd" if sidecar == "auto" else "dapr")
     if sidecar == "dapr":
         assert settings.dapr_cli.path != fake
+
+
+def test_a_bare_requirement_is_served_by_any_release_the_index_lists(monkeypatch):
+    """`dapr` alone in a requirements.txt: pip takes any release, so any one listed serves it."""
+    import runner.recipes.python as python
+
+    index = '<a href="https://files/dapr-1.17.0-py3-none-any.whl">dapr-1.17.0-py3-none-any.whl</a>'
+    monkeypatch.setattr(python, "registry_page", lambda url: index)  # PyPI's simple index, as it reads
+    recipe = RECIPES["python"]
+    assert recipe.sdk_served("dapr", "(any)") is True
+    assert recipe.sdk_served("dapr", "==1.17.0") is True and recipe.sdk_served("dapr", "==1.18.0") is False
+    monkeypatch.setattr(python, "registry_page", lambda url: False)  # 404: no such project
+    assert recipe.sdk_served("dapr", "(any)") is False

@@ -53,6 +53,14 @@ def sidecar_args(parser: argparse.ArgumentParser) -> None:
                         f"else {DEFAULT_VERSION})")
     parser.add_argument("--dapr-cli-version", help="the dapr CLI to pair with the runtime, with --sidecar dapr "
                         "(default: declared, else the newest served for the runtime's minor)")
+    parser.add_argument("--releases", metavar="URL",
+                        help="where official Dapr release archives are fetched from when daprd, placement, scheduler "
+                             "or the CLI is not installed (standing for https://github.com: "
+                             "URL/dapr/dapr/releases/download/vV/...; default $QUICKSTART_RUNNER_RELEASES, else "
+                             "github.com); each archive is checked against its published .sha256")
+    parser.add_argument("--control-plane", choices=["auto", "official", "built"], default="auto",
+                        help="placement and scheduler: official (installed or released beside daprd), built (ours, "
+                             "every listener on loopback), or auto (official where daprd is, else built)")
     parser.add_argument("--infra", choices=["auto", "local", "docker"], default="auto",
                         help="where each job's Redis, placement and scheduler run: local processes, containers of a "
                              "Docker engine, or auto (local binaries where present, else Docker)")

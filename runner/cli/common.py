@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 from pathlib import Path
 
 from runner.cli import say
@@ -12,6 +13,7 @@ from runner.errors import InputError
 from runner.job.settings import RunSettings, infra_settings, run_settings
 from runner.provision import DEFAULT_VERSION, versions
 from runner.provision.daprd import find_daprd
+from runner.provision.releases import Releases, published
 from runner.report.github import emit_github
 from runner.report.html import write_html
 from runner.report.jsonfile import write_json
@@ -38,6 +40,11 @@ def source_info(source: Checkout) -> dict:
     return info
 
 
+def releases_of(args: argparse.Namespace) -> Releases:
+    """Where official Dapr archives come from for this command (`--releases`), and whether at all."""
+    return Releases(getattr(args, "releases", None) or "", bool(getattr(args, "offline", False)))
+
+
 def runtime_versions(args: argparse.Namespace, tree: Path) -> tuple[list[str], str | None, dict]:
     """The runtime versions to run with (`--dapr-version`, a comma list; else what the tree declares,
     else the runner's default), the CLI version wanted (`--dapr-cli-version`, else declared, else
@@ -48,7 +55,8 @@ def runtime_versions(args: argparse.Namespace, tree: Path) -> tuple[list[str], s
         or [declared.get("DAPR_RUNTIME_VERSION") or DEFAULT_VERSION]
     chosen, notes = [], []
     for version in dict.fromkeys(wanted):
-        if args.daprd is None and find_daprd(version) is None:  # not here yet: can it be had?
+        if args.daprd is None and find_daprd(version) is None and not published(releases_of(args), "dapr", version, "daprd") \
+                and shutil.which("go"):  # only a build can have it: of a version the module proxy serves
             resolved = versions.resolve_runtime(version)
             version = resolved.version
             if resolved.why:
@@ -70,8 +78,9 @@ def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, vers
         if not sep or service not in DEFAULT_IMAGES or not image:
             raise InputError(f"wants SERVICE=IMAGE with SERVICE one of {', '.join(DEFAULT_IMAGES)}, not {text!r}", "--image")
         overrides[service] = image
-    containers = infra_settings(args.infra, version, overrides)
-    settings, info = run_settings(args.sidecar, version, args.daprd, say, containers, cli_version, redis=redis, **extra)
+    containers = infra_settings(args.infra, version, overrides, not releases_of(args).offline)
+    settings, info = run_settings(args.sidecar, version, args.daprd, say, containers, cli_version, releases_of(args),
+                                  args.control_plane, redis=redis, **extra)
     return settings, {**info, "infra": "docker" if containers else "local"}
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from runner.provision.dapr_cli import built_clis, installed_cli
 from runner.provision import DEFAULT_VERSION
-from runner.provision.daprd import find_control_plane, find_daprd
+from runner.provision.daprd import HEALTHZ_NOTE, find_control_plane, find_daprd
+from runner.provision.releases import Releases
 from runner.recipes import RECIPES
 from runner.recipes.base import tool_version
 from runner.services.containers import engine, images
@@ -53,11 +54,15 @@ def checks() -> list[Check]:
     else:
         out.append(Check("dapr CLI", None, "--sidecar auto uses daprd; `quickstart-runner provision dapr` builds the CLI"))
     daprd = find_daprd(DEFAULT_VERSION)
-    out.append(Check("daprd", f"{daprd.version} ({daprd.origin}: {daprd.path})" if daprd else None,
-                     "found" if daprd else "built from github.com/dapr/dapr on first use (a few minutes; needs go)"))
+    releases = Releases()
+    fetch = f"fetched from {releases.address}'s official release on first use (sha256 verified)"
+    out.append(Check("daprd", f"{daprd.version} ({daprd.described})" if daprd else None,
+                     "found" if daprd else f"{fetch}, else built from github.com/dapr/dapr (a few minutes; needs go)"))
     plane = find_control_plane(DEFAULT_VERSION)
-    out.append(Check("placement, scheduler", f"{DEFAULT_VERSION} (built: {plane.placement.parent})" if plane else None,
-                     "one of each per job" if plane else "built with daprd on first use (needs go)"))
+    official = plane is not None and not plane.origin.startswith("built")
+    out.append(Check("placement, scheduler", f"{DEFAULT_VERSION} ({plane.origin})" if plane else None,
+                     ("one of each per job" + (f"; {HEALTHZ_NOTE}" if official else "")) if plane
+                     else f"{fetch} with daprd, else built with it (needs go)"))
     postgres = server_binaries()
     out.append(Check("postgresql", str(postgres) if postgres else None,
                      "for READMEs that `docker compose up` a PostgreSQL" if postgres else

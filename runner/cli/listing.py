@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         rows.append({
             "building_block": qs.building_block, "language": qs.language, "variant": qs.variant,
             "path": str(qs.path.relative_to(root)), "apps": [app.app_id for app in plan.apps],
-            "services": services, "expectation": qs.expected_source, "weak": plan.weak,
+            "services": services, "expectation": expectation_kind(plan, qs.expected_source), "weak": plan.weak,
             "runnable": why_not is None, "why_not": why_not,
             "tags": sorted({tag for step in plan.readme.steps for tag in step.tags}) if plan.readme else [],
         })
@@ -71,6 +71,17 @@ def run(args: argparse.Namespace) -> int:
     weak = [r["path"] for r in rows if r["weak"]]
     print(f"{len(rows)} quickstarts in {root}" + (f"; {len(weak)} of them check only that Dapr started" if weak else ""))
     return 0
+
+
+def expectation_kind(plan, source: str) -> str:
+    """What a job is checked against: its expected file; a README's STEPs (`README`), those and the
+    output its page shows (`README + page`), or the page alone (`README page`)."""
+    if plan.readme is None or source != "README":
+        return source
+    checked = bool(plan.page and plan.page.checked)
+    if not plan.readme.steps:
+        return "README page"
+    return "README + page" if checked else "README"
 
 
 def _changed(selection: Selection, args: argparse.Namespace) -> int:

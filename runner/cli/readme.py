@@ -16,7 +16,9 @@ from runner.mm.report import dry_run, run_report
 from runner.mm.runner import ReadmeRun
 from runner.provision import DEFAULT_VERSION
 from runner.provision.daprd import ensure_control_plane, ensure_daprd
+from runner.provision.releases import Releases
 from runner.services.ports import port_turns
+from runner.services.redis import RedisEndpoint, answering_redis
 from runner.source.needs import REDIS_PORT, reaches_init_redis
 from runner.transcript.apps import crash_reason
 
@@ -32,6 +34,10 @@ def configure(readme: argparse.ArgumentParser) -> None:
     readme.add_argument("-m", "--manual", action="store_true", help="pause at manual steps")
     readme.add_argument("--daprd", type=Path, help="path to a daprd binary to use")
     readme.add_argument("--dapr-version", default=DEFAULT_VERSION, help=f"the daprd version to find or build (default {DEFAULT_VERSION})")
+    readme.add_argument("--releases", metavar="URL", help="where official Dapr archives come from when daprd is not "
+                        "installed (default $QUICKSTART_RUNNER_RELEASES, else https://github.com)")
+    readme.add_argument("--control-plane", choices=["auto", "official", "built"], default="auto",
+                        help="placement and scheduler: official, built (ours, loopback only), or auto")
     readme.add_argument("--strict", action="store_true",
                         help="an app that crashed fails the run, as in validate (default: mm.py's verdict, and a warning)")
 
@@ -45,10 +51,14 @@ def run(args: argparse.Namespace) -> int:
     turns = contextlib.ExitStack()
     if readme_run.uses_shims():
         readme_run.daprd = _daprd(args)
-        readme_run.control_plane_binaries = ensure_control_plane(args.dapr_version, progress=say, beside=readme_run.daprd)
+        readme_run.control_plane_binaries = ensure_control_plane(args.dapr_version, progress=say, beside=readme_run.daprd,
+                                                                 choice=args.control_plane, releases=Releases(args.releases or ""))
         if reaches_init_redis(args.markdown_file.resolve().parent, annotated):  # its Redis where `dapr init` puts it
             readme_run.redis_port = REDIS_PORT
-            turns.enter_context(port_turns([REDIS_PORT], str(args.markdown_file), say))
+            kept = turns.enter_context(port_turns([REDIS_PORT], str(args.markdown_file), say, answering_redis))
+            if kept:  # the Redis `dapr init` left there: its app writes to it itself, as its reader's does
+                readme_run.redis = RedisEndpoint("127.0.0.1", REDIS_PORT)
+                say(f"using the Redis already answering on {REDIS_PORT}: {args.markdown_file}'s app reaches it itself")
     with turns:
         success = readme_run.run()
     report = run_report(readme_run.steps)
@@ -67,4 +77,4 @@ def _daprd(args: argparse.Namespace) -> Path:
         if not args.daprd.is_file() or not os.access(args.daprd, os.X_OK):
             raise InputError("not an executable daprd", args.daprd)
         return args.daprd
-    return ensure_daprd(args.dapr_version, progress=say).path
+    return ensure_daprd(args.dapr_version, progress=say, releases=Releases(args.releases or "")).path

@@ -70,12 +70,26 @@ class LooseBlock:
     prose: str
 
 
+@dataclass(frozen=True)
+class PageBlock:
+    """Any code block of the file, in page order, as its reader meets it: its info string's first
+    word, its text, the prose written between the code block before it and this one, and the STEP
+    it is inside (mm.py runs it when that is a shell block), if any."""
+
+    lang: str
+    text: str
+    line: int  # README line of its opening fence
+    prose: str
+    step: int | None  # README line of the STEP around it; None: outside every STEP
+
+
 @dataclass
 class Annotated:
     path: Path
     steps: list[Step]
     links: list[tuple[str, bool, int]]  # (url, ignored, line)
     loose: list[LooseBlock] = field(default_factory=list)
+    blocks: list[PageBlock] = field(default_factory=list)  # every code block, annotated or not
 
 
 def step_selected(step: Step, tags: list[str]) -> bool:
@@ -148,6 +162,7 @@ def parse_annotated(text: str, path: Path) -> Annotated:
     ignoring_links = False
     in_code: set[int] = set()  # lines of code blocks: a STEP written there is an example, not an annotation
     loose: list[LooseBlock] = []
+    blocks: list[PageBlock] = []
     after_code = 0  # the line after the last code block
     for block in readme_blocks(text):
         if block.kind == "code":
@@ -158,10 +173,12 @@ def parse_annotated(text: str, path: Path) -> Annotated:
             continue
         if block.kind == "code":
             lang = block.info.split(None, 1)[0] if block.info else ""
+            prose = "\n".join(_COMMENT.sub("", "\n".join(lines[after_code:block.line - 1])).splitlines())
+            blocks.append(PageBlock(lang.strip(), block.text, block.line, prose,
+                                    current.line if current is not None else None))
             if current is not None and lang.strip() in SHELL_LANGS:
                 current.commands.append(Command(block.text.strip(), block.line))
             elif current is None and lang.strip() in (*SHELL_LANGS, ""):
-                prose = "\n".join(_COMMENT.sub("", "\n".join(lines[after_code:block.line - 1])).splitlines())
                 loose.append(LooseBlock(block.text.strip(), block.line, prose))
             after_code = block.line + block.text.count("\n") + 1
             continue
@@ -204,7 +221,7 @@ def parse_annotated(text: str, path: Path) -> Annotated:
         if marked is not None:  # a step written where mistune reads no HTML block (e.g. inside a paragraph)
             raise InputError("<!-- STEP is written here, but no step can be read from the file (mechanical-markdown "
                              "takes a STEP only from an HTML block of its own)", path, marked)
-    return Annotated(path, steps, links, loose)
+    return Annotated(path, steps, links, loose, blocks)
 
 
 def load_annotated(path: Path) -> Annotated:

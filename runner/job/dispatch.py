@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from dataclasses import replace
 
 from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan
@@ -21,6 +22,17 @@ from runner.results import JobResult, OnProgress, Progress
 from runner.services.groups import tracked_tempdir
 from runner.errors import InputError, JobError
 from runner.services.ports import port_turns
+from runner.services.redis import RedisEndpoint, answering_redis
+
+
+def with_existing_redis(plan: JobPlan) -> JobPlan:
+    """The plan using the Redis already answering where its files reach one themselves (as its
+    reader's app does), instead of failing for the port: said in its notes."""
+    port = plan.redis_port
+    notes = tuple(note.replace(f"its Redis on {port}, where `dapr init` puts it, taking turns",
+                               f"the Redis already answering on {port} (where `dapr init` puts one) serves it")
+                  for note in plan.notes)
+    return replace(plan, redis=RedisEndpoint("127.0.0.1", port), notes=notes)
 
 
 def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
@@ -34,7 +46,10 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lamb
         runner = run_readme if plan.readme is not None else run_script if plan.script is not None else run_apps
         try:
             # Ports the quickstart names are the machine's: whoever else names one waits its turn.
-            with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text))):
+            with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text)),
+                            reusable=lambda port: port == plan.redis_port and answering_redis(port)) as kept:
+                if plan.redis_port in kept:
+                    plan = with_existing_redis(plan)
                 result = first = runner(plan, settings, on_progress)
                 for attempt in range(2, retries + 2):
                     if result.status != "failed":

@@ -11,8 +11,9 @@ from runner.formats.compose import ComposeService
 from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
-from runner.mm.model import ReaderBuild
+from runner.mm.model import PagePlan
 from runner.recipes.base import Toolchain
+from runner.services.redis import RedisEndpoint
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,10 @@ class JobPlan:
     as_written: bool = False  # start the app with its command as given, not the recipe's cached form
     app_ids_in_output: bool = False  # `== APP - <app-id> == ` as `dapr run -f` prints, even for one app
     readme: Annotated | None = None  # validate by running this README's steps (no expected file)
-    reader_builds: tuple[ReaderBuild, ...] = ()  # install/build blocks outside its STEPs, run as its reader runs them
+    page: PagePlan | None = None  # what its README's reader runs and sees beyond the STEPs (validate's way)
     weak: str | None = None  # why a pass would prove little (its README expects only the CLI's own lines)
     redis_port: int | None = None  # its Redis listens here (6379: its files reach `dapr init`'s Redis themselves)
+    redis: RedisEndpoint | None = None  # a Redis already answering there, which it uses instead of starting one
     notes: tuple[str, ...] = ()  # what a person should know of how it ran (which port turn it took, and why)
     script: Script | None = None  # run a docs tab's commands, matching its terminals' output against `expectation`
     fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile

@@ -26,10 +26,10 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
                     real_cli=settings.dapr_cli if settings.sidecar == "dapr" else None,
                     launch=settings.launcher(plan.name),
                     build_slot=settings.build_turns(lambda text: on_progress(Progress(plan.name, text))),
-                    stop_before=plan.unrunnable[0] if plan.unrunnable else None, reader_builds=plan.reader_builds,
-                    redis_port=plan.redis_port)
+                    stop_before=plan.unrunnable[0] if plan.unrunnable else None, page=plan.page,
+                    redis_port=plan.redis_port, redis=plan.redis)
     success = run.run()
-    result = readme_result(plan, run.steps, success, started, run.fault, run.apps())
+    result = readme_result(plan, run.steps, success, started, run.fault, run.apps(), run.page_match, run.page_notes)
     if result.status == "passed" and run.stopped:  # what can run here passed; the rest cannot be checked here
         result = stopped_short(result, f"{plan.unrunnable[1]} (line {plan.unrunnable[0]}); the steps before it passed")
     on_progress(Progress(plan.name, "done", result.matched, result.expected))

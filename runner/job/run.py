@@ -163,7 +163,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         t0 = time.monotonic()
         services = JobServices(workdir, settings.launcher(plan.name))
         stack.callback(services.stop)
-        wants = ServiceWants(settings.redis, settings.control_plane_binaries, settings.control_plane_addresses,
+        wants = ServiceWants(plan.redis or settings.redis, settings.control_plane_binaries, settings.control_plane_addresses,
                              plan.services, redis_port=plan.redis_port)
         if _nothing_to_build(plan):  # the services come up while the apps are prepared
             services.begin(wants)

@@ -18,6 +18,7 @@ from runner.formats.shellwords import last_command
 from runner.transcript.causes import build_error, cause, missing_file
 from runner.transcript.explain import closest_lines, explain
 from runner.transcript.matcher import StreamMatcher
+from runner.transcript.pagematch import PageMatch
 from runner.transcript.normalize import strip_ansi
 
 
@@ -91,10 +92,11 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
 
 
 def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: float,
-                  fault: str | None = None, apps: list[AppEvidence] | None = None) -> JobResult:
+                  fault: str | None = None, apps: list[AppEvidence] | None = None, page: PageMatch | None = None,
+                  page_notes: list[str] = ()) -> JobResult:
     """A README run's result: what its steps printed and which expectation or return code let it
-    down (led by what died under the run, when something did: `fault`); `started` is the
-    monotonic time the run began."""
+    down (led by what died under the run, when something did: `fault`), then which line its page
+    shows that never came (`page`); `started` is the monotonic time the run began."""
     readme_path = str(plan.readme.path)
     result = _result(plan, "passed" if success else "failed")
     result.duration_s = result.phases["run"] = time.monotonic() - started
@@ -103,16 +105,19 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
         result.last_match_s = max(met) - started
     misses = []
     unseen = []  # (README line, expected stdout line, where its step's output begins)
-    result.transcript += [f"[{readme_path}:{build.line}: block outside the STEPs not run: {build.skip}]"
-                          for build in plan.reader_builds if build.skip]
+    reader_blocks = plan.page.blocks if plan.page else ()
+    result.transcript += [f"[{readme_path}:{block.line}: block outside the STEPs not run: {block.skip}]"
+                          for block in reader_blocks if block.skip]
     for step_run in steps:
         step = step_run.step
         where = f"{readme_path}:{step.line}: step {step.name!r}"
-        if (build := step_run.reader_build) is not None:
-            result.transcript.append(f"[{readme_path}:{build.line}: block outside the STEPs, run as its reader runs it, "
-                                     f"in {build.folder}: `{last_command(build.text)}`]")
-            if build.note:
-                result.transcript.append(f"[{readme_path}:{build.line}: {build.note}]")
+        if (block := step_run.reader_block) is not None:
+            where = f"{readme_path}:{step.line}: the reader's block"
+            typed = " ".join(step_run.step.commands[0].text.replace("\\\n", " ").split())
+            result.transcript.append(f"[{readme_path}:{block.line}: block outside the STEPs, run as its reader runs it, "
+                                     f"in {block.folder}: `{typed}`]")
+            if block.note:
+                result.transcript.append(f"[{readme_path}:{block.line}: {block.note}]")
         unmet = []  # said after a command that failed: that failure is why its lines never came
         for stream in ("stdout", "stderr"):
             expected = getattr(step, f"expected_{stream}_lines")
@@ -134,13 +139,22 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
                 misses.append(f"{where}: `{last_command(command.text)}` returned {command.return_code}, "
                               f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
         misses += unmet
+    page_misses = page.misses() if page is not None else []
+    misses += [miss.reason(readme_path) for miss in page_misses]
     result.misses = misses
+    if page is not None:
+        result.expected += page.total
+        result.matched += page.matched
+        result.notes += [f"{readme_path}:{check.block.fence_line}: output block not checked: {check.skip}"
+                         for check in plan.page.outputs if check.skip] + list(page_notes)
     numbered = [(number, strip_ansi(line)) for number, line in enumerate(result.transcript, start=1)]
     result.miss_details = [Miss(0, text, line, closest_lines(text, numbered, due, 3), None)
-                           for line, text, due in unseen[:3]]
+                           for line, text, due in unseen[:3]] + [miss.miss for miss in page_misses]
     failed = next((s for s in steps if not s.ok()), None)
     if not success and failed is not None:
         result.failure_file, result.failure_line = readme_path, failed.step.line
+    elif not success and page_misses:
+        result.failure_file, result.failure_line = readme_path, page_misses[0].miss.source_line
     result.reason = misses[0] if misses else ("" if success else "README steps failed")
     if fault:
         result.fault = fault
@@ -205,6 +219,7 @@ def readable(result: JobResult, tree: Path | None) -> JobResult:
 
     result.reason = tidy(result.reason)
     result.misses = [tidy(miss) for miss in result.misses]
+    result.notes = [tidy(note) for note in result.notes]
     result.transcript = [tidy(line) for line in result.transcript]
     result.apps = [replace(app, started_by=tidy(app.started_by), said=tidy(app.said) if app.said else app.said,
                            last_lines=[tidy(line) for line in app.last_lines]) for app in result.apps]

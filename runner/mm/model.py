@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runner.formats.readmepage import OutputBlock
 from runner.formats.steps import Step
 from runner.services.machine import CpuMark
 from runner.services.shell import ShellCommand
@@ -22,17 +23,45 @@ SETTLE_CAP_S = 3.0
 
 
 @dataclass(frozen=True)
-class ReaderBuild:
-    """A code block outside the STEPs that a reader runs to install or build before a step that
-    starts apps: run in `folder` just before the step at README line `before`, unless `skip`
-    says why not (its program is not here, no folder the README names has what it reads)."""
+class ReaderBlock:
+    """A code block outside the STEPs that a reader runs (validate's way; mm.py never does): run
+    in `folder` at its place in the page, unless `skip` says why not (its program is not here, no
+    folder the README names has what it reads, a placeholder nothing fills).
+
+    - build: installs or builds before the apps start, run to its end;
+    - start: starts apps (`dapr run`, `mvn spring-boot:run`), left running until the reader stops them;
+    - client: talks to the running apps (`curl`, `dapr invoke`), run to its end; its placeholders
+      (`<INSTANCEID>`) filled from what earlier clients printed;
+    - stop: stops apps (`dapr stop`), run to its end."""
 
     line: int  # README line of its code block
     text: str
     folder: Path
-    before: int
+    kind: str = "build"
     skip: str | None = None
     note: str | None = None  # what a reader would stumble on (a folder the README names that is not there)
+    fills: tuple[tuple[str, str], ...] = ()  # placeholder -> the field the prose says fills it
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """An output block of the page, and whether this run checks it (`skip`: why not)."""
+
+    block: OutputBlock
+    skip: str | None = None
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """What validate runs and checks of a README beyond mm.py's STEPs: its reader's own blocks, and
+    the output blocks its prose introduces."""
+
+    blocks: tuple[ReaderBlock, ...] = ()
+    outputs: tuple[OutputCheck, ...] = ()
+
+    @property
+    def checked(self) -> list[OutputBlock]:
+        return [check.block for check in self.outputs if check.skip is None]
 
 
 @dataclass
@@ -113,7 +142,7 @@ class StepRun:
     step: Step
     commands: list[CommandRun] = field(default_factory=list)
     met_at: float | None = None  # when its expectations were first seen met (early stop watches)
-    reader_build: ReaderBuild | None = None  # set when the step is a block its reader runs, not a STEP
+    reader_block: ReaderBlock | None = None  # set when the step is a block its reader runs, not a STEP
     _feeds: dict[str, _Feed] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

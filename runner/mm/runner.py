@@ -10,11 +10,16 @@ the end whatever happens, a timed-out command is stopped in seconds (mm sleeps 1
 malformed README is one `FILE:LINE` line with exit 2, and with `early_stop` (validate) a
 command whose step expectations are all met is stopped instead of waited for, once every app
 it started has shown it came up and its output went quiet a moment. A build step (pip, npm,
-mvn, go build...) takes one of the machine's build slots when `build_slot` gives them; the
-blocks outside the STEPs that a reader runs to install (`reader_builds`, validate's way) run
-as steps of their own before the step they precede; a service of the run dying ends the run
-with what died (`fault`). What each `dapr run` started shows of itself is watched from its
-output (`apps()`): whether it came up, how it ended, whether it crashed.
+mvn, go build...) takes one of the machine's build slots when `build_slot` gives them; a
+service of the run dying ends the run with what died (`fault`). What each `dapr run` started
+shows of itself is watched from its output (`apps()`): whether it came up, how it ended,
+whether it crashed.
+
+With a `page` (validate's way) the README is also run as its reader reads it: the blocks its
+reader runs outside the STEPs (installs, the apps a README with no STEP starts, the `curl`s to
+running apps, placeholders filled from earlier answers) run at their place in the page, and
+before each command the output blocks the page shows above it are awaited (until printed, or
+the apps went quiet); what never came fails the run at its README line (`page_match`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from runner.formats.daprrun import apps_started
 from runner.formats.shellwords import last_command, shell_calls
 from runner.formats.steps import Annotated, Command, Step
 from runner.formats.steps import step_selected
-from runner.mm.model import CommandRun, ReaderBuild, StepRun
+from runner.formats.readmepage import command_lines, filled
+from runner.mm.model import CommandRun, PagePlan, ReaderBlock, StepRun
+from runner.transcript.pagematch import PageMatch
 from runner.results import AppEvidence
 from runner.services import machine
 from runner.services.containers import Launcher, local
@@ -43,11 +50,19 @@ from runner.formats.cli_lines import stop_output
 
 if TYPE_CHECKING:
     from runner.mm.shimmed import Shimmed
+    from runner.services.redis import RedisEndpoint
 
 # A command's group gets SIGTERM, then this long to end before SIGKILL: a `dapr` shim stops
 # its apps and daprds on SIGTERM and prints the CLI's closing lines, which takes seconds.
 STOP_GRACE_S = 10.0
 _POLL_S = 0.05
+READER_COMMAND_S = {"build": 300.0, "client": 60.0, "stop": 60.0, "start": 300.0}  # how long a reader's own command may take
+UP_WITHIN_S = 120.0  # how long a reader waits for what they started to come up before typing on
+QUIET_UP_S = 2.0  # a start is up once its apps came up and its terminal then said nothing this long
+# A page block is awaited until printed, or until the apps said nothing new this long (quickstart apps
+# wait up to 20 s before a line: a job due in 20 s), or this long in all.
+PAGE_SETTLE_S = 30.0
+PAGE_WAIT_S = 180.0
 
 
 class _Fault(Exception):
@@ -60,8 +75,8 @@ class ReadmeRun:
                  manual: bool = False, say: Callable[[str], None] = print,
                  steps_env: Callable[[Path], dict[str, str]] | None = None, real_cli=None, launch: Launcher = local,
                  build_slot: Callable[[], ContextManager[None]] = contextlib.nullcontext,
-                 stop_before: int | None = None, reader_builds: tuple[ReaderBuild, ...] = (),
-                 redis_port: int | None = None):
+                 stop_before: int | None = None, page: PagePlan | None = None,
+                 redis_port: int | None = None, redis: RedisEndpoint | None = None):
         self.annotated = annotated
         self.shell = shlex.split(shell)
         self.shell_text = shell
@@ -78,8 +93,13 @@ class ReadmeRun:
         self.build_slot = build_slot
         self.stop_before = stop_before  # the README line of a step not to run, nor any after it
         self.stopped = False  # whether the run ended at that step
-        self.reader_builds = reader_builds  # blocks outside the STEPs a reader runs first (validate's way)
+        self.page = page  # what its reader runs and sees beyond the STEPs (validate's way)
+        self.page_match = PageMatch(page.checked if page else [])
+        self.page_notes: list[str] = []  # what of the page was not checked, and why (a placeholder nothing filled)
+        self._blocks = {block.line: block for block in annotated.blocks}
+        self._app_output_at = time.monotonic()  # when a running app's terminal last printed
         self.redis_port = redis_port  # where the run's Redis must listen (None: a free port)
+        self.redis = redis  # a Redis already answering there, used instead of starting one
         self.steps: list[StepRun] = []
         self.env: dict[str, str] = {}
         self.shimmed: Shimmed | None = None  # made when the first step that calls a shim comes
@@ -101,8 +121,17 @@ class ReadmeRun:
             command.apps = AppsWatch(((app.app_id, app.app_port) for app in apps), f"`{last_command(text)}` at {where}",
                                      is_listening)
         watch = command.apps
+        shows_apps = self.page is not None and (watch is not None or step.background)
+
+        def heard(stream: str, said: str) -> None:
+            if watch is not None:
+                watch.feed(said)
+            if shows_apps:
+                self.page_match.feed(said)
+                self._app_output_at = time.monotonic()
+
         shell = ShellCommand([*self.shell, text], cwd, with_declared(self.env, step.env),
-                             on_line=(lambda stream, text: watch.feed(text)) if watch is not None else None)
+                             on_line=heard if watch is not None or shows_apps else None)
         try:
             shell.start()
         except OSError as exc:
@@ -132,6 +161,7 @@ class ReadmeRun:
             settled_since = None
             while command.shell.running():
                 met = self.early_stop and step_run.expectations_met(time.monotonic(), stop_output(command.text))
+                met = met and self.page_match.shown_above(self._next_line(command.line))
                 if met and (command.apps is None or command.apps.shown()):
                     settled_since = settled_since or time.monotonic()
                     if step_run.settled(settled_since):
@@ -148,6 +178,18 @@ class ReadmeRun:
                 time.sleep(_POLL_S)
         finally:
             self._stop(command)
+            if command.shell is not None and self.page is not None:
+                self.page_match.answered(self._lines_of(command.line), command.output("stdout") + command.output("stderr"))
+
+    def _lines_of(self, fence_line: int) -> list[int]:
+        """The README lines of the commands of the code block at `fence_line`."""
+        block = self._blocks.get(fence_line)
+        return [line for _, line in command_lines(block)] if block is not None else [fence_line]
+
+    def _next_line(self, fence_line: int) -> int:
+        """The README line of the next code block after the one at `fence_line` (what its reader
+        reads before typing on)."""
+        return next((line for line in sorted(self._blocks) if line > fence_line), 10**9)
 
     def _stop(self, command: CommandRun) -> None:
         if command.shell is None:
@@ -205,35 +247,86 @@ class ReadmeRun:
 
     def _execute(self) -> bool:
         success = True
-        waiting = [build for build in self.reader_builds if not build.skip]
-        for step in (s for s in self.annotated.steps if step_selected(s, self.tags)):
-            if step.line == self.stop_before:
+        steps = [(step.line, step) for step in self.annotated.steps if step_selected(step, self.tags)]
+        blocks = [(block.line, block) for block in (self.page.blocks if self.page else ()) if not block.skip]
+        for line, item in sorted(steps + blocks, key=lambda pair: pair[0]):
+            if line == self.stop_before:
                 self.stopped = True
                 break
-            for build in [build for build in waiting if build.before <= step.line]:
-                waiting.remove(build)
-                if not self._run_step(self._reader_step(build), reader_build=build):
+            if isinstance(item, ReaderBlock):
+                if not self._run_block(item):
                     return False
-            if not self._run_step(step):
+            elif not self._run_step(item):
                 return False
+        self._await_shown(10**9)
         for step_run in self.steps:
             for command in step_run.commands:
-                if step_run.step.background:
-                    self._finish(command, step_run, command.started + step_run.step.timeout_seconds + step_run.step.sleep)
-                    if not step_run.command_ok(command):
-                        success = False
-        return success and all(s.output_ok() for s in self.steps)
+                if not step_run.step.background:
+                    continue
+                if step_run.reader_block is not None:  # the reader stops what they started: Ctrl+C
+                    command.stopped_early = True
+                    self._stop(command)
+                    continue
+                self._finish(command, step_run, command.started + step_run.step.timeout_seconds + step_run.step.sleep)
+                if not step_run.command_ok(command):
+                    success = False
+        return success and all(s.output_ok() for s in self.steps) and self.page_match.complete
 
-    @staticmethod
-    def _reader_step(build: ReaderBuild) -> Step:
-        """A reader's unannotated block as a step of its own: run to its end, in its folder, 0 expected."""
-        return Step(name=f"unannotated block at line {build.line}", line=build.line,
-                    commands=[Command(build.text, build.line)], working_dir=str(build.folder))
+    def _run_block(self, block: ReaderBlock) -> bool:
+        """A reader's unannotated block as a step of its own, in its folder, 0 expected: run to its
+        end, or (a start) left running once its apps came up. A client's placeholders are filled
+        from earlier answers first; one nothing fills leaves it (and what the page shows of it)
+        unchecked, said so."""
+        text = block.text
+        if block.fills:
+            text, unfilled = filled(block.text, block.fills, list(self.page_match.answers.values()))
+            if unfilled:
+                why = (f"{self.annotated.path}:{block.line}: not run: nothing printed before it fills "
+                       f"{', '.join(f'<{name}>' for name in unfilled)}")
+                self.page_notes.append(why + self.page_match.drop(self._lines_of(block.line)))
+                return True
+        step = Step(name=f"unannotated block at line {block.line}", line=block.line,
+                    commands=[Command(text, block.line)], working_dir=str(block.folder),
+                    background=block.kind == "start", timeout_seconds=READER_COMMAND_S[block.kind])
+        if not self._run_step(step, reader_block=block):
+            return False
+        if block.kind == "start":
+            self._await_up(self.steps[-1].commands[-1])
+        return True
 
-    def _run_step(self, step: Step, reader_build: ReaderBuild | None = None) -> bool:
+    def _await_up(self, command: CommandRun) -> None:
+        """Until the apps a reader's start started came up (or it ended), and its terminal then went
+        quiet a moment: the reader reads what it printed, then types on. A start the CLI does not run
+        (`mvn spring-boot:run`) counts as up once it printed."""
+        deadline = time.monotonic() + UP_WITHIN_S
+        while time.monotonic() < deadline and not command.ended():
+            up = command.apps.shown() if command.apps is not None else bool(command.shell and command.shell.last_output)
+            if up and command.shell is not None and time.monotonic() - command.shell.last_output > QUIET_UP_S:
+                return
+            self._watch()
+            time.sleep(_POLL_S)
+
+    def _await_shown(self, line: int) -> None:
+        """Until the output blocks the page shows above README line `line` are printed, the apps
+        went quiet (they print nothing more), or a while passed: the reader reads, then types on."""
+        if self.page is None:
+            return
+        started = time.monotonic()
+        while not self.page_match.shown_above(line):
+            now = time.monotonic()
+            if now - self._app_output_at > PAGE_SETTLE_S or now - started > PAGE_WAIT_S or not self._apps_running():
+                return
+            self._watch()
+            time.sleep(_POLL_S)
+
+    def _apps_running(self) -> bool:
+        return any(command.shell is not None and command.shell.running() for step_run in self.steps
+                   for command in step_run.commands if step_run.step.background or command.apps is not None)
+
+    def _run_step(self, step: Step, reader_block: ReaderBlock | None = None) -> bool:
         """Run one step's blocks (a background one's are left running); False when a block
         returned what the step does not expect, which ends the run."""
-        step_run = StepRun(step, reader_build=reader_build)
+        step_run = StepRun(step, reader_block=reader_block)
         self.steps.append(step_run)
         if self.manual and step.manual_pause_message:
             with contextlib.suppress(KeyboardInterrupt, EOFError):
@@ -244,6 +337,7 @@ class ReadmeRun:
         turn = self.build_slot() if shared and self._is_build(step) else contextlib.nullcontext()
         with turn:
             for block in step.commands:
+                self._await_shown(block.line)
                 services_before = self._services()
                 command = self._start(step, block.text, block.line)
                 step_run.commands.append(command)
@@ -274,7 +368,8 @@ class ReadmeRun:
         from runner.mm.shimmed import shimmed_env, zipkin_for  # only here: a README that calls no shim starts fast
 
         self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
-                                   self.real_cli, self.launch, zipkin_for(self.annotated), self.redis_port)
+                                   self.real_cli, self.launch, zipkin_for(self.annotated), self.redis_port,
+                                   self.redis)
         self.env = self.shimmed.env
         self._stack.callback(self._stop_all)  # the steps' commands end before those services do
 

@@ -17,7 +17,7 @@ from runner.formats.steps import Annotated
 from runner.provision.zipkin import ensure_zipkin
 from runner.services import started
 from runner.services.daemon import ServiceError
-from runner.services.redis import RedisServer
+from runner.services.redis import RedisEndpoint, RedisServer
 from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.services.containers import Launcher, local
 from runner.services.controlplane import ControlPlaneBinaries
@@ -46,7 +46,8 @@ class Shimmed:
 
 def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str], daprd: Path | None = None,
                 control_plane_binaries: ControlPlaneBinaries | None = None, real_cli=None, launch: Launcher = local,
-                zipkin: tuple[Path, str, int] | None = None, redis_port: int | None = None) -> Shimmed:
+                zipkin: tuple[Path, str, int] | None = None, redis_port: int | None = None,
+                redis: RedisEndpoint | None = None) -> Shimmed:
     """`base` with what the shims need, its services started in `workdir` (as processes, or in
     containers) and stopped by `stack`."""
     records = stack.enter_context(job_records(workdir.name))  # entered first: reaped after all else stopped
@@ -54,7 +55,8 @@ def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str]
     run_dir.mkdir()
     services = JobServices(workdir, launch)
     stack.callback(services.stop)
-    up = services.start(ServiceWants(control_plane_binaries=control_plane_binaries, zipkin=zipkin, redis_port=redis_port))
+    up = services.start(ServiceWants(redis=redis, control_plane_binaries=control_plane_binaries, zipkin=zipkin,
+                                      redis_port=redis_port))
     stack.callback(started.stop_all, run_dir)
     context = ShimContext(run_dir, up.redis, daprd, up.control_plane_addresses, real_cli.path if real_cli else None,
                           up.zipkin)

@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.cache import build_once, cache_root, digest
+from runner.cache import build_once, cache_root, digest, is_built
 from runner.errors import ProvisionError
 from runner.provision.daprd import Daprd, ensure_daprd
+from runner.provision.releases import ReleaseRefused, Releases, fetch_program
 from runner.provision.versions import resolve_cli
 from runner.provision.gobuild import go, last_error, module_dir, module_overrides
 
@@ -43,7 +44,7 @@ class DaprCli:
     path: Path
     version: str
     runtime_path: Path | None  # DAPR_RUNTIME_PATH for a slim install of ours; None: the user's own ~/.dapr
-    origin: str  # "path" or "built"
+    origin: str  # "path", "release" or "built"
 
     def env(self) -> dict[str, str]:
         return {"DAPR_RUNTIME_PATH": str(self.runtime_path)} if self.runtime_path else {}
@@ -90,7 +91,7 @@ def find_cli(version: str, daprd: Daprd) -> DaprCli | None:
     info = json.loads((root / "build.json").read_text())
     runtime = _runtime(root, daprd)
     return DaprCli(root / "bin" / "dapr", info["cli_module"].lstrip("v"),
-                   runtime if (runtime / ".complete").exists() else None, "built")
+                   runtime if (runtime / ".complete").exists() else None, info.get("origin", "built"))
 
 
 def built_clis() -> list[DaprCli]:
@@ -98,8 +99,9 @@ def built_clis() -> list[DaprCli]:
     found = []
     for build in sorted((cache_root() / "dapr-cli").glob("*/build.json")):
         if (build.parent / ".complete").exists():
-            module = json.loads(build.read_text())["cli_module"]
-            found.append(DaprCli(build.parent / "bin" / "dapr", module.lstrip("v"), None, "built"))
+            info = json.loads(build.read_text())
+            found.append(DaprCli(build.parent / "bin" / "dapr", info["cli_module"].lstrip("v"), None,
+                                 info.get("origin", "built")))
     return found
 
 
@@ -114,10 +116,21 @@ def _lay_runtime(root: Path, daprd: Daprd) -> Path:
     return build_once(_runtime(root, daprd), lay)[0]
 
 
-def build_cli(version: str, progress=print) -> None:
+def fetch_cli(version: str, releases: Releases, progress=print) -> None:
+    """The CLI at `version` from dapr/cli's official release (verified), laid out as a build is."""
+    def fetch(root: Path) -> None:
+        url = fetch_program(releases, "cli", version, "dapr", root / "bin", progress)
+        (root / "build.json").write_text(json.dumps({"version": version, "cli_module": f"v{version.lstrip('v')}",
+                                                     "origin": "release", "url": url}, indent=2))
+
+    build_once(_root(version), fetch)
+
+
+def build_cli(version: str, progress=print, why: str = "") -> None:
     """The CLI at `version` (one the proxy serves: provision.versions.resolve_cli), built once."""
     if shutil.which("go") is None:
-        raise ProvisionError("go: not found; a Go toolchain is needed to build the dapr CLI")
+        raise ProvisionError(f"the dapr CLI {version} can be neither found nor built here: " + (f"{why}; " if why else "")
+                             + "go (which builds it) is not on PATH")
 
     def build(root: Path) -> None:
         log = root / "build.log"
@@ -158,15 +171,26 @@ def build_cli(version: str, progress=print) -> None:
     build_once(_root(version), build)
 
 
-def ensure_cli(version: str | None = None, daprd: Daprd | None = None, progress=print) -> DaprCli:
-    """The CLI (built once) and its runtime dir for `daprd` (laid once per daprd): the CLI runs the
-    daprd of the version asked for. `version` None: the one for daprd's runtime."""
-    daprd = daprd or ensure_daprd(progress=progress)
+def ensure_cli(version: str | None = None, daprd: Daprd | None = None, progress=print,
+               releases: Releases | None = None) -> DaprCli:
+    """The CLI (fetched from its release, else built, once) and its runtime dir for `daprd` (laid once
+    per daprd): the CLI runs the daprd of the version asked for. `version` None: the one for daprd's
+    runtime (the newest the module proxy serves for its minor; without go, its minor's first)."""
+    releases = releases or Releases()
+    daprd = daprd or ensure_daprd(progress=progress, releases=releases)
     if version is None:
-        resolved = resolve_cli(daprd.version)
-        if resolved.why:
-            progress(f"dapr CLI for runtime {daprd.version}: {resolved.note}")
-        version = resolved.version
-    build_cli(version, progress)
+        if shutil.which("go") is None:
+            version = ".".join(daprd.version.split(".")[:2]) + ".0"
+        else:
+            resolved = resolve_cli(daprd.version)
+            if resolved.why:
+                progress(f"dapr CLI for runtime {daprd.version}: {resolved.note}")
+            version = resolved.version
+    if not is_built(_root(version)):
+        try:
+            fetch_cli(version, releases, progress)
+        except ReleaseRefused as exc:
+            progress(f"dapr CLI {version}: no official release to take ({exc}); building it from github.com/dapr/cli")
+            build_cli(version, progress, why=f"release: {exc}")
     _lay_runtime(_root(version), daprd)
     return find_cli(version, daprd)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -39,7 +40,10 @@ def _parts(version: str) -> tuple[int, int, int]:
 
 @functools.lru_cache(maxsize=None)
 def servable(module: str, version: str) -> bool:
-    """Whether the proxy serves `module` at `version` whole (its zip, not only its listing)."""
+    """Whether the proxy serves `module` at `version` whole (its zip, not only its listing); False
+    where there is no go to ask it."""
+    if shutil.which("go") is None:
+        return False
     with tempfile.TemporaryDirectory() as scratch:
         done = subprocess.run(["go", "mod", "download", "-json", f"{module}@v{version.lstrip('v')}"], cwd=scratch,
                               capture_output=True, text=True, env=_go_env())

@@ -40,6 +40,12 @@ def is_build(words: tuple[str, ...]) -> bool:
     return any(starts_with(words, prefix) for recipe in RECIPES.values() for prefix in recipe.build_commands)
 
 
+def starts_app(words: tuple[str, ...]) -> bool:
+    """Whether a command starts an app that runs until stopped, in any language's way (`dapr run`
+    is the CLI's, not a language's)."""
+    return any(recipe.starts_app(words) for recipe in RECIPES.values())
+
+
 def build_reads(words: tuple[str, ...]) -> str | None:
     """The file a build or install command reads where it runs (None: none, or not a build)."""
     for recipe in RECIPES.values():

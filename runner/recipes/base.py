@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, ContextManager
 
 from runner.errors import JobError, read_input
+from runner.formats.shellwords import starts_with
 from runner.cache import build_once, cache_root, files_digest, is_built
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
@@ -84,6 +85,9 @@ class Recipe(ABC):
     # prefixes: ("npm", "install") is `npm install ...`, flags between the words allowed.
     build_commands: tuple[tuple[str, ...], ...] = ()
     programs: tuple[str, ...] = ()  # what a README of this language calls (a tutorial of several is "multi")
+    # Commands that start an app and run until stopped (`npm start`, `mvn spring-boot:run`), as
+    # word prefixes like `build_commands`: a README's reader leaves them running in a terminal.
+    start_commands: tuple[tuple[str, ...], ...] = ()
     # Where an app of this language says plainly which port it listens on: (file glob, pattern whose
     # group 1 is the port), a literal the app listens on whatever `--app-port` says (a port taken
     # from APP_PORT follows it: the CLI sets it).
@@ -126,6 +130,10 @@ class Recipe(ABC):
         _, built_now = build_once(target, build)
         prepared = self.start(app_dir, target, command)
         return Prepared(prepared.command, prepared.env, target, reused=not built_now)
+
+    def starts_app(self, words: tuple[str, ...]) -> bool:
+        """Whether a command starts an app of this language (one of `start_commands`)."""
+        return any(starts_with(words, prefix) for prefix in self.start_commands)
 
     def build_reads(self, words: tuple[str, ...]) -> str | None:
         """The file a build command of this language (one of `build_commands`) reads in the folder

@@ -16,6 +16,7 @@ class CSharpRecipe(Recipe):
     aliases = ("dotnet", ".net", "c#", "cs")
     programs = ("dotnet",)
     build_commands = (("dotnet", "build"), ("dotnet", "restore"), ("dotnet", "publish"))
+    start_commands = (("dotnet", "run"),)
     listen_patterns = (("launchSettings.json", r"\"applicationUrl\"\s*:\s*\"https?://[^:\"]+:(\d{2,5})"),
                        ("*.cs", r"UseUrls\(\s*\"https?://[^:\"]+:(\d{2,5})"))
 

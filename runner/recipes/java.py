@@ -46,6 +46,14 @@ class JavaRecipe(Recipe):
     aliases = ("jdk",)
     programs = ("java", "mvn", "mvnw", "gradle")
     build_commands = (("mvn",), ("mvnw",), ("gradle",), ("gradlew",))
+    start_commands = (("java",), ("gradle", "bootRun"), ("gradlew", "bootRun"))
+    _RUN_GOALS = {"spring-boot:run", "spring-boot:test-run", "exec:java", "quarkus:dev"}
+
+    def starts_app(self, words: tuple[str, ...]) -> bool:
+        # Maven takes several goals at once: `mvn clean spring-boot:test-run` runs the app last.
+        if words and Path(words[0]).name in ("mvn", "mvnw"):
+            return bool(self._RUN_GOALS & set(words[1:]))
+        return super().starts_app(words)
     listen_patterns = (("application.properties", r"server\.port\s*=\s*(?:\$\{[^:}]+:)?(\d{2,5})"),
                        ("application.yml", r"\bport:\s*(?:\$\{[^:}]+:)?(\d{2,5})"))
 

@@ -19,6 +19,7 @@ class JavaScriptRecipe(Recipe):
     build_commands = (("npm", "install"), ("npm", "i"), ("npm", "ci"), ("npm", "run", "build"), ("yarn",),
                       ("pnpm", "install"))
     listen_patterns = (("*.js", r"\.listen\(\s*(\d{2,5})\b"), ("*.ts", r"\.listen\(\s*(\d{2,5})\b"))
+    start_commands = (("npm", "start"), ("npm", "run", "start"), ("node",))
 
     def detect(self) -> Toolchain:
         node = tool_version(["node", "--version"])

@@ -21,6 +21,16 @@ class PythonRecipe(Recipe):
     build_commands = (("pip", "install"), ("pip3", "install"), ("python", "pip", "install"),
                       ("python3", "pip", "install"), ("uv", "pip", "install"), ("poetry", "install"))
     listen_patterns = (("*.py", r"\b(?:run|uvicorn\.run)\([^)]*\bport\s*=\s*(\d{2,5})\b"),)
+    start_commands = (("python",), ("python3",), ("uvicorn",), ("flask", "run"), ("fastapi", "run"))
+
+    def starts_app(self, words: tuple[str, ...]) -> bool:
+        # `python3 app.py`, `python3 -m uvicorn ...`; not `python3 -m venv`, `python3 -c ...`, `python3 --version`
+        if not super().starts_app(words):
+            return False
+        if Path(words[0]).name not in ("python", "python3"):
+            return True
+        module = words[words.index("-m") + 1] if "-m" in words[:-1] else None
+        return module not in (None, "venv", "pip", "ensurepip") if module else any(w.endswith(".py") for w in words[1:])
 
     def detect(self) -> Toolchain:
         version = tool_version(["python3", "--version"], lambda out: out.split()[-1])
@@ -93,6 +103,8 @@ class PythonRecipe(Recipe):
         if not isinstance(page, str):
             return page
         wanted = version.lstrip("=<>!~")
+        if version == "(any)":  # a requirement with no version: any release the index lists serves it
+            return "href=" in page
         return f"{coordinate.replace('-', '_')}-{wanted}-" in page or f"{coordinate}-{wanted}.tar.gz" in page
 
     def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:

@@ -5,6 +5,9 @@ in the job's temp dir. Every daprd of the job is pointed at them."""
 
 from __future__ import annotations
 
+import functools
+import re
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -19,10 +22,41 @@ from runner.services.together import together
 
 @dataclass(frozen=True)
 class ControlPlaneBinaries:
-    """The programs: placement and scheduler, built with daprd."""
+    """The programs: placement and scheduler of the runtime's release (official, or our build)."""
 
     placement: Path
     scheduler: Path
+    origin: str = ""  # where they come from, as reports say it (`installed (~/.dapr/bin)`, `built (...)`)
+
+
+@functools.lru_cache(maxsize=None)
+def _accepted(binary: str, _mtime: int) -> frozenset[str]:
+    """The flags a placement or scheduler accepts, as its `--help` lists them (an unknown flag makes
+    it exit, and each release has its own)."""
+    try:
+        done = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(re.findall(r"(?m)^\s+(?:-\w, )?--([a-z0-9][A-Za-z0-9-]*)", done.stdout + done.stderr))
+
+
+def accepted_flags(binary: Path) -> frozenset[str]:
+    path = Path(binary)
+    return _accepted(str(path), path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+def loopback_flags(binary: Path, metrics_port: int) -> list[str]:
+    """What keeps a release's own listeners on loopback, of the flags it accepts: its metrics on
+    127.0.0.1 at a port of ours (or none where it cannot say where), its healthz asked for loopback."""
+    accepted = accepted_flags(binary)
+    flags = []
+    if "metrics-listen-address" in accepted:
+        flags += ["--metrics-port", str(metrics_port), "--metrics-listen-address", "127.0.0.1"]
+    elif "enable-metrics" in accepted:
+        flags.append("--enable-metrics=false")
+    if "healthz-listen-address" in accepted:
+        flags += ["--healthz-listen-address", "127.0.0.1"]
+    return flags
 
 
 @dataclass(frozen=True)
@@ -69,7 +103,7 @@ class ControlPlane:
         together(lambda: self._daemon("placement", [
             "--id", "dapr-placement-0", "--port", str(placement), "--listen-address", "127.0.0.1",
             "--healthz-port", str(placement_health), "--initial-cluster", f"dapr-placement-0=127.0.0.1:{raft}",
-            "--log-level", "warn",
+            "--log-level", "warn", *loopback_flags(self.binaries["placement"], self._port()),
         ], placement_health, placement, timeout), lambda: self._daemon("scheduler", [
             "--id", "dapr-scheduler-server-0", "--port", str(scheduler), "--listen-address", "127.0.0.1",
             "--healthz-port", str(scheduler_health), "--override-broadcast-host-port", f"127.0.0.1:{scheduler}",
@@ -77,6 +111,7 @@ class ControlPlane:
             "--etcd-client-listen-address", "127.0.0.1",
             "--etcd-initial-cluster", f"dapr-scheduler-server-0=http://127.0.0.1:{etcd_peer}",
             "--identity-directory-write", str(self.workdir / "identity"), "--log-level", "warn",
+            *loopback_flags(self.binaries["scheduler"], self._port()),
         ], scheduler_health, scheduler, timeout))
         return ControlPlaneAddresses(f"127.0.0.1:{placement}", f"127.0.0.1:{scheduler}")
 

@@ -55,22 +55,25 @@ def _turns_dir() -> Path:
 
 
 @contextlib.contextmanager
-def port_turns(ports: Iterable[int], holder: str, on_wait: Callable[[str], None] = lambda text: None) -> Iterator[None]:
+def port_turns(ports: Iterable[int], holder: str, on_wait: Callable[[str], None] = lambda text: None,
+               reusable: Callable[[int], bool] = lambda port: False) -> Iterator[set[int]]:
     """Hold the machine-wide turn on each of `ports` while the block runs: every process that
     names one of them (jobs, docs tabs, pytest tests on other xdist workers) waits for it. Taken
     in ascending order, so two holders never wait on each other. A port that some other program
-    (not a runner taking turns) still holds after a few seconds is an error: waiting longer would
-    not free it."""
+    (not a runner taking turns) still holds after a few seconds is an error, waiting longer would
+    not free it; unless it is `reusable` (a Redis already answering where `dapr init` puts one,
+    which the quickstart's own app reaches): those ports are what the block is given."""
     wanted = sorted(set(ports))
     handles = []
     try:
         for port in wanted:
             handles.append(_take_turn(port, holder, on_wait))
-        taken = _still_taken(wanted, on_wait)
+        kept = {port for port in wanted if not port_free(port) and reusable(port)}
+        taken = _still_taken([port for port in wanted if port not in kept], on_wait)
         if taken:
             raise PortTaken(f"port {taken[0]}, which {holder} names, is taken by another program"
                             + (f" ({who})" if (who := listener(taken[0])) else ""))
-        yield
+        yield kept
     finally:
         for handle in handles:
             handle.close()
@@ -79,8 +82,9 @@ def port_turns(ports: Iterable[int], holder: str, on_wait: Callable[[str], None]
 LET_GO_WITHIN_S = 10.0  # the turn's last holder may still be exiting: its app shutting down
 
 
-def _still_taken(ports: list[int], on_wait: Callable[[str], None]) -> list[int]:
-    deadline, said = time.monotonic() + LET_GO_WITHIN_S, False
+def _still_taken(ports: list[int], on_wait: Callable[[str], None], within: float = LET_GO_WITHIN_S) -> list[int]:
+    """Of `ports`, those still taken once `within` seconds passed (each let go is waited for)."""
+    deadline, said = time.monotonic() + within, False
     while (taken := [port for port in ports if not port_free(port)]) and time.monotonic() < deadline:
         if not said:
             on_wait(f"waiting for port {taken[0]} to be let go")
@@ -88,6 +92,12 @@ def _still_taken(ports: list[int], on_wait: Callable[[str], None]) -> list[int]:
         check_interrupted()
         time.sleep(0.2)
     return taken
+
+
+def wait_let_go(ports: Iterable[int], on_wait: Callable[[str], None] = lambda text: None) -> list[int]:
+    """Wait a bounded while for named ports another process still holds (a previous run's daprd
+    going away); those still taken then."""
+    return _still_taken(sorted(set(ports)), on_wait)
 
 
 def listener(port: int) -> str | None:

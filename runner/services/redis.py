@@ -35,6 +35,11 @@ def ping(endpoint: RedisEndpoint, timeout: float = 0.5) -> bool:
         return False
 
 
+def answering_redis(port: int) -> bool:
+    """A Redis answers on this loopback port (one `dapr init` left, say)."""
+    return ping(RedisEndpoint("127.0.0.1", port))
+
+
 def command(endpoint: RedisEndpoint, *words: str, timeout: float = 5.0) -> bytes:
     """One Redis command (RESP, as redis-cli sends it); the server's first reply line."""
     request = f"*{len(words)}\r\n".encode() + b"".join(

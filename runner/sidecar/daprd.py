@@ -17,7 +17,7 @@ from typing import Callable
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.daemon import how_it_ended
 from runner.services.groups import check_interrupted, stop_group, track, untrack
-from runner.services.ports import free_port, is_listening, port_free, release
+from runner.services.ports import free_port, is_listening, listener, port_free, release, wait_let_go
 from runner.services.pty import PtyProcess
 from runner.services.started import forget_app, record_app
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
@@ -52,12 +52,13 @@ class DaprdSidecar:
     def __init__(self, binary: Path, app_id: str, resources: list[Path], workdir: Path,
                  ports: SidecarPorts, on_line: Callable[[str], None], app_port: int | None = None,
                  app_protocol: str | None = None, log_level: str = "info", config: Path | None = None,
-                 addresses: ControlPlaneAddresses | None = None, cwd: Path | None = None):
+                 addresses: ControlPlaneAddresses | None = None, cwd: Path | None = None, named: bool = False):
         self.binary = binary
         self.app_id = app_id
         self.resources = resources
         self.workdir = workdir
         self.ports = ports
+        self.named = named  # its ports are the ones a README names (a previous holder's going away is waited for)
         self.on_line = on_line
         self.app_port = app_port
         self.app_protocol = app_protocol
@@ -98,8 +99,9 @@ class DaprdSidecar:
 
     def start(self, timeout: float = 30.0) -> None:
         for name, port in (("HTTP", self.ports.http), ("gRPC", self.ports.grpc)):
-            if not port_free(port):
-                raise PortsTaken(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process")
+            if not port_free(port) and (not self.named or wait_let_go([port])):
+                raise PortsTaken(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process"
+                                 + (f" ({who})" if (who := listener(port)) else ""))
         self.process = subprocess.Popen(
             self.argv(), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -223,7 +225,7 @@ class DaprdSidecars(Sidecars):
                 self.daprd, spec.app_id, resources, self.run_dir or workdir, ports,
                 on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
                 app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
-                addresses=self.addresses, cwd=spec.app_dir,
+                addresses=self.addresses, cwd=spec.app_dir, named=bool(spec.dapr_http_port or spec.dapr_grpc_port),
             )
             stack.callback(self._stop, sidecar)
             try:

@@ -11,8 +11,11 @@ from pathlib import Path
 from runner.formats.runtemplate import RunTemplate, parse_run_template
 from runner.errors import InputError
 from runner.formats.shellwords import shell_calls
+from runner.formats.readmepage import is_command_block
 from runner.formats.steps import load_annotated
-from runner.recipes import LANGUAGES, RECIPES
+from runner.recipes import LANGUAGES
+from runner.source.needs import SOURCE_SUFFIXES
+from runner.source.readerblocks import kind_of, program_languages
 from runner.workspace import BUILD_OUTPUTS
 
 VARIANTS = ("sdk", "http")
@@ -82,7 +85,9 @@ def expected_path(expected_root: Path | None, building_block: str, language: str
 
 def discover(root: Path, expected_root: Path | None = None) -> list[Quickstart]:
     """The quickstarts of a tree: every `<building_block>/<language>/<variant>/` folder, and every
-    other folder whose README is annotated (STEP blocks: the tutorials)."""
+    other folder whose README a reader follows (the tutorials): one annotated with STEP blocks,
+    one whose commands start an app there, or one beside the apps' own sources; not one inside
+    another's folder (a part of that quickstart)."""
     quickstarts = []
     for block in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         resources = next((block / name for name in RESOURCE_DIRS if (block / name).is_dir()), None)
@@ -101,10 +106,11 @@ def discover(root: Path, expected_root: Path | None = None) -> list[Quickstart]:
                     expected=expected_path(expected_root, block.name, language, variant),
                 ))
     known = {qs.path for qs in quickstarts}
-    for readme in _annotated_readmes(root):
+    for readme in _followed_readmes(root):
         path = readme.parent
         if path in known or any(parent in known for parent in path.parents) or path == root:
             continue
+        known.add(path)
         parts = path.relative_to(root).parts
         named = [part for part in parts if part in LANGUAGES]
         language = named[0] if named else "multi"
@@ -116,25 +122,43 @@ def discover(root: Path, expected_root: Path | None = None) -> list[Quickstart]:
     return sorted(quickstarts, key=lambda qs: qs.name)
 
 
-def _annotated_readmes(root: Path) -> list[Path]:
-    found = []
+def _followed_readmes(root: Path) -> list[Path]:
+    """READMEs a reader follows, top-down (a folder before the folders in it); not an index whose
+    apps all start in folders with READMEs of their own (`cd openai`: follow that one)."""
+    found: dict[Path, set[str]] = {}  # README -> the subfolders its apps start in
     for folder, subfolders, files in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".") and name not in BUILD_OUTPUTS]
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and name not in BUILD_OUTPUTS)
         if "README.md" in files:
             readme = Path(folder) / "README.md"
             with contextlib.suppress(OSError):
-                if "<!-- STEP" in readme.read_text(errors="replace"):
-                    found.append(readme)
-    return found
+                text = readme.read_text(errors="replace")
+                if "<!-- STEP" in text:
+                    found[readme] = set()
+                elif (starts := _starts_in(readme, files)) is not None:
+                    found[readme] = starts
+    return [readme for readme, starts in found.items()
+            if not starts or not all(readme.parent / sub / "README.md" in found for sub in starts)]
+
+
+def _starts_in(readme: Path, files: list[str]) -> set[str] | None:
+    """A README with no STEP that is a quickstart's: the subfolders its commands start apps in (an
+    empty set: its own folder, or it lies beside the apps' own sources); None: it starts none."""
+    beside = any(Path(name).suffix in SOURCE_SUFFIXES for name in files)
+    try:
+        blocks = load_annotated(readme).blocks
+    except InputError:
+        return set()  # read again when planned, where what is wrong is said
+    folders = {call.cwd.parts[0] if call.cwd.parts else "." for block in blocks if is_command_block(block)
+               for call in shell_calls(block.text) if kind_of([call]) == "start"}
+    if beside or "." in folders:
+        return set()
+    return {folder for folder in folders if folder != ".."} or None
 
 
 def languages_of(readme: Path) -> tuple[str, ...]:
-    """The languages a README's steps use: those whose programs its commands call (a README that
-    cannot be read says so when it is planned)."""
+    """The languages a README's commands use: those whose programs they call (a README that cannot
+    be read says so when it is planned)."""
     try:
-        steps = load_annotated(readme).steps
+        return program_languages(load_annotated(readme))
     except InputError:
         return ()
-    calls = [call.words for step in steps for command in step.commands for call in shell_calls(command.text)]
-    return tuple(recipe.name for recipe in RECIPES.values()
-                 if any(word in recipe.programs for words in calls for word in words))

@@ -175,6 +175,53 @@ def first_unrunnable(readme: Annotated, tags: list[str]) -> tuple[int, str] | No
     return None
 
 
+# Client libraries of hosted LLM services: an app importing one calls out of this machine.
+_LLM_CLIENTS = re.compile(r"^\s*(?:from|import)\s+(openai|anthropic|google\.generativeai|google\.genai|mistralai|cohere)\b"
+                          r"|^\s*from\s+google\s+import\s+(genai|generativeai)\b", re.M)
+# Testcontainers in an app's sources (`import io.dapr.testcontainers.DaprContainer`): what it runs with
+# (`mvn spring-boot:test-run`) starts daprd and its stores as containers.
+_TESTCONTAINERS = re.compile(r"^\s*import\s+(?:static\s+)?[\w.]*\btestcontainers\.", re.M)
+
+
+def needs_docker_engine(folder: Path) -> str | None:
+    """Where a quickstart's apps start their services in containers of their own: `FILE:LINE`."""
+    for path in source_files(folder):
+        text = path.read_text(errors="replace")
+        if found := _TESTCONTAINERS.search(text):
+            return f"{path.relative_to(folder.parent)}:{text.count(chr(10), 0, found.start()) + 1}"
+    return None
+
+
+def hosted_model(folder: Path) -> str | None:
+    """Where an app calls a hosted LLM service itself (`import openai`): `FILE:LINE (openai)`."""
+    for path in source_files(folder):
+        text = path.read_text(errors="replace")
+        if found := _LLM_CLIENTS.search(text):
+            library = found.group(1) or f"google.{found.group(2)}"
+            return f"{path.relative_to(folder.parent)}:{text.count(chr(10), 0, found.start()) + 1} ({library})"
+    return None
+
+
+def unrunnable_page(folder: Path, page) -> str | None:
+    """Why what a README's reader runs (its blocks outside any STEP) cannot run here, or None."""
+    for block in page.blocks:
+        for call in shell_calls(block.text):
+            if why := cannot_run_here(call.words):
+                return f"{why} (line {block.line})"
+    if (where := needs_docker_engine(folder)) is not None and any(block.kind == "start" for block in page.blocks):
+        from runner.services.containers import engine  # asked only here: the Docker SDK is slow to import
+
+        if engine() is None:
+            return f"needs Docker: {where} uses Testcontainers, and no Docker engine answers here"
+    if (where := hosted_model(folder)) is not None:
+        return f"needs a hosted LLM service: {where} calls it (an API key and the network)"
+    if not any(block.kind == "start" for block in page.blocks if block.skip is None):
+        skipped = next((block for block in page.blocks if block.kind == "start" and block.skip), None)
+        return (f"its start at line {skipped.line} cannot run: {skipped.skip}" if skipped else
+                "its README starts no app: nothing for its reader to run (code to read)")
+    return None
+
+
 REDIS_PORT = 6379  # where `dapr init` puts Redis (its dapr_redis container)
 # `127.0.0.1:6379`, `("localhost", 6379)`, `host="localhost", port=6379`, `redis://localhost`
 _REDIS_BY_ITSELF = re.compile(r"(?:localhost|127\.0\.0\.1)['\"]?\s*[,:]\s*(?:port\s*=\s*)?6379\b"

@@ -18,8 +18,9 @@ from runner.recipes.base import Toolchain
 from runner.source.catalog import Quickstart
 from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.source.needs import (REDIS_PORT, first_unrunnable, missing_service, reaches_init_redis, readme_services,
-                                 unreachable_model)
-from runner.source.readerbuilds import reader_builds
+                                 unreachable_model, unrunnable_page)
+from runner.mm.model import PagePlan
+from runner.source.readerblocks import page_plan, starts_in
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -46,30 +47,41 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
              tags: tuple[str, ...] = ()) -> JobPlan:
     """The job of one quickstart; of a matrix, at `runtime` with its SDK at `sdk_version`, its name
     with `suffix` (`@1.18.1`) so that every job of the run has its own; README steps of `tags` only
-    (as `mm.py -t`)."""
+    (as `mm.py -t`). One whose toolchain is missing is skipped before its files are read (a file
+    it cannot run with does not stop the others)."""
     toolchain = _toolchain(quickstart, toolchains)
+    if not toolchain.available:
+        return JobPlan(name=quickstart.name + suffix, building_block=quickstart.building_block,
+                       language=quickstart.language, variant=quickstart.variant, apps=(), resources=(),
+                       expectation=None, timeout_s=timeout_s or DEFAULT_TIMEOUT_S, toolchain=toolchain,
+                       expected_source=quickstart.expected_source, skip_reason=toolchain.missing, tree=quickstart.tree,
+                       folder=quickstart.path, runtime=runtime, sdk_version=sdk_version,
+                       languages=quickstart.languages_needed, tags=tags)
     template = quickstart.template()
     apps = template.apps if template else ()
     resources = (template.resources if template and template.resources else
                  (quickstart.resources,) if quickstart.resources else ())
     expectation = load_expected(quickstart.expected) if quickstart.expected else None
-    readme = None
+    readme, page = None, None
     if expectation is None and quickstart.readme is not None:
         annotated = load_annotated(quickstart.readme)
+        page = page_plan(annotated, quickstart.tree, list(tags))
         if any((step.expected_stdout_lines or step.expected_stderr_lines) and step_selected(step, list(tags))
-               for step in annotated.steps):
+               for step in annotated.steps) or page.checked or (not annotated.steps and starts_in(annotated)):
             readme = annotated
     skip = None
-    if not toolchain.available:
-        skip = toolchain.missing
-    elif (model := unreachable_model(quickstart.path, resources)) is not None:
+    if (model := unreachable_model(quickstart.path, resources)) is not None:
         skip = model
+    elif readme is not None and not readme.steps:  # the page alone: what its reader runs must run here
+        skip = unrunnable_page(quickstart.path, page)
     elif readme is not None:
         skip = next(filter(None, map(missing_service, readme_services(readme))), None)
         unrunnable = first_unrunnable(readme, list(tags))
         if skip is None and unrunnable and not any(step_selected(step, list(tags)) and step.line < unrunnable[0]
                                                    for step in readme.steps):
             skip = f"{unrunnable[1]} (line {unrunnable[0]})"  # its first step already cannot run here
+    elif expectation is None and page is not None and not starts_in(annotated):
+        skip = "its README starts no app: nothing for its reader to run (code to read)"
     elif not apps:
         skip = "no dapr.yaml run template to start the app from"
     elif expectation is None:
@@ -82,25 +94,31 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
         notes=(f"its Redis on {REDIS_PORT}, where `dapr init` puts it, taking turns: "
                f"{Path(redis_by_itself).relative_to(quickstart.tree) if quickstart.tree else redis_by_itself} "
                f"reaches Redis there itself",) if redis_by_itself else (),
-        fixed_ports=fixed_ports(apps, readme) | redis, tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
+        fixed_ports=fixed_ports(apps, readme, page) | redis, tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
         sdk_version=sdk_version, name=quickstart.name + suffix, building_block=quickstart.building_block,
         language=quickstart.language, languages=quickstart.languages_needed, tags=tags,
         unrunnable=first_unrunnable(readme, list(tags)) if readme else None,
         variant=quickstart.variant, apps=apps, resources=resources, expectation=expectation, timeout_s=timeout,
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
-        reader_builds=reader_builds(readme, quickstart.tree, list(tags)) if readme else (),
-        weak=only_cli_lines(readme, list(tags)) if readme else None,
+        page=page if readme else None, weak=weakness(readme, page, list(tags)) if readme else None,
     )
 
 
 WEAK = "checks only that Dapr started"
+WEAK_PAGE = "checks only that its apps came up: its page shows no output"
 
 
-def only_cli_lines(readme: Annotated, tags: list[str]) -> str | None:
-    """`checks only that Dapr started` when every line a README's steps expect is one the CLI
-    prints whether the app works or not; then its verdict rests on its apps' evidence."""
+def weakness(readme: Annotated, page: PagePlan, tags: list[str]) -> str | None:
+    """Why a README's pass would prove little: every line its steps expect is one the CLI prints
+    whether the app works or not (`checks only that Dapr started`), or it has no STEP and its page
+    shows no output; never when its page's output blocks are checked. Its verdict then rests on
+    its apps' evidence."""
+    if page.checked:
+        return None
     expected = [line for step in readme.steps if step_selected(step, tags)
                 for line in (*step.expected_stdout_lines, *step.expected_stderr_lines)]
+    if not readme.steps:
+        return WEAK_PAGE
     return WEAK if expected and all(is_run_line(line) for line in expected) else None
 
 
@@ -113,21 +131,21 @@ def _toolchain(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> Tool
     return Toolchain("multi", None if missing else "; ".join(f"{t.language} {t.version}" for t in found) or "none", missing)
 
 
-def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None) -> frozenset[int]:
+def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None, page: PagePlan | None = None) -> frozenset[int]:
     """The ports a quickstart names (its apps listen on them, its sidecars are asked for them):
-    from its run template, from every `dapr run` line of its README steps, and Zipkin's if it
-    reads traces."""
+    from its run template, from every `dapr run` line of its README steps and of the blocks its
+    reader runs, and Zipkin's if it reads traces."""
     ports = {port for app in apps for port in (app.app_port, app.dapr_http_port, app.dapr_grpc_port) if port}
     if readme and reads_traces(readme):
         ports.add(ZIPKIN_PORT)
-    for step in readme.steps if readme else ():
-        for command in step.commands:
-            for call in shell_calls(command.text):
-                if call.words[:2] != ("dapr", "run"):
-                    continue
-                try:
-                    run = parse_dapr_run(shlex.join(call.words))
-                except DaprRunError:
-                    continue
-                ports |= {port for port in (run.app_port, run.dapr_http_port, run.dapr_grpc_port) if port}
+    texts = [command.text for step in (readme.steps if readme else ()) for command in step.commands]
+    texts += [block.text for block in (page.blocks if page else ()) if block.kind == "start"]
+    for call in (call for text in texts for call in shell_calls(text)):
+        if call.words[:2] != ("dapr", "run"):
+            continue
+        try:
+            run = parse_dapr_run(shlex.join(call.words))
+        except DaprRunError:
+            continue
+        ports |= {port for port in (run.app_port, run.dapr_http_port, run.dapr_grpc_port) if port}
     return frozenset(ports)

@@ -1,0 +1,73 @@
+"""A README run as its reader reads it, end to end on the v1.17.0 snapshot's Python workflow
+tutorials, with the real daprd, placement, scheduler and Redis: the page's own `curl` starts the
+workflow, its placeholder is filled from the answer, and the app logs and serialized output the
+page shows are what must be printed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SNAPSHOT, run_cli
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not SNAPSHOT.is_dir(), reason=f"no snapshot at {SNAPSHOT}")]
+FAN_OUT = "tutorials/workflow/python/fan-out-fan-in"
+
+
+def validate(tmp_path: Path, quickstart: str, repo: str = str(SNAPSHOT), *extra: str) -> tuple[dict, str]:
+    out = tmp_path / "r.json"
+    done = run_cli("validate", quickstart, "--repo", repo, *(["--ref", "v1.17.0"] if repo == str(SNAPSHOT) else []),
+                   "--json", str(out), *extra)
+    assert out.is_file(), done.stdout + done.stderr
+    (job,) = json.loads(out.read_text())["jobs"]
+    return job, done.stdout + done.stderr
+
+
+def _line(readme: Path, text: str) -> int:
+    return next(n for n, line in enumerate(readme.read_text().splitlines(), start=1) if text in line)
+
+
+def test_a_workflow_tutorial_runs_the_pages_curls_and_matches_what_the_page_shows(tmp_path, snapshot_tree, no_leftovers):
+    job, said = validate(tmp_path, FAN_OUT)
+    assert job["status"] == "passed", said
+    readme = snapshot_tree / FAN_OUT / "README.md"
+    assert job["expected"] == job["matched"] == 7  # its STEP's line, five app logs, the serialized output
+    assert job["weak"] is None
+    ran = [line for line in job["transcript"] if "block outside the STEPs, run as its reader runs it" in line]
+    assert len(ran) == 3 and "pip3 install -r requirements.txt" in ran[0] and "curl -i --request POST" in ran[1]
+    assert "<INSTANCEID>" not in ran[2] and "/v1.0/workflows/dapr/" in ran[2], "the placeholder is filled from the answer"
+    assert any('"runtimeStatus":"COMPLETED"' in line for line in job["transcript"])
+    assert job["failure_line"] is None and _line(readme, "get_word_length: Received input: word.") > 0
+
+
+def test_an_activity_that_raises_fails_the_tutorial_at_the_page_line_whose_log_never_came(tmp_path, snapshot_tree,
+                                                                                        no_leftovers):
+    tree = tmp_path / "tree"
+    shutil.copytree(snapshot_tree / FAN_OUT, tree / FAN_OUT)
+    shutil.copytree(snapshot_tree / "tutorials/workflow/resources", tree / "tutorials/workflow/resources")
+    workflow = tree / FAN_OUT / "fan_out_fan_in" / "fanoutfanin_workflow.py"
+    printed = "    print(f'get_word_length: Received input: {word}.', flush=True)"
+    assert printed in workflow.read_text()
+    workflow.write_text(workflow.read_text().replace(printed, "    raise ValueError(f'planted: {word}')"))
+    job, said = validate(tmp_path, FAN_OUT, str(tree))
+    readme = tree / FAN_OUT / "README.md"
+    first_log = _line(readme, "get_word_length: Received input: word.")
+    assert job["status"] == "failed", said
+    assert job["failure_line"] == first_log and job["failure_file"].endswith(f"{FAN_OUT}/README.md")
+    assert f"README.md:{first_log}: the page shows `get_word_length: Received input: word.`" in job["reason"]
+    assert f"README.md:{_line(readme, 'is' + chr(92))}:" in " ".join(job["misses"]), "the workflow's output never came either"
+    assert all(not app["crashed"] for app in job["apps"]), "the app stayed up: only the page tells"
+
+
+def test_a_readme_with_no_step_runs_as_its_reader_follows_it(tmp_path, snapshot_tree, no_leftovers):
+    job, said = validate(tmp_path, "tutorials/workflow/python/versioning")
+    assert job["status"] == "passed", said
+    assert job["expected"] == job["matched"] == 1 and job["weak"] is None
+    readme = snapshot_tree / "tutorials/workflow/python/versioning/README.md"
+    other = _line(readme, "send_sms: Received input: user_id.") - 1
+    assert any(f"README.md:{other}: output block not checked: the page shows it for `after_named_version.py`" in note
+               for note in job["notes"]), job["notes"]
+    assert any("dapr run -f ." in line for line in job["transcript"] if "run as its reader runs it" in line)

@@ -1,0 +1,301 @@
+"""A README read as its reader reads it: which blocks show output and whose, the order the page
+promises, placeholders and where their values come from; what validate runs of it beyond the
+STEPs; and the page's output matched against what a run printed. README fragments, as upstream
+writes them."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from runner.formats.readmepage import filled, intro_of, output_blocks
+from runner.formats.steps import parse_annotated
+from runner.source.readerblocks import page_plan
+from runner.transcript.pagematch import PageMatch
+
+FENCE = "```"
+
+
+def readme(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Path:
+    """A README (its ``` written as '''), with the files beside it that its commands read."""
+    path = tmp_path / "README.md"
+    path.write_text(textwrap.dedent(text).replace("'''", FENCE))
+    for name, content in (files or {}).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    return path
+
+
+WORKFLOW = """\
+    # Fan-out/Fan-in
+
+    ## Run the tutorial
+
+    1. Use a terminal to navigate to the `app` folder.
+    2. Install the dependencies using pip:
+
+        '''bash
+        pip3 install -r requirements.txt
+        '''
+
+    3. Navigate back one level and use the Dapr CLI to run the Dapr Multi-App run file
+
+        <!-- STEP
+        name: Run multi app run template
+        expected_stdout_lines:
+        - 'Started Dapr with app id "fanoutfanin"'
+        output_match_mode: substring
+        background: true
+        sleep: 15
+        -->
+        '''bash
+        dapr run -f .
+        '''
+        <!-- END_STEP -->
+
+    4. Use this cURL command to start the workflow:
+
+        '''bash
+        curl -i --request POST \\
+        --url http://localhost:5256/start \\
+        --data '["which","word"]'
+        '''
+
+        The input for the workflow is an array of strings:
+
+        '''json
+        ["which", "word"]
+        '''
+
+        The expected app logs are as follows:
+
+        '''text
+        get_word_length: Received input: word.
+        get_word_length: Received input: which.
+        '''
+
+        > Note that the order of the logs may vary.
+
+    5. Use this cURL command to get the status of the workflow:
+
+        '''bash
+        curl --request GET --url http://localhost:3556/v1.0/workflows/dapr/<INSTANCEID>
+        '''
+
+        Where `<INSTANCEID>` is the workflow instance ID you received in the `instance_id` property in the previous step.
+
+        The expected serialized output of the workflow is:
+
+        '''txt
+        "\\"is\\""
+        '''
+
+    6. Stop the Dapr Multi-App run process by pressing `Ctrl+C`.
+    """
+def line_of(path: Path, needle: str, after: int = 0) -> int:
+    """The README line of the first line after line `after` holding `needle`."""
+    return next(number for number, text in enumerate(path.read_text().splitlines(), start=1)
+                if number > after and needle in text)
+
+
+FILES = {"app/requirements.txt": "dapr\n", "app/app.py": "print('hi')\n",
+         "dapr.yaml": "version: 1\napps:\n  - appID: fanoutfanin\n    appDirPath: app\n    command: [\"python3\", \"app.py\"]\n"}
+
+
+def test_output_blocks_are_those_the_prose_introduces_as_output_never_as_input(tmp_path):
+    path = readme(tmp_path, WORKFLOW)
+    annotated = parse_annotated(path.read_text(), path)
+    blocks = output_blocks(annotated, starts={line_of(path, "dapr run -f .")})
+    assert [block.intro for block in blocks] == ["The expected app logs are as follows:",
+                                                 "The expected serialized output of the workflow is:"]
+    logs, serialized = blocks
+    assert logs.of_command is None, "app logs: the running apps' output"
+    assert logs.unordered == "the page says their order may vary"
+    assert [text for text, _ in logs.lines] == ["get_word_length: Received input: word.",
+                                               "get_word_length: Received input: which."]
+    assert serialized.of_command == line_of(path, "curl --request GET"), "the answer of the curl right above it"
+    assert serialized.unordered is None and serialized.lines == (('"\\"is\\""', line_of(path, '"\\"is')),)
+
+
+def test_an_intro_is_the_last_sentence_that_leads_into_the_block():
+    assert intro_of("The input for the workflow is a string with the value `This`. The expected app logs are as "
+                    "follows:") == "The expected app logs are as follows:"
+    assert intro_of("The terminal console output should look similar to this, where:\n\n- The `R2-D2` job is "
+                    "scheduled.\n- The `C-3PO` job is run.") == "The terminal console output should look similar to this, where:"
+    assert intro_of("3. Expected output") == "3. Expected output"
+
+
+def test_a_block_shown_for_another_configuration_is_not_checked(tmp_path):
+    text = WORKFLOW.replace("The expected app logs are as follows:", "When running `after.py`, the expected app logs are:")
+    path = readme(tmp_path, text, FILES)
+    plan = page_plan(parse_annotated(path.read_text(), path), tmp_path, [])
+    skipped = {check.block.lines[0][0]: check.skip for check in plan.outputs}
+    assert skipped["get_word_length: Received input: word."] == ("the page shows it for `after.py`, which the apps this "
+                                                                 "run starts do not run")
+    assert skipped['"\\"is\\""'] is None
+
+
+def test_validate_runs_the_readers_blocks_in_their_folders(tmp_path):
+    path = readme(tmp_path, WORKFLOW, FILES)
+    plan = page_plan(parse_annotated(path.read_text(), path), tmp_path, [])
+    kinds = [(block.line, block.kind, block.folder.name, block.fills) for block in plan.blocks]
+    assert kinds == [(line_of(path, "pip3 install") - 1, "build", "app", ()),
+                     (line_of(path, "curl -i") - 1, "client", "app", ()),
+                     (line_of(path, "curl --request GET") - 1, "client", "app", (("INSTANCEID", "instance_id"),))]
+    assert all(check.skip is None for check in plan.outputs)
+
+
+def test_an_unannotated_readme_starts_its_apps_and_skips_optional_sections(tmp_path):
+    text = """\
+        ## Run
+
+        '''bash
+        pip3 install -r requirements.txt
+        '''
+
+        '''bash
+        dapr run --app-id app --app-port 5000 -- python3 app.py
+        '''
+
+        The app logs should look similar to the following:
+
+        '''text
+        Started.
+        '''
+
+        ## Run with Docker (Optional)
+
+        '''bash
+        dapr run --app-id app -- python3 app.py --docker
+        '''
+        """
+    path = readme(tmp_path, text, {"requirements.txt": "", "app.py": ""})
+    plan = page_plan(parse_annotated(path.read_text(), path), tmp_path, [])
+    assert [(block.text, block.kind) for block in plan.blocks] == [
+        ("pip3 install -r requirements.txt", "build"), ("dapr run --app-id app --app-port 5000 -- python3 app.py", "start")]
+    assert [check.skip for check in plan.outputs] == [None]
+
+
+def test_annotated_readmes_run_clients_only_while_their_apps_run(tmp_path):
+    text = WORKFLOW.replace("6. Stop the Dapr", """6. Stop
+
+        <!-- STEP
+        name: stop
+        -->
+        '''bash
+        dapr stop -f .
+        '''
+        <!-- END_STEP -->
+
+    7. Then
+
+        '''bash
+        curl http://localhost:5256/late
+        '''
+
+        You should see:
+
+        '''text
+        late
+        '''
+
+    8. Stop the Dapr""")
+    path = readme(tmp_path, text, FILES)
+    plan = page_plan(parse_annotated(path.read_text(), path), tmp_path, [])
+    assert "curl http://localhost:5256/late" not in [block.text for block in plan.blocks]
+    late = next(check for check in plan.outputs if check.block.lines[0][0] == "late")
+    assert late.skip and "is not run here" in late.skip
+
+
+def test_a_placeholder_is_filled_from_the_one_field_of_its_name_never_guessed():
+    answer = 'HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\n\r\n{"instance_id":"4f0c2a"}'
+    assert filled("curl x/<INSTANCEID>", (("INSTANCEID", "instance_id"),), [answer]) == ("curl x/4f0c2a", [])
+    assert filled("curl x/<INSTANCEID>", (("INSTANCEID", "INSTANCEID"),), [answer]) == ("curl x/4f0c2a", [])
+    two = json.dumps({"a": {"instanceId": "1"}, "b": {"instance-id": "2"}})
+    assert filled("curl x/<INSTANCEID>", (("INSTANCEID", "INSTANCEID"),), [two]) == ("curl x/<INSTANCEID>", ["INSTANCEID"])
+    assert filled("curl x/<ORDER_ID>", (("ORDER_ID", "ORDER_ID"),), ["no json"])[1] == ["ORDER_ID"]
+
+
+def _apps_block(lines: list[str], unordered: bool = False):
+    from runner.formats.readmepage import OutputBlock
+
+    return OutputBlock(10, tuple((text, 11 + i) for i, text in enumerate(lines)), "output:", None, 5,
+                       "may vary" if unordered else None)
+
+
+def test_app_lines_keep_their_order_within_each_app_whatever_the_apps_interleave():
+    page = ["Order received : 1", "Order passed: 1", "Order received : 2", "Order passed: 2"]
+    match = PageMatch([_apps_block(page)])
+    for line in ["== APP - checkout == Order passed: 1", "== APP - order-processor == Order received : 1",
+                 "== APP - order-processor == Order received : 2", "== APP - checkout == Order passed: 2"]:
+        match.feed(line)
+    assert match.complete
+    match = PageMatch([_apps_block(["step one", "step two"])])
+    match.feed("== APP - app == step two")
+    match.feed("== APP - app == step one")
+    assert not match.complete, "within one app the page's order counts"
+    match = PageMatch([_apps_block(["step one", "step two"], unordered=True)])
+    match.feed("== APP - app == step two")
+    match.feed("== APP - app == step one")
+    assert match.complete, "unless the page says it may vary"
+
+
+def test_app_lines_compare_as_a_reader_compares_them():
+    page = ['127.0.0.1 - - [DATE] "POST /orders HTTP/1.1" 200 -', "Saved   order 4f0c2a3e-1111-2222-3333-444455556666",
+            "2023-09-04 14:25:37.624  INFO 88784 --- [nio-8080-exec-1] c.s.c.CheckoutServiceApplication : Published data: 1"]
+    match = PageMatch([_apps_block(page)])
+    match.feed('== APP - p == 127.0.0.1 - - [02/Dec/2026 22:10:01] "POST /orders HTTP/1.1" 200 -')
+    match.feed("== APP - p == Saved order 9a9a9a9a-1111-2222-3333-444455556666")
+    match.feed("== APP - c == 2026-12-02 22:10:01.001  INFO 4242 --- [main] c.s.c.CheckoutServiceApplication : Published data: 1")
+    assert match.complete
+    miss = PageMatch([_apps_block(["Order passed: 1"])])
+    miss.feed("== APP - c == Order failed: 1")
+    (found,) = miss.misses()
+    assert found.miss.source_line == 11 and found.miss.closest[0].text == "Order failed: 1"
+    assert found.reason("README.md") == ("README.md:11: the page shows `Order passed: 1`, never printed; the closest "
+                                         "printed line (80% alike): `Order failed: 1`")
+
+
+def test_a_commands_answer_holds_the_page_lines_or_its_json():
+    from runner.formats.readmepage import OutputBlock
+
+    serialized = OutputBlock(20, (('"\\"is\\""', 21),), "output:", 15, 15)
+    document = OutputBlock(30, (('{"name":"c-3po", "dueTime": "30s"}', 31),), "output:", 25, 25, json=True)
+    match = PageMatch([serialized, document])
+    match.answered([15], '{"runtimeStatus":"COMPLETED","properties":{"dapr.workflow.output":"\\"is\\""}}')
+    match.answered([25], 'HTTP/1.1 200 OK\r\n\r\n{"dueTime":"30s","name":"c-3po","data":{}}')
+    assert match.complete
+    wrong = PageMatch([serialized])
+    wrong.answered([15], '{"runtimeStatus":"FAILED"}')
+    assert not wrong.complete and wrong.misses()[0].miss.source_line == 21
+    assert wrong.misses()[0].reason("R.md") == ('R.md:21: the page shows `"\\"is\\""`, never printed: the command at '
+                                                "line 15 did not print it")
+
+
+def test_list_says_how_each_readme_is_checked_and_why_one_cannot_run(snapshot_tree):
+    import pytest
+
+    from conftest import SNAPSHOT, run_cli
+
+    if not SNAPSHOT.is_dir():
+        pytest.skip(f"no snapshot at {SNAPSHOT}")
+    done = run_cli("list", "--repo", str(SNAPSHOT), "--ref", "v1.17.0", "--lang", "python,java", "--json", "--offline")
+    assert done.returncode == 0, done.stderr
+    rows = {row["path"]: row for row in json.loads(done.stdout)}
+    assert rows["service_invocation/python/http"]["expectation"] == "README + page"
+    assert rows["service_invocation/python/http"]["weak"] is None, "its twenty order lines are checked"
+    assert rows["state_management/python/sdk"]["expectation"] == "README"
+    assert rows["tutorials/workflow/python/fan-out-fan-in"]["expectation"] == "README + page"
+    assert rows["tutorials/workflow/python/workflow-management"]["weak"] == "checks only that Dapr started"
+    versioning = rows["tutorials/workflow/python/versioning"]
+    assert versioning["expectation"] == "README page" and versioning["runnable"]
+    tips = rows["tutorials/workflow/python/challenges-tips"]
+    assert not tips["runnable"] and tips["why_not"].startswith("its README starts no app")
+    java = [row for path, row in rows.items() if path.startswith("tutorials/workflow/java/")]
+    assert len(java) == 11
+    for row in java:
+        if row["path"].endswith("challenges-tips"):
+            continue
+        assert row["expectation"] == "README page"
+        assert row["why_not"].startswith("needs Docker: ") and "DaprTestContainersConfig.java:" in row["why_not"], row
