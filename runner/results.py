@@ -116,6 +116,7 @@ class JobResult:
     notes: list[str] = field(default_factory=list)  # how it ran, worth knowing (a port turn it took, and why)
     sources: list[str] = field(default_factory=list)  # what printed each transcript line (a docs tab's terminals)
     transcript: list[str] = field(default_factory=list)
+    page: dict | None = None  # a README run's page blocks as shown and what was heard (`PageMatch.record`)
 
     @property
     def base(self) -> str:

@@ -71,3 +71,27 @@ def test_a_readme_with_no_step_runs_as_its_reader_follows_it(tmp_path, snapshot_
     assert any(f"README.md:{other}: output block not checked: the page shows it for `after_named_version.py`" in note
                for note in job["notes"]), job["notes"]
     assert any("dapr run -f ." in line for line in job["transcript"] if "run as its reader runs it" in line)
+
+
+def test_docs_check_reports_a_readmes_drift_at_its_line_and_write_reaches_a_fixed_point(tmp_path, snapshot_tree,
+                                                                                      no_leftovers):
+    chaining = "tutorials/workflow/python/task-chaining"
+    tree = tmp_path / "tree"
+    shutil.copytree(snapshot_tree / chaining, tree / chaining)
+    shutil.copytree(snapshot_tree / "tutorials/workflow/resources", tree / "tutorials/workflow/resources")
+    readme = tree / chaining / "README.md"
+    original = readme.read_text()
+    readme.write_text(original.replace("activity2: Received input: This is.", "activity2: Got input: This is."))
+    drifted_line = _line(readme, "activity2: Got input")
+    first = run_cli("docs", "check", str(readme), "--repo", str(tree), "--json", str(tmp_path / "d.json"))
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert f"README.md:{drifted_line}: dynamic: the page shows `activity2: Got input: This is.`" in first.stdout
+    assert "activity2: Received input: This is." in first.stdout, "the app's real line is said"
+    (tab,) = json.loads((tmp_path / "d.json").read_text())["tabs"]
+    assert tab["status"] == "drift" and tab["tab"] == "README"
+    assert run_cli("docs", "check", str(readme), "--repo", str(tree), "--write").returncode == 1
+    assert readme.read_text() == original, "the block is rewritten as the app prints it, nothing else"
+    again = run_cli("docs", "check", str(readme), "--repo", str(tree), "--write")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert readme.read_text() == original, "a second --write changes nothing"
+    assert "README: OK" in again.stdout

@@ -299,3 +299,58 @@ def test_list_says_how_each_readme_is_checked_and_why_one_cannot_run(snapshot_tr
             continue
         assert row["expectation"] == "README page"
         assert row["why_not"].startswith("needs Docker: ") and "DaprTestContainersConfig.java:" in row["why_not"], row
+
+
+def test_what_a_reader_passes_over_and_what_they_do_not():
+    cases = [  # page line, printed line, met
+        ('127.0.0.1 - - "POST /job/R2-D2 HTTP/1.1" 200 -', '127.0.0.1 - - [02/Dec/2026 22:10:01] "POST /job/R2-D2 HTTP/1.1" 200 -', True),
+        ("Starting Dapr with id nodeapp. HTTP Port: 3500. gRPC Port: 9165",
+         "Starting Dapr with id nodeapp. HTTP Port: 3500. gRPC Port: 50047", True),  # the CLI picks it per run
+        ("Starting server on port: 6400", "Starting server on port: 6600", False),  # the app's own port is the page's word
+        ('Job details: {"name":"C-3PO", "dueTime": "30s"}', 'Job details: {"dueTime":"30s","name":"C-3PO"}', True),
+        ('Job details: {"name":"C-3PO", "dueTime": "30s"}', 'Job details: {"name":"C-3PO","dueTime":"15s"}', False),
+        ("1175 [main] INFO com.service.Checkout - Published data: 2", "[main] INFO com.service.Checkout - Published data: 2", True),
+        ("Successfully persisted state", "Successfully persisted state.", False),
+    ]
+    for page, printed, met in cases:
+        match = PageMatch([_apps_block([page])])
+        match.feed(f"== APP - app == {printed}" if "Dapr with id" not in printed else printed)
+        assert match.complete is met, (page, printed)
+
+
+def test_a_receivers_lines_and_a_count_the_page_says_varies():
+    match = PageMatch([_apps_block(["received: 1", "received: 2"])], receivers=("sub",))
+    match.feed("== APP - sub == received: 2")
+    match.feed("== APP - sub == received: 1")
+    assert match.complete, "a subscriber's lines come in delivery order"
+    from dataclasses import replace
+
+    varies = replace(_apps_block(["check: 0.", "check: 1.", "check: 2.", "check: 3."]), count_varies=True)
+    match = PageMatch([varies])
+    match.feed("== APP == check: 0.")
+    match.feed("== APP == check: 1.")
+    assert match.complete and match.matched == match.total == 4
+    match = PageMatch([varies])
+    match.feed("== APP == other")
+    assert not match.complete and match.misses()[0].miss.expected == "check: 0."
+
+
+def test_a_block_awaited_once_is_not_awaited_again():
+    match = PageMatch([_apps_block(["never"])])
+    assert not match.shown_above(100)
+    match.give_up(100)
+    assert match.shown_above(100) and not match.complete, "still a miss, only not waited for again"
+
+
+def test_a_serialized_output_compares_as_the_json_it_holds():
+    from runner.formats.readmepage import OutputBlock
+
+    page = '"[\\"Item 1 is processed.\\",\\"Item 2 is processed.\\"]"'
+    answer = ('{"runtimeStatus":"COMPLETED", "properties":{"dapr.workflow.output":'
+              '"[\\"Item 1 is processed.\\", \\"Item 2 is processed.\\"]"}}')
+    match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
+    match.answered([15], answer)
+    assert match.complete
+    match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
+    match.answered([15], answer.replace("Item 2", "Item 3"))
+    assert not match.complete

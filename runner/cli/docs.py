@@ -16,12 +16,13 @@ from runner.cli import say
 from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, sidecar_args, source_args
 from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
 from runner.docs.model import VERDICTS, TabReport, tab_results
+from runner.docs.readmecheck import is_readme, judge_readme, quickstart_of, readme_report, tree_of
 from runner.docs.rewrite import rewrite, unified_diff
 from runner.docs.static import page_reports
 from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, tab_plan
 from runner.docs.tree import reaches
-from runner.errors import InputError
-from runner.formats.docspage import load_page
+from runner.errors import InputError, read_input
+from runner.formats.docspage import Page, load_page
 from runner.job.pool import interrupt_reason, run_all
 from runner.report.whole import write_whole
 from runner.report.console import ProgressPrinter
@@ -80,10 +81,16 @@ def run(args: argparse.Namespace) -> int:
     args.jobs = jobs_arg(args.jobs)
     slice_ = parse_shard(args.shard) if args.shard else None
     notes: list[str] = []  # what a --changed option selected: said, and the job summary leads with it
-    pages = [load_page(path) for path in _pages(args, notes)]  # every page read before anything runs
+    paths = _pages(args, notes)
+    pages = [load_page(path) for path in paths if not is_readme(path)]  # every page read before anything runs
     source = checkout(args)
     root = source.root
     checked = [(page, page_reports(page, root, languages)) for page in pages]
+    named = {path.resolve() for path in args.pages}
+    readmes = _readme_pages([path for path in paths if is_readme(path)], source.root if args.repo else None, languages,
+                            named)
+    checked += readmes
+    pages += [page for page, _ in readmes]
     if args.quickstarts_changed:
         checked = _reaching(checked, source, args, notes)
         pages = [page for page, _ in checked]
@@ -135,6 +142,27 @@ def run(args: argparse.Namespace) -> int:
                 page.path.write_bytes(text.encode("utf-8"))
                 say(f"rewrote {page.path}")
     return 1 if statuses["drift"] or statuses["interrupted"] else 0
+
+
+def _readme_pages(paths: list[Path], checkout_root: Path | None, languages: list[str],
+                  named: set[Path]) -> list[tuple[Page, list]]:
+    """Each README as a page of its own quickstart, with the report its run will fill (of
+    `languages`, when given); the quickstart found in its tree (a README named that none has is
+    bad input; one a folder holds, an index say, is passed over)."""
+    found = []
+    for path in paths:
+        tree = tree_of(path, checkout_root)
+        try:
+            quickstart = quickstart_of(path, tree)
+        except InputError:
+            if path.resolve() in named:
+                raise
+            continue
+        if languages and not set(quickstart.languages_needed) & set(languages):
+            continue
+        page = Page(path, read_input(path, "README").splitlines(keepends=True), [])
+        found.append((page, [(quickstart, readme_report(path, quickstart))]))
+    return found
 
 
 def _saver(args: argparse.Namespace, checked: list, info: dict) -> Callable[[], list]:
@@ -208,11 +236,14 @@ def _reaching(checked: list, source: Checkout, args: argparse.Namespace, notes: 
 
 
 def pages_of(paths: list[Path]) -> list[Path]:
-    """The pages to check: each file given, and the Markdown files of each folder given."""
+    """The pages to check: each file given, and the Markdown files of each folder given (its
+    READMEs, each the page of its own quickstart, when it holds no docs page)."""
     pages = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.md") if p.name.lower() not in ("readme.md", "_index.md"))
+            found = sorted(p for p in path.rglob("*.md") if p.name.lower() not in ("readme.md", "_index.md")
+                           and "node_modules" not in p.parts)
+            found = found or sorted(p for p in path.rglob("*") if is_readme(p) and "node_modules" not in p.parts)
             if not found:
                 raise InputError("no docs pages (*.md) in this folder", path)
             pages += found
@@ -244,6 +275,8 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path, save: Callabl
     runnable = [(tab, report) for _, tabs in checked for tab, report in tabs if report.not_checkable is None]
     if not runnable:
         return
+    readmes = [quickstart for quickstart, report in runnable if report.kind == "readme"]
+    toolchains = detect_toolchains(readmes)
     runtimes, cli_version, _ = runtime_versions(args, root)
     if len(runtimes) > 1:
         raise InputError("docs check runs with one runtime version, not a list", "--dapr-version")
@@ -254,6 +287,11 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path, save: Callabl
     with contextlib.ExitStack() as stack:
         plans, owners = [], {}
         for tab, report in runnable:
+            if report.kind == "readme":  # its quickstart's own job, as validate runs it
+                plan = plan_job(tab, toolchains)
+                plans.append(plan)
+                owners[plan.name] = (tab, report)
+                continue
             plan = tab_plan(tab, report, root, stack.enter_context(tracked_tempdir("qsr-docs-")))
             if isinstance(plan, str):
                 report.dynamic = f"skipped: {plan}"
@@ -264,7 +302,9 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path, save: Callabl
         def ended(result) -> None:  # on the worker thread of the tab that ended
             printer.verdict(result)
             tab, report = owners[result.quickstart]
-            if not judge(tab, report, result):
+            if report.kind == "readme":
+                judge_readme(report, result)
+            elif not judge(tab, report, result):
                 undecided.append((tab, report, result))
                 report.dynamic = f"pending: its quickstart's README run decides ({report.dynamic})"
             save()
@@ -291,7 +331,8 @@ def _print_table(checked: list) -> None:
         for _, report in tabs:
             cells[report.tab].append(f"{report.group_index} {report.status}" if len({r.group_index for _, r in tabs}) > 1
                                      else report.status)
-        rows.append([page.path.name, *("  ".join(cells[name]) or "-" for name in names)])
+        label = f"{page.path.parent.name}/{page.path.name}" if is_readme(page.path) else page.path.name
+        rows.append([label, *("  ".join(cells[name]) or "-" for name in names)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     print()
     for row in rows:

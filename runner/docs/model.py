@@ -48,6 +48,8 @@ class TabReport:
     heard: list[tuple[str, str]] = field(default_factory=list)  # each app line of the run: (terminal, text)
     unordered: list[str] = field(default_factory=list)  # groups whose lines may come in any order (deliveries)
     rewritable: bool = False  # its run ended cleanly: its drifted blocks may be rewritten from what it printed
+    finished: list[str] = field(default_factory=list)  # apps that ended by themselves (exited 0): they printed all they will
+    kind: str = "tab"  # tab: a docs page's language tab; readme: a README, the page of its own quickstart
 
     @property
     def status(self) -> str:

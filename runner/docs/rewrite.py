@@ -25,6 +25,7 @@ from runner.docs.model import TabReport
 from runner.docs.tabjob import TAB_NORMALIZERS
 from runner.formats.docspage import Page, Tab
 from runner.transcript.masks import BUILTIN_MASKS, line_pattern
+from runner.transcript.pagematch import page_fits
 from runner.transcript.normalize import normalizer
 
 _APP_PREFIX = re.compile(r"^== APP(?: - (\S+))? == ?")
@@ -141,12 +142,12 @@ def _align(scores: list[list[float]]) -> list[int | None]:
     return found
 
 
-def _pair_score(page_body: str, printed_body: str) -> float:
+def _pair_score(page_body: str, printed_body: str, fits=_fits) -> float:
     """How well a printed line stands in a page line's place: 2 when it fits; when alike enough,
     its likeness, a little more when it has the page line's numbers (of near ties, `Deleting
     Order: {"orderId":1}` stands for the page's `Removing Order: {"orderId":1}`, not `Saving
     Order: {"orderId":10}`); else 0 (no pair)."""
-    if _fits(page_body, printed_body):
+    if fits(page_body, printed_body):
         return 2.0
     alike = _alike(page_body, printed_body)
     if alike < _ALIKE:
@@ -177,17 +178,29 @@ def _out_of_order(places: list[int | None]) -> bool:
     return any(later < earlier for earlier, later in zip(found, found[1:]))
 
 
+def _printed_all(report: TabReport, group: str, body: str, renames: dict[str, str]) -> bool:
+    """Whether the apps that print lines like `body` ended by themselves: what they printed is all
+    they print (a loop of nine, not a run cut short), so a count the page shows beyond it is drift."""
+    printers = {(_APP_PREFIX.match(text).group(1) if _APP_PREFIX.match(text) else None)
+                for text in _heard_by(report, group, renames) if _shape(_body(text)[1]) == _shape(body)}
+    finished = set(report.finished)
+    if not printers or not finished:
+        return False
+    return all(app in finished if app is not None else len(finished) == 1 for app in printers)
+
+
 def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> dict[int, str | None] | str:
     """Page line -> its new text (None: removed, the app prints nothing there any more), for the
     tab's drifted output lines; or why they cannot all be rewritten (then none is)."""
     edits: dict[int, str | None] = {}
     renames = renames or {}
+    fits = page_fits if report.kind == "readme" else _fits  # a README's blocks compare as its check compares them
     for group in dict.fromkeys(owner for _, owner, _ in report.shown):
         shown = [(line, *_body(text)) for line, owner, text in report.shown if owner == group]
         shown = [(line, _renamed(prefix, renames), body) for line, prefix, body in shown]
         bodies = [body for _, _, body in shown]
         heard = [_body(text)[1] for text in _heard_by(report, group, renames)]
-        scores = [[_pair_score(body, text) for text in heard] for body in bodies]  # each pair compared once
+        scores = [[_pair_score(body, text, fits) for text in heard] for body in bodies]  # each pair compared once
         if group in report.unordered:  # deliveries: any printed line may stand in any place
             places, reorder = _assign(scores), False
         else:  # the page's lines follow the app's order, where the page broke it
@@ -197,13 +210,14 @@ def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> di
         written = []  # (printed line, page line, its new text in that page line's forms)
         for (line, prefix, body), place in zip(shown, places):
             if place is None:
-                if body.strip() and sum(_shape(other) == _shape(body) for other in bodies) > 1:  # repeated: timing?
+                repeated = body.strip() and sum(_shape(other) == _shape(body) for other in bodies) > 1
+                if repeated and not _printed_all(report, group, body, renames):  # fewer this time: timing?
                     return (f"the page shows more lines like page line {line} (`{body}`) than the app printed in this "
                             "run")
-                edits[line] = None  # the app prints nothing like it any more
+                edits[line] = None  # the app prints nothing like it any more, or printed all it will
                 continue
-            new = body if _fits(body, heard[place]) else in_page_forms(body, heard[place])
-            if not _fits(new, heard[place]):
+            new = body if fits(body, heard[place]) else in_page_forms(body, heard[place])
+            if not fits(new, heard[place]):
                 return f"page line {line} cannot be written so that it fits what the app printed"
             written.append((place, line, prefix + new))
         texts = [text for _, _, text in (sorted(written) if reorder else written)]  # reordered: as the app printed

@@ -208,6 +208,7 @@ def judge(tab: Tab, report: TabReport, result: JobResult) -> bool:
     report.heard = [(source, _raw(line)) for source, line in zip(sources, result.transcript)
                     if _raw(line).startswith("== APP")]
     report.rewritable = result.kind in (None, "output mismatch") and not result.fault and not result.blocked
+    report.finished = [app.app for app in result.apps if app.ended == "exited 0"]
     if result.status in ("passed", "flaky"):
         report.dynamic = "matched"
         report.findings += _order_notes(report, result)

@@ -32,6 +32,8 @@ _INPUT_INTRO = re.compile(r"(?i)\b(input (?:for|of)|payload|request body|the bod
 _APPS_INTRO = re.compile(r"(?i)\b(app(?:lication)? logs?|logs? of|terminal|console|service output|app output)")
 _ANY_ORDER = re.compile(r"(?i)\b(order (?:of [\w\s]+ )?may (?:vary|differ|change)|(?:in )?(?:any|random) order|"
                         r"not (?:be )?in order|order is not guaranteed)")
+_COUNT_VARIES = re.compile(r"(?i)\bnumber of [\w\s]*?(?:lines|logs?|log statements|messages|entries)\b[\w\s]*?\b(?:can|may|might|will)\s+"
+                           r"(?:vary|differ|change)")
 _CONDITION = re.compile(r"(?i)\b(?:when|if) (?:you(?:'re| are)? )?running\s+`([^`]+)`")
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 _FILLED_FROM = re.compile(r"(?i)`<([A-Za-z][A-Za-z0-9_-]*)>`[^`]*?\bthe\s+`([A-Za-z_][\w-]*)`\s+(?:property|field|key|value)")
@@ -50,6 +52,7 @@ class OutputBlock:
     unordered: str | None = None  # why its lines may come in any order
     condition: str | None = None  # the file its intro says it holds for (`before.py`)
     json: bool = False  # a JSON document, compared as one
+    count_varies: bool = False  # the page says how many lines of a kind come varies (randomness)
 
 
 def intro_of(prose: str) -> str:
@@ -122,7 +125,8 @@ def output_blocks(annotated: Annotated, starts: set[int]) -> list[OutputBlock]:
         found.append(OutputBlock(
             block.line, tuple(shown), intro, None if of_apps else line, line,
             unordered="the page says their order may vary" if _ANY_ORDER.search(later) else None,
-            condition=condition.group(1) if condition else None, json=block.lang == "json"))
+            condition=condition.group(1) if condition else None, json=block.lang == "json",
+            count_varies=bool(_COUNT_VARIES.search(later))))
     return found
 
 
@@ -130,6 +134,16 @@ def _prose_after(annotated: Annotated, block: PageBlock) -> str:
     """The prose between a block and the next one (a note under it: "the order may vary")."""
     later = [b for b in annotated.blocks if b.line > block.line]
     return later[0].prose if later else ""
+
+
+_WRITES = re.compile(r"(?:^|\s)(?:-d|--data(?:-raw|-binary|-urlencode)?|-F|--form|-T|--upload-file|--json)(?:\s|=|$)"
+                     r"|(?:^|\s)(?:-X|--request)[\s=]*(?!GET\b)[A-Z]+")
+
+
+def is_query(command: str) -> bool:
+    """A `curl` or `wget` that only asks (a GET: no body, no other method): sent again, it changes nothing."""
+    words = command.split()
+    return bool(words) and words[0] in ("curl", "wget") and not _WRITES.search(command)
 
 
 def placeholders(command: str) -> list[str]:

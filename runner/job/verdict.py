@@ -142,6 +142,8 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     page_misses = page.misses() if page is not None else []
     misses += [miss.reason(readme_path) for miss in page_misses]
     result.misses = misses
+    if page is not None and page.total:
+        result.page = page.record()
     if page is not None:
         result.expected += page.total
         result.matched += page.matched

@@ -58,6 +58,7 @@ class PagePlan:
 
     blocks: tuple[ReaderBlock, ...] = ()
     outputs: tuple[OutputCheck, ...] = ()
+    receivers: tuple[str, ...] = ()  # apps whose lines come in delivery order (`""`: the one unlabelled app)
 
     @property
     def checked(self) -> list[OutputBlock]:

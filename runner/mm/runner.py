@@ -35,7 +35,7 @@ from runner.formats.daprrun import apps_started
 from runner.formats.shellwords import last_command, shell_calls
 from runner.formats.steps import Annotated, Command, Step
 from runner.formats.steps import step_selected
-from runner.formats.readmepage import command_lines, filled
+from runner.formats.readmepage import command_lines, filled, is_query
 from runner.mm.model import CommandRun, PagePlan, ReaderBlock, StepRun
 from runner.transcript.pagematch import PageMatch
 from runner.results import AppEvidence
@@ -62,7 +62,8 @@ QUIET_UP_S = 2.0  # a start is up once its apps came up and its terminal then sa
 # A page block is awaited until printed, or until the apps said nothing new this long (quickstart apps
 # wait up to 20 s before a line: a job due in 20 s), or this long in all.
 PAGE_SETTLE_S = 30.0
-PAGE_WAIT_S = 180.0
+ASK_AGAIN_S, ASK_AGAIN_EVERY_S = 20.0, 2.0  # a query whose answer is not yet what the page shows is asked again
+PAGE_WAIT_S = 60.0
 
 
 class _Fault(Exception):
@@ -94,7 +95,7 @@ class ReadmeRun:
         self.stop_before = stop_before  # the README line of a step not to run, nor any after it
         self.stopped = False  # whether the run ended at that step
         self.page = page  # what its reader runs and sees beyond the STEPs (validate's way)
-        self.page_match = PageMatch(page.checked if page else [])
+        self.page_match = PageMatch(page.checked if page else [], page.receivers if page else ())
         self.page_notes: list[str] = []  # what of the page was not checked, and why (a placeholder nothing filled)
         self._blocks = {block.line: block for block in annotated.blocks}
         self._app_output_at = time.monotonic()  # when a running app's terminal last printed
@@ -158,11 +159,13 @@ class ReadmeRun:
         if command.shell is None:
             return
         try:
-            settled_since = None
+            settled_since = page_since = None
             while command.shell.running():
                 met = self.early_stop and step_run.expectations_met(time.monotonic(), stop_output(command.text))
-                met = met and self.page_match.shown_above(self._next_line(command.line))
-                if met and (command.apps is None or command.apps.shown()):
+                if met and not self._page_shown(self._next_line(command.line), page_since):
+                    page_since = page_since or time.monotonic()
+                    settled_since = None
+                elif met and (command.apps is None or command.apps.shown()):
                     settled_since = settled_since or time.monotonic()
                     if step_run.settled(settled_since):
                         command.stopped_early = True
@@ -180,6 +183,17 @@ class ReadmeRun:
             self._stop(command)
             if command.shell is not None and self.page is not None:
                 self.page_match.answered(self._lines_of(command.line), command.output("stdout") + command.output("stderr"))
+
+    def _page_shown(self, line: int, waiting_since: float | None) -> bool:
+        """Whether what the page shows above README line `line` is printed; else, once the apps went
+        quiet or a while passed since the reader began waiting for it, given up (stays missing)."""
+        if self.page_match.shown_above(line):
+            return True
+        now = time.monotonic()
+        if waiting_since is not None and (now - self._app_output_at > PAGE_SETTLE_S or now - waiting_since > PAGE_WAIT_S):
+            self.page_match.give_up(line)
+            return True
+        return False
 
     def _lines_of(self, fence_line: int) -> list[int]:
         """The README lines of the commands of the code block at `fence_line`."""
@@ -292,6 +306,12 @@ class ReadmeRun:
             return False
         if block.kind == "start":
             self._await_up(self.steps[-1].commands[-1])
+        again = time.monotonic() + ASK_AGAIN_S
+        while block.kind == "client" and is_query(text) and not self.page_match.answered_all(self._lines_of(block.line)) \
+                and time.monotonic() < again:  # a workflow still running: its reader sends the GET again
+            time.sleep(ASK_AGAIN_EVERY_S)
+            if not self._run_step(step, reader_block=block):
+                return False
         return True
 
     def _await_up(self, command: CommandRun) -> None:
@@ -308,13 +328,14 @@ class ReadmeRun:
 
     def _await_shown(self, line: int) -> None:
         """Until the output blocks the page shows above README line `line` are printed, the apps
-        went quiet (they print nothing more), or a while passed: the reader reads, then types on."""
+        went quiet (they print nothing more), or a while passed: the reader reads, then types on.
+        A block awaited so once is not awaited again (what is missing stays missing)."""
         if self.page is None:
             return
         started = time.monotonic()
-        while not self.page_match.shown_above(line):
-            now = time.monotonic()
-            if now - self._app_output_at > PAGE_SETTLE_S or now - started > PAGE_WAIT_S or not self._apps_running():
+        while not self._page_shown(line, started):
+            if not self._apps_running():
+                self.page_match.give_up(line)
                 return
             self._watch()
             time.sleep(_POLL_S)

@@ -65,7 +65,8 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     readme, page = None, None
     if expectation is None and quickstart.readme is not None:
         annotated = load_annotated(quickstart.readme)
-        page = page_plan(annotated, quickstart.tree, list(tags))
+        unrunnable = first_unrunnable(annotated, list(tags))
+        page = page_plan(annotated, quickstart.tree, list(tags), unrunnable[0] if unrunnable else None)
         if any((step.expected_stdout_lines or step.expected_stderr_lines) and step_selected(step, list(tags))
                for step in annotated.steps) or page.checked or (not annotated.steps and starts_in(annotated)):
             readme = annotated

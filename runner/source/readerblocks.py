@@ -19,19 +19,23 @@ though no STEP annotates them, and the output blocks its prose shows (formats/re
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import shutil
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, apps_started, parse_dapr_run
+from runner.formats.runtemplate import parse_run_template, run_file
 from runner.formats.readmepage import (OutputBlock, command_lines, is_command_block, named_sources, output_blocks,
                                        placeholders)
 from runner.formats.shellwords import ShellCall, shell_calls
 from runner.formats.steps import Annotated, LooseBlock, Step, step_selected
 from runner.mm.model import OutputCheck, PagePlan, ReaderBlock
 from runner.recipes import RECIPES, build_reads, is_build, starts_app
+from runner.source.receivers import receives_messages
 
 _NAMED = re.compile(r"`([^`\s]+)`")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$", re.M)
@@ -163,10 +167,11 @@ def _running(steps: list[Step], annotated: Annotated) -> list[tuple[int, int]]:
             for step in steps if step.background and _starts_apps(step)]
 
 
-def page_plan(annotated: Annotated, tree: Path | None, tags: list[str]) -> PagePlan:
+def page_plan(annotated: Annotated, tree: Path | None, tags: list[str], stop_before: int | None = None) -> PagePlan:
+    """`stop_before`: the README line of the first step this machine cannot run (none from there on runs)."""
     here = annotated.path.parent.resolve()
     tree = (tree or here).resolve()
-    steps = [step for step in annotated.steps if step_selected(step, tags)]
+    steps = [step for step in annotated.steps if step_selected(step, tags) and (stop_before is None or step.line < stop_before)]
     annotated_mode = bool(annotated.steps)
     loose = [(block, list(shell_calls(block.text))) for block in annotated.loose]
     kinds = {block.line: kind_of(calls) for block, calls in loose}
@@ -178,9 +183,14 @@ def page_plan(annotated: Annotated, tree: Path | None, tags: list[str]) -> PageP
     found, reader_at = [], here
     for block, calls in loose:
         kind = kinds[block.line]
+        if stop_before is not None and block.line > stop_before:
+            break
         if annotated_mode:
+            # a client talks to what the latest start before it started: a STEP's, not an alternative left unrun
+            latest = max((line for line in [*step_starts, *loose_starts] if line < block.line), default=None)
             runs = ((kind == "build" and block.line < last_start)
-                    or (kind == "client" and any(start < block.line < stop for start, stop in running)))
+                    or (kind == "client" and latest in step_starts
+                        and any(start < block.line < stop for start, stop in running)))
         else:
             runs = kind != "other" and block.line not in optional and (kind != "build" or block.line < last_start)
         if not runs:
@@ -200,7 +210,34 @@ def page_plan(annotated: Annotated, tree: Path | None, tags: list[str]) -> PageP
         found.append(placed)
         if not placed.skip:
             reader_at = _moved(placed.folder, calls, here)
-    return PagePlan(tuple(found), _output_checks(annotated, steps, tuple(found)))
+    blocks = tuple(found)
+    return PagePlan(blocks, _output_checks(annotated, steps, blocks), _receivers(steps, blocks, here))
+
+
+def _receivers(steps: list[Step], blocks: tuple[ReaderBlock, ...], here: Path) -> tuple[str, ...]:
+    """The apps started here that receive what they print of (a subscriber, a binding's handler, a
+    workflow runtime): their lines come in delivery order. `""` stands for the one app of a
+    `dapr run` whose lines carry no app id."""
+    found = []
+    texts = [(command.text, here / (step.working_dir or ".")) for step in steps for command in step.commands]
+    texts += [(block.text, block.folder) for block in blocks if block.kind == "start" and block.skip is None]
+    for text, folder in texts:
+        for call in shell_calls(text):
+            if call.words[:2] != ("dapr", "run"):
+                continue
+            where = folder / call.cwd
+            try:
+                run = parse_dapr_run(shlex.join(call.words))
+            except DaprRunError:
+                continue
+            if run.run_file is not None:
+                with contextlib.suppress(InputError):
+                    made = parse_run_template(run_file((where / run.run_file).resolve()))
+                    found += [app.app_id for app in made.apps
+                              if receives_messages(app.app_id, app.app_dir, list(app.resources or made.resources))]
+            elif receives_messages(run.app_id or where.name, where, [where / path for path in run.resources_paths]):
+                found += [run.app_id or where.name, ""]
+    return tuple(dict.fromkeys(found))
 
 
 def _prose_after(annotated: Annotated, line: int) -> str:

@@ -14,11 +14,16 @@ from runner.errors import InputError, read_input
 from runner.formats.yamlfile import load_yaml_all
 from runner.services.resources import components
 from runner.source.needs import source_files
+from runner.workspace import BUILD_OUTPUTS
 
 # How an app subscribes in code, in the SDKs and plain HTTP of the five languages: to a topic, and
 # to a configuration store's changes.
 _SUBSCRIBES = re.compile(r"/dapr/subscribe|\bsubscribe\s*\(|\.subscribe\(|AddTopicEventHandler|@Topic\b|\[Topic\(|"
                          r"\bsubscriptions\s*=|WithTopic\(|@app\.subscribe")
+# An app hosting a workflow runtime: the engine delivers its activities as work items, side by
+# side (a fan-out, child workflows), in the engine's order.
+_WORKFLOW_WORKER = re.compile(r"\bWorkflowRuntime\b|\bWorkflowRuntimeBuilder\b|\bregisterWorkflow\b|\bRegisterWorkflow\b|"
+                              r"\bAddDaprWorkflow\b|\bworkflow_runtime\b|\bNewWorker\(")
 _SUBSCRIBES_CONFIGURATION = re.compile(r"(?i)subscribe_?configuration|/configuration/[^/\s]+/subscribe")
 # Bindings that deliver to the app (input bindings).
 _INPUT_BINDINGS = ("bindings.cron", "bindings.kafka", "bindings.rabbitmq", "bindings.mqtt3", "bindings.aws.sqs",
@@ -47,8 +52,11 @@ def _declared_subscription(folder: Path, app_id: str) -> bool:
 
 
 def receives_messages(app_id: str, app_dir: Path, resources: list[Path]) -> str | None:
-    """Why the app receives messages (its lines of them come in any order), or None."""
-    source = _source_text(app_dir)
+    """Why the app receives messages (its lines of them come in any order), or None. An app run
+    from its build output (`appDirPath: ./order-processor/target/`) is read from its sources."""
+    source = _source_text(app_dir.parent if app_dir.name in BUILD_OUTPUTS else app_dir)
+    if _WORKFLOW_WORKER.search(source):
+        return "it runs a workflow runtime: the engine delivers its activities"
     for folder in resources:
         with contextlib.suppress(InputError):
             for component in components(folder):

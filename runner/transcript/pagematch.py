@@ -2,11 +2,14 @@
 
 - A block of the apps' output: each page line is met by a line an app (or the CLI) printed, its
   `== APP - id == ` label aside, compared with the masks (timestamps, generated ids, local ports),
-  runs of spaces as one, the page's own placeholders (`[DATE]`, `[..]`) as any text, and a log
-  line's decoration (its time, level, pid, thread, logger) aside when the two differ only there.
-  Which app printed a line is known only when it is printed: a block's lines keep their order
-  within each app that prints them (apps run side by side), and in any order where the page says
-  so.
+  runs of spaces as one, the page's own placeholders (`[DATE]`, `[..]`) as any text; and where the
+  two differ only there: a timestamp one shows and the other leaves out, a log line's decoration
+  (its time, level, pid, thread, logger), the ports in the CLI's own status lines (it picks them
+  per run), a JSON document written with other spacing or field order. Which app printed a line
+  is known only when it is printed: a block's lines keep their order within each app that prints
+  them (apps run side by side), in any order where the page says so or the app receives what it
+  prints of (`receivers`). Where the page says the number of such lines varies, lines of a shape
+  it printed at least once are not owed.
 - A block of a command's output (a `curl`'s answer): each page line is found in what that
   command printed; a JSON block is compared as a document (its fields found in the answer).
 """
@@ -17,7 +20,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from runner.formats.readmepage import OutputBlock
+from runner.formats.cli_lines import is_run_line
+from runner.formats.readmepage import OutputBlock, json_documents
 from runner.results import Miss
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD, line_pattern
@@ -25,14 +29,40 @@ from runner.transcript.normalize import normalizer
 
 _normal = normalizer(("ansi", "whitespace", "spaces", "status_prefix", "timestamps", "ports", "ids"))
 _APP = re.compile(r"^== APP(?: - (\S+))? == ?")
+_DAPRD_LOG = re.compile(r'^time="[^"]*" level=')
 _PAGE_PLACEHOLDER = re.compile(r"\[(?!TIMESTAMP\]|PORT\]|ID\])[A-Z][A-Z0-9_ ]*\]|<[A-Za-z][\w -]*>")
 # A log line's decoration: `2023-09-04 14:25:37.624  INFO 88784 --- [nio-8080-exec-1] c.s.Checkout : `,
 # `563 [main] INFO com.service.App - `, `INFO:root:`, `time="..." level=info msg="`.
 _LOG_PREFIX = re.compile(
     r"^(?:\[TIMESTAMP\]\s*)?(?:(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s+\d+\s+---\s+\[[^\]]*\]\s+\S+\s*:\s"
-    r"|\d+\s+\[[^\]]+\]\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+\s+-\s"
+    r"|(?:\d+\s+)?\[[^\]]+\]\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+\s+-\s"
     r"|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR):[\w.]+:"
     r"|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s*[:|-]\s)")
+
+
+_STAMP = re.compile(r"\s*\[?\[TIMESTAMP\]\]?,?")
+_CLI_PORT = re.compile(r"(?i)\b(port:?\s*)\d{2,5}\b")
+
+
+def _views(text: str) -> list[str]:
+    """A normalised line as a reader sees it past what varies: as it is, its timestamps left out,
+    its log message alone, and (a CLI status line) its ports masked."""
+    views = [text, _STAMP.sub("", text).strip(), _message(text)]
+    if is_run_line(text):
+        views.append(_CLI_PORT.sub(r"\1[PORT]", text))
+    return views
+
+
+def _json_tail(text: str) -> tuple[str, object] | None:
+    """A line ending in a JSON document: (what comes before it, the document)."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    try:
+        value, end = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return None
+    return (text[:start].strip(), value) if not text[end:].strip() else None
 
 
 def body(text: str) -> tuple[str, str]:
@@ -69,15 +99,29 @@ class PageMiss:
 class _Shown:
     text: str  # as the page has it
     line: int  # README line
-    pattern: re.Pattern[str]
-    message: re.Pattern[str] | None  # its log message alone, when it has decoration
     owner: int | None = None  # the printed line that met it (1-based)
 
+    def __post_init__(self) -> None:
+        page = _normal(_PAGE_PLACEHOLDER.sub(WILDCARD, body(self.text.strip())[1]))
+        self.patterns = [line_pattern(view, "exact") for view in dict.fromkeys(_views(page)) if view]
+        self.document = _json_tail(page)
+        self.shape = re.sub(r"\d+", "#", page)
 
-def _patterns(text: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    page = _normal(_PAGE_PLACEHOLDER.sub(WILDCARD, body(text.strip())[1]))
-    message = _message(page)
-    return line_pattern(page, "exact"), line_pattern(message, "exact") if message != page and message else None
+    def fits(self, printed: str) -> bool:
+        """Whether a printed line (normalised, its `== APP ==` label aside) meets it."""
+        views = _views(printed)
+        if any(pattern.search(view) for pattern in self.patterns for view in views):
+            return True
+        if self.document is not None and (other := _json_tail(printed)) is not None:
+            return _normal(self.document[0]) == _normal(other[0]) and _contains(other[1], self.document[1]) \
+                and _contains(self.document[1], other[1])
+        return False
+
+
+def page_fits(page: str, printed: str) -> bool:
+    """Whether a printed line meets a page line, as the check compares them (what `docs check
+    --write` keeps of a README's block)."""
+    return _Shown(page, 0).fits(_normal(body(printed)[1])) or _Shown(page, 0).fits(_normal(printed))
 
 
 @dataclass
@@ -86,17 +130,27 @@ class _Block:
     shown: list[_Shown]
     cursor: dict[str, int] = field(default_factory=dict)  # ordered blocks: per app, the last page line it met
 
+    def owed(self) -> list[_Shown]:
+        """Its lines not met (where the page says their number varies, but for those of a shape
+        printed at least once)."""
+        unmet = [line for line in self.shown if line.owner is None]
+        if self.block.count_varies:
+            printed = {line.shape for line in self.shown if line.owner is not None}
+            unmet = [line for line in unmet if line.shape not in printed]
+        return unmet
+
     @property
     def complete(self) -> bool:
-        return all(line.owner is not None for line in self.shown)
+        return not self.owed()
 
 
 class PageMatch:
-    def __init__(self, blocks: list[OutputBlock]):
-        self.blocks = [_Block(block, [_Shown(text, line, *_patterns(text)) for text, line in block.lines])
-                       for block in blocks]
+    def __init__(self, blocks: list[OutputBlock], receivers: tuple[str, ...] = ()):
+        self.blocks = [_Block(block, [_Shown(text, line) for text, line in block.lines]) for block in blocks]
+        self.receivers = set(receivers)  # apps whose lines come in delivery order
         self.printed: list[str] = []  # every app (and CLI) line, in arrival order
         self.answers: dict[int, str] = {}  # a command's README line -> what it printed
+        self.given_up: set[int] = set()  # blocks awaited until their apps went quiet (fence lines)
 
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, text: str) -> None:
@@ -106,20 +160,14 @@ class PageMatch:
         app, said = body(text)
         normal, whole = _normal(said), _normal(text)
         for block in self.blocks:
-            if block.block.of_command is not None or block.complete:
+            if block.block.of_command is not None or all(line.owner is not None for line in block.shown):
                 continue
-            after = -1 if block.block.unordered else block.cursor.get(app, -1)
+            after = -1 if block.block.unordered or app in self.receivers else block.cursor.get(app, -1)
             for index, shown in enumerate(block.shown):
-                if shown.owner is None and index > after and self._fits(shown, normal, whole):
+                if shown.owner is None and index > after and (shown.fits(normal) or shown.fits(whole)):
                     shown.owner = number
                     block.cursor[app] = index
                     break
-
-    @staticmethod
-    def _fits(shown: _Shown, normal: str, whole: str) -> bool:
-        if shown.pattern.search(normal) or shown.pattern.search(whole):
-            return True
-        return shown.message is not None and bool(shown.message.search(_message(normal)))
 
     def answered(self, lines: list[int], output: str) -> None:
         """What a command (whose block has these README lines) printed, whole, once it ended."""
@@ -128,6 +176,10 @@ class PageMatch:
         for block in self.blocks:
             if block.block.of_command in lines:
                 _match_answer(block, output)
+
+    def answered_all(self, lines: list[int]) -> bool:
+        """Whether the blocks showing the answer of the command at these README lines are met."""
+        return all(block.complete for block in self.blocks if block.block.of_command in lines)
 
     def drop(self, lines: list[int]) -> str:
         """Leave out the blocks showing the output of the command at these README lines (it was
@@ -138,8 +190,15 @@ class PageMatch:
 
     # -- asking ----------------------------------------------------------------------------
     def shown_above(self, line: int) -> bool:
-        """Whether every app output block shown above README line `line` is met."""
-        return all(block.complete for block in self.blocks if block.block.after < line)
+        """Whether every output block shown above README line `line` is met (or was awaited once
+        already until its apps went quiet)."""
+        return all(block.complete for block in self.blocks
+                   if block.block.after < line and block.block.fence_line not in self.given_up)
+
+    def give_up(self, line: int) -> None:
+        """The blocks shown above README line `line` were awaited until the apps went quiet: not
+        again (what is missing stays missing)."""
+        self.given_up |= {block.block.fence_line for block in self.blocks if block.block.after < line}
 
     @property
     def total(self) -> int:
@@ -147,17 +206,30 @@ class PageMatch:
 
     @property
     def matched(self) -> int:
-        return sum(shown.owner is not None for block in self.blocks for shown in block.shown)
+        return self.total - sum(len(block.owed()) for block in self.blocks)
 
     @property
     def complete(self) -> bool:
         return self.matched == self.total
 
+    def record(self) -> dict:
+        """What a page writer needs to rewrite drifted blocks: each page line as shown, with its
+        group (`apps`, or `c<line>` for the answer of the command at that line); each line heard
+        under the group it may stand in (the apps' lines, daprd's own log lines left out; each
+        answer's lines); the groups whose order does not count."""
+        group = lambda block: "apps" if block.block.of_command is None else f"c{block.block.of_command}"  # noqa: E731
+        shown = [[line.line, group(block), line.text] for block in self.blocks for line in block.shown]
+        heard = [["apps", text] for text in self.printed if not _DAPRD_LOG.match(text)]
+        heard += [[f"c{line}", text] for line, answer in self.answers.items() for text in answer.splitlines()]
+        unordered = sorted({group(block) for block in self.blocks if block.block.unordered})
+        unmet = [line.line for block in self.blocks for line in block.owed()]
+        return {"shown": shown, "heard": heard, "unordered": unordered, "unmet": unmet}
+
     def misses(self, limit: int = 3) -> list[PageMiss]:
         """The page lines never met (the first of each block), with the printed lines most like them."""
         found = []
         for block in self.blocks:
-            unmet = [shown for shown in block.shown if shown.owner is None]
+            unmet = block.owed()
             if not unmet:
                 continue
             shown = unmet[0]
@@ -181,12 +253,44 @@ def _match_answer(block: _Block, output: str) -> None:
             shown.owner = 1
         return
     lines = [_normal(line) for line in output.splitlines()]
+    documents = None
     for shown in block.shown:
         page = _normal(_PAGE_PLACEHOLDER.sub(WILDCARD, shown.text.strip()))
         pattern = line_pattern(page, "substring")
         found = next((number for number, line in enumerate(lines, start=1) if pattern.search(line)), None)
+        if found is None and (wanted := _json_value(shown.text.strip())) is not None:
+            documents = documents if documents is not None else json_documents(output)
+            found = 1 if any(_holds(document, wanted) for document in documents) else None
         if found is not None:
             shown.owner = found
+
+
+def _json_value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _holds(value, wanted) -> bool:
+    """Whether a JSON value is, or holds at any depth, one equal to `wanted`."""
+    if _same(value, wanted):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(_holds(item, wanted) for item in items)
+
+
+def _same(a, b) -> bool:
+    """Equal as JSON, a string that holds JSON compared as what it holds (`"[\\"a\\", \\"b\\"]"`
+    is `"[\\"a\\",\\"b\\"]"`)."""
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        inner_a, inner_b = _json_value(a), _json_value(b)
+        if inner_a is not None and inner_b is not None and not isinstance(inner_a, str):
+            return _contains(inner_a, inner_b) and _contains(inner_b, inner_a)
+        return _normal(a) == _normal(b)
+    return False
 
 
 def _json_within(page: str, output: str) -> bool:
@@ -211,4 +315,4 @@ def _contains(value, wanted) -> bool:
         return isinstance(value, dict) and all(key in value and _contains(value[key], item) for key, item in wanted.items())
     if isinstance(wanted, list):
         return isinstance(value, list) and all(any(_contains(have, item) for have in value) for item in wanted)
-    return value == wanted or (isinstance(value, str) and isinstance(wanted, str) and _normal(value) == _normal(wanted))
+    return _same(value, wanted)
