@@ -117,6 +117,7 @@ class JobResult:
     sources: list[str] = field(default_factory=list)  # what printed each transcript line (a docs tab's terminals)
     transcript: list[str] = field(default_factory=list)
     page: dict | None = None  # a README run's page blocks as shown and what was heard (`PageMatch.record`)
+    timeline: list[dict] = field(default_factory=list)  # its phases on the run's clock (services/timeline.py)
 
     @property
     def base(self) -> str:

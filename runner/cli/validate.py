@@ -20,10 +20,12 @@ from runner.formats.expected import render_expected
 from runner.job import RunSettings
 from runner.job.pool import interrupt_reason, run_all
 from runner.job.verdict import interrupted
-from runner.report.console import LiveProgress, ProgressPrinter, print_results
+from runner.report.console import LiveProgress, ProgressPrinter, print_results, slot_line
 from runner.report.jsonfile import read_json
 from runner.results import JobResult, exit_code
+from runner.report.durations import expected, remember, remembered
 from runner.services.machine import default_build_slots, machine_summary
+from runner.services.timeline import slot_summary
 from runner.source.catalog import VARIANTS, discover
 from runner.source.plan import detect_toolchains, plan_job, select
 from runner.source.shards import parse_shard, shard
@@ -139,9 +141,12 @@ def run(args: argparse.Namespace) -> int:
 
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
     printer = LiveProgress([plan.name for plan in to_run]) if live else ProgressPrinter()
+    repo = source_info(source)["repo"]
+    known = read_durations(args.durations) if args.durations else remembered(repo)
     try:
         with printer if live else contextlib.nullcontext():
-            run_all(to_run, settings, jobs, args.retries, printer, finished)
+            run_all(to_run, settings, jobs, args.retries, printer, finished, epoch=started,
+                    expected_s=lambda plan: expected(known, plan.name, plan.language, bool(plan.skip_reason)))
     except BaseException as exc:  # an interrupt: what finished stays, the rest is recorded as interrupted
         why = interrupt_reason(exc)
         run_info["ended"] = f"interrupted: {why}"
@@ -149,7 +154,11 @@ def run(args: argparse.Namespace) -> int:
         raise
     results = in_plan_order(True)
     run_info["wall_s"] = round(time.monotonic() - started, 1)
+    run_info["build_slot"] = slot_summary([r.timeline for r in results if r.timeline], run_info["wall_s"])
+    remember(repo, results)
     print_results(results, verdicts=live)
+    if any(r.timeline for r in results):
+        say(slot_line(run_info["build_slot"]))
     if args.update_expected:
         _update_expected(plans, results)
     write_reports(results, args.json_path, args.junit, args.html, run_info)

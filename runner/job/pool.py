@@ -8,6 +8,7 @@ unwinds, stopping what it started, and `RunInterrupted` says what ended it."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Callable
 
 from runner.job.plan import JobPlan
@@ -16,6 +17,7 @@ from runner.job.dispatch import run_job
 from runner.results import JobResult, OnProgress
 from runner.services.groups import Interrupted, RunStop, working_for
 from runner.services.ports import reserve
+from runner.services.timeline import QUEUED, Timeline, recording
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -33,14 +35,20 @@ def interrupt_reason(exc: BaseException) -> str:
 
 def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], RunSettings], jobs: int, retries: int = 0,
             on_progress: OnProgress = lambda p: None,
-            on_result: Callable[[JobResult], None] = lambda r: None) -> list[JobResult]:
+            on_result: Callable[[JobResult], None] = lambda r: None, epoch: float | None = None,
+            expected_s: Callable[[JobPlan], float] | None = None) -> list[JobResult]:
     """The results of `plans`, in their order, at most `jobs` of them running at a time, each with
     `settings` (or those `settings(plan)` gives: a matrix of runtime versions); `on_result`
-    hears of each the moment its job ends."""
+    hears of each the moment its job ends, its phases on the run's clock (`epoch`: when the run
+    began) in its `timeline`. With `expected_s` (how long each is expected to take: the last run's
+    durations), the longest start first, so the run ends with its slowest job, not after it."""
     settings_of = settings if callable(settings) else lambda plan: settings
+    epoch = time.monotonic() if epoch is None else epoch
     reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
     results: list[JobResult | None] = [None] * len(plans)
     waiting = list(range(len(plans)))
+    if expected_s is not None:
+        waiting.sort(key=lambda index: -expected_s(plans[index]))
     held: set[int] = set()
     stop = RunStop()
     changed = threading.Condition()
@@ -70,7 +78,12 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     def run_jobs() -> None:
         while (index := take()) is not None:
             try:
-                results[index] = run_job(plans[index], settings_of(plans[index]), on_progress, retries)
+                timeline = Timeline(epoch)
+                timeline.add(QUEUED, epoch, time.monotonic())
+                with recording(timeline):
+                    result = run_job(plans[index], settings_of(plans[index]), on_progress, retries)
+                result.timeline = timeline.records()
+                results[index] = result
                 on_result(results[index])
             finally:
                 with changed:

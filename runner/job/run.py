@@ -18,13 +18,14 @@ from runner.job.env import app_env
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
 from runner.job.verdict import AppRunOutcome, app_result, skipped
-from runner.recipes import RECIPES
+from runner.recipes import RECIPES, heavy_start
 from runner.errors import JobError
 from runner.recipes.base import Prepared, run_logged
 from runner.results import JobResult, OnProgress, Progress
 from runner.services import machine
 from runner.services.groups import check_interrupted, tracked_tempdir
-from runner.services.machine import CpuMark
+from runner.services.machine import CpuMark, hold_turn
+from runner.services.timeline import RUN, SERVICES, STOP, current, phase
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.jobservices import JobServices, ServiceWants
 from runner.services.ports import is_listening
@@ -100,11 +101,15 @@ def run_apps(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> J
     started = time.monotonic()
     run = _LiveJob(plan, settings, on_progress)
     ending: Ending | None = None
+    stopping = None
     try:
         with contextlib.ExitStack() as stack:
             workdir = stack.enter_context(tracked_tempdir("qsr-" + re.sub(r"[^\w.]+", "-", plan.name) + "-"))
             ending = _execute(run, stack, workdir)
+            stopping = time.monotonic()  # the stack unwinds what the job started: apps, sidecars, services
     finally:
+        if stopping is not None and (timeline := current()) is not None:
+            timeline.add(STOP, stopping, time.monotonic())
         on_progress(Progress(plan.name, "done", run.matcher.matched, run.matcher.total))
     # Judged only now: every process is stopped and its output read to the end, so a line
     # printed just before the run ended counts.
@@ -178,7 +183,8 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         missing = missing_component(settings.daprd, list(plan.resources)) if settings.sidecar == "daprd" else None
         if missing:
             raise SidecarError(missing)
-        started = services.ready()
+        with phase(SERVICES, "Redis, placement, scheduler"):
+            started = services.ready()
         endpoints = Endpoints(started.redis, started.postgres or postgres_endpoint(settings.run_dir))
         resources = [isolated_resources(path, workdir / f"resources-{i}", endpoints)
                      for i, path in enumerate(plan.resources)]
@@ -186,11 +192,17 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
                               app_env(ready.env, app.env, settings.pass_env | settings.declared_env))
                     for app, ready in zip(plan.apps, prepared)]
         sidecars = run.sidecars = _sidecars(run, started.control_plane_addresses)
+        if any(heavy_start(launch.argv) for launch in launches):  # a JVM's start: on cores of its own, as a reader's
+            ended = threading.Event()
+            stack.callback(ended.set)
+            hold_turn(settings.build_turns(run.progress)(), lambda: ended.is_set() or run.apps.shown(), UP_WITHIN_S)
         run.cpu = machine.mark()
-        processes = sidecars.start(launches, resources, workdir, stack)
+        with phase(SERVICES, "sidecars"):
+            processes = sidecars.start(launches, resources, workdir, stack)
         outcome.phases["sidecar"] = run.app_started - t0
         run.progress("running")
-        ending = _watch(run, sidecars, services, processes)
+        with phase(RUN):
+            ending = _watch(run, sidecars, services, processes)
         if ending.kind == "exited":
             sidecars.apps_done()  # outside the lock: what it prints comes back through the sink
         outcome.phases["run"] = time.monotonic() - run.app_started
@@ -200,6 +212,9 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
     except OSError as exc:  # e.g. the cache or temp dir cannot be written
         outcome.reason = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
     return None
+
+
+UP_WITHIN_S = 120.0  # the longest an app's start holds a turn for the cores
 
 
 @dataclass(frozen=True)

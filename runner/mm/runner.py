@@ -37,9 +37,11 @@ from runner.formats.steps import Annotated, Command, Step
 from runner.formats.steps import step_selected
 from runner.formats.readmepage import command_lines, filled, is_query
 from runner.mm.model import CommandRun, PagePlan, ReaderBlock, StepRun
+from runner.services.timeline import BUILD, RUN, SERVICES, STOP, current, phase
 from runner.transcript.pagematch import PageMatch
 from runner.results import AppEvidence
 from runner.services import machine
+from runner.services.machine import hold_turn
 from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, tracked_tempdir
 from runner.services.ports import is_listening
@@ -99,6 +101,7 @@ class ReadmeRun:
         self.page_notes: list[str] = []  # what of the page was not checked, and why (a placeholder nothing filled)
         self._blocks = {block.line: block for block in annotated.blocks}
         self._app_output_at = time.monotonic()  # when a running app's terminal last printed
+        self._running_since: float | None = None  # when its first step that is not a build began
         self.redis_port = redis_port  # where the run's Redis must listen (None: a free port)
         self.redis = redis  # a Redis already answering there, used instead of starting one
         self.steps: list[StepRun] = []
@@ -123,6 +126,7 @@ class ReadmeRun:
                                      is_listening)
         watch = command.apps
         shows_apps = self.page is not None and (watch is not None or step.background)
+        self._turn_for_start(command, text, apps or [])
 
         def heard(stream: str, said: str) -> None:
             if watch is not None:
@@ -141,6 +145,30 @@ class ReadmeRun:
             return command
         command.shell = shell
         return command
+
+    def _turn_for_start(self, command: CommandRun, text: str, apps: list) -> None:
+        """A command that starts apps which load the cores while they start (a JVM, `go run`) waits for
+        a turn for the cores and holds it until they came up (or it ended): each app starts as on a
+        reader's machine, whatever else runs beside the job."""
+        if self.build_slot is contextlib.nullcontext:  # the drop-in takes no turns
+            return
+        from runner.recipes import heavy_start
+
+        argvs = [tuple(app.command) for app in apps] + [call.words for call in shell_calls(text)]
+        if not any(heavy_start(argv) for argv in argvs if argv):
+            return
+        hold_turn(self.build_slot(), lambda: command.return_code is not None or (
+            command.shell is not None and (command.shell.ended() or self._came_up(command))), UP_WITHIN_S)
+
+    @staticmethod
+    def _came_up(command: CommandRun) -> bool:
+        """Whether what a command started came up: its apps showed it (else, a start the CLI does not
+        run, it printed, then said nothing for a moment)."""
+        if command.shell is None:
+            return False
+        if command.apps is not None:
+            return command.apps.shown()
+        return bool(command.shell.last_output) and time.monotonic() - command.shell.last_output > QUIET_UP_S
 
     def _watch(self) -> None:
         """Between polls: an interrupt, or a service of the run that died, ends the run."""
@@ -252,6 +280,14 @@ class ReadmeRun:
         return not step.background and any(is_build(call.words) for command in step.commands
                                             for call in shell_calls(command.text))
 
+    def _needs_cores(self, step: Step) -> bool:
+        """A build step that keeps the cores busy (a compile), not one waiting on downloads (an
+        install): it takes one of the machine's turns for the cores."""
+        from runner.recipes import needs_cores
+
+        return self._is_build(step) and any(needs_cores(call.words) for command in step.commands
+                                            for call in shell_calls(command.text))
+
     def execute(self) -> bool:
         try:
             return self._execute()
@@ -320,8 +356,7 @@ class ReadmeRun:
         (`mvn spring-boot:run`) counts as up once it printed."""
         deadline = time.monotonic() + UP_WITHIN_S
         while time.monotonic() < deadline and not command.ended():
-            up = command.apps.shown() if command.apps is not None else bool(command.shell and command.shell.last_output)
-            if up and command.shell is not None and time.monotonic() - command.shell.last_output > QUIET_UP_S:
+            if self._came_up(command) and time.monotonic() - command.shell.last_output > QUIET_UP_S:
                 return
             self._watch()
             time.sleep(_POLL_S)
@@ -355,8 +390,12 @@ class ReadmeRun:
                     pass
         self._shims_for(step)
         shared = self.build_slot is not contextlib.nullcontext  # the drop-in has no slots to take
-        turn = self.build_slot() if shared and self._is_build(step) else contextlib.nullcontext()
-        with turn:
+        building = self._is_build(step)
+        turn = self.build_slot() if shared and self._needs_cores(step) else contextlib.nullcontext()
+        if not building and self._running_since is None:
+            self._running_since = time.monotonic()
+        with turn, phase(BUILD, last_command(step.commands[0].text) if step.commands else "") if building \
+                else contextlib.nullcontext():
             for block in step.commands:
                 self._await_shown(block.line)
                 services_before = self._services()
@@ -370,16 +409,25 @@ class ReadmeRun:
         return True
 
     def run(self) -> bool:
-        with contextlib.ExitStack() as stack:
-            workdir = stack.enter_context(tracked_tempdir("qsr-readme-"))
-            self.env = dict(os.environ)
-            if self.steps_env is not None:
-                self.env.update(self.steps_env(workdir))
-            self._stack, self._workdir = stack, workdir
-            stack.callback(self._stop_all)
-            success = self.execute()
-            self._stop_all()
-            return success
+        stopping = None
+        try:
+            with contextlib.ExitStack() as stack:
+                workdir = stack.enter_context(tracked_tempdir("qsr-readme-"))
+                self.env = dict(os.environ)
+                if self.steps_env is not None:
+                    with phase(BUILD, "the steps' environment"):
+                        self.env.update(self.steps_env(workdir))
+                self._stack, self._workdir = stack, workdir
+                stack.callback(self._stop_all)
+                success = self.execute()
+                stopping = time.monotonic()
+                if (timeline := current()) is not None and self._running_since is not None:
+                    timeline.add(RUN, self._running_since, stopping)
+                self._stop_all()
+                return success
+        finally:
+            if stopping is not None and (timeline := current()) is not None:
+                timeline.add(STOP, stopping, time.monotonic())
 
     def _shims_for(self, step: Step) -> None:
         """The shims and the services they serve, started when the first step that calls one
@@ -388,9 +436,10 @@ class ReadmeRun:
             return
         from runner.mm.shimmed import shimmed_env, zipkin_for  # only here: a README that calls no shim starts fast
 
-        self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
-                                   self.real_cli, self.launch, zipkin_for(self.annotated), self.redis_port,
-                                   self.redis)
+        with phase(SERVICES, "Redis, placement, scheduler"):
+            self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
+                                       self.real_cli, self.launch, zipkin_for(self.annotated), self.redis_port,
+                                       self.redis)
         self.env = self.shimmed.env
         self._stack.callback(self._stop_all)  # the steps' commands end before those services do
 

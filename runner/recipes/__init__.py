@@ -46,6 +46,16 @@ def starts_app(words: tuple[str, ...]) -> bool:
     return any(recipe.starts_app(words) for recipe in RECIPES.values())
 
 
+def needs_cores(words: tuple[str, ...]) -> bool:
+    """Whether a build keeps the cores busy (a compile), not waiting on downloads (an install)."""
+    return any(recipe.needs_cores(words) for recipe in RECIPES.values())
+
+
+def heavy_start(words: tuple[str, ...]) -> bool:
+    """Whether an app's command loads the cores while it starts (a JVM, `go run`, `npm start`)."""
+    return any(starts_with(words, prefix) for recipe in RECIPES.values() for prefix in recipe.heavy_starts)
+
+
 def build_reads(words: tuple[str, ...]) -> str | None:
     """The file a build or install command reads where it runs (None: none, or not a build)."""
     for recipe in RECIPES.values():

@@ -15,6 +15,7 @@ from typing import Callable, ContextManager
 from runner.errors import JobError, read_input
 from runner.formats.shellwords import starts_with
 from runner.cache import build_once, cache_root, files_digest, is_built
+from runner.services.timeline import BUILD, phase
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
 from runner.workspace import BUILD_OUTPUTS
@@ -88,6 +89,14 @@ class Recipe(ABC):
     # Commands that start an app and run until stopped (`npm start`, `mvn spring-boot:run`), as
     # word prefixes like `build_commands`: a README's reader leaves them running in a terminal.
     start_commands: tuple[tuple[str, ...], ...] = ()
+    # Builds that cost the cores next to nothing (under 2 CPU-seconds: bench/bench_prepare.py
+    # measures them): they take no turn for the cores. The rest keep both of a 2-core machine's
+    # cores busy while they run (pip 8 CPU-s, npm install 4, mvn 6, a cold go build 46).
+    light_builds: tuple[tuple[str, ...], ...] = ()
+    # Starts that load the cores as a build does (a JVM: 1.9 cores for 2 s; a compile before the app
+    # runs): an app started so takes a turn for the cores until it came up, so it starts as on a
+    # reader's machine, whatever else runs beside it.
+    heavy_starts: tuple[tuple[str, ...], ...] = ()
     # Where an app of this language says plainly which port it listens on: (file glob, pattern whose
     # group 1 is the port), a literal the app listens on whatever `--app-port` says (a port taken
     # from APP_PORT follows it: the CLI sets it).
@@ -123,8 +132,11 @@ class Recipe(ABC):
         target = self._cache_dir(app_dir, toolchain)
 
         def build(cache_dir: Path) -> None:
-            with slot():
-                for argv in self.prepare_commands(app_dir, cache_dir):
+            commands = self.prepare_commands(app_dir, cache_dir)
+            turn = slot() if any(self.needs_cores(tuple(argv)) for argv in commands) else contextlib.nullcontext()
+            said = " && ".join(" ".join([Path(argv[0]).name, *argv[1:3]]) for argv in commands)
+            with turn, phase(BUILD, f"{app_dir.name}: {said}"):
+                for argv in commands:
                     run_logged(argv, app_dir, cache_dir / "prepare.log", self.prepare_env(cache_dir))
 
         _, built_now = build_once(target, build)
@@ -134,6 +146,12 @@ class Recipe(ABC):
     def starts_app(self, words: tuple[str, ...]) -> bool:
         """Whether a command starts an app of this language (one of `start_commands`)."""
         return any(starts_with(words, prefix) for prefix in self.start_commands)
+
+    def needs_cores(self, words: tuple[str, ...]) -> bool:
+        """Whether a command is a build of this language that keeps the cores busy (not one of
+        `light_builds`)."""
+        return any(starts_with(words, prefix) for prefix in self.build_commands) and \
+            not any(starts_with(words, prefix) for prefix in self.light_builds)
 
     def build_reads(self, words: tuple[str, ...]) -> str | None:
         """The file a build command of this language (one of `build_commands`) reads in the folder

@@ -17,6 +17,8 @@ class CSharpRecipe(Recipe):
     programs = ("dotnet",)
     build_commands = (("dotnet", "build"), ("dotnet", "restore"), ("dotnet", "publish"))
     start_commands = (("dotnet", "run"),)
+    light_builds = (("dotnet", "restore"),)
+    heavy_starts = (("dotnet", "run"),)
     listen_patterns = (("launchSettings.json", r"\"applicationUrl\"\s*:\s*\"https?://[^:\"]+:(\d{2,5})"),
                        ("*.cs", r"UseUrls\(\s*\"https?://[^:\"]+:(\d{2,5})"))
 

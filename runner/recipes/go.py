@@ -20,6 +20,8 @@ class GoRecipe(Recipe):
     build_commands = (("go", "build"), ("go", "mod"), ("go", "install"), ("go", "get"))
     listen_patterns = (("*.go", r"Listen(?:AndServe)?(?:TLS)?\(\s*\"[\w.]*:(\d{2,5})\""),)
     start_commands = (("go", "run"),)
+    light_builds = (("go", "mod"), ("go", "get"))
+    heavy_starts = (("go", "run"),)
 
     def detect(self) -> Toolchain:
         version = tool_version(["go", "version"], lambda out: out.split()[2].removeprefix("go"))

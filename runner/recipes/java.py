@@ -47,6 +47,7 @@ class JavaRecipe(Recipe):
     programs = ("java", "mvn", "mvnw", "gradle")
     build_commands = (("mvn",), ("mvnw",), ("gradle",), ("gradlew",))
     start_commands = (("java",), ("gradle", "bootRun"), ("gradlew", "bootRun"))
+    heavy_starts = (("java",), ("mvn",), ("mvnw",), ("gradle",), ("gradlew",))
     _RUN_GOALS = {"spring-boot:run", "spring-boot:test-run", "exec:java", "quarkus:dev"}
 
     def starts_app(self, words: tuple[str, ...]) -> bool:

@@ -21,6 +21,7 @@ class JavaScriptRecipe(Recipe):
     listen_patterns = (("*.js", r"\.listen\(\s*(\d{2,5})\b"), ("*.ts", r"\.listen\(\s*(\d{2,5})\b"))
     start_commands = (("npm", "start"), ("npm", "run", "start"), ("node",))
 
+
     def detect(self) -> Toolchain:
         node = tool_version(["node", "--version"])
         if node is None:

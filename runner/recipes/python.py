@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
+from runner.formats.shellwords import starts_with
 from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_page, rewrite_lines, tool_version
 
 
@@ -22,6 +25,13 @@ class PythonRecipe(Recipe):
                       ("python3", "pip", "install"), ("uv", "pip", "install"), ("poetry", "install"))
     listen_patterns = (("*.py", r"\b(?:run|uvicorn\.run)\([^)]*\bport\s*=\s*(\d{2,5})\b"),)
     start_commands = (("python",), ("python3",), ("uvicorn",), ("flask", "run"), ("fastapi", "run"))
+    _SERVED_BY_UV = (("pip", "install"), ("pip3", "install"), ("uv", "pip", "install"))
+
+    def needs_cores(self, words: tuple[str, ...]) -> bool:
+        # An install uv serves costs under a CPU-second; pip's own, eight.
+        if uv_binary() is not None and any(starts_with(words, prefix) for prefix in self._SERVED_BY_UV):
+            return False
+        return super().needs_cores(words)
 
     def starts_app(self, words: tuple[str, ...]) -> bool:
         # `python3 app.py`, `python3 -m uvicorn ...`; not `python3 -m venv`, `python3 -c ...`, `python3 --version`
@@ -43,10 +53,15 @@ class PythonRecipe(Recipe):
 
     def prepare_commands(self, app_dir: Path, cache_dir: Path) -> list[list[str]]:
         venv = cache_dir / "venv"
-        commands = [["python3", "-m", "venv", str(venv)]]
+        uv = uv_binary()
+        if uv is not None:  # the same requirements, from the machine's one uv cache
+            commands = [[uv, "venv", "-q", "--seed", "--python", "python3", str(venv)]]
+            install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+        else:
+            commands = [["python3", "-m", "venv", str(venv)]]
+            install = [str(venv / "bin" / "pip"), "install", "--disable-pip-version-check", "-q"]
         if (app_dir / "requirements.txt").exists():
-            commands.append([str(venv / "bin" / "pip"), "install", "--disable-pip-version-check", "-q",
-                             "-r", "requirements.txt"])
+            commands.append([*install, "-r", "requirements.txt"])
         return commands
 
     def build_reads(self, words: tuple[str, ...]) -> str | None:
@@ -117,12 +132,49 @@ class PythonRecipe(Recipe):
         )
     def steps_env(self, workdir: Path) -> dict[str, str]:
         # `pip3 install -r requirements.txt` in a README would install into the machine's own
-        # Python, which parallel jobs share: each README job gets a venv of its own instead.
+        # Python, which parallel jobs share: each README job gets a venv of its own instead. Where
+        # uv is here, the venv is made by it, and its `pip install` served by it: the same
+        # requirements, from one cache the machine's jobs share (seconds, not a minute, each).
         venv = workdir / "venv"
-        subprocess.run(["python3", "-m", "venv", str(venv)], check=True, capture_output=True,
-                       stdin=subprocess.DEVNULL)
+        uv = uv_binary()
+        if uv is not None and subprocess.run([uv, "venv", "-q", "--seed", "--python", "python3", str(venv)],
+                                             capture_output=True, stdin=subprocess.DEVNULL).returncode == 0:
+            serve_pip_with_uv(venv, uv)
+        else:
+            subprocess.run(["python3", "-m", "venv", str(venv)], check=True, capture_output=True,
+                           stdin=subprocess.DEVNULL)
         return {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(venv),
                 "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
+def uv_binary() -> str | None:
+    """uv, where it is here: the one installed with the runner, else on PATH."""
+    with contextlib.suppress(ImportError, FileNotFoundError):
+        import uv
+
+        return uv.find_uv_bin()
+    return shutil.which("uv")
+
+
+# `pip install ...` in a job's venv, served by uv; anything else (and what uv cannot serve, said
+# so) by the venv's own pip.
+_PIP = """#!/bin/sh
+if [ "$1" = "install" ]; then
+  shift
+  "{uv}" pip install --python "{venv}/bin/python" "$@" && exit 0
+  echo "quickstart-runner: uv could not serve pip install $*: pip installs it" >&2
+  exec "{venv}/bin/python" -m pip install "$@"
+fi
+exec "{venv}/bin/python" -m pip "$@"
+"""
+
+
+def serve_pip_with_uv(venv: Path, uv: str) -> None:
+    """The venv's `pip`, `pip3` and `pip3.X` as scripts that hand `install` to uv."""
+    for script in (venv / "bin").glob("pip*"):
+        script.unlink()
+        script.write_text(_PIP.format(uv=uv, venv=venv))
+        script.chmod(0o755)
 
 
 recipe = PythonRecipe()

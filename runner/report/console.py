@@ -120,6 +120,13 @@ def format_result(result: JobResult) -> list[str]:
     return lines
 
 
+def slot_line(summary: dict) -> str:
+    """How busy the build slots were over the run, and how long jobs waited for one."""
+    return (f"build slots busy {summary['busy_s']:.0f} s of the {summary['wall_s']:.0f} s wall "
+            f"({summary['busy_share']:.0%}); jobs waited {summary['waited_s']:.0f} s for one in all, "
+            f"the longest wait {summary['longest_wait_s']:.0f} s")
+
+
 def summary(results: list[JobResult]) -> str:
     counts = status_counts(results)
     weak = sum(bool(r.weak) and r.status in ("passed", "flaky") for r in results)

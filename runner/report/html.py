@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from runner.report.whole import write_whole
 from runner.results import JobResult, status_counts
+from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, slot_summary
 from runner.transcript.causes import says_why
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -57,6 +58,40 @@ def _phases(result: JobResult, scale: float) -> list[dict]:
         spans.append({"name": name, "seconds": seconds, "left": round(left, 3), "width": round(width, 3)})
         left += width
     return spans
+
+
+PHASE_CLASSES = {QUEUED: "queued", SLOT: "slot", BUILD: "build", SERVICES: "services", RUN: "run", STOP: "stop"}
+
+
+def _run_timeline(results: list[JobResult], run_info: dict) -> dict | None:
+    """The run's timeline: a row per job (in the order they began), its phases to scale, and
+    beneath, when some build held a build slot."""
+    timed = [r for r in results if r.timeline]
+    if not timed:
+        return None
+    wall = max(run_info.get("wall_s") or 0.0, max(p["end_s"] for r in timed for p in r.timeline)) or 1.0
+
+    def span(start: float, end: float, name: str, title: str) -> dict:
+        return {"cls": PHASE_CLASSES.get(name, "run"), "left": round(100 * start / wall, 3),
+                "width": round(max(100 * (end - start) / wall, 0.15), 3), "title": title}
+
+    rows = []
+    for r in sorted(timed, key=lambda r: min(p["start_s"] for p in r.timeline if p["name"] != QUEUED) if any(
+            p["name"] != QUEUED for p in r.timeline) else 0.0):
+        spans = [span(p["start_s"], p["end_s"], p["name"], f"{p['name']} {p['end_s'] - p['start_s']:.1f}s"
+                      + (f": {p['detail']}" if p.get("detail") else "")) for p in r.timeline]
+        rows.append({"quickstart": r.quickstart, "anchor": anchor(r), "status": r.status, "spans": spans})
+    builds = sorted((p["start_s"], p["end_s"]) for r in timed for p in r.timeline if p["name"] == BUILD)
+    merged: list[list[float]] = []
+    for start, end in builds:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    summary = slot_summary([r.timeline for r in timed], wall)
+    return {"rows": rows, "slot": [span(s, e, BUILD, f"a build held a slot {e - s:.1f}s") for s, e in merged],
+            "wall": wall, "summary": summary, "ticks": [{"left": round(100 * t / wall, 3), "label": f"{t:.0f}s"}
+                                                      for t in range(0, int(wall) + 1, max(30, int(wall / 10) // 30 * 30))]}
 
 
 def _excerpt(result: JobResult) -> list[dict]:
@@ -130,7 +165,8 @@ def render_html(results: list[JobResult], run_info: dict, transcripts: str | Non
                      "transcript_file": f"{transcripts}/{anchor(result)}.txt" if transcripts and result.transcript else None})
     return _env.get_template("report.html.j2").render(jobs=jobs, counts=status_counts(results), run_info=run_info,
                                                       scale=scale, grid=_grid(results), others=_others(results),
-                                                      anchors={r.quickstart: anchor(r) for r in results})
+                                                      anchors={r.quickstart: anchor(r) for r in results},
+                                                      timeline=_run_timeline(results, run_info))
 
 
 def write_html(results: list[JobResult], path: Path, run_info: dict) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, ContextManager, Iterator
 
 from runner.cache import cache_root, try_lock
 from runner.services.groups import check_interrupted
+from runner.services.timeline import SLOT, current
 
 JOB_MEMORY_GIB = 1.5  # what one job may take (a JVM app, its daprd, Redis, placement, scheduler)
 BUSY = 0.85  # CPU share over which a stretch of time counts as saturated
@@ -104,16 +106,34 @@ def _slot_dir():
     return cache_root() / "locks"
 
 
+def hold_turn(turn: ContextManager[None], done: Callable[[], bool], limit: float) -> None:
+    """Enter `turn` now (waiting for it), and leave it on a thread of its own once `done()`, or
+    after `limit` seconds: an app's start holds the cores until the app came up, not while it runs."""
+    turn.__enter__()
+
+    def release() -> None:
+        deadline = time.monotonic() + limit
+        try:
+            while not done() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            turn.__exit__(None, None, None)
+
+    threading.Thread(target=release, name="start-turn", daemon=True).start()
+
+
 @contextlib.contextmanager
 def build_slot(slots: int, on_wait: Callable[[str], None] = lambda text: None) -> Iterator[None]:
     """Hold one of `slots` machine-wide build slots while the block runs (waiting for one)."""
     folder = _slot_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    told = False
+    told, asked = False, time.monotonic()
     while True:
         for index in range(slots):
             handle = try_lock(folder / f"build-slot-{index}")
             if handle is not None:
+                if (timeline := current()) is not None and told:
+                    timeline.add(SLOT, asked, time.monotonic())
                 try:
                     yield
                 finally:

@@ -296,4 +296,4 @@ def program_languages(annotated: Annotated) -> tuple[str, ...]:
     """The languages whose programs the README's command blocks call."""
     calls = [call.words for block in annotated.blocks if is_command_block(block) for call in shell_calls(block.text)]
     return tuple(recipe.name for recipe in RECIPES.values()
-                 if any(word in recipe.programs for words in calls for word in words[:1]))
+                 if any(word in recipe.programs for words in calls for word in words))

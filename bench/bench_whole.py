@@ -1,0 +1,95 @@
+"""The whole v1.17.0 snapshot at the speed of its slowest quickstart: wall time at the default -j,
+the slowest job run alone, and their ratio; warm (every cache as the last run left it) or cold
+(every cache moved aside: the runner's prepared apps and worktrees, pip, uv, npm, Maven, Go; the
+Dapr runtime kept, it is not what a whole run measures). Also the build slot's occupancy and
+the waits for it, from the run's own timeline.
+
+    python bench/bench_whole.py [--checkout PATH] [--cold] [--json out.json] [--html out.html]
+                                [-j auto] [--lang python,javascript,java,go]
+
+`--checkout` measures another checkout of the runner (with its own `.venv`): before and after
+a change, in one session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
+
+
+def cold_env(scratch: Path) -> dict[str, str]:
+    """Every cache a run reads, empty, but the Dapr runtime (linked from the warm cache)."""
+    sys.path.insert(0, str(ROOT))
+    from runner.cache import cache_root
+
+    qsr = scratch / "qsr"
+    qsr.mkdir()
+    for keep in ("dapr", "dapr-cli", "releases"):
+        if (cache_root() / keep).is_dir():
+            (qsr / keep).symlink_to(cache_root() / keep)
+    caches = {name: scratch / name for name in ("pip", "uv", "npm", "m2", "gomod", "gocache")}
+    for folder in caches.values():
+        folder.mkdir()
+    return {"QUICKSTART_RUNNER_CACHE": str(qsr), "PIP_CACHE_DIR": str(caches["pip"]), "UV_CACHE_DIR": str(caches["uv"]),
+            "npm_config_cache": str(caches["npm"]), "MAVEN_OPTS": f"-Dmaven.repo.local={caches['m2']}",
+            "GOMODCACHE": str(caches["gomod"]), "GOCACHE": str(caches["gocache"])}
+
+
+def validate(checkout: Path, args, env: dict[str, str], out: Path, *selection: str, jobs: str | None = None) -> float:
+    python = checkout / ".venv" / "bin" / "python"
+    command = [str(python), "-m", "runner", "validate", *selection, "--repo", str(SNAPSHOT), "--ref", "v1.17.0",
+               "--lang", args.lang, "-j", jobs or args.jobs, "--json", str(out)]
+    if args.html and not selection:
+        command += ["--html", args.html]
+    started = time.monotonic()
+    subprocess.run(command, cwd=checkout, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--checkout", type=Path, default=ROOT)
+    parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--html")
+    parser.add_argument("-j", "--jobs", default="auto")
+    parser.add_argument("--lang", default="python,javascript,java,go")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-whole-") as scratch_text:
+        scratch = Path(scratch_text)
+        env = cold_env(scratch) if args.cold else {}
+        out = Path(args.json_path) if args.json_path else scratch / "whole.json"
+        wall = validate(args.checkout, args, env, out)
+        document = json.loads(out.read_text())
+        jobs = document["jobs"]
+        slowest = max(jobs, key=lambda job: job["duration_s"])
+        alone_out = scratch / "alone.json"
+        alone = validate(args.checkout, args, {}, alone_out, slowest["quickstart"], jobs="1")  # warm, as it is now
+        (alone_job,) = json.loads(alone_out.read_text())["jobs"]
+    counts = {status: sum(job["status"] == status for job in jobs) for status in ("passed", "failed", "skipped", "flaky")}
+    print(f"{'cold' if args.cold else 'warm'} whole run of {len(jobs)} jobs at -j {args.jobs}: {wall:.0f} s wall; {counts}")
+    print(f"job durations add up to {sum(job['duration_s'] for job in jobs):.0f} s")
+    print(f"slowest job in the run: {slowest['quickstart']} {slowest['duration_s']:.0f} s; alone: "
+          f"{alone_job['duration_s']:.0f} s ({alone:.0f} s with the runner's start), {alone_job['status']}")
+    print(f"wall / slowest alone: {wall / max(alone_job['duration_s'], 1):.2f}")
+    timelines = [job.get("timeline") or [] for job in jobs]
+    if any(timelines):
+        sys.path.insert(0, str(ROOT))
+        from runner.services.timeline import slot_summary
+
+        summary = slot_summary(timelines, wall)
+        print(f"build slot busy {summary['busy_s']:.0f} s of {wall:.0f} s ({summary['busy_share']:.0%}); jobs waited "
+              f"{summary['waited_s']:.0f} s for one in all, the longest {summary['longest_wait_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
