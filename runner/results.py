@@ -74,6 +74,10 @@ class AppEvidence:
     crashed: bool = False
     said: str | None = None  # the line of its output that says why it crashed
     last_lines: list[str] = field(default_factory=list)  # its last lines, when it crashed
+    port: int | None = None  # the app port it listens on, when it has one
+    up_s: float | None = None  # when it came up, in seconds since its start was watched
+    first_line_s: float | None = None  # when it printed its first line of its own, likewise
+    first_line: str | None = None
 
     def summary(self) -> str:
         up = self.came_up or "never showed it came up"

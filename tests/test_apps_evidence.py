@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from runner.transcript.apps import AppsWatch, crash_reason, how_it_ended, is_crash_line
+from runner.results import AppEvidence
 
 
 @pytest.mark.parametrize("line", [
@@ -183,3 +184,31 @@ def test_a_sidecar_the_cli_reports_dead_is_a_crash_and_its_stop_is_not():
     stopped = AppsWatch([("app", None)])
     stopped.feed("\u274c  The daprd process exited with error code: signal: killed")
     assert [app.app for app in stopped.evidence()] == ["app"]
+
+
+def test_an_app_at_work_before_the_app_it_calls_listened_is_named_as_the_quickstarts_race():
+    from runner.transcript.apps import start_race
+
+    server = AppEvidence("order-processor", came_up="listened on port 8001", port=8001, up_s=4.3, first_line_s=3.9,
+                         first_line="* Serving Flask app")
+    early = AppEvidence("checkout", came_up="printed a line", up_s=2.1, first_line_s=2.1,
+                        first_line='Order passed: {"orderId": 1}')
+    assert start_race([server, early]) == ("start-order race in the quickstart: checkout printed "
+                                           "`Order passed: {\"orderId\": 1}` at 2.1 s, before order-processor "
+                                           "listened on port 8001 at 4.3 s (what it sent meanwhile went nowhere)")
+    late = AppEvidence("checkout", came_up="printed a line", up_s=5.0, first_line_s=5.0, first_line="Order passed: 1")
+    assert start_race([server, late]) is None
+
+
+def test_the_race_leads_a_failures_reason_and_never_a_pass():
+    from runner.job.verdict import judge_apps
+    from runner.results import JobResult
+
+    server = AppEvidence("op", came_up="listened on port 8001", port=8001, up_s=4.0)
+    early = AppEvidence("checkout", came_up="printed a line", first_line_s=1.0, first_line="sent 1")
+    failed = judge_apps(JobResult("q", "b", "python", "http", "failed", reason="README.md:60: the page shows `got 1`"),
+                        [server, early])
+    assert failed.reason.startswith("start-order race in the quickstart: checkout printed `sent 1` at 1.0 s")
+    assert failed.reason.endswith("README.md:60: the page shows `got 1`")
+    passed = judge_apps(JobResult("q", "b", "python", "http", "passed"), [server, early])
+    assert passed.status == "passed" and passed.reason == ""

@@ -102,6 +102,7 @@ class ReadmeRun:
         self._blocks = {block.line: block for block in annotated.blocks}
         self._app_output_at = time.monotonic()  # when a running app's terminal last printed
         self._running_since: float | None = None  # when its first step that is not a build began
+        self._building = False  # a build step runs (it holds a turn for the cores, if it needs one)
         self.redis_port = redis_port  # where the run's Redis must listen (None: a free port)
         self.redis = redis  # a Redis already answering there, used instead of starting one
         self.steps: list[StepRun] = []
@@ -150,11 +151,11 @@ class ReadmeRun:
         """A command that starts apps which load the cores while they start (a JVM, `go run`) waits for
         a turn for the cores and holds it until they came up (or it ended): each app starts as on a
         reader's machine, whatever else runs beside the job."""
-        if self.build_slot is contextlib.nullcontext:  # the drop-in takes no turns
+        if self.build_slot is contextlib.nullcontext or self._building:  # the drop-in takes none; a build holds one
             return
-        from runner.recipes import heavy_start
+        from runner.recipes import heavy_start, starts_app
 
-        argvs = [tuple(app.command) for app in apps] + [call.words for call in shell_calls(text)]
+        argvs = [tuple(app.command) for app in apps] + [call.words for call in shell_calls(text) if starts_app(call.words)]
         if not any(heavy_start(argv) for argv in argvs if argv):
             return
         hold_turn(self.build_slot(), lambda: command.return_code is not None or (
@@ -394,6 +395,7 @@ class ReadmeRun:
         turn = self.build_slot() if shared and self._needs_cores(step) else contextlib.nullcontext()
         if not building and self._running_since is None:
             self._running_since = time.monotonic()
+        self._building = building
         with turn, phase(BUILD, last_command(step.commands[0].text) if step.commands else "") if building \
                 else contextlib.nullcontext():
             for block in step.commands:

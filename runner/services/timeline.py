@@ -38,6 +38,8 @@ class Timeline:
         self._lock = threading.Lock()
 
     def add(self, name: str, start: float, end: float, detail: str = "") -> None:
+        if end - start < 0.01:  # nothing happened: nothing to draw
+            return
         with self._lock:
             self.phases.append(Phase(name, start - self.epoch, end - self.epoch, detail))
 

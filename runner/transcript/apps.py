@@ -72,6 +72,9 @@ class _App:
     ended: str | None = None
     crashed: bool = False
     crashed_at: float | None = None  # when its crash report began (monotonic)
+    first_at: float | None = None  # when it printed its first line of its own (monotonic)
+    first_line: str | None = None
+    up_at: float | None = None  # when it was seen to come up (monotonic)
     tail: list[str] = field(default_factory=list)
 
 
@@ -89,6 +92,7 @@ class AppsWatch:
         self.closed = False
         self._last: str | None = None  # the app that printed last (the CLI's exit lines name none)
         self._lock = threading.Lock()
+        self.began = time.monotonic()
 
     def _app(self, app_id: str | None) -> _App:
         if app_id is None:  # `== APP == `: the one app of a `dapr run`
@@ -112,11 +116,13 @@ class AppsWatch:
                     self._ended(app, own)
                     return
                 app.tail = (app.tail + [own])[-_TAIL:]
+                if app.first_at is None and own.strip():
+                    app.first_at, app.first_line = time.monotonic(), own.strip()
                 if is_crash_line(own):
                     app.crashed = True
                     app.crashed_at = app.crashed_at or time.monotonic()
                 elif app.came_up is None and app.app_port is None and own.strip() and not app.crashed:
-                    app.came_up = "printed a line"
+                    app.came_up, app.up_at = "printed a line", time.monotonic()
             elif _APP_EXIT.search(text) or _APP_OK.search(text):
                 self._ended(self._app(None), text)
             elif found := _DAPRD_EXIT.search(text):
@@ -141,7 +147,7 @@ class AppsWatch:
         with self._lock:
             for app in self.apps.values():
                 if app.came_up is None and app.ended is None and app.app_port and self.listening(app.app_port):
-                    app.came_up = f"listened on port {app.app_port}"
+                    app.came_up, app.up_at = f"listened on port {app.app_port}", time.monotonic()
             return all(app.came_up is not None or app.ended is not None or self._reported(app) for app in self.apps.values())
 
     @staticmethod
@@ -157,8 +163,10 @@ class AppsWatch:
 
     def evidence(self) -> list[AppEvidence]:
         with self._lock:
+            since = lambda at: round(at - self.began, 2) if at is not None else None  # noqa: E731
             apps = [AppEvidence(app.app_id, self.started_by, app.came_up, app.ended, app.crashed,
-                                _why(app.tail) if app.crashed else None, app.tail[-3:] if app.crashed else [])
+                                _why(app.tail) if app.crashed else None, app.tail[-3:] if app.crashed else [],
+                                app.app_port, since(app.up_at), since(app.first_at), app.first_line)
                     for app in self.apps.values()]
             if self.daprd_crash:  # a sidecar counts as an app: the CLI's report of its end is all there is
                 apps.append(AppEvidence("daprd", self.started_by, None, self.daprd_crash, True,
@@ -169,6 +177,22 @@ class AppsWatch:
 def _why(tail: list[str]) -> str | None:
     """The line of a crashed app's last output that says why (an exception's last line, say)."""
     return cause("\n".join(tail)) or next((line.strip() for line in reversed(tail) if line.strip()), None)
+
+
+def start_race(apps: list[AppEvidence]) -> str | None:
+    """An app that was already at work (it printed) before an app with a port it may call listened:
+    the quickstart races its own start (what it sent meanwhile went nowhere), named with both times."""
+    for server in apps:
+        if server.port is None or server.up_s is None or not (server.came_up or "").startswith("listened"):
+            continue
+        early = [app for app in apps if app is not server and app.port is None and app.first_line_s is not None
+                 and app.first_line_s < server.up_s]
+        if early:
+            first = min(early, key=lambda app: app.first_line_s)
+            return (f"start-order race in the quickstart: {first.app} printed `{first.first_line}` at "
+                    f"{first.first_line_s:.1f} s, before {server.app} listened on port {server.port} at "
+                    f"{server.up_s:.1f} s (what it sent meanwhile went nowhere)")
+    return None
 
 
 def crash_reason(apps: list[AppEvidence]) -> str | None:
