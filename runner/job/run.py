@@ -195,7 +195,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         if any(heavy_start(launch.argv) for launch in launches):  # a JVM's start: on cores of its own, as a reader's
             ended = threading.Event()
             stack.callback(ended.set)
-            hold_turn(settings.build_turns(run.progress)(), lambda: ended.is_set() or run.apps.shown(), UP_WITHIN_S)
+            hold_turn(settings.build_turns(run.progress)(), lambda: ended.is_set() or run.apps.shown())
         run.cpu = machine.mark()
         with phase(SERVICES, "sidecars"):
             processes = sidecars.start(launches, resources, workdir, stack)
@@ -212,9 +212,6 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
     except OSError as exc:  # e.g. the cache or temp dir cannot be written
         outcome.reason = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
     return None
-
-
-UP_WITHIN_S = 120.0  # the longest an app's start holds a turn for the cores
 
 
 @dataclass(frozen=True)

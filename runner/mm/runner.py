@@ -159,7 +159,7 @@ class ReadmeRun:
         if not any(heavy_start(argv) for argv in argvs if argv):
             return
         hold_turn(self.build_slot(), lambda: command.return_code is not None or (
-            command.shell is not None and (command.shell.ended() or self._came_up(command))), UP_WITHIN_S)
+            command.shell is not None and (command.shell.ended() or self._came_up(command))))
 
     @staticmethod
     def _came_up(command: CommandRun) -> bool:

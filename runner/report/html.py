@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from runner.report.whole import write_whole
 from runner.results import JobResult, status_counts
-from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, slot_summary
+from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, TURN, slot_summary
 from runner.transcript.causes import says_why
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -60,7 +60,8 @@ def _phases(result: JobResult, scale: float) -> list[dict]:
     return spans
 
 
-PHASE_CLASSES = {QUEUED: "queued", SLOT: "slot", BUILD: "build", SERVICES: "services", RUN: "run", STOP: "stop"}
+PHASE_CLASSES = {QUEUED: "queued", SLOT: "slot", BUILD: "build", SERVICES: "services", RUN: "run", STOP: "stop",
+                 TURN: "turn"}
 
 
 def _run_timeline(results: list[JobResult], run_info: dict) -> dict | None:
@@ -81,7 +82,7 @@ def _run_timeline(results: list[JobResult], run_info: dict) -> dict | None:
         spans = [span(p["start_s"], p["end_s"], p["name"], f"{p['name']} {p['end_s'] - p['start_s']:.1f}s"
                       + (f": {p['detail']}" if p.get("detail") else "")) for p in r.timeline]
         rows.append({"quickstart": r.quickstart, "anchor": anchor(r), "status": r.status, "spans": spans})
-    builds = sorted((p["start_s"], p["end_s"]) for r in timed for p in r.timeline if p["name"] == BUILD)
+    builds = sorted((p["start_s"], p["end_s"]) for r in timed for p in r.timeline if p["name"] in (BUILD, TURN))
     merged: list[list[float]] = []
     for start, end in builds:
         if merged and start <= merged[-1][1]:
@@ -89,7 +90,7 @@ def _run_timeline(results: list[JobResult], run_info: dict) -> dict | None:
         else:
             merged.append([start, end])
     summary = slot_summary([r.timeline for r in timed], wall)
-    return {"rows": rows, "slot": [span(s, e, BUILD, f"a build held a slot {e - s:.1f}s") for s, e in merged],
+    return {"rows": rows, "slot": [span(s, e, BUILD, f"a build or a start held a slot {e - s:.1f}s") for s, e in merged],
             "wall": wall, "summary": summary, "ticks": [{"left": round(100 * t / wall, 3), "label": f"{t:.0f}s"}
                                                       for t in range(0, int(wall) + 1, max(30, int(wall / 10) // 30 * 30))]}
 

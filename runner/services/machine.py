@@ -17,7 +17,7 @@ from typing import Callable, ContextManager, Iterator
 
 from runner.cache import cache_root, try_lock
 from runner.services.groups import check_interrupted
-from runner.services.timeline import SLOT, current
+from runner.services.timeline import SLOT, TURN, current
 
 JOB_MEMORY_GIB = 1.5  # what one job may take (a JVM app, its daprd, Redis, placement, scheduler)
 BUSY = 0.85  # CPU share over which a stretch of time counts as saturated
@@ -41,11 +41,11 @@ def memory_gib() -> float | None:
 
 
 def default_jobs() -> int:
-    """`-j auto`: twice the cores (jobs mostly wait on their apps' own pace), no more than the
-    memory holds."""
+    """`-j auto`: four per core (a job mostly waits on its apps' own pace; what loads the cores,
+    its builds and its JVMs' starts, takes turns for them), no more than the memory holds."""
     memory = memory_gib()
-    by_memory = int(memory // JOB_MEMORY_GIB) if memory else 2 * cores()
-    return max(1, min(2 * cores(), by_memory))
+    by_memory = int(memory // JOB_MEMORY_GIB) if memory else 4 * cores()
+    return max(1, min(4 * cores(), by_memory))
 
 
 def machine_summary() -> str:
@@ -106,10 +106,14 @@ def _slot_dir():
     return cache_root() / "locks"
 
 
-def hold_turn(turn: ContextManager[None], done: Callable[[], bool], limit: float) -> None:
+START_TURN_S = 20.0  # the longest an app's start holds a turn (a JVM comes up in seconds; one that does not, in none)
+
+
+def hold_turn(turn: ContextManager[None], done: Callable[[], bool], limit: float = START_TURN_S) -> None:
     """Enter `turn` now (waiting for it), and leave it on a thread of its own once `done()`, or
     after `limit` seconds: an app's start holds the cores until the app came up, not while it runs."""
     turn.__enter__()
+    timeline, began = current(), time.monotonic()
 
     def release() -> None:
         deadline = time.monotonic() + limit
@@ -118,6 +122,8 @@ def hold_turn(turn: ContextManager[None], done: Callable[[], bool], limit: float
                 time.sleep(0.1)
         finally:
             turn.__exit__(None, None, None)
+            if timeline is not None:
+                timeline.add(TURN, began, time.monotonic())
 
     threading.Thread(target=release, name="start-turn", daemon=True).start()
 

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Iterator
 
 QUEUED, SLOT, BUILD, SERVICES, RUN, STOP = "queued", "waiting for a build slot", "building", "starting", "running", "stopping"
-PHASES = (QUEUED, SLOT, BUILD, SERVICES, RUN, STOP)
+TURN = "starting on a turn for the cores"  # an app's start (a JVM's) holding a build slot until it came up
+PHASES = (QUEUED, SLOT, BUILD, SERVICES, RUN, STOP, TURN)
 _local = threading.local()
 
 
@@ -75,9 +76,9 @@ def phase(name: str, detail: str = "") -> Iterator[None]:
 
 
 def slot_summary(timelines: list[list[dict]], wall_s: float) -> dict:
-    """How busy the build slots were over the run (seconds some build held one), and how long jobs
-    waited for one (in all, and the longest wait)."""
-    builds = sorted((p["start_s"], p["end_s"]) for phases in timelines for p in phases if p["name"] == BUILD)
+    """How busy the build slots were over the run (seconds some build, or an app's start, held one),
+    and how long jobs waited for one (in all, and the longest wait)."""
+    builds = sorted((p["start_s"], p["end_s"]) for phases in timelines for p in phases if p["name"] in (BUILD, TURN))
     busy, end = 0.0, float("-inf")
     for start, stop in builds:  # the union of the build intervals
         if stop > end:
