@@ -62,10 +62,11 @@ READER_COMMAND_S = {"build": 300.0, "client": 60.0, "stop": 60.0, "start": 300.0
 UP_WITHIN_S = 120.0  # how long a reader waits for what they started to come up before typing on
 QUIET_UP_S = 2.0  # a start is up once its apps came up and its terminal then said nothing this long
 # A page block is awaited until printed, or until the apps said nothing new this long (quickstart apps
-# wait up to 20 s before a line: a job due in 20 s), or this long in all.
+# wait up to 20 s before a line: a job due in 20 s), or this long in all (a chatty app that never
+# prints it: the lines a STEP expects are awaited by the STEP itself, as mm.py awaits them).
 PAGE_SETTLE_S = 30.0
+PAGE_WAIT_S = 40.0
 ASK_AGAIN_S, ASK_AGAIN_EVERY_S = 20.0, 2.0  # a query whose answer is not yet what the page shows is asked again
-PAGE_WAIT_S = 60.0
 
 
 class _Fault(Exception):
