@@ -48,7 +48,9 @@ def judge_readme(report: TabReport, result: JobResult) -> None:
     job passing), could not check when the quickstart failed otherwise."""
     report.duration_s = result.duration_s
     page = result.page or {}
-    report.shown = [tuple(item) for item in page.get("shown", [])]
+    unmet = set(page.get("unmet", []))
+    drifted = {fence for line, _, _, fence in page.get("shown", []) if line in unmet}
+    report.shown = [(line, group, text) for line, group, text, fence in page.get("shown", []) if fence in drifted]
     report.heard = [tuple(item) for item in page.get("heard", [])]
     report.unordered = list(page.get("unordered", []))
     report.observed = [text for source, text in report.heard if source == "apps" and text.startswith("== APP")]
@@ -56,18 +58,18 @@ def judge_readme(report: TabReport, result: JobResult) -> None:
     if result.status == "skipped":
         report.dynamic = f"skipped: {result.reason}"
         return
-    if not report.shown:
+    if not page.get("shown"):
         report.not_checkable = "its page shows no output block this run can check"
     if result.status in ("passed", "flaky"):
         report.dynamic = "matched"
         return
-    unmet = [miss for miss in result.miss_details if miss.source_line in page.get("unmet", [])]
-    page_only = result.kind == "output mismatch" and len(unmet) == len(result.misses) and unmet
+    missed = [miss for miss in result.miss_details if miss.source_line in unmet]
+    page_only = result.kind == "output mismatch" and len(missed) == len(result.misses) and missed
     if not page_only:
         report.dynamic = f"could not check: the quickstart itself fails: {result.reason}"
         return
     report.dynamic = "drift"
     report.rewritable = True
-    for miss in unmet:
+    for miss in missed:
         close = f"; an app prints `{miss.closest[0].text}`" if miss.closest else f"; {miss.order_note}"
         report.findings.append(Finding("dynamic", miss.source_line, f"the page shows `{miss.expected}`{close}"))

@@ -243,9 +243,13 @@ def ensure_control_plane(version: str = DEFAULT_VERSION, progress=print, beside:
     (or of its official release), else those beside the daprd given (`beside`), else our build;
     `official`: installed, else fetched from the release; `built`: our loopback-only build."""
     folder = beside.parent if beside is not None else None
-    if choice == "auto" and folder is not None and (folder / "build.json").is_file():
-        choice = "built"  # a daprd of ours: its own control plane
-    if choice != "built" and folder is not None and _official_set(folder, version):
+    ours = folder is not None and (folder / "build.json").is_file()  # a daprd of ours: its own control plane
+    beside_it = folder is not None and all((folder / name).is_file() for name in ("placement", "scheduler"))
+    if beside_it and ours and choice != "official":
+        return ControlPlaneBinaries(folder / "placement", folder / "scheduler", f"built ({folder})")
+    if choice == "auto" and ours:
+        choice = "built"
+    if choice != "built" and beside_it and not ours and _official_set(folder, version):
         return ControlPlaneBinaries(folder / "placement", folder / "scheduler", f"beside daprd ({folder})")
     found = find_control_plane(version, choice)
     if found is not None:

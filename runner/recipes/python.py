@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from runner.formats.shellwords import starts_with
@@ -147,13 +148,11 @@ class PythonRecipe(Recipe):
                 "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
+@functools.lru_cache(maxsize=1)
 def uv_binary() -> str | None:
-    """uv, where it is here: the one installed with the runner, else on PATH."""
-    with contextlib.suppress(ImportError, FileNotFoundError):
-        import uv
-
-        return uv.find_uv_bin()
-    return shutil.which("uv")
+    """uv, where it is here: the one installed beside the runner's Python, else on PATH."""
+    beside = Path(sys.executable).with_name("uv")
+    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else shutil.which("uv")
 
 
 # `pip install ...` in a job's venv, served by uv; anything else (and what uv cannot serve, said

@@ -3,6 +3,7 @@ run starts its longest jobs first and ends with its slowest, not after it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -29,12 +30,14 @@ def remembered(repo: str) -> dict[str, float]:
 
 
 def remember(repo: str, results: list[JobResult]) -> None:
-    """The durations of the jobs that ran to a verdict, on top of what was remembered."""
+    """The durations of the jobs that ran to a verdict, on top of what was remembered (a cache that
+    cannot be written keeps none: the next run guesses, nothing else changes)."""
     known = remembered(repo)
     known.update({r.quickstart: round(r.duration_s, 1) for r in results if r.status in ("passed", "failed", "flaky")})
     path = _path(repo)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_whole(path, lambda scratch: scratch.write_text(json.dumps(known, indent=1, sort_keys=True)))
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(path, lambda scratch: scratch.write_text(json.dumps(known, indent=1, sort_keys=True)))
 
 
 def expected(durations: dict[str, float], name: str, language: str, skipped: bool) -> float:

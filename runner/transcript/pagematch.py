@@ -214,11 +214,13 @@ class PageMatch:
 
     def record(self) -> dict:
         """What a page writer needs to rewrite drifted blocks: each page line as shown, with its
-        group (`apps`, or `c<line>` for the answer of the command at that line); each line heard
+        group (`apps`, or `c<line>` for the answer of the command at that line) and its block's fence
+        line; the page lines never met (`unmet`); each line heard
         under the group it may stand in (the apps' lines, daprd's own log lines left out; each
         answer's lines); the groups whose order does not count."""
         group = lambda block: "apps" if block.block.of_command is None else f"c{block.block.of_command}"  # noqa: E731
-        shown = [[line.line, group(block), line.text] for block in self.blocks for line in block.shown]
+        shown = [[line.line, group(block), line.text, block.block.fence_line] for block in self.blocks
+                 for line in block.shown]
         heard = [["apps", text] for text in self.printed if not _DAPRD_LOG.match(text)]
         heard += [[f"c{line}", text] for line, answer in self.answers.items() for text in answer.splitlines()]
         unordered = sorted({group(block) for block in self.blocks if block.block.unordered})
