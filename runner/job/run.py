@@ -206,6 +206,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         if ending.kind == "exited":
             sidecars.apps_done()  # outside the lock: what it prints comes back through the sink
         outcome.phases["run"] = time.monotonic() - run.app_started
+        sidecars.stop_now()
         return ending
     except JobError as exc:
         outcome.reason = exc.reason

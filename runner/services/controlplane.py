@@ -127,6 +127,5 @@ class ControlPlane:
         return next(filter(None, (daemon.problem() for daemon in self.daemons)), None)
 
     def stop(self) -> None:
-        for daemon in reversed(self.daemons):
-            daemon.stop()
+        together(*(daemon.stop for daemon in reversed(self.daemons)))
         release(*self.ports)

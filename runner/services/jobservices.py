@@ -96,6 +96,5 @@ class JobServices:
     def stop(self) -> None:
         if self._starting is not None:
             self._starting.join()  # a start under way ends (or fails) before anything is stopped
-        for service in reversed(self.watched):
-            service.stop()
+        together(*(service.stop for service in reversed(self.watched)))  # none waits on another's end
         self.watched = []

@@ -68,5 +68,9 @@ class Sidecars(ABC):
         """Why the run cannot go on (a sidecar died), or None."""
         return None
 
+    def stop_now(self) -> None:
+        """The verdict is in: stop the apps and sidecars at once, side by side (what the stack would
+        stop one after another); what they print now is the stop's doing."""
+
     def apps_done(self) -> None:
         """Every app has exited: stop what stays up, as the CLI does."""

@@ -20,6 +20,7 @@ from runner.services.groups import check_interrupted, stop_group, track, untrack
 from runner.services.ports import free_port, is_listening, listener, port_free, release, wait_let_go
 from runner.services.pty import PtyProcess
 from runner.services.started import forget_app, record_app
+from runner.services.together import together
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
 from runner.sidecar.daprdinputs import write_config
 from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
@@ -27,6 +28,7 @@ from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_P
                                   app_prefix)
 
 APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
+VERDICT_IN_GRACE_S = 0.2  # ...and when all its lines are in: what it prints now is the stop's doing
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class DaprdSidecars(Sidecars):
         self.run_dir = run_dir  # shared by every daprd of one README run (name resolution)
         self.log_level = log_level
         self.sidecars: list[DaprdSidecar] = []
+        self.processes: list[PtyProcess] = []
 
     def status(self, text: str, stream: str = "stdout") -> None:
         self.say(text, stream, from_app=False)
@@ -249,6 +252,7 @@ class DaprdSidecars(Sidecars):
         )
         stack.callback(process.stop, APP_STOP_GRACE_S)
         process.start()
+        self.processes.append(process)
         return process
 
     def _exited(self, app_id: str, code: int | None) -> None:
@@ -265,6 +269,11 @@ class DaprdSidecars(Sidecars):
         code = dead.process.returncode
         said = f": {dead.fatal_line()}" if code is None or code >= 0 else ""  # a signal leaves no last word
         return f"daprd for {dead.app_id} {how_it_ended(code)} during the run{said}"
+
+    def stop_now(self) -> None:
+        # The verdict is in: a moment for a graceful end, then the kill (a JVM's shutdown hooks take a second).
+        together(*(lambda process=process: process.stop(VERDICT_IN_GRACE_S) for process in self.processes),
+                 *(lambda sidecar=sidecar: self._stop(sidecar) for sidecar in self.sidecars))
 
     def apps_done(self) -> None:
         """As the CLI does once the apps are gone: `dapr run` stops daprd; `dapr run -f` waits
