@@ -354,3 +354,13 @@ def test_a_serialized_output_compares_as_the_json_it_holds():
     match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
     match.answered([15], answer.replace("Item 2", "Item 3"))
     assert not match.complete
+
+
+def test_two_lines_threads_printed_onto_one_meet_the_page_lines_they_are():
+    page = ["get_word_length: Received input: word.", "get_word_length: Received input: which."]
+    match = PageMatch([_apps_block(page, unordered=True)])
+    match.feed("== APP - app == get_word_length: Received input: word.get_word_length: Received input: which.")
+    assert match.complete
+    match = PageMatch([_apps_block(page, unordered=True)])
+    match.feed("== APP - app == get_word_length: Received input: word.and something else")
+    assert match.matched == 0, "only lines the page shows, whole, back to back"

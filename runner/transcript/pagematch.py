@@ -158,7 +158,13 @@ class PageMatch:
         self.printed.append(text)
         number = len(self.printed)
         app, said = body(text)
-        normal, whole = _normal(said), _normal(text)
+        normal = _normal(said)
+        if not self._meet(app, normal, _normal(text), number):
+            for piece in self._interleaved(normal):  # two writers' lines on one (threads printing at once)
+                self._meet(app, piece, piece, number)
+
+    def _meet(self, app: str, normal: str, whole: str, number: int) -> bool:
+        met = False
         for block in self.blocks:
             if block.block.of_command is not None or all(line.owner is not None for line in block.shown):
                 continue
@@ -167,7 +173,23 @@ class PageMatch:
                 if shown.owner is None and index > after and (shown.fits(normal) or shown.fits(whole)):
                     shown.owner = number
                     block.cursor[app] = index
+                    met = True
                     break
+        return met
+
+    def _interleaved(self, normal: str) -> list[str]:
+        """A printed line that is two or more lines the page shows back to back, whole (a line's
+        text and its line break written apart, by threads printing at once): those lines; else none."""
+        wanted = sorted({_normal(body(line.text.strip())[1]) for block in self.blocks for line in block.shown
+                         if line.owner is None and block.block.of_command is None}, key=len, reverse=True)
+        pieces, rest = [], normal
+        while rest:
+            piece = next((text for text in wanted if text and rest.startswith(text)), None)
+            if piece is None:
+                return []
+            pieces.append(piece)
+            rest = rest[len(piece):].lstrip()
+        return pieces if len(pieces) > 1 else []
 
     def answered(self, lines: list[int], output: str) -> None:
         """What a command (whose block has these README lines) printed, whole, once it ended."""
