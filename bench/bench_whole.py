@@ -2,7 +2,8 @@
 the slowest job run alone, and their ratio; warm (every cache as the last run left it) or cold
 (every cache moved aside: the runner's prepared apps and worktrees, pip, uv, npm, Maven, Go; the
 Dapr runtime kept, it is not what a whole run measures). Also the build slot's occupancy and
-the waits for it, from the run's own timeline.
+the waits for it, and the chain of jobs that waited for each other's named ports (the floor no
+-j lifts), from the run's own timeline.
 
     python bench/bench_whole.py [--checkout PATH] [--cold] [--json out.json] [--html out.html]
                                 [-j auto] [--lang python,javascript,java,go]
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -89,6 +91,26 @@ def main() -> None:
         summary = slot_summary(timelines, wall)
         print(f"build slot busy {summary['busy_s']:.0f} s of {wall:.0f} s ({summary['busy_share']:.0%}); jobs waited "
               f"{summary['waited_s']:.0f} s for one in all, the longest {summary['longest_wait_s']:.0f} s")
+        chain = port_chain(jobs)
+        if len(chain) > 1:
+            spans = sum(job["duration_s"] for job in chain)
+            print(f"the run's last job ended a chain of {len(chain)} that named the same ports, one after another "
+                  f"({spans:.0f} s of their own): " + " -> ".join(f"{job['quickstart']} {job['duration_s']:.0f} s"
+                                                                  for job in chain))
+
+
+def port_chain(jobs: list[dict]) -> list[dict]:
+    """From the job that ended last, back through the jobs whose named ports each waited for
+    (the queued phase says whose): the run's floor that no -j lifts."""
+    by_name = {job["quickstart"]: job for job in jobs}
+    ends = {job["quickstart"]: max((p["end_s"] for p in job.get("timeline") or []), default=0.0) for job in jobs}
+    chain = [max(jobs, key=lambda job: ends[job["quickstart"]])]
+    while True:
+        queued = next((p for p in chain[-1].get("timeline") or [] if p["name"] == "queued"), {})
+        match = re.search(r"waited for port \d+ of (\S+)$", queued.get("detail", ""))
+        if not match or match[1] not in by_name or by_name[match[1]] in chain:
+            return chain[::-1]
+        chain.append(by_name[match[1]])
 
 
 if __name__ == "__main__":

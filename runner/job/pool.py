@@ -49,17 +49,24 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     waiting = list(range(len(plans)))
     if expected_s is not None:
         waiting.sort(key=lambda index: -expected_s(plans[index]))
-    held: set[int] = set()
+    held: dict[int, str] = {}  # a port the quickstart names -> the job holding it
+    waited_for: dict[int, str] = {}  # a job passed over for a held port -> which, and whose (its timeline says)
     stop = RunStop()
     changed = threading.Condition()
+
+    def startable(index: int) -> bool:
+        if clash := plans[index].fixed_ports & held.keys():
+            waited_for[index] = f"port {min(clash)} of {held[min(clash)]}"
+            return False
+        return True
 
     def take() -> int | None:
         with changed:
             while waiting and not stop.is_set():
-                index = next((i for i in waiting if not plans[i].fixed_ports & held), None)
+                index = next((i for i in waiting if startable(i)), None)
                 if index is not None:
                     waiting.remove(index)
-                    held.update(plans[index].fixed_ports)
+                    held.update(dict.fromkeys(plans[index].fixed_ports, plans[index].name))
                     return index
                 changed.wait(timeout=0.5)
             return None
@@ -79,7 +86,7 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
         while (index := take()) is not None:
             try:
                 timeline = Timeline(epoch)
-                timeline.add(QUEUED, epoch, time.monotonic())
+                timeline.add(QUEUED, epoch, time.monotonic(), f"waited for {waited_for[index]}" if index in waited_for else "")
                 with recording(timeline):
                     result = run_job(plans[index], settings_of(plans[index]), on_progress, retries)
                 result.timeline = timeline.records()
@@ -87,7 +94,8 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
                 on_result(results[index])
             finally:
                 with changed:
-                    held.difference_update(plans[index].fixed_ports)
+                    for port in plans[index].fixed_ports:
+                        held.pop(port, None)
                     changed.notify_all()
 
     def wait_for_workers() -> None:
