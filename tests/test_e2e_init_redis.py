@@ -1,6 +1,8 @@
 """A quickstart whose app reaches Redis at `dapr init`'s address itself (its own client on
 127.0.0.1:6379, while its component says localhost:6379): its job's Redis listens there, so the
-app, the component and the README meet one store, under `readme` and `validate` alike."""
+app, the component and the README meet one store, under `readme` and `validate` alike. Where a
+Redis already answers there (as `dapr init` leaves one), that Redis is the store: the job uses it
+and says so, instead of failing for the port."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 
 from conftest import run_cli
 from runner.services.ports import listener, port_free
+from runner.services.redis import RedisEndpoint, RedisServer, command
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +82,35 @@ def test_readme_gives_the_run_its_redis_where_the_app_looks(quickstart, daprd_pa
     result = run_cli("readme", "README.md", cwd=quickstart)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "== APP == Configuration for orderId1: 101" in result.stdout
+
+
+@pytest.fixture
+def init_redis(tmp_path):
+    """A real Redis on 6379, started as `dapr init` leaves one (not the runner's)."""
+    if not port_free(6379):
+        pytest.skip(f"6379 is held by another program here ({listener(6379)}): the test needs `dapr init`'s port")
+    (tmp_path / "init-redis").mkdir()
+    redis = RedisServer(tmp_path / "init-redis", port=6379)
+    redis.start()
+    try:
+        yield RedisEndpoint("127.0.0.1", 6379)
+    finally:
+        redis.stop()
+
+
+def test_validate_uses_the_redis_already_answering_there(quickstart, tmp_path, daprd_path, no_leftovers, init_redis):
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "--repo", str(tmp_path / "tree"), "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (job,) = json.loads(out.read_text())["jobs"]
+    assert job["status"] == "passed"
+    assert job["notes"] == ["the Redis already answering on 6379 (where `dapr init` puts one) serves it: "
+                            "configuration/python/http/app.py:2 reaches Redis there itself"]
+    assert command(init_redis, "GET", "orderId1") == b"$3"  # the app wrote to that Redis, not to one of ours
+
+
+def test_readme_uses_the_redis_already_answering_there(quickstart, daprd_path, no_leftovers, init_redis):
+    result = run_cli("readme", "README.md", cwd=quickstart)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "== APP == Configuration for orderId1: 101" in result.stdout
+    assert "using the Redis already answering on 6379" in result.stdout + result.stderr

@@ -364,3 +364,23 @@ def test_two_lines_threads_printed_onto_one_meet_the_page_lines_they_are():
     match = PageMatch([_apps_block(page, unordered=True)])
     match.feed("== APP - app == get_word_length: Received input: word.and something else")
     assert match.matched == 0, "only lines the page shows, whole, back to back"
+
+
+def test_a_line_glued_to_another_writers_line_meets_its_page_line_once_its_break_comes_apart():
+    page = ["activity1: Received input: This.", "activity2: Received input: This is."]
+    glued = "== APP - chaining == activity1: Received input: This.INFO:     127.0.0.1:34180 - \"POST /start HTTP/1.1\" 202"
+    match = PageMatch([_apps_block(page)])
+    match.feed(glued)
+    assert match.matched == 0, "not before the line break on its own shows the text was written apart"
+    match.feed("== APP - chaining == ")
+    match.feed("== APP - chaining == activity2: Received input: This is.")
+    assert match.complete
+    match = PageMatch([_apps_block(["Order 1"])])
+    match.feed("== APP - app == Order 10 passed")
+    match.feed("== APP - app == ")
+    assert match.matched == 0, "a page line is met whole, never as a number or word cut short"
+    match = PageMatch([_apps_block(page)])
+    match.feed(glued)
+    match.feed("== APP - chaining == something else")
+    match.feed("== APP - chaining == ")
+    assert match.matched == 0, "only the line just before the lone break"

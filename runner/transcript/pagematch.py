@@ -151,6 +151,7 @@ class PageMatch:
         self.printed: list[str] = []  # every app (and CLI) line, in arrival order
         self.answers: dict[int, str] = {}  # a command's README line -> what it printed
         self.given_up: set[int] = set()  # blocks awaited until their apps went quiet (fence lines)
+        self.unmet_last: dict[str, tuple[str, int] | None] = {}  # each app's last line, when it met nothing
 
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, text: str) -> None:
@@ -159,9 +160,19 @@ class PageMatch:
         number = len(self.printed)
         app, said = body(text)
         normal = _normal(said)
-        if not self._meet(app, normal, _normal(text), number):
-            for piece in self._interleaved(normal):  # two writers' lines on one (threads printing at once)
-                self._meet(app, piece, piece, number)
+        last, self.unmet_last[app] = self.unmet_last.get(app), None
+        if self._meet(app, normal, _normal(text), number):
+            return
+        if not normal and last is not None and (start := self._shown_start(last[0])):
+            # A line break on its own: the line before was a line's text and another writer's whole
+            # line (threads printing at once), its break written apart. Its text is the page line.
+            self._meet(app, start, start, last[1])
+            return
+        pieces = self._interleaved(normal)  # two writers' lines on one (threads printing at once)
+        for piece in pieces:
+            self._meet(app, piece, piece, number)
+        if not pieces and normal:
+            self.unmet_last[app] = (normal, number)
 
     def _meet(self, app: str, normal: str, whole: str, number: int) -> bool:
         met = False
@@ -177,11 +188,20 @@ class PageMatch:
                     break
         return met
 
+    def _wanted(self) -> list[str]:
+        """The app lines the page shows that no printed line met yet, longest first."""
+        return sorted({_normal(body(line.text.strip())[1]) for block in self.blocks for line in block.shown
+                       if line.owner is None and block.block.of_command is None}, key=len, reverse=True)
+
+    def _shown_start(self, normal: str) -> str | None:
+        """The page line this printed line starts with, whole (not a word or number cut short)."""
+        return next((text for text in self._wanted() if text and len(normal) > len(text) and normal.startswith(text)
+                     and not (text[-1].isalnum() and normal[len(text)].isalnum())), None)
+
     def _interleaved(self, normal: str) -> list[str]:
         """A printed line that is two or more lines the page shows back to back, whole (a line's
         text and its line break written apart, by threads printing at once): those lines; else none."""
-        wanted = sorted({_normal(body(line.text.strip())[1]) for block in self.blocks for line in block.shown
-                         if line.owner is None and block.block.of_command is None}, key=len, reverse=True)
+        wanted = self._wanted()
         pieces, rest = [], normal
         while rest:
             piece = next((text for text in wanted if text and rest.startswith(text)), None)
