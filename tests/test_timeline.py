@@ -94,3 +94,14 @@ def test_the_longest_expected_job_starts_first(sleeping_jobs):
     results = pool.run_all(plans, settings=None, jobs=1, expected_s=lambda plan: expected[plan.name])
     started = {r.quickstart: (_queued(r) or {"end_s": 0.0})["end_s"] for r in results}
     assert started["long/go/http"] < started["middle/go/http"] < started["short/go/http"]
+
+
+def test_jobs_that_take_turns_on_a_port_start_before_a_longer_lone_job():
+    chain = [_plan(f"jobs/{language}/http", 6200) for language in ("go", "python", "java")]
+    lone, skipped = _plan("workflows/java/sdk"), _plan("hello/kubernetes/none", 6200)
+    expected = {**{plan.name: 60.0 for plan in chain}, lone.name: 150.0, skipped.name: float("inf")}
+    order = [([lone, *chain, skipped])[index].name
+             for index in pool.longest_first([lone, *chain, skipped], lambda plan: expected[plan.name])]
+    assert order[0] == skipped.name, "what ends at once, first"
+    assert order[1:4] == [plan.name for plan in chain], "three turns of 60 s outlast one job of 150 s"
+    assert order[4] == lone.name

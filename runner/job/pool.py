@@ -7,6 +7,7 @@ unwinds, stopping what it started, and `RunInterrupted` says what ended it."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Callable
@@ -33,6 +34,28 @@ def interrupt_reason(exc: BaseException) -> str:
     return getattr(exc, "why", "") or (str(exc) if str(exc) else "Ctrl-C (SIGINT)")
 
 
+def longest_first(plans: list[JobPlan], expected_s: Callable[[JobPlan], float]) -> list[int]:
+    """The plans' indexes in the order to start them: jobs that name the same ports (directly or
+    through one another) run one after another, so such a group takes as long as its jobs' sum;
+    the longest groups first (a lone job is a group of one), within one the longest job first."""
+    group = list(range(len(plans)))
+
+    def root(index: int) -> int:
+        while group[index] != index:
+            group[index] = index = group[group[index]]
+        return index
+
+    expected = [expected_s(plan) for plan in plans]
+    named_by: dict[int, int] = {}
+    for index, plan in enumerate(plans):
+        for port in plan.fixed_ports if math.isfinite(expected[index]) else ():  # a skipped job holds nothing long
+            group[root(index)] = root(named_by.setdefault(port, index))
+    total: dict[int, float] = {}
+    for index in range(len(plans)):
+        total[root(index)] = total.get(root(index), 0.0) + expected[index]
+    return sorted(range(len(plans)), key=lambda index: (-total[root(index)], -expected[index]))
+
+
 def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], RunSettings], jobs: int, retries: int = 0,
             on_progress: OnProgress = lambda p: None,
             on_result: Callable[[JobResult], None] = lambda r: None, epoch: float | None = None,
@@ -41,14 +64,15 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     `settings` (or those `settings(plan)` gives: a matrix of runtime versions); `on_result`
     hears of each the moment its job ends, its phases on the run's clock (`epoch`: when the run
     began) in its `timeline`. With `expected_s` (how long each is expected to take: the last run's
-    durations), the longest start first, so the run ends with its slowest job, not after it."""
+    durations), the longest start first (`longest_first`), so the run ends with its slowest job or
+    its longest chain of jobs that take turns on ports, not after them."""
     settings_of = settings if callable(settings) else lambda plan: settings
     epoch = time.monotonic() if epoch is None else epoch
     reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
     results: list[JobResult | None] = [None] * len(plans)
     waiting = list(range(len(plans)))
     if expected_s is not None:
-        waiting.sort(key=lambda index: -expected_s(plans[index]))
+        waiting = longest_first(plans, expected_s)
     held: dict[int, str] = {}  # a port the quickstart names -> the job holding it
     waited_for: dict[int, str] = {}  # a job passed over for a held port -> which, and whose (its timeline says)
     stop = RunStop()
