@@ -356,6 +356,18 @@ def test_a_serialized_output_compares_as_the_json_it_holds():
     assert not match.complete
 
 
+def test_a_serialized_output_that_drifted_names_the_value_the_answer_holds():
+    from runner.formats.readmepage import OutputBlock
+
+    page = '"\\"Status is healthy after checking 3 times.\\""'
+    answer = ('{"runtimeStatus":"COMPLETED", "properties":{"dapr.workflow.input":"4", '
+              '"dapr.workflow.output":"\\"Status is healthy after 4 times.\\""}}')
+    match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
+    match.answered([15], answer)
+    (miss,) = match.misses()
+    assert [line.text for line in miss.miss.closest] == ['"\\"Status is healthy after 4 times.\\""']
+
+
 def test_two_lines_threads_printed_onto_one_meet_the_page_lines_they_are():
     page = ["get_word_length: Received input: word.", "get_word_length: Received input: which."]
     match = PageMatch([_apps_block(page, unordered=True)])

@@ -281,7 +281,10 @@ class PageMatch:
                 output = list(enumerate((body(text)[1] for text in self.printed), start=1))
                 why = "no app printed it"
             else:
-                output = list(enumerate(self.answers.get(block.block.of_command, "").splitlines(), start=1))
+                answer = self.answers.get(block.block.of_command, "")
+                # a value deep in a JSON answer (a workflow's serialized output) is what a page line shows
+                output = list(enumerate([*answer.splitlines(), *(json.dumps(text) for document in json_documents(answer)
+                                                                 for text in _strings(document))], start=1))
                 why = f"the command at line {block.block.of_command} did not print it"
             close = tuple(line for line in closest_lines(_normal(shown.text), [(n, _normal(text)) for n, text in output],
                                                          0, limit) if line.similarity >= ALIKE)
@@ -307,6 +310,14 @@ def _match_answer(block: _Block, output: str) -> None:
             found = 1 if any(_holds(document, wanted) for document in documents) else None
         if found is not None:
             shown.owner = found
+
+
+def _strings(value) -> list[str]:
+    """The strings a JSON value holds, at any depth."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [text for item in items for text in _strings(item)]
 
 
 def _json_value(text: str):
