@@ -29,8 +29,7 @@ from pathlib import Path, PurePosixPath
 from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, apps_started, parse_dapr_run
 from runner.formats.runtemplate import parse_run_template, run_file
-from runner.formats.readmepage import (OutputBlock, command_lines, is_command_block, named_sources, output_blocks,
-                                       placeholders)
+from runner.formats.readmepage import command_lines, is_command_block, named_sources, output_blocks, placeholders
 from runner.formats.shellwords import ShellCall, shell_calls
 from runner.formats.steps import Annotated, LooseBlock, Step, step_selected
 from runner.mm.model import OutputCheck, PagePlan, ReaderBlock
