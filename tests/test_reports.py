@@ -99,6 +99,14 @@ def test_html_grid_cards_and_escaped_output():
     assert "1 passed" in html and "1 failed" in html and "1 skipped" in html and "1 flaky" in html
 
 
+
+def test_html_header_says_the_run_record_in_words():
+    html = render_html(sample_results(), {"daprd_source": {"origin": "installed", "where": "~/.dapr/bin", "passed_over": []},
+                                          "argv": ["--repo", "."]})
+    assert "daprd_source: origin installed, where ~/.dapr/bin" in html
+    assert "argv: --repo ." in html and "{&#39;" not in html and "[&#39;" not in html
+
+
 def test_html_of_a_big_run_is_small_without_escapes_and_keeps_transcripts_beside_it(tmp_path):
     maven = "\x1b[1;31mERROR\x1b[m] Failed to execute goal: io.dapr:dapr-sdk:jar:1.17.0 was not found"
     results = []

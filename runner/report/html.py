@@ -22,6 +22,19 @@ from runner.transcript.causes import says_why
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
+
+
+def _brief(value) -> str:
+    """A run record's value as a person reads it in the header (no dict or list syntax)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_brief(item)}" for key, item in value.items() if item not in (None, "", [], {}))
+    if isinstance(value, (list, tuple)):
+        return " ".join(_brief(item) for item in value)
+    return str(value)
+
+
+_env.filters["brief"] = _brief
+
 MAX_LINE = 300  # characters of one output line shown in a card
 CONTEXT = 2  # output lines shown either side of a line that matters
 TAIL = 6  # last output lines of a failed job
