@@ -342,29 +342,28 @@ def test_a_block_awaited_once_is_not_awaited_again():
     assert match.shown_above(100) and not match.complete, "still a miss, only not waited for again"
 
 
-def test_a_serialized_output_compares_as_the_json_it_holds():
+def _answered(page_line: str, answer: str) -> PageMatch:
+    """A page whose line 21 shows the output of the command at line 15, that command's answer given."""
     from runner.formats.readmepage import OutputBlock
 
+    match = PageMatch([OutputBlock(20, ((page_line, 21),), "output:", 15, 15)])
+    match.answered([15], answer)
+    return match
+
+
+def test_a_serialized_output_compares_as_the_json_it_holds():
     page = '"[\\"Item 1 is processed.\\",\\"Item 2 is processed.\\"]"'
     answer = ('{"runtimeStatus":"COMPLETED", "properties":{"dapr.workflow.output":'
               '"[\\"Item 1 is processed.\\", \\"Item 2 is processed.\\"]"}}')
-    match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
-    match.answered([15], answer)
-    assert match.complete
-    match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
-    match.answered([15], answer.replace("Item 2", "Item 3"))
-    assert not match.complete
+    assert _answered(page, answer).complete
+    assert not _answered(page, answer.replace("Item 2", "Item 3")).complete
 
 
 def test_a_serialized_output_that_drifted_names_the_value_the_answer_holds():
-    from runner.formats.readmepage import OutputBlock
-
     page = '"\\"Status is healthy after checking 3 times.\\""'
     answer = ('{"runtimeStatus":"COMPLETED", "properties":{"dapr.workflow.input":"4", '
               '"dapr.workflow.output":"\\"Status is healthy after 4 times.\\""}}')
-    match = PageMatch([OutputBlock(20, ((page, 21),), "output:", 15, 15)])
-    match.answered([15], answer)
-    (miss,) = match.misses()
+    (miss,) = _answered(page, answer).misses()
     assert [line.text for line in miss.miss.closest] == ['"\\"Status is healthy after 4 times.\\""']
 
 

@@ -11,7 +11,7 @@ import pytest
 from runner.job import pool
 from runner.job.plan import JobPlan
 from runner.results import JobResult
-from runner.services.timeline import BUILD, QUEUED, SLOT, TURN, Timeline, phase, recording, slot_summary
+from runner.services.timeline import BUILD, QUEUED, SLOT, TURN, Timeline, phase, recording, slot_spans, slot_summary
 
 
 def test_phases_are_on_the_run_clock_and_nothing_is_not_drawn():
@@ -47,6 +47,7 @@ def test_slot_summary_counts_overlapping_builds_once_and_sums_the_waits():
         [{"name": TURN, "start_s": 5.0, "end_s": 15.0}, {"name": SLOT, "start_s": 0.0, "end_s": 5.0}],
         [{"name": BUILD, "start_s": 30.0, "end_s": 40.0}, {"name": QUEUED, "start_s": 0.0, "end_s": 30.0}],
     ]
+    assert slot_spans(timelines) == [(0.0, 15.0), (30.0, 40.0)]  # what the report draws beneath the jobs
     summary = slot_summary(timelines, 50.0)
     assert summary["busy_s"] == 25.0  # 0-15 and 30-40
     assert summary["busy_share"] == 0.5

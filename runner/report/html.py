@@ -16,12 +16,11 @@ from markupsafe import Markup, escape
 
 from runner.report.whole import write_whole
 from runner.results import JobResult, status_counts
-from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, TURN, slot_summary
+from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, TURN, slot_spans, slot_summary
 from runner.transcript.causes import says_why
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-
 
 
 def _brief(value) -> str:
@@ -95,16 +94,10 @@ def _run_timeline(results: list[JobResult], run_info: dict) -> dict | None:
         spans = [span(p["start_s"], p["end_s"], p["name"], f"{p['name']} {p['end_s'] - p['start_s']:.1f}s"
                       + (f": {p['detail']}" if p.get("detail") else "")) for p in r.timeline]
         rows.append({"quickstart": r.quickstart, "anchor": anchor(r), "status": r.status, "spans": spans})
-    builds = sorted((p["start_s"], p["end_s"]) for r in timed for p in r.timeline if p["name"] in (BUILD, TURN))
-    merged: list[list[float]] = []
-    for start, end in builds:
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    summary = slot_summary([r.timeline for r in timed], wall)
-    return {"rows": rows, "slot": [span(s, e, BUILD, f"a build or a start held a slot {e - s:.1f}s") for s, e in merged],
-            "wall": wall, "summary": summary, "ticks": [{"left": round(100 * t / wall, 3), "label": f"{t:.0f}s"}
+    timelines = [r.timeline for r in timed]
+    return {"rows": rows, "slot": [span(s, e, BUILD, f"a build or a start held a slot {e - s:.1f}s")
+                                   for s, e in slot_spans(timelines)],
+            "wall": wall, "summary": slot_summary(timelines, wall), "ticks": [{"left": round(100 * t / wall, 3), "label": f"{t:.0f}s"}
                                                       for t in range(0, int(wall) + 1, max(30, int(wall / 10) // 30 * 30))]}
 
 

@@ -75,15 +75,23 @@ def phase(name: str, detail: str = "") -> Iterator[None]:
             timeline.add(name, started, time.monotonic(), detail)
 
 
+def slot_spans(timelines: list[list[dict]]) -> list[tuple[float, float]]:
+    """The stretches of the run in which some build, or an app's start, held a build slot (the
+    union of those phases), in order."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((p["start_s"], p["end_s"]) for phases in timelines for p in phases
+                             if p["name"] in (BUILD, TURN)):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def slot_summary(timelines: list[list[dict]], wall_s: float) -> dict:
     """How busy the build slots were over the run (seconds some build, or an app's start, held one),
     and how long jobs waited for one (in all, and the longest wait)."""
-    builds = sorted((p["start_s"], p["end_s"]) for phases in timelines for p in phases if p["name"] in (BUILD, TURN))
-    busy, end = 0.0, float("-inf")
-    for start, stop in builds:  # the union of the build intervals
-        if stop > end:
-            busy += stop - max(start, end)
-            end = stop
+    busy = sum(end - start for start, end in slot_spans(timelines))
     waits = [p["end_s"] - p["start_s"] for phases in timelines for p in phases if p["name"] == SLOT]
     return {"busy_s": round(busy, 1), "wall_s": round(wall_s, 1), "busy_share": round(busy / wall_s, 3) if wall_s else 0.0,
             "waited_s": round(sum(waits), 1), "longest_wait_s": round(max(waits, default=0.0), 1)}

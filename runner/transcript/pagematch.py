@@ -312,12 +312,14 @@ def _match_answer(block: _Block, output: str) -> None:
             shown.owner = found
 
 
+def _children(value) -> list:
+    """A JSON value's members (an object's values, an array's items); none for a scalar."""
+    return list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+
+
 def _strings(value) -> list[str]:
     """The strings a JSON value holds, at any depth."""
-    if isinstance(value, str):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return [text for item in items for text in _strings(item)]
+    return [value] if isinstance(value, str) else [text for item in _children(value) for text in _strings(item)]
 
 
 def _json_value(text: str):
@@ -329,10 +331,7 @@ def _json_value(text: str):
 
 def _holds(value, wanted) -> bool:
     """Whether a JSON value is, or holds at any depth, one equal to `wanted`."""
-    if _same(value, wanted):
-        return True
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return any(_holds(item, wanted) for item in items)
+    return _same(value, wanted) or any(_holds(item, wanted) for item in _children(value))
 
 
 def _same(a, b) -> bool:
