@@ -128,7 +128,9 @@ def test_load_note_only_when_saturated(monkeypatch):
 def test_defaults_follow_the_machine(monkeypatch):
     monkeypatch.setattr(machine, "cores", lambda: 2)
     monkeypatch.setattr(machine, "memory_gib", lambda: 24.0)
-    assert machine.default_jobs() == 8 and machine.default_build_slots() == 1
+    assert machine.default_jobs() == 16 and machine.default_build_slots() == 1
+    monkeypatch.setattr(machine, "memory_gib", lambda: 7.0)  # a hosted CI runner's: the memory bounds it
+    assert machine.default_jobs() == 4
     monkeypatch.setattr(machine, "memory_gib", lambda: 2.0)
     assert machine.default_jobs() == 1
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from runner.job import pool
 from runner.job.plan import JobPlan
+from runner.job.settings import RunSettings
 from runner.results import JobResult
 from runner.services.timeline import BUILD, QUEUED, SLOT, TURN, Timeline, phase, recording, slot_spans, slot_summary
 
@@ -54,6 +56,9 @@ def test_slot_summary_counts_overlapping_builds_once_and_sums_the_waits():
     assert summary["waited_s"] == 7.0 and summary["longest_wait_s"] == 5.0
 
 
+SHARED = RunSettings(daprd=Path("daprd"))  # every job on the machine's loopback: named ports taken in turns
+
+
 def _plan(name: str, *ports: int) -> JobPlan:
     block, language, variant = name.split("/")
     return JobPlan(name, block, language, variant, apps=(), resources=(), expectation=None, timeout_s=5.0,
@@ -76,15 +81,21 @@ def _queued(result: JobResult) -> dict | None:
 
 def test_a_job_passed_over_for_a_named_port_says_whose_port_it_waited_for(sleeping_jobs):
     plans = [_plan("jobs/go/http", 6200, 6280), _plan("jobs/python/http", 6280), _plan("state/go/http", 6001)]
-    first, second, third = pool.run_all(plans, settings=None, jobs=3)
+    first, second, third = pool.run_all(plans, settings=SHARED, jobs=3)
     assert _queued(second)["detail"] == "waited for port 6280 of jobs/go/http"
     assert _queued(second)["end_s"] >= 0.3  # it started once the first let go
     assert _queued(third) is None or _queued(third)["detail"] == ""  # nothing stood in its way
 
 
+def test_in_networks_of_their_own_jobs_naming_one_port_run_side_by_side(sleeping_jobs):
+    plans = [_plan("jobs/go/http", 6200, 6280), _plan("jobs/python/http", 6280)]
+    first, second = pool.run_all(plans, settings=RunSettings(daprd=Path("daprd"), own_networks=True), jobs=2)
+    assert _queued(second) is None or (_queued(second)["detail"] == "" and _queued(second)["end_s"] < 0.3)
+
+
 def test_a_job_that_only_waited_for_a_worker_names_no_port(sleeping_jobs):
     plans = [_plan("a/go/http", 6001), _plan("b/go/http", 6002)]
-    first, second = pool.run_all(plans, settings=None, jobs=1)
+    first, second = pool.run_all(plans, settings=SHARED, jobs=1)
     assert _queued(second)["end_s"] >= 0.3
     assert _queued(second)["detail"] == ""
 
@@ -92,7 +103,7 @@ def test_a_job_that_only_waited_for_a_worker_names_no_port(sleeping_jobs):
 def test_the_longest_expected_job_starts_first(sleeping_jobs):
     plans = [_plan("short/go/http"), _plan("long/go/http"), _plan("middle/go/http")]
     expected = {"short/go/http": 1.0, "long/go/http": 100.0, "middle/go/http": 10.0}
-    results = pool.run_all(plans, settings=None, jobs=1, expected_s=lambda plan: expected[plan.name])
+    results = pool.run_all(plans, settings=SHARED, jobs=1, expected_s=lambda plan: expected[plan.name])
     started = {r.quickstart: (_queued(r) or {"end_s": 0.0})["end_s"] for r in results}
     assert started["long/go/http"] < started["middle/go/http"] < started["short/go/http"]
 

@@ -64,6 +64,10 @@ def sidecar_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--infra", choices=["auto", "local", "docker"], default="auto",
                         help="where each job's Redis, placement and scheduler run: local processes, containers of a "
                              "Docker engine, or auto (local binaries where present, else Docker)")
+    parser.add_argument("--job-network", choices=["auto", "shared"], default="auto",
+                        help="auto (default): a job whose quickstart names ports (an app on 6001) runs in a network "
+                             "of its own (as root, with unshare and slirp4netns), so such jobs run side by side; "
+                             "shared: they all run on the machine's loopback, taking turns on the ports they name")
     parser.add_argument("--image", action="append", default=[], metavar="SERVICE=IMAGE",
                         help="the image of a service with --infra docker (redis, placement, scheduler)")
 

@@ -18,6 +18,7 @@ from runner.report.github import emit_github
 from runner.report.html import write_html
 from runner.report.jsonfile import write_json
 from runner.report.junit import write_junit
+from runner.services import netns
 from runner.services.containers import DEFAULT_IMAGES
 from runner.services.redis import RedisEndpoint
 from runner.source.catalog import BUNDLED_QUICKSTARTS, expected_for
@@ -79,9 +80,23 @@ def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, vers
             raise InputError(f"wants SERVICE=IMAGE with SERVICE one of {', '.join(DEFAULT_IMAGES)}, not {text!r}", "--image")
         overrides[service] = image
     containers = infra_settings(args.infra, version, overrides, not releases_of(args).offline)
+    network = job_network(args.job_network, containers is not None, redis is not None)
     settings, info = run_settings(args.sidecar, version, args.daprd, say, containers, cli_version, releases_of(args),
-                                  args.control_plane, redis=redis, **extra)
-    return settings, {**info, "infra": "docker" if containers else "local"}
+                                  args.control_plane, redis=redis, own_networks=network == "own", **extra)
+    return settings, {**info, "infra": "docker" if containers else "local", "job_network": network}
+
+
+def job_network(asked: str, containers: bool, redis: bool) -> str:
+    """Where jobs that name ports run (`own`: each in a network of its own; else `shared`, taking
+    turns on them), said once."""
+    why = ("asked (--job-network shared)" if asked == "shared" else
+           "their services run in containers on the host's network" if containers else
+           "they share the Redis --redis names" if redis else netns.unavailable())
+    if why is None:
+        say("jobs that name ports: each in a network of its own (its own loopback; slirp4netns to the outside)")
+        return "own"
+    say(f"jobs that name the same port: one after another ({why})")
+    return "shared"
 
 
 def write_files(results: list, json_path: Path | None, junit: Path | None, html: Path | None, run_info: dict) -> None:

@@ -12,6 +12,7 @@ from runner.provision.daprd import HEALTHZ_NOTE, find_control_plane, find_daprd
 from runner.provision.releases import Releases
 from runner.recipes import RECIPES
 from runner.recipes.base import tool_version
+from runner.services import netns
 from runner.services.containers import engine, images
 from runner.services.postgres import server_binaries
 
@@ -70,6 +71,11 @@ def checks() -> list[Check]:
     redis = tool_version(["redis-server", "--version"], lambda o: o.split("v=")[1].split()[0] if "v=" in o else o)
     out.append(Check("redis-server", redis, "one per job" if redis else "every job needs it, or --redis HOST:PORT"))
     out.append(Check("docker engine", *_docker_engine()))
+    slirp = tool_version(["slirp4netns", "--version"], lambda o: o.split()[2] if len(o.split()) > 2 else o)
+    no_netns = netns.unavailable()
+    out.append(Check("job networks", slirp if slirp and not no_netns else None,
+                     "jobs that name the same port run side by side, each in a network of its own" if not no_netns
+                     else f"such jobs take turns on their ports: {no_netns}"))
     tools = [("python3", ["python3", "--version"]), ("node", ["node", "--version"]), ("npm", ["npm", "--version"]),
              ("java", ["java", "-version"]), ("mvn", ["mvn", "-B", "-v"]), ("go", ["go", "version"]),
              ("dotnet", ["dotnet", "--version"])]

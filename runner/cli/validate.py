@@ -50,7 +50,7 @@ def configure(validate: argparse.ArgumentParser) -> None:
     sidecar_args(validate)
     validate.add_argument("--timeout", type=float, help="seconds a job may run (default: expectation's, or 180)")
     validate.add_argument("-j", "--jobs", default="auto",
-                          help="jobs run at once (default auto: four per core, no more than the memory holds; "
+                          help="jobs run at once (default auto: eight per core, no more than the memory holds; "
                                "what loads the cores (a compile, a JVM's start) takes turns on one slot per two cores "
                                "whatever N is)")
     validate.add_argument("--retries", type=int, default=0, help="rerun a failed job up to N times (a pass "

@@ -1,6 +1,7 @@
 """The one entry of a job: a plan in, a result out (`run_job`). A plan runs a README's steps
 (job/readme.py), a docs tab's commands (job/script.py), or its apps beside sidecars
-(job/run.py); it takes its turn on the ports it names, runs again on failure when asked (a
+(job/run.py); the ports it names are its own (in a network of its own, or on its turn on
+them), it runs again on failure when asked (a
 later pass is flaky), and with an SDK override (`--sdk`) runs in a copy of its building block
 whose pins say that version (job/overrides.py). Whatever goes wrong in a job stays in it: the
 job fails with the error as its reason; only an interrupt leaves it."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import traceback
 from dataclasses import replace
+from typing import Iterator
 
 from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan
@@ -21,18 +23,36 @@ from runner.job.verdict import as_flaky, failed
 from runner.results import JobResult, OnProgress, Progress
 from runner.services.groups import tracked_tempdir
 from runner.errors import InputError, JobError
+from runner.services.netns import own_network
 from runner.services.ports import port_turns
 from runner.services.redis import RedisEndpoint, answering_redis
+from runner.services.timeline import SERVICES, phase
 
 
 def with_existing_redis(plan: JobPlan) -> JobPlan:
     """The plan using the Redis already answering where its files reach one themselves (as its
     reader's app does), instead of failing for the port: said in its notes."""
     port = plan.redis_port
-    notes = tuple(note.replace(f"its Redis on {port}, where `dapr init` puts it, taking turns",
+    notes = tuple(note.replace(f"its Redis on {port}, where `dapr init` puts it",
                                f"the Redis already answering on {port} (where `dapr init` puts one) serves it")
                   for note in plan.notes)
     return replace(plan, redis=RedisEndpoint("127.0.0.1", port), notes=notes)
+
+
+@contextlib.contextmanager
+def named_ports_owned(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> Iterator[set[int]]:
+    """The block with the ports `plan` names all its own: in a network of the job's own, or
+    (where none is made) on the machine-wide turn of each, which whoever else names one waits
+    for. Yields the named ports kept for a Redis already answering there (turns only)."""
+    if settings.own_networks and plan.fixed_ports:
+        with contextlib.ExitStack() as network:
+            with phase(SERVICES, "a network of its own"):
+                network.enter_context(own_network())
+            yield set()
+        return
+    with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text)),
+                    reusable=lambda port: port == plan.redis_port and answering_redis(port)) as kept:
+        yield kept
 
 
 def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
@@ -45,9 +65,7 @@ def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lamb
             plan, overrides = with_sdk(plan, plan.sdk_version, scratch)
         runner = run_readme if plan.readme is not None else run_script if plan.script is not None else run_apps
         try:
-            # Ports the quickstart names are the machine's: whoever else names one waits its turn.
-            with port_turns(plan.fixed_ports, plan.name, on_wait=lambda text: on_progress(Progress(plan.name, text)),
-                            reusable=lambda port: port == plan.redis_port and answering_redis(port)) as kept:
+            with named_ports_owned(plan, settings, on_progress) as kept:
                 if plan.redis_port in kept:
                     plan = with_existing_redis(plan)
                 result = first = runner(plan, settings, on_progress)

@@ -1,7 +1,8 @@
 """Many jobs at once: each on a thread of its own (they mostly wait on their apps), each with
 its own Redis, control plane, ports and temp dir. Jobs whose quickstarts name the same fixed
-ports (an app that listens on 6001 whatever happens) take turns: a free worker takes the
-first waiting job whose ports no running job holds. One job's error stays in that job (it
+ports (an app that listens on 6001 whatever happens) run each in a network of its own where
+one can be made (RunSettings.own_networks), else take turns: a free worker takes the first
+waiting job whose ports no running job holds. One job's error stays in that job (it
 fails with it, run_job's promise); only an interrupt ends the run early: every running job
 unwinds, stopping what it started, and `RunInterrupted` says what ended it."""
 
@@ -34,10 +35,12 @@ def interrupt_reason(exc: BaseException) -> str:
     return getattr(exc, "why", "") or (str(exc) if str(exc) else "Ctrl-C (SIGINT)")
 
 
-def longest_first(plans: list[JobPlan], expected_s: Callable[[JobPlan], float]) -> list[int]:
-    """The plans' indexes in the order to start them: jobs that name the same ports (directly or
-    through one another) run one after another, so such a group takes as long as its jobs' sum;
-    the longest groups first (a lone job is a group of one), within one the longest job first."""
+def longest_first(plans: list[JobPlan], expected_s: Callable[[JobPlan], float],
+                  turns_on: Callable[[JobPlan], frozenset[int]] = lambda plan: plan.fixed_ports) -> list[int]:
+    """The plans' indexes in the order to start them: jobs that take turns on the same ports
+    (`turns_on`; directly or through one another) run one after another, so such a group takes
+    as long as its jobs' sum; the longest groups first (a lone job is a group of one), within one
+    the longest job first."""
     group = list(range(len(plans)))
 
     def root(index: int) -> int:
@@ -48,7 +51,7 @@ def longest_first(plans: list[JobPlan], expected_s: Callable[[JobPlan], float]) 
     expected = [expected_s(plan) for plan in plans]
     named_by: dict[int, int] = {}
     for index, plan in enumerate(plans):
-        for port in plan.fixed_ports if math.isfinite(expected[index]) else ():  # a skipped job holds nothing long
+        for port in turns_on(plan) if math.isfinite(expected[index]) else ():  # a skipped job holds nothing long
             group[root(index)] = root(named_by.setdefault(port, index))
     total: dict[int, float] = {}
     for index in range(len(plans)):
@@ -67,19 +70,23 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     durations), the longest start first (`longest_first`), so the run ends with its slowest job or
     its longest chain of jobs that take turns on ports, not after them."""
     settings_of = settings if callable(settings) else lambda plan: settings
+
+    def turns_on(plan: JobPlan) -> frozenset[int]:  # in a network of its own, a job's ports meet no other's
+        return frozenset() if settings_of(plan).own_networks else plan.fixed_ports
+
     epoch = time.monotonic() if epoch is None else epoch
     reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
     results: list[JobResult | None] = [None] * len(plans)
     waiting = list(range(len(plans)))
     if expected_s is not None:
-        waiting = longest_first(plans, expected_s)
+        waiting = longest_first(plans, expected_s, turns_on)
     held: dict[int, str] = {}  # a port the quickstart names -> the job holding it
     waited_for: dict[int, str] = {}  # a job passed over for a held port -> which, and whose (its timeline says)
     stop = RunStop()
     changed = threading.Condition()
 
     def startable(index: int) -> bool:
-        if clash := plans[index].fixed_ports & held.keys():
+        if clash := turns_on(plans[index]) & held.keys():
             waited_for[index] = f"port {min(clash)} of {held[min(clash)]}"
             return False
         return True
@@ -90,7 +97,7 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
                 index = next((i for i in waiting if startable(i)), None)
                 if index is not None:
                     waiting.remove(index)
-                    held.update(dict.fromkeys(plans[index].fixed_ports, plans[index].name))
+                    held.update(dict.fromkeys(turns_on(plans[index]), plans[index].name))
                     return index
                 changed.wait(timeout=0.5)
             return None
@@ -118,7 +125,7 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
                 on_result(results[index])
             finally:
                 with changed:
-                    for port in plans[index].fixed_ports:
+                    for port in turns_on(plans[index]):
                         held.pop(port, None)
                     changed.notify_all()
 

@@ -37,6 +37,7 @@ class RunSettings:
     containers: ContainerInfra | None = None  # --infra docker: Redis, placement, scheduler in containers
     build_slots: int | None = None  # builds and installs take turns on this many machine-wide slots; None: no turns
     runtime: str | None = None  # the Dapr runtime version its jobs run with
+    own_networks: bool = False  # a job that names ports runs in a network of its own (services/netns.py), not in turns
 
     def build_turns(self, on_wait: Callable[[str], None]) -> Callable[[], ContextManager[None]]:
         """What a build or install runs inside: one of the machine's build slots, when these

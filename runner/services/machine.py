@@ -40,12 +40,15 @@ def memory_gib() -> float | None:
     return None
 
 
+JOBS_PER_CORE = 8  # a job mostly waits on its apps' own pace (a scheduled job due in 30 s, a workflow's timer)
+
+
 def default_jobs() -> int:
-    """`-j auto`: four per core (a job mostly waits on its apps' own pace; what loads the cores,
-    its builds and its JVMs' starts, takes turns for them), no more than the memory holds."""
+    """`-j auto`: eight per core (what loads the cores, its builds and its JVMs' starts, takes
+    turns for them), no more than the memory holds."""
     memory = memory_gib()
-    by_memory = int(memory // JOB_MEMORY_GIB) if memory else 4 * cores()
-    return max(1, min(4 * cores(), by_memory))
+    by_memory = int(memory // JOB_MEMORY_GIB) if memory else JOBS_PER_CORE * cores()
+    return max(1, min(JOBS_PER_CORE * cores(), by_memory))
 
 
 def machine_summary() -> str:

@@ -103,7 +103,7 @@ def wait_let_go(ports: Iterable[int], on_wait: Callable[[str], None] = lambda te
 def listener(port: int) -> str | None:
     """Which process listens on `port` (`pid 123: python3 app.py`), as far as /proc tells."""
     inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for table in ("/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6"):  # the calling thread's network
         with contextlib.suppress(OSError):
             for row in Path(table).read_text().splitlines()[1:]:
                 fields = row.split()

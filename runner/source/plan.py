@@ -92,7 +92,7 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     redis = {REDIS_PORT} if redis_by_itself else set()
     return JobPlan(
         redis_port=REDIS_PORT if redis_by_itself else None,
-        notes=(f"its Redis on {REDIS_PORT}, where `dapr init` puts it, taking turns: "
+        notes=(f"its Redis on {REDIS_PORT}, where `dapr init` puts it: "
                f"{Path(redis_by_itself).relative_to(quickstart.tree) if quickstart.tree else redis_by_itself} "
                f"reaches Redis there itself",) if redis_by_itself else (),
         fixed_ports=fixed_ports(apps, readme, page) | redis, tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
