@@ -101,7 +101,7 @@ def test_doctor_lists_every_piece():
     assert result.returncode == 0
     names = [line.split("  ")[0] for line in result.stdout.splitlines()[1:]]
     assert names == ["dapr CLI", "daprd", "placement, scheduler", "postgresql", "redis-server", "docker engine",
-                     "python3", "node", "npm", "java", "mvn", "go", "dotnet"]
+                     "job networks", "python3", "node", "npm", "java", "mvn", "go", "dotnet"]
     assert "\x1b" not in result.stdout
 
 
