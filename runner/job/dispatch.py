@@ -1,9 +1,8 @@
 """The one entry of a job: a plan in, a result out (`run_job`). A plan runs a README's steps
 (job/readme.py), a docs tab's commands (job/script.py), or its apps beside sidecars
 (job/run.py); the ports it names are its own (in a network of its own, or on its turn on
-them), it runs again on failure when asked (a
-later pass is flaky), and with an SDK override (`--sdk`) runs in a copy of its building block
-whose pins say that version (job/overrides.py). Whatever goes wrong in a job stays in it: the
+them); it runs again on failure when asked (a later pass is flaky), and with an SDK override
+(`--sdk`) runs in a copy of its building block whose pins say that version (job/overrides.py). Whatever goes wrong in a job stays in it: the
 job fails with the error as its reason; only an interrupt leaves it."""
 
 from __future__ import annotations
