@@ -9,6 +9,7 @@ exit code once the app (and whatever kept its terminal open) is done.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import threading
 import time
@@ -52,6 +53,10 @@ class PtyProcess:
             )
         except pexpect.ExceptionPexpect as exc:
             raise AppStartError(str(exc)) from None
+        # Its group is stopped and reaped by `stop` before pexpect closes it: pexpect's own waits
+        # for a child to go (0.1 s after closing, more after signals) only add to every job.
+        self.child.delayafterclose = self.child.delayafterterminate = 0.0
+        self.child.ptyproc.delayafterclose = self.child.ptyproc.delayafterterminate = 0.0
         track(self.child.pid)
         self._reader = threading.Thread(target=self._pump, name="app-reader", daemon=True)
         self._reader.start()
@@ -59,13 +64,16 @@ class PtyProcess:
     def _pump(self) -> None:
         assert self.child is not None
         pending = ""
+        ready = select.poll()
+        ready.register(self.child.child_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
             try:
+                ready.poll(200)  # the wait for output holds no lock: a stop asking meanwhile is answered at once
                 with self._waitpid:  # a read that meets the end asks whether the child lives: waitpid
-                    chunk = self.child.read_nonblocking(65536, timeout=0.2)
+                    chunk = self.child.read_nonblocking(65536, timeout=0)
             except pexpect.TIMEOUT:
                 continue
-            except (pexpect.EOF, OSError, pexpect.ExceptionPexpect):
+            except (pexpect.EOF, OSError, ValueError, pexpect.ExceptionPexpect):  # ValueError: closed by a stop
                 break
             pending += chunk.replace("\r\n", "\n")
             *lines, pending = pending.split("\n")
