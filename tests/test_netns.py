@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from conftest import descendants
 from runner.services import netns
 
 
@@ -50,21 +51,6 @@ def test_the_thread_and_what_it_starts_are_in_the_network_and_come_back():
 
 
 def _holders() -> list[int]:
-    mine = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
-            except OSError:
-                continue
-            if cmdline[0] in (b"slirp4netns", b"sleep") and (cmdline[0] == b"slirp4netns" or b"infinity" in cmdline):
-                if _parent(int(entry)) == os.getpid():
-                    mine.append(int(entry))
-    return mine
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
+    """What makes a network below this process: unshare's `sleep infinity` and slirp4netns."""
+    return sorted(pid for pid, cmd in descendants(os.getpid()).items()
+                  if cmd.startswith("slirp4netns") or cmd == "sleep infinity")
