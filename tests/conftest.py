@@ -170,6 +170,3 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.unit)
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))
-    # Longest first, as a run's jobs go: xdist hands tests out in this order, so the minutes-long
-    # tier starts at once on every worker and the session does not end with one worker on it.
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 2)
