@@ -3,9 +3,8 @@ Only what is selected is read (its dapr.yaml, expected file, README)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import shlex
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runner.formats.cli_lines import is_run_line
