@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
-from runner.cache import try_lock
+from runner.cache import locked
 from runner.services.ports import listener, wait_let_go
 from runner.services.redis import RedisEndpoint, RedisServer, command
 
@@ -64,21 +63,15 @@ dapr run --app-id order-processor --resources-path ./components -- python3 app.p
 @pytest.fixture
 def quickstart(tmp_path):
     # These tests put a Redis on 6379 themselves: one at a time across the session's workers.
-    while (turn := try_lock(Path(tempfile.gettempdir()) / "quickstart-runner-test-6379")) is None:
-        time.sleep(0.2)
-    with turn:
+    with locked(Path(tempfile.gettempdir()) / "quickstart-runner-test-6379"):
         if wait_let_go([6379]):
             pytest.skip(f"6379 is held by another program here ({listener(6379)}): the test needs `dapr init`'s port")
-        yield _quickstart(tmp_path)
-
-
-def _quickstart(tmp_path) -> Path:
-    folder = tmp_path / "tree" / "configuration" / "python" / "http"
-    (folder / "components").mkdir(parents=True)
-    (folder / "components" / "configstore.yaml").write_text(COMPONENT)
-    (folder / "app.py").write_text(APP)
-    (folder / "README.md").write_text(README)
-    return folder
+        folder = tmp_path / "tree" / "configuration" / "python" / "http"
+        (folder / "components").mkdir(parents=True)
+        (folder / "components" / "configstore.yaml").write_text(COMPONENT)
+        (folder / "app.py").write_text(APP)
+        (folder / "README.md").write_text(README)
+        yield folder
 
 
 @pytest.fixture(params=["none", "dapr init's"])
