@@ -88,7 +88,7 @@ def sidecar_settings(args: argparse.Namespace, redis: RedisEndpoint | None, vers
 
 def job_network(asked: str, containers: bool, redis: bool) -> str:
     """Where jobs that name ports run (`own`: each in a network of its own; else `shared`, taking
-    turns on them), said once."""
+    turns on them), and why, said."""
     why = ("asked (--job-network shared)" if asked == "shared" else
            "their services run in containers on the host's network" if containers else
            "they share the Redis --redis names" if redis else netns.unavailable())

@@ -38,12 +38,17 @@ def with_existing_redis(plan: JobPlan) -> JobPlan:
     return replace(plan, redis=RedisEndpoint("127.0.0.1", port), notes=notes)
 
 
+def in_own_network(plan: JobPlan, settings: RunSettings) -> bool:
+    """Whether `plan` runs in a network of its own: it names ports, and the run makes such networks."""
+    return settings.own_networks and bool(plan.fixed_ports)
+
+
 @contextlib.contextmanager
 def named_ports_owned(plan: JobPlan, settings: RunSettings, on_progress: OnProgress) -> Iterator[set[int]]:
     """The block with the ports `plan` names all its own: in a network of the job's own, or
     (where none is made) on the machine-wide turn of each, which whoever else names one waits
     for. Yields the named ports kept for a Redis already answering there (turns only)."""
-    if settings.own_networks and plan.fixed_ports:
+    if in_own_network(plan, settings):
         with contextlib.ExitStack() as network:
             with phase(SERVICES, "a network of its own"):
                 network.enter_context(own_network())

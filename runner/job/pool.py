@@ -15,7 +15,7 @@ from typing import Callable
 
 from runner.job.plan import JobPlan
 from runner.job.settings import RunSettings
-from runner.job.dispatch import run_job
+from runner.job.dispatch import in_own_network, run_job
 from runner.results import JobResult, OnProgress
 from runner.services.groups import Interrupted, RunStop, working_for
 from runner.services.ports import reserve
@@ -72,7 +72,7 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     settings_of = settings if callable(settings) else lambda plan: settings
 
     def turns_on(plan: JobPlan) -> frozenset[int]:  # in a network of its own, a job's ports meet no other's
-        return frozenset() if settings_of(plan).own_networks else plan.fixed_ports
+        return frozenset() if in_own_network(plan, settings_of(plan)) else plan.fixed_ports
 
     epoch = time.monotonic() if epoch is None else epoch
     reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
