@@ -170,3 +170,5 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.unit)
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(UNIT_TIMEOUT_S))
+    # xdist hands tests out in this order: a long test handed out last ends the session alone.
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)

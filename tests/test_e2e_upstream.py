@@ -27,7 +27,8 @@ def test_a_workflow_runs_on_the_jobs_own_placement_and_scheduler(tmp_path, daprd
     transcript = "\n".join(job["transcript"])
     assert "Connected and received scheduler hosts addresses: [127.0.0.1:" in transcript
     assert "Registering workflow engine" in transcript
-    assert "== APP - order-processor == Workflow completed! Result:" in transcript
+    app_said = "\n".join(line for line in job["transcript"] if line.startswith("== APP"))
+    assert "== APP - order-processor == Workflow completed! Result:" in transcript, f"{job['reason']}\n{app_said}"
     assert job["status"] == "failed" and job["kind"] == "output mismatch", said
     assert job["reason"].startswith("workflows/python/sdk/README.md:55: the page shows `2025-02-13 11:44:11.357 "
                                     "durabletask-worker INFO: Starting gRPC worker"), job["reason"]

@@ -12,7 +12,7 @@ import pytest
 from conftest import descendants
 from runner.cli.main import main
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.first]  # one validation at a time, mostly asleep
 RUNS = int(os.environ.get("SOAK_RUNS", "50"))
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 CONTRIB = "github.com/dapr/components-contrib"
@@ -19,17 +20,26 @@ FALLBACKS = {
 }
 
 
+# The compiler collects garbage less often (GOGC 400, not 100): a cold build of daprd spends
+# about a tenth less CPU, for memory a 2-core machine has to spare. A GOGC of the user's wins.
+COMPILER_GOGC = "400"
+
+
 def go(args: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, GOFLAGS="-mod=mod", CGO_ENABLED="0")
+    env.setdefault("GOGC", COMPILER_GOGC)
     with open(log, "a") as out:
         out.write(f"$ go {' '.join(args)}\n")
         out.flush()
-        return subprocess.run(["go", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        started = time.monotonic()
+        result = subprocess.run(["go", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        out.write(f"# exit {result.returncode} after {time.monotonic() - started:.1f} s\n")
+        return result
 
 
 def last_error(log: Path) -> str:
     lines = [line for line in log.read_text(errors="replace").splitlines()
-             if line.strip() and not line.startswith(("go: downloading", "$ "))]
+             if line.strip() and not line.startswith(("go: downloading", "$ ", "# exit "))]
     return lines[-1].strip() if lines else "no output"
 
 
