@@ -38,9 +38,9 @@ validate: setup
 		$(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF)) $(ARGS)
 
 test: setup
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed
-	$(BIN)/pytest -n auto -m unit $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist worksteal -m unit $(PYTEST_ARGS)
 
 comma := ,
