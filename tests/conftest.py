@@ -18,6 +18,7 @@ QUICKSTARTS = ROOT / "quickstarts"
 EXPECTED = ROOT / "expected"
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "statemanagement-quickstart.md"
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"  # dapr/quickstarts at v1.17.0
+SECOND_RUNTIME = "1.18.1"  # the runtime the version tests run beside the default (.ci/run builds it ahead)
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:

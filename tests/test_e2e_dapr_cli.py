@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXPECTED, run_cli, wait_for
+from conftest import EXPECTED, SECOND_RUNTIME, run_cli, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -171,12 +171,12 @@ def test_the_cli_runs_the_daprd_of_the_version_asked_for(tmp_path, dapr_cli, dap
     """`--sidecar dapr --dapr-version V`: the CLI's runtime is V (a slim install of V's daprd), not
     whichever daprd was built first."""
     out = tmp_path / "r.json"
-    result = run_cli("validate", "state_management", "--lang", "go", "--sidecar", "dapr", "--dapr-version", "1.18.1",
-                     "--json", str(out), timeout=1500)
+    result = run_cli("validate", "state_management", "--lang", "go", "--sidecar", "dapr", "--dapr-version",
+                     SECOND_RUNTIME, "--json", str(out), timeout=1500)
     assert result.returncode == 0, result.stdout + result.stderr
     document = json.loads(out.read_text())
-    assert document["run"]["sidecar"] == "dapr" and document["run"]["runtime_version"] == "1.18.1"
-    assert [job["runtime"] for job in document["jobs"]] == ["1.18.1"]
+    assert document["run"]["sidecar"] == "dapr" and document["run"]["runtime_version"] == SECOND_RUNTIME
+    assert [job["runtime"] for job in document["jobs"]] == [SECOND_RUNTIME]
 
 
 CALLED_APP = '''
