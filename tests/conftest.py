@@ -164,7 +164,9 @@ def pytest_xdist_auto_num_workers(config):
     """`-n auto`: three workers per two cores, not one per core. Most e2e tests wait on their apps
     (a warm session left the cores 58% idle at one per core); what loads the cores takes turns on
     the machine-wide build slots at any worker count."""
-    return max(2, len(os.sched_getaffinity(0)) * 3 // 2)
+    from runner.services.machine import cores
+
+    return max(2, cores() * 3 // 2)
 
 
 # Tiers: `unit` (no daprd, no network: under a minute in all), `e2e` (real daprd, Redis and
