@@ -27,11 +27,12 @@ def digest(parts: Iterable[bytes | str]) -> str:
 
 
 def files_digest(paths: Iterable[Path], root: Path, extra: Iterable[str] = ()) -> str:
-    """A key over file names (from `root`, so a tree keeps its key wherever it lies) and
-    contents: what decides whether a prepared app is stale."""
+    """A key over file names (from `root`, so a tree keeps its key wherever it lies; a file
+    above it as `../`) and contents: what decides whether a prepared app is stale."""
     parts: list[bytes | str] = list(extra)
+    base = root.resolve()
     for path in sorted(paths):
-        parts.append(path.relative_to(root).as_posix())
+        parts.append(Path(os.path.relpath(path.resolve(), base)).as_posix())
         parts.append(path.read_bytes() if path.is_file() else b"<missing>")
     return digest(parts)
 

@@ -152,6 +152,12 @@ def require_tool(name: str) -> None:
         pytest.skip(f"{name}: not found")
 
 
+def path_without(tool: str) -> str:
+    """PATH with every folder that holds `tool` left out: a machine that lacks it."""
+    return os.pathsep.join(folder for folder in os.environ.get("PATH", "").split(os.pathsep)
+                           if folder and not os.access(os.path.join(folder, tool), os.X_OK))
+
+
 @pytest.fixture(scope="session")
 def dapr_cli():
     """The real dapr CLI: the user's initialised one, else ours (built from github.com/dapr/cli)."""

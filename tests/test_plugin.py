@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXPECTED, QUICKSTARTS, ROOT
+from conftest import EXPECTED, QUICKSTARTS, ROOT, path_without
 
 EXAMPLES = ROOT / "tests" / "data" / "examples"
 BUILD_OUTPUTS = shutil.ignore_patterns("node_modules", "target", "bin", "obj", "__pycache__", ".venv")
@@ -62,7 +62,8 @@ def test_assert_lines_explains_the_missing_line():
 
 
 @pytest.mark.e2e
-def test_items_pass_fail_and_skip_as_validate_says(pytester, tmp_path, daprd_path, no_leftovers):
+def test_items_pass_fail_and_skip_as_validate_says(pytester, tmp_path, daprd_path, no_leftovers, monkeypatch):
+    monkeypatch.setenv("PATH", path_without("dotnet"))  # a machine without .NET: its item is a skip
     tree = tmp_path / "tree"
     shutil.copytree(QUICKSTARTS, tree, ignore=BUILD_OUTPUTS)
     shutil.copytree(EXPECTED, tree / "expected")  # a tree's own expected transcripts

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from runner.recipes import LANGUAGES, RECIPES, resolve_language
-from runner.recipes.base import Recipe
+from runner.recipes.base import Recipe, Toolchain
 from conftest import QUICKSTARTS
 
 APPS = QUICKSTARTS / "state_management"
@@ -19,17 +19,69 @@ def test_five_languages_with_aliases():
     assert all(isinstance(recipe, Recipe) for recipe in RECIPES.values())
 
 
-def test_csharp_restores_builds_into_the_cache_and_runs_that_build(tmp_path):
+def test_csharp_builds_into_the_cache_and_dotnet_run_starts_that_build(tmp_path):
     recipe = RECIPES["csharp"]
     app = APPS / "csharp/sdk/order-processor"
-    assert recipe.prepare_commands(app, tmp_path) == [
-        ["dotnet", "restore"],
-        ["dotnet", "build", "--no-restore", "-c", "Release", "-o", str(tmp_path / "bin")],
-    ]
-    started = recipe.start(app, tmp_path, ["dotnet", "run"])
-    assert started.command == ["dotnet", str(tmp_path / "bin" / "order-processor.dll")]
-    assert started.env["DOTNET_CLI_TELEMETRY_OPTOUT"] == "1"
+    artifacts = str(tmp_path / "artifacts")
+    assert recipe.prepare_commands(app, tmp_path) == [["dotnet", "build", "order-processor.csproj", "--artifacts-path", artifacts]]
+    started = recipe.start(app, tmp_path, ["dotnet", "run", "--urls=http://localhost:5001/"])
+    assert started.command == ["dotnet", "run", "--no-build", "--artifacts-path", artifacts, "--urls=http://localhost:5001/"]
+    # Nothing outlives a build (node reuse, the compiler server), and an app of an older runtime rolls forward.
+    assert started.env["MSBUILDDISABLENODEREUSE"] == "1" and started.env["UseSharedCompilation"] == "false"
+    assert started.env["DOTNET_ROLL_FORWARD"] == "Major"
+    assert not recipe.starts_heavily(tuple(started.command)) and recipe.starts_heavily(("dotnet", "run"))
     assert [p.name for p in recipe.cache_inputs(app)] == ["Program.cs", "order-processor.csproj"]
+
+
+def test_csharp_cache_inputs_follow_project_references(tmp_path):
+    for name, reference in (("client", "..\\shared\\Shared.csproj"), ("shared", None)):
+        (tmp_path / name).mkdir()
+        refs = f'<ItemGroup><ProjectReference Include="{reference}" /></ItemGroup>' if reference else ""
+        (tmp_path / name / f"{name.title()}.csproj").write_text(f"<Project>{refs}</Project>")
+        (tmp_path / name / "Program.cs").write_text("// code")
+    (tmp_path / "Directory.Build.props").write_text("<Project />")
+    inputs = RECIPES["csharp"].cache_inputs(tmp_path / "client")
+    assert {str(p.relative_to(tmp_path)) for p in inputs} == {
+        "client/Client.csproj", "client/Program.cs", "shared/Shared.csproj", "shared/Program.cs", "Directory.Build.props"}
+
+
+def test_csharp_runtime_rolls_forward_or_skips(tmp_path):
+    recipe = RECIPES["csharp"]
+    (tmp_path / "App.csproj").write_text("<Project><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>")
+    newer = Toolchain("csharp", "SDK 10.0.401", runtimes=("9.0.1", "10.0.12"))
+    assert recipe.runs_here(tmp_path, newer) == (None, ("App.csproj: net8.0 app on runtime 9.0.1, rolled forward (no runtime 8 here)",))
+    assert recipe.runs_here(tmp_path, Toolchain("csharp", "SDK 8", runtimes=("8.0.5",))) == (None, ())
+    skip, _ = recipe.runs_here(tmp_path, Toolchain("csharp", "SDK 6", runtimes=("6.0.1",)))
+    assert skip == "App.csproj targets net8.0: no .NET runtime 8 or newer here (runtimes: 6.0.1)"
+
+
+def test_csharp_pins_every_dapr_package_by_msbuild_without_editing_projects(tmp_path):
+    recipe = RECIPES["csharp"]
+    project = tmp_path / "app" / "App.csproj"
+    project.parent.mkdir()
+    text = '<Project>\n  <ItemGroup>\n    <PackageReference Include="Dapr.AspNetCore" Version="1.17.0" />\n  </ItemGroup>\n</Project>\n'
+    project.write_text(text)
+    assert [(p.coordinate, p.version, p.line) for p in recipe.sdk_pins(tmp_path)] == [("Dapr.AspNetCore", "1.17.0", 3)]
+    changes = recipe.pin_sdk(tmp_path, "1.18.7")
+    assert changes == ["app/App.csproj:3: Dapr.AspNetCore 1.17.0 -> 1.18.7 (by Directory.Build.targets, the project unchanged)"]
+    assert project.read_text() == text
+    assert '<PackageReference Update="Dapr.AspNetCore" Version="1.18.7" />' in (tmp_path / "Directory.Build.targets").read_text()
+
+
+def test_csharp_says_which_package_no_source_serves(tmp_path):
+    recipe = RECIPES["csharp"]
+    (tmp_path / "jobs.csproj").write_text('<Project>\n<PackageReference Include="Dapr.Jobs" Version="1.17.0" />\n</Project>\n')
+    none = "/x/jobs.csproj : error NU1101: Unable to find package Dapr.Jobs. No packages exist with this id in source(s): feed\n"
+    assert recipe.unserved(tmp_path, none) == "no configured source serves Dapr.Jobs 1.17.0 (jobs.csproj:2): no version served by feed"
+    other = ("/x/a.csproj : error NU1102: Unable to find package Dapr.Client with version (>= 9.0.0)\n"
+             "/x/a.csproj : error NU1102:   - Found 2 version(s) in feed [ Nearest version: 1.19.1 ]\n")
+    assert recipe.unserved(tmp_path, other) == ("no configured source serves Dapr.Client >= 9.0.0: "
+                                                "2 version(s) served in feed, nearest 1.19.1")
+    assert recipe.unserved(tmp_path, "Program.cs(3,1): error CS0246: ...") is None
+    warned = ("x.csproj : warning NU1603: x depends on Dapr.Client (>= 1.17.0) but Dapr.Client 1.17.0 was not found. "
+              "Dapr.Client 1.18.7 was resolved instead.\n") * 2
+    assert recipe.output_notes(warned) == [
+        "Dapr .NET SDK: Dapr.Client 1.18.7 resolved in place of the pinned 1.17.0, which no configured source serves"]
 
 
 def test_csharp_missing_toolchain_reason(monkeypatch, tmp_path):

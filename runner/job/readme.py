@@ -30,6 +30,10 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
                     redis_port=plan.redis_port, redis=plan.redis)
     success = run.run()
     result = readme_result(plan, run.steps, success, started, run.fault, run.apps(), run.page_match, run.page_notes)
+    printed = "\n".join(command.output(stream) for step in run.steps for command in step.commands if command.ran
+                        for stream in ("stdout", "stderr"))
+    result.notes += [note for language in plan.languages if language in RECIPES
+                     for note in RECIPES[language].output_notes(printed) if note not in result.notes]
     if result.status == "passed" and run.stopped:  # what can run here passed; the rest cannot be checked here
         result = stopped_short(result, f"{plan.unrunnable[1]} (line {plan.unrunnable[0]}); the steps before it passed")
     on_progress(Progress(plan.name, "done", result.matched, result.expected))
@@ -38,7 +42,7 @@ def run_readme(plan: JobPlan, settings: RunSettings, on_progress: Callable[[Prog
 
 def _steps_env(plan: JobPlan, workdir: Path) -> dict[str, str]:
     """What the steps of each language the README prepares need (a venv of the job's own for
-    `pip3 install`); only Python's recipe asks for anything, so nothing collides."""
+    `pip3 install`, .NET's build settings); each recipe's names are its own, so nothing collides."""
     env: dict[str, str] = {}
     for language in plan.languages:
         if language in RECIPES:

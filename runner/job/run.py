@@ -134,6 +134,7 @@ def _prepare(run: _LiveJob, workdir: Path) -> list[Prepared]:
     if plan.toolchain is not None and recipe is not None:
         prepared = [recipe.prepare(app.app_dir, list(app.command), plan.toolchain, slot) for app in plan.apps]
         outcome.prepare_reused = all(p.reused for p in prepared)
+        outcome.notes += [note for ready in prepared for note in ready.notes]
     else:
         prepared = [Prepared(command=list(app.command)) for app in plan.apps]
     for folder, command in plan.setup_commands:  # in the environment of the app they prepare

@@ -35,6 +35,7 @@ class AppRunOutcome:
     fault: str | None = None  # what died under the run
     misses: list[Miss] | None = None  # why the output did not match, once judged
     blocked: str | None = None  # a command before the output failed: what the page shows was never printed
+    notes: list[str] = field(default_factory=list)  # what its preparation chose (the SDK version it resolved)
 
 
 def _result(plan: JobPlan, status: str, reason: str = "") -> JobResult:
@@ -68,6 +69,7 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     transcript, each hit and, on failure, each miss), and what its apps showed (`judge_apps`)."""
     result = _result(plan, outcome.status, redact(outcome.reason))
     result.duration_s, result.phases = outcome.duration_s, outcome.phases
+    result.notes += [note for note in outcome.notes if note not in result.notes]
     result.first_output_s, result.prepare_reused = outcome.first_output_s, outcome.prepare_reused
     result.fault = redact(outcome.fault) if outcome.fault else None
     result.blocked = redact(outcome.blocked) if outcome.blocked else None

@@ -53,7 +53,7 @@ def needs_cores(words: tuple[str, ...]) -> bool:
 
 def heavy_start(words: tuple[str, ...]) -> bool:
     """Whether an app's command loads the cores while it starts (a JVM, `go run`, `npm start`)."""
-    return any(starts_with(words, prefix) for recipe in RECIPES.values() for prefix in recipe.heavy_starts)
+    return any(recipe.starts_heavily(words) for recipe in RECIPES.values())
 
 
 def build_reads(words: tuple[str, ...]) -> str | None:

@@ -23,6 +23,7 @@ from runner.workspace import BUILD_OUTPUTS
 
 class PrepareError(JobError):
     prefix = "prepare failed: "
+    output = ""  # what the failed command printed
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Toolchain:
     language: str
     version: str | None  # None when missing
     missing: str | None = None  # why it cannot run here, e.g. "dotnet: not found"
+    runtimes: tuple[str, ...] = ()  # the runtimes it can run apps on, where it has several (.NET's)
 
     @property
     def available(self) -> bool:
@@ -52,6 +54,7 @@ class Prepared:
     env: dict[str, str] = field(default_factory=dict)  # added to the app's environment
     cache_dir: Path | None = None
     reused: bool = False  # True when the cache was already complete: no install or build ran
+    notes: tuple[str, ...] = ()  # what the build chose that a person should know (the SDK version it resolved)
 
 
 def tool_version(argv: list[str], pick: Callable[[str], str] = lambda out: out.strip().splitlines()[0]) -> str | None:
@@ -75,8 +78,10 @@ def run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None
     if result.returncode != 0:
         said = log.read_text(errors="replace")
         lines = [strip_ansi(line).strip() for line in said.splitlines() if strip_ansi(line).strip()]
-        raise PrepareError(f"`{' '.join(argv)}` exited with {result.returncode}: "
-                           f"{cause(said) or (lines[-1] if lines else 'no output')}")
+        error = PrepareError(f"`{' '.join(argv)}` exited with {result.returncode}: "
+                             f"{cause(said) or (lines[-1] if lines else 'no output')}")
+        error.output = said  # a recipe may say more of it (a package no source serves)
+        raise error
 
 
 class Recipe(ABC):
@@ -147,6 +152,15 @@ class Recipe(ABC):
         """Whether a command starts an app of this language (one of `start_commands`)."""
         return any(starts_with(words, prefix) for prefix in self.start_commands)
 
+    def starts_heavily(self, words: tuple[str, ...]) -> bool:
+        """Whether an app's command loads the cores while it starts (one of `heavy_starts`)."""
+        return any(starts_with(words, prefix) for prefix in self.heavy_starts)
+
+    def runs_here(self, folder: Path, toolchain: Toolchain) -> tuple[str | None, tuple[str, ...]]:
+        """Whether the apps under `folder` can run on this toolchain: why not (a skip's reason),
+        else None with what a person should know of how they will run (a runtime rolled forward)."""
+        return None, ()
+
     def needs_cores(self, words: tuple[str, ...]) -> bool:
         """Whether a command is a build of this language that keeps the cores busy (not one of
         `light_builds`)."""
@@ -189,6 +203,11 @@ class Recipe(ABC):
 
     def prepare_env(self, cache_dir: Path) -> dict[str, str]:
         return {}
+
+    def output_notes(self, output: str) -> list[str]:
+        """What a build a page ran printed that a person should know of how the job ran (a pinned
+        package its registry does not serve, replaced by another version)."""
+        return []
 
     def steps_env(self, workdir: Path) -> dict[str, str]:
         """The environment a README's own install and run commands get, so what they install

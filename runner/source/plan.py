@@ -74,31 +74,32 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
         if any((step.expected_stdout_lines or step.expected_stderr_lines) and step_selected(step, list(tags))
                for step in annotated.steps) or page.checked or (not annotated.steps and starts_in(annotated)):
             readme = annotated
-    skip = None
-    if (model := unreachable_model(quickstart.path, resources)) is not None:
-        skip = model
-    elif readme is not None and not readme.steps:  # the page alone: what its reader runs must run here
-        skip = unrunnable_page(quickstart.path, page)
-    elif readme is not None:
-        skip = next(filter(None, map(missing_service, readme_services(readme))), None)
-        unrunnable = first_unrunnable(readme, list(tags))
-        if skip is None and unrunnable and not any(step_selected(step, list(tags)) and step.line < unrunnable[0]
-                                                   for step in readme.steps):
-            skip = f"{unrunnable[1]} (line {unrunnable[0]})"  # its first step already cannot run here
-    elif expectation is None and page is not None and not starts_in(annotated):
-        skip = "its README starts no app: nothing for its reader to run (code to read)"
-    elif not apps:
-        skip = "no dapr.yaml run template to start the app from"
-    elif expectation is None:
-        skip = "no expected transcript, and the README has no STEP expectations"
+    skip, notes = _runs_here(quickstart, toolchains)
+    if skip is None:
+        if (model := unreachable_model(quickstart.path, resources)) is not None:
+            skip = model
+        elif readme is not None and not readme.steps:  # the page alone: what its reader runs must run here
+            skip = unrunnable_page(quickstart.path, page)
+        elif readme is not None:
+            skip = next(filter(None, map(missing_service, readme_services(readme))), None)
+            unrunnable = first_unrunnable(readme, list(tags))
+            if skip is None and unrunnable and not any(step_selected(step, list(tags)) and step.line < unrunnable[0]
+                                                       for step in readme.steps):
+                skip = f"{unrunnable[1]} (line {unrunnable[0]})"  # its first step already cannot run here
+        elif expectation is None and page is not None and not starts_in(annotated):
+            skip = "its README starts no app: nothing for its reader to run (code to read)"
+        elif not apps:
+            skip = "no dapr.yaml run template to start the app from"
+        elif expectation is None:
+            skip = "no expected transcript, and the README has no STEP expectations"
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
     redis_by_itself = reaches_init_redis(quickstart.path, readme)
     redis = {REDIS_PORT} if redis_by_itself else set()
     return JobPlan(
         redis_port=REDIS_PORT if redis_by_itself else None,
-        notes=(f"its Redis on {REDIS_PORT}, where `dapr init` puts it: "
-               f"{Path(redis_by_itself).relative_to(quickstart.tree) if quickstart.tree else redis_by_itself} "
-               f"reaches Redis there itself",) if redis_by_itself else (),
+        notes=notes + ((f"its Redis on {REDIS_PORT}, where `dapr init` puts it: "
+                        f"{Path(redis_by_itself).relative_to(quickstart.tree) if quickstart.tree else redis_by_itself} "
+                        f"reaches Redis there itself",) if redis_by_itself else ()),
         fixed_ports=fixed_ports(apps, readme, page) | redis, tree=quickstart.tree, folder=quickstart.path, runtime=runtime,
         sdk_version=sdk_version, name=quickstart.name + suffix, building_block=quickstart.building_block,
         language=quickstart.language, languages=quickstart.languages_needed, tags=tags,
@@ -134,6 +135,19 @@ def _toolchain(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> Tool
         return found[0]
     missing = next((f"its {t.language} steps need {t.missing}" for t in found if not t.available), None)
     return Toolchain("multi", None if missing else "; ".join(f"{t.language} {t.version}" for t in found) or "none", missing)
+
+
+def _runs_here(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> tuple[str | None, tuple[str, ...]]:
+    """Why the quickstart's apps cannot run on its toolchains (None: they can), and what a person
+    should know of how they will (a runtime rolled forward), from each language it needs."""
+    notes: tuple[str, ...] = ()
+    for language in quickstart.languages_needed:
+        recipe = RECIPES[language]
+        skip, said = recipe.runs_here(quickstart.path, toolchains.get(language) or recipe.detect())
+        if skip is not None:
+            return skip, ()
+        notes += said
+    return None, notes
 
 
 def fixed_ports(apps: tuple[AppSpec, ...], readme: Annotated | None, page: PagePlan | None = None) -> frozenset[int]:
