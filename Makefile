@@ -33,14 +33,16 @@ $(VENV)/.installed: pyproject.toml
 daprd: $(VENV)/.installed
 	$(RUNNER) provision daprd
 
+# The test environment's .NET SDK (scripts/test-dotnet.sh), where one was installed and no `dotnet`
+# is on PATH: `make test` installs it, `make validate` uses it once there.
 validate: setup
-	$(RUNNER) validate $(subst $(comma), ,$(QUICKSTART)) $(LANG_ARGS) \
+	env $$(sh scripts/test-dotnet.sh --installed) $(RUNNER) validate $(subst $(comma), ,$(QUICKSTART)) $(LANG_ARGS) \
 		$(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF)) $(ARGS)
 
 test: setup
-	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	env $$(sh scripts/test-dotnet.sh) $(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed
-	$(BIN)/pytest -n auto --dist worksteal -m unit $(PYTEST_ARGS)
+	env $$(sh scripts/test-dotnet.sh --installed) $(BIN)/pytest -n auto --dist worksteal -m unit $(PYTEST_ARGS)
 
 comma := ,

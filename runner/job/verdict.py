@@ -12,7 +12,7 @@ from typing import Callable
 from runner.job.plan import JobPlan
 from runner.mm.model import StepRun
 from runner.results import AppEvidence, JobResult, Miss
-from runner.transcript.apps import crash_reason, start_race
+from runner.transcript.apps import crash_reason, never_listened, start_race
 from runner.formats.cli_lines import APP_EXIT_ERROR
 from runner.formats.shellwords import last_command
 from runner.transcript.causes import build_error, cause, missing_file
@@ -194,6 +194,8 @@ def judge_apps(result: JobResult, apps: list[AppEvidence], weak: str | None = No
         result.status, result.reason = "failed", crashed
     elif result.status == "failed" and (race := start_race(apps)):  # the quickstart's own race, not the runner's
         result.reason = f"{race}; {result.reason}"
+    elif result.status == "failed" and (deaf := never_listened(apps)):  # what it was sent went nowhere
+        result.reason = f"{deaf}; {result.reason}"
     elif weak and silent:
         why = f"{weak}, and {', '.join(silent)} never showed it came up (no listening port, no line of its own)"
         result.status, result.reason = "failed", why + (f"; {result.reason}" if result.status == "failed" else "")

@@ -142,7 +142,9 @@ class ReadmeRun:
         try:
             shell.start()
         except OSError as exc:
-            command.not_started.append(f"{exc}\n")
+            # Where the step's folder is missing, say so as a shell would, not as Python does.
+            said = f"{exc.filename}: No such file or directory" if isinstance(exc, FileNotFoundError) and exc.filename else exc
+            command.not_started.append(f"cannot run it there: {said}\n")
             command.return_code = 127
             return command
         command.shell = shell

@@ -26,10 +26,12 @@ PIN_FILE = "Directory.Build.targets"
 # No MSBuild node and no compiler server outlives a build (both stay up for minutes unless told):
 # the runner leaves no process behind, and never has to stop a `dotnet` it did not start. A
 # project targeting a runtime this machine lacks runs on a newer one (`Major` changes nothing
-# where the runtime it targets is present).
+# where the runtime it targets is present). An app's build prints plain lines, as to the dapr
+# CLI's pipe, not the live view it draws on a terminal.
 ENV = {"DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_NOLOGO": "1", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE": "1",
        "DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE": "1", "MSBUILDDISABLENODEREUSE": "1",
-       "DOTNET_CLI_USE_MSBUILD_SERVER": "0", "UseSharedCompilation": "false", "DOTNET_ROLL_FORWARD": "Major"}
+       "DOTNET_CLI_USE_MSBUILD_SERVER": "0", "UseSharedCompilation": "false", "DOTNET_ROLL_FORWARD": "Major",
+       "MSBUILDTERMINALLOGGER": "off"}
 
 
 def projects(folder: Path) -> list[Path]:

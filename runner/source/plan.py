@@ -7,10 +7,11 @@ import shlex
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from runner.errors import InputError
 from runner.formats.cli_lines import is_run_line
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.expected import load_expected
-from runner.formats.runtemplate import AppSpec
+from runner.formats.runtemplate import AppSpec, RunTemplate
 from runner.formats.shellwords import shell_calls
 from runner.formats.steps import Annotated, load_annotated, step_selected
 from runner.job.plan import JobPlan
@@ -61,7 +62,7 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
                        expected_source=quickstart.expected_source, skip_reason=toolchain.missing, tree=quickstart.tree,
                        folder=quickstart.path, runtime=runtime, sdk_version=sdk_version,
                        languages=quickstart.languages_needed, tags=tags)
-    template = quickstart.template()
+    template = _template(quickstart)
     apps = template.apps if template else ()
     resources = (template.resources if template and template.resources else
                  (quickstart.resources,) if quickstart.resources else ())
@@ -135,6 +136,18 @@ def _toolchain(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> Tool
         return found[0]
     missing = next((f"its {t.language} steps need {t.missing}" for t in found if not t.available), None)
     return Toolchain("multi", None if missing else "; ".join(f"{t.language} {t.version}" for t in found) or "none", missing)
+
+
+def _template(quickstart: Quickstart) -> RunTemplate | None:
+    """Its run template, which a job with an expected file starts its apps from (a malformed one
+    is bad input, now). A README's reader meets it only at the step that runs `dapr run -f`: that
+    step fails there, naming the file and line, and the run's other jobs go on."""
+    if quickstart.expected is not None or quickstart.readme is None:
+        return quickstart.template()
+    try:
+        return quickstart.template()
+    except InputError:
+        return None
 
 
 def _runs_here(quickstart: Quickstart, toolchains: dict[str, Toolchain]) -> tuple[str | None, tuple[str, ...]]:

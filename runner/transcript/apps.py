@@ -165,13 +165,29 @@ class AppsWatch:
         with self._lock:
             since = lambda at: round(at - self.began, 2) if at is not None else None  # noqa: E731
             apps = [AppEvidence(app.app_id, self.started_by, app.came_up, app.ended, app.crashed,
-                                _why(app.tail) if app.crashed else None, app.tail[-3:] if app.crashed else [],
+                                _why(app.tail) if app.crashed else cause("\n".join(app.tail)) if _deaf(app) else None,
+                                app.tail[-3:] if app.crashed else [],
                                 app.app_port, since(app.up_at), since(app.first_at), app.first_line)
                     for app in self.apps.values()]
             if self.daprd_crash:  # a sidecar counts as an app: the CLI's report of its end is all there is
                 apps.append(AppEvidence("daprd", self.started_by, None, self.daprd_crash, True,
                                         "the sidecar exited by itself during the run"))
             return apps
+
+
+def _deaf(app: _App) -> bool:
+    """An app with an app port that never listened on it, and never ended."""
+    return app.app_port is not None and app.came_up is None and app.ended is None
+
+
+def never_listened(apps: list[AppEvidence]) -> str | None:
+    """The first app that never listened on the app port its sidecar waits on (nothing reached
+    it), with what it said of why, if it said anything."""
+    for app in apps:
+        if app.port is not None and app.came_up is None and app.ended is None and not app.crashed:
+            said = f" (it said: {app.said})" if app.said else ""
+            return f"{app.app} never listened on its app port {app.port}{said}"
+    return None
 
 
 def _why(tail: list[str]) -> str | None:

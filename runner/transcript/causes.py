@@ -13,6 +13,7 @@ _BUILD_ERRORS = [
     re.compile(r"^npm (ERR!|error) "),
     re.compile(r"^ERROR: "),  # pip
     re.compile(r"^\S+\.go:\d+:\d+: "),  # the go compiler
+    re.compile(r"^(?:\S.*?)? ?: error [A-Z]+\d+: (?!\s*- )"),  # MSBuild: NuGet (NU1101) and the C# compiler (CS0246)
 ]
 # The first line of one of these, in the order a tool prints them, names the cause.
 _CAUSES = [
@@ -21,6 +22,8 @@ _CAUSES = [
     re.compile(r"^\w+(Error|Exception): "),  # a Python traceback's last line, a Java exception
     re.compile(r"no such file or directory", re.I),  # a file the app (or a step) needs is not there
     re.compile(r"^needs Docker: "),
+    # `dotnet run` could not apply the launch profile (its URLs, its environment): the app starts without it.
+    re.compile(r"^An error was encountered when reading '.*launchSettings\.json'"),
 ]
 
 
@@ -40,7 +43,7 @@ def cause(output: str) -> str | None:
 
 
 def build_error(output: str) -> str | None:
-    """A build tool's error line in `output` (mvn, npm, pip, the go compiler), ANSI stripped."""
+    """A build tool's error line in `output` (mvn, npm, pip, the go compiler, MSBuild), ANSI stripped."""
     return _first(output, _BUILD_ERRORS)
 
 
