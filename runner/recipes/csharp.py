@@ -66,19 +66,25 @@ def _version_key(version: str) -> tuple:
     return tuple(int(part) if part.isdigit() else 0 for part in re.split(r"[.-]", version))
 
 
-def resolved_dapr_packages(artifacts: Path) -> dict[str, str]:
-    """The Dapr packages a restore into `artifacts` resolved, and at which version."""
-    found = {}
+def dapr_packages(artifacts: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """What a restore into `artifacts` did with the Dapr packages: the lowest version each
+    project asked for (its pin, or what an override moved it to), and the version resolved."""
+    asked, resolved = {}, {}
     for assets in sorted(artifacts.glob("obj/*/project.assets.json")):
         try:
-            libraries = json.loads(assets.read_text()).get("libraries", {})
+            data = json.loads(assets.read_text())
         except (OSError, ValueError):
             continue
-        for key in libraries:
+        for key in data.get("libraries", {}):
             name, _, version = key.partition("/")
             if name.startswith("Dapr."):
-                found[name] = version
-    return found
+                resolved[name] = version
+        for framework in data.get("project", {}).get("frameworks", {}).values():
+            for name, dependency in framework.get("dependencies", {}).items():
+                lowest = re.match(r"\[([^,\]]+)", dependency.get("version", ""))
+                if name.startswith("Dapr.") and lowest:
+                    asked[name] = lowest.group(1).strip()
+    return asked, resolved
 
 
 class CSharpRecipe(Recipe):
@@ -159,7 +165,7 @@ class CSharpRecipe(Recipe):
             if unserved is None:
                 raise
             raise PrepareError(unserved) from None
-        notes = self.sdk_notes(app_dir, prepared.cache_dir / "artifacts") if prepared.cache_dir else ()
+        notes = self.sdk_notes(prepared.cache_dir / "artifacts") if prepared.cache_dir else ()
         return Prepared(prepared.command, prepared.env, prepared.cache_dir, prepared.reused, notes)
 
     def start(self, app_dir: Path, cache_dir: Path, command: list[str]) -> Prepared:
@@ -187,7 +193,7 @@ class CSharpRecipe(Recipe):
             at = text.rindex("</Project>")
             target.write_text(text[:at] + group + text[at:])
         else:
-            target.write_text(f"<Project>\n  <!-- quickstart-runner --sdk: every Dapr package at {version} -->\n{group}</Project>\n")
+            target.write_text(f"<Project>\n  <!-- quickstart-runner, SDK override: every Dapr package at {version} -->\n{group}</Project>\n")
         return [f"{pin.file.relative_to(folder)}:{pin.line}: {pin.coordinate} {pin.version} -> {version} "
                 f"(by {PIN_FILE}, the project unchanged)" for pin in pins]
 
@@ -195,15 +201,13 @@ class CSharpRecipe(Recipe):
         versions = served_versions(coordinate)
         return None if versions is None else version in versions
 
-    def sdk_notes(self, app_dir: Path, artifacts: Path) -> tuple[str, ...]:
-        """Which Dapr .NET SDK ran: the version NuGet resolved, and the pin it replaced (NU1603)."""
-        resolved = resolved_dapr_packages(artifacts)
+    def sdk_notes(self, artifacts: Path) -> tuple[str, ...]:
+        """Which Dapr .NET SDK ran: the version NuGet resolved, and the one asked for that it
+        replaced (NU1603: no configured source serves it)."""
+        asked, resolved = dapr_packages(artifacts)
         if not resolved:
             return ()
-        pins = [pin for project in projects(app_dir) for reference in _references(project)
-                for pin in self.sdk_pins(reference.parent)]
-        replaced = sorted({f"{pin.coordinate} {pin.version}" for pin in pins if pin.coordinate in resolved
-                           and _EXACT.fullmatch(pin.version) and resolved[pin.coordinate] != pin.version})
+        replaced = sorted(f"{name} {version}" for name, version in asked.items() if resolved.get(name, version) != version)
         versions = ", ".join(sorted(set(resolved.values()), key=_version_key))
         if replaced:
             return (f"Dapr .NET SDK {versions}, not the pinned {', '.join(replaced)}: no configured source serves "
@@ -236,7 +240,6 @@ _UNSERVED = re.compile(r"error NU110[12]: Unable to find package (?P<name>[\w-]+
                        r"(?: with version \((?P<range>[^)]+)\))?\.?(?: No packages exist with this id in source\(s\): "
                        r"(?P<sources>[^\r\n]+))?")
 _NU1603 = re.compile(r"NU1603: .*? but [\w.-]+ (\S+) was not found\. ([\w.-]+) (\S+) was resolved instead")
-_EXACT = re.compile(r"\d+(\.\d+)*(-[\w.]+)?")
 _SERVED = re.compile(r"- Found (?P<count>\d+) version\(s\) in (?P<source>\S+) \[ Nearest version: (?P<nearest>[^\]\s]+) \]")
 
 
