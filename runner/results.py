@@ -4,6 +4,7 @@ job, and the progress events a job sends while it runs. Results are made in one 
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -26,6 +27,36 @@ class CloseLine:
     output_number: int
     text: str
     similarity: float
+
+    def against(self, expected: str) -> str:
+        """How alike it is to the `expected` line, and where they differ, in words: never a
+        "100% alike" that hides the difference."""
+        alike = self.similarity if self.text == expected else min(self.similarity, 0.99)
+        return f"({alike:.0%} alike): `{self.text}` ({difference(expected, self.text)})"
+
+
+_LABEL = re.compile(r"^== APP(?: - \S+)? == ?")
+
+
+def _words(text: str) -> list[str]:
+    return _LABEL.sub("", text.strip()).split()
+
+
+def difference(expected: str, printed: str) -> str:
+    """Where a printed line differs from the expected one, in words: the first stretch of words
+    that differs (`` `divisor` expected, `input` printed ``)."""
+    wanted, got = _words(expected), _words(printed)
+    if wanted == got:
+        return "they differ only in spacing" if expected.strip() != printed.strip() else "the same words"
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wanted, b=got, autojunk=False).get_opcodes():
+        page, app = " ".join(wanted[i1:i2]), " ".join(got[j1:j2])
+        if tag == "replace":
+            return f"`{page}` expected, `{app}` printed"
+        if tag == "delete":
+            return f"`{page}` expected, not printed"
+        if tag == "insert":
+            return f"`{app}` printed, not expected"
+    return "the same words"
 
 
 @dataclass(frozen=True)
@@ -55,7 +86,7 @@ class Miss:
             return f"{text}: {self.order_note}"
         if self.closest:
             best = self.closest[0]
-            return f"{text}; closest output line {best.output_number} ({best.similarity:.0%} alike): `{best.text}`"
+            return f"{text}; closest output line {best.output_number} {best.against(self.expected)}"
         return f"{text}; no output line resembles it"
 
 

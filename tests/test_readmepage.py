@@ -254,7 +254,22 @@ def test_app_lines_compare_as_a_reader_compares_them():
     (found,) = miss.misses()
     assert found.miss.source_line == 11 and found.miss.closest[0].text == "Order failed: 1"
     assert found.reason("README.md") == ("README.md:11: the page shows `Order passed: 1`, never printed; the closest "
-                                         "printed line (80% alike): `Order failed: 1`")
+                                         "printed line (80% alike): `Order failed: 1` (`passed:` expected, `failed:` printed)")
+
+
+def test_the_punctuation_a_line_ends_on_is_forgiven_a_word_never():
+    match = PageMatch([_apps_block(["Successfully persisted state"])])
+    match.feed("== APP == Successfully persisted state.")
+    assert match.complete
+    drifted = PageMatch([_apps_block(["Successfully persisted state"])])
+    drifted.feed("== APP == Successfully persisted states.")
+    (found,) = drifted.misses()
+    assert found.reason("R.md").endswith("(`state` expected, `states` printed)")
+    page = '"{\\"is_success\\":true, \\"message\\":\\"Order 1 processed successfully.\\"}"'
+    answer = ('{"properties":{"dapr.workflow.output":'
+              '"{\\"is_success\\": true, \\"message\\": \\"Order 1 processed successfully\\"}"}}')
+    assert _answered(page, answer).complete, "JSON inside a JSON string: its spacing and a string's last period"
+    assert not _answered(page, answer.replace("Order 1", "Order 2")).complete
 
 
 def test_a_commands_answer_holds_the_page_lines_or_its_json():
@@ -310,7 +325,8 @@ def test_what_a_reader_passes_over_and_what_they_do_not():
         ('Job details: {"name":"C-3PO", "dueTime": "30s"}', 'Job details: {"dueTime":"30s","name":"C-3PO"}', True),
         ('Job details: {"name":"C-3PO", "dueTime": "30s"}', 'Job details: {"name":"C-3PO","dueTime":"15s"}', False),
         ("1175 [main] INFO com.service.Checkout - Published data: 2", "[main] INFO com.service.Checkout - Published data: 2", True),
-        ("Successfully persisted state", "Successfully persisted state.", False),
+        ("Successfully persisted state", "Successfully persisted state.", True),  # the punctuation it ends on
+        ("Successfully persisted state", "Successfully persisted states", False),
     ]
     for page, printed, met in cases:
         match = PageMatch([_apps_block([page])])

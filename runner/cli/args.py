@@ -43,6 +43,12 @@ def source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true", help="never touch the network")
 
 
+def cli_version_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cli-version", metavar="VERSION",
+                        help="print `dapr run` as this dapr CLI version does (1.17 on: a one-app run's app lines bare, "
+                             "no `== APP == `); default: the real CLI's where it runs the calls, else the runtime's")
+
+
 def sidecar_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sidecar", choices=["auto", "daprd", "dapr"], default="auto",
                         help="daprd: driven by the runner; dapr: through the real dapr CLI; "
@@ -53,6 +59,7 @@ def sidecar_args(parser: argparse.ArgumentParser) -> None:
                         f"else {DEFAULT_VERSION})")
     parser.add_argument("--dapr-cli-version", help="the dapr CLI to pair with the runtime, with --sidecar dapr "
                         "(default: declared, else the newest served for the runtime's minor)")
+    cli_version_arg(parser)
     parser.add_argument("--releases", metavar="URL",
                         help="where official Dapr release archives are fetched from when daprd, placement, scheduler "
                              "or the CLI is not installed (standing for https://github.com: "

@@ -42,8 +42,9 @@ def _docker_engine() -> tuple[str | None, str]:
 
 def checks() -> list[Check]:
     users = {}
-    for recipe in RECIPES.values():
-        users.setdefault(recipe.detect().missing, []).append(recipe.name)
+    toolchains = {recipe.name: recipe.detect() for recipe in RECIPES.values()}
+    for name, toolchain in toolchains.items():
+        users.setdefault(toolchain.missing, []).append(name)
     out = []
     cli = installed_cli()
     built = next(iter(reversed(built_clis())), None)
@@ -85,6 +86,10 @@ def checks() -> list[Check]:
         meaning = f"{', '.join(languages)} quickstarts are skipped" if version is None and languages else ""
         if version is None and not meaning:
             meaning = "missing"
+        if name == "dotnet" and toolchains["csharp"].runtimes:  # the runtimes C# apps run on, rolled forward or not
+            version = toolchains["csharp"].version
+            meaning = ("an app whose .NET runtime is missing runs on the next newer one here, rolled forward (its "
+                       "job's notes say so); with none newer, it is skipped")
         out.append(Check(name, version, meaning or "ok"))
     return out
 

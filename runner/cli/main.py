@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import signal
 import sys
 from typing import Iterable
 
 from runner import __version__
-from runner.errors import RunnerError
+from runner.errors import InputError, RunnerError
 from runner.services.groups import Interrupted, reap_leftovers
+from runner.services.shimenv import CLI_FORMAT
 
 # command: (its module, what it is for)
 COMMANDS = {
@@ -60,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C unwinds even when started with SIGINT ignored (a shell's background job, a CI runner).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        if getattr(args, "cli_version", None):  # what the dapr shim prints, through its contract (services/shimenv.py)
+            if not re.fullmatch(r"v?\d+\.\d+(\.\d+)?(-[\w.]+)?", args.cli_version):
+                raise InputError(f"wants a dapr CLI version such as 1.16.5 or 1.18, not {args.cli_version!r}", "--cli-version")
+            os.environ[CLI_FORMAT] = args.cli_version
         if args.command in STARTS_PROCESSES:
             for leftover in reap_leftovers():
                 print(f"quickstart-runner: cleaned up after an earlier run: {leftover}", file=sys.stderr)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from runner.cli import say
+from runner.cli.args import cli_version_arg
 from runner.errors import InputError
 from runner.formats.steps import load_annotated
 from runner.mm.links import check_links
@@ -38,6 +39,7 @@ def configure(readme: argparse.ArgumentParser) -> None:
                         "installed (default $QUICKSTART_RUNNER_RELEASES, else https://github.com)")
     readme.add_argument("--control-plane", choices=["auto", "official", "built"], default="auto",
                         help="placement and scheduler: official, built (ours, loopback only), or auto")
+    cli_version_arg(readme)
     readme.add_argument("--strict", action="store_true",
                         help="an app that crashed fails the run, as in validate (default: mm.py's verdict, and a warning)")
 

@@ -37,8 +37,9 @@ DOCS_TIMEOUT_S = 180.0
 # Half a minute: quickstart apps wait up to 20 s before their last line (configuration's Go app).
 SETTLE_S = 30.0
 SHELL_BUILTINS = ("cd", "export", "source", ".", "set", "unset", "echo", "sleep")
-# A tab's lines as a writer would compare them: spaces collapsed, and a run's generated ids masked.
-TAB_NORMALIZERS = (*DEFAULT_NORMALIZERS, "spaces", "ids")
+# A tab's lines as a writer would compare them, as a README's are (transcript/pagematch): spaces
+# collapsed, the punctuation a line ends on left out, and a run's generated ids masked.
+TAB_NORMALIZERS = (*DEFAULT_NORMALIZERS, "spaces", "punctuation", "ids")
 _raw = normalizer(("ansi", "whitespace"))
 
 

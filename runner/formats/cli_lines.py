@@ -1,7 +1,7 @@
 """The dapr CLI's own status lines, word for word as the CLI built here prints them
 (github.com/dapr/cli v1.16.5, cmd/run.go and pkg/print: an emoji, two spaces, the text):
 printed in daprd mode and by the `dapr` shim, so expectations written against `dapr run`
-hold without the CLI."""
+hold without the CLI; and how a one-app run's app lines differ from CLI 1.17 on."""
 
 from runner.formats.shellwords import shell_calls
 
@@ -37,9 +37,41 @@ TERMINATION = "termination signal received: shutting down"  # after a blank line
 STOPPED = SUCCESS + "app stopped successfully: {app_id}"
 
 
+ONE_APP_LABEL = "== APP == "
+# From CLI 1.17 a one-app `dapr run` hands its app the terminal (cmd/run.go): the app's lines come
+# bare, a blank line after the CLI's "up and running", and an app's failure as its exit code alone.
+BARE_FROM = (1, 17)
+APP_FAILED_BARE = FAILURE + APP_EXIT_ERROR + ": {code}"
+LABELLED_CLI = "1.16.5"  # the last CLI that labels a one-app run's lines: the form the runner's own faces read
+
+
 def app_prefix(app_id: str, multi: bool) -> str:
     """What the CLI puts before an app's line: the app id too for a multi-app run (`dapr run -f`)."""
-    return f"== APP - {app_id} == " if multi else "== APP == "
+    return f"== APP - {app_id} == " if multi else ONE_APP_LABEL
+
+
+def prints_bare_app_lines(cli_version: str | None) -> bool:
+    """Whether that CLI version prints a one-app `dapr run`'s app lines bare (no `== APP == `)."""
+    parts = (cli_version or "").lstrip("v").split(".")
+    return len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() and (int(parts[0]), int(parts[1])) >= BARE_FROM
+
+
+def without_label(line: str) -> str:
+    """A one-app run's line without the CLI's framing (`== APP == `): the app's own line, whichever
+    CLI printed it. A multi-app run's `== APP - id == ` stays: every CLI prints it."""
+    return line[len(ONE_APP_LABEL):] if line.startswith(ONE_APP_LABEL) else line
+
+
+def runs_template(words: tuple[str, ...] | list[str]) -> bool:
+    """Whether a `dapr run`'s words run a multi-app run template (`-f`)."""
+    return any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in words)
+
+
+def is_cli_line(text: str) -> bool:
+    """Whether a line of a `dapr run`'s output is the CLI's or its daprd's own, not the app's:
+    a status line (an emoji first), a daprd log line, the CLI's words when it stops."""
+    return text[:1] in ("\u2139", "\u2705", "\u274c", "\u26a0", "\u231b", "\U0001f197") or text.startswith('time="') \
+        or text in (TERMINATED, TERMINATION, EXITED_APP)
 
 
 def stop_output(block: str) -> str:
@@ -47,7 +79,7 @@ def stop_output(block: str) -> str:
     runs = [call for call in shell_calls(block) if call.words[:2] == ("dapr", "run")]
     if len(runs) != 1:
         return ""
-    multi = any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in runs[0].words)
+    multi = runs_template(runs[0].words)
     return stop_lines(multi) if not multi else ""  # a template's closing lines depend on its apps: not promised
 
 

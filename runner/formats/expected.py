@@ -20,10 +20,10 @@ from runner.formats.yamlfile import load_yaml
 MATCH_MODES = ("exact", "substring", "regex")
 ORDERS = ("sequential", "any", "per-app")  # per-app: in order within each `== APP - <id> == `
 STREAMS = ("stdout", "stderr", "both")
-NORMALIZER_NAMES = ("ansi", "whitespace", "spaces", "status_prefix", "timestamps", "ports", "ids")
+NORMALIZER_NAMES = ("ansi", "whitespace", "spaces", "status_prefix", "punctuation", "timestamps", "ports", "ids")
 # `spaces` (runs of spaces inside a line as one) is asked for: docs checks use it, an
 # expected file may name it.
-DEFAULT_NORMALIZERS = tuple(name for name in NORMALIZER_NAMES if name not in ("spaces", "ids"))
+DEFAULT_NORMALIZERS = tuple(name for name in NORMALIZER_NAMES if name not in ("spaces", "punctuation", "ids"))
 _MARK = re.compile(r"^(.*) \((re|glob)\)$")
 _MASK_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _KEYS = {"match", "order", "timeout", "stream", "normalize", "masks"}

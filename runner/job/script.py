@@ -129,7 +129,7 @@ class _TabRun:
         """Every command in turn; why the run stopped early (a command failed, a fault), or None."""
         self.shimmed = shimmed_env(workdir, stack, self.env, self.settings.daprd, self.settings.control_plane_binaries,
                                    self.settings.dapr_cli if self.settings.sidecar == "dapr" else None,
-                                   self.settings.launcher(self.plan.name))
+                                   self.settings.launcher(self.plan.name), labelled=True)
         self.env = self.shimmed.env
         stack.callback(self._stop_terminals)
         for command in self.plan.script.commands:

@@ -12,8 +12,8 @@ from typing import Callable
 from runner.job.plan import JobPlan
 from runner.mm.model import StepRun
 from runner.results import AppEvidence, JobResult, Miss
-from runner.transcript.apps import crash_reason, never_listened, start_race
-from runner.formats.cli_lines import APP_EXIT_ERROR
+from runner.transcript.apps import crash_reason, how_it_ended, never_listened, start_race
+from runner.formats.cli_lines import APP_EXIT_ERROR, is_cli_line
 from runner.formats.shellwords import last_command
 from runner.transcript.causes import build_error, cause, missing_file
 from runner.transcript.explain import closest_lines, explain
@@ -258,9 +258,11 @@ def earlier_failure(steps: list[StepRun]) -> str | None:
 def app_failure(transcript: list[str]) -> str | None:
     """An app that exited with an error, and the line of its output that says why (an app ended
     by a stop's SIGTERM or SIGINT, 143 or 130, did not fail)."""
-    if not any(APP_EXIT_ERROR in line and not line.rstrip().endswith(("status 143", "status 130")) for line in transcript):
+    ends = [how_it_ended(line.split(APP_EXIT_ERROR + ":", 1)[1]) for line in transcript if APP_EXIT_ERROR + ":" in line]
+    if not any(crashed for _, crashed in ends):
         return None
-    said = cause("\n".join(re.sub(r"^== APP( - [^=]+)? == ", "", line) for line in transcript if line.startswith("== APP")))
+    said = cause("\n".join(re.sub(r"^== APP( - [^=]+)? == ", "", line) for line in transcript
+                           if line.startswith("== APP") or not is_cli_line(strip_ansi(line).strip())))
     return f"an app exited with an error: {said}" if said else "an app exited with an error"
 
 

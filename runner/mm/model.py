@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from runner.formats.readmepage import OutputBlock
 from runner.formats.steps import Step
@@ -106,8 +107,9 @@ class _Feed:
     matcher sees the very sequence mm reads: the outputs one after another, each split on
     newline (its last, unterminated piece included)."""
 
-    def __init__(self, expected: list[str], mode: str, order: str):
-        self.matcher = MmMatcher(expected, mode, order)
+    def __init__(self, expected: list[str], mode: str, order: str, frame: Callable[[str], str]):
+        self.frame = frame
+        self.matcher = MmMatcher([frame(line) for line in expected], mode, order)
         self.command = 0  # the command being fed
         self.taken = 0  # how many of its read pieces were fed
 
@@ -122,9 +124,9 @@ class _Feed:
             read = len(pieces)
             for piece in pieces[self.taken:read]:
                 if piece.endswith("\n"):
-                    self.matcher.feed(piece[:-1])
+                    self.matcher.feed(self.frame(piece[:-1]))
                 elif done:
-                    self.matcher.feed(piece)
+                    self.matcher.feed(self.frame(piece))
             self.taken = read
             if not done:
                 return
@@ -144,13 +146,16 @@ class StepRun:
     commands: list[CommandRun] = field(default_factory=list)
     met_at: float | None = None  # when its expectations were first seen met (early stop watches)
     reader_block: ReaderBlock | None = None  # set when the step is a block its reader runs, not a STEP
+    # What a line is compared as: as printed (mm.py's way), or without the CLI's framing of a
+    # one-app run (validate's: a page written for either CLI is judged on what the app printed).
+    frame: Callable[[str], str] = field(default=lambda line: line, repr=False)
     _feeds: dict[str, _Feed] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         step = self.step
         for stream in STREAMS:
             expected = step.expected_stdout_lines if stream == "stdout" else step.expected_stderr_lines
-            self._feeds[stream] = _Feed(expected, step.output_match_mode, step.match_order)
+            self._feeds[stream] = _Feed(expected, step.output_match_mode, step.match_order, self.frame)
 
     def output_lines(self, stream: str) -> list[str]:
         lines: list[str] = []

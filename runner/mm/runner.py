@@ -9,7 +9,10 @@ daprd and Redis the runner owns), every command is its own process group and is 
 the end whatever happens, a timed-out command is stopped in seconds (mm sleeps 10 s), a
 malformed README is one `FILE:LINE` line with exit 2, and with `early_stop` (validate) a
 command whose step expectations are all met is stopped instead of waited for, once every app
-it started has shown it came up and its output went quiet a moment. A build step (pip, npm,
+it started has shown it came up and its output went quiet a moment, and its steps' lines are
+compared without the CLI's framing of a one-app run (`== APP == `, which CLI 1.17 no longer
+prints), the drop-in's exactly as printed. `dapr run` prints as the CLI version of the run
+(mm/shimmed.py: the real CLI's, `--cli-version`, or the one paired with the runtime). A build step (pip, npm,
 mvn, go build...) takes one of the machine's build slots when `build_slot` gives them; a
 service of the run dying ends the run with what died (`fault`). What each `dapr run` started
 shows of itself is watched from its output (`apps()`): whether it came up, how it ended,
@@ -48,7 +51,7 @@ from runner.services.ports import is_listening
 from runner.services.shell import ShellCommand
 from runner.services.shimenv import SHIMS, with_declared
 from runner.transcript.apps import AppsWatch
-from runner.formats.cli_lines import stop_output
+from runner.formats.cli_lines import prints_bare_app_lines, runs_template, stop_output, without_label
 
 if TYPE_CHECKING:
     from runner.mm.shimmed import Shimmed
@@ -124,8 +127,10 @@ class ReadmeRun:
         apps = apps_started(text, cwd)
         if apps is not None:
             where = f"{self.annotated.path}:{line}" if line else str(self.annotated.path)
+            bare = prints_bare_app_lines(self.shimmed.cli_format if self.shimmed else None) and not any(
+                runs_template(call.words) for call in shell_calls(text) if call.words[:2] == ("dapr", "run"))
             command.apps = AppsWatch(((app.app_id, app.app_port) for app in apps), f"`{last_command(text)}` at {where}",
-                                     is_listening)
+                                     is_listening, bare=bare and len(apps) == 1)
         watch = command.apps
         shows_apps = self.page is not None and (watch is not None or step.background)
         self._turn_for_start(command, text, apps or [])
@@ -386,7 +391,7 @@ class ReadmeRun:
     def _run_step(self, step: Step, reader_block: ReaderBlock | None = None) -> bool:
         """Run one step's blocks (a background one's are left running); False when a block
         returned what the step does not expect, which ends the run."""
-        step_run = StepRun(step, reader_block=reader_block)
+        step_run = StepRun(step, reader_block=reader_block, frame=without_label if self.early_stop else lambda line: line)
         self.steps.append(step_run)
         if self.manual and step.manual_pause_message:
             with contextlib.suppress(KeyboardInterrupt, EOFError):
@@ -444,7 +449,7 @@ class ReadmeRun:
         with phase(SERVICES, "Redis, placement, scheduler"):
             self.shimmed = shimmed_env(self._workdir, self._stack, self.env, self.daprd, self.control_plane_binaries,
                                        self.real_cli, self.launch, zipkin_for(self.annotated), self.redis_port,
-                                       self.redis)
+                                       self.redis, labelled=self.early_stop)
         self.env = self.shimmed.env
         self._stack.callback(self._stop_all)  # the steps' commands end before those services do
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.cache import cache_root, is_built, locked
+from runner.services.executable import write_executable
 
 RELEASES_ENV = "QUICKSTART_RUNNER_RELEASES"
 DEFAULT_BASE = "https://github.com"
@@ -101,20 +102,17 @@ def _unpack(data: bytes, program: str, into: Path, name: str) -> None:
                 member = next((m for m in archive.namelist() if Path(m).name in wanted), None)
                 if member is None:
                     raise ReleaseRefused(f"{name} holds no {program}")
-                (into / Path(member).name).write_bytes(archive.read(member))
                 target = into / Path(member).name
+                write_executable(target, archive.read(member))
         else:
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
                 member = next((m for m in archive.getmembers() if m.isfile() and Path(m.name).name in wanted), None)
                 if member is None:
                     raise ReleaseRefused(f"{name} holds no {program}")
-                source = archive.extractfile(member)
                 target = into / Path(member.name).name
-                with open(target, "wb") as out:
-                    shutil.copyfileobj(source, out)
+                write_executable(target, archive.extractfile(member).read())
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ReleaseRefused(f"{name} cannot be unpacked: {exc}") from None
-    target.chmod(0o755)
 
 
 def published(releases: Releases, repo: str, version: str, program: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from runner.formats.shellwords import starts_with
 from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_page, rewrite_lines, tool_version
+from runner.services.executable import write_executable
 
 
 # A requirement on the Dapr SDK or one of its extensions: `dapr>=1.17.0`, `dapr-ext-workflow`.
@@ -172,8 +173,7 @@ def serve_pip_with_uv(venv: Path, uv: str) -> None:
     """The venv's `pip`, `pip3` and `pip3.X` as scripts that hand `install` to uv."""
     for script in (venv / "bin").glob("pip*"):
         script.unlink()
-        script.write_text(_PIP.format(uv=uv, venv=venv))
-        script.chmod(0o755)
+        write_executable(script, _PIP.format(uv=uv, venv=venv))
 
 
 recipe = PythonRecipe()

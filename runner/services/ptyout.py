@@ -30,6 +30,8 @@ import sys
 import termios
 from pathlib import Path
 
+from runner.services.executable import write_executable
+
 _PR_SET_PDEATHSIG = 1
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -47,9 +49,8 @@ def wrap_command(argv: list[str] | tuple[str, ...], folder: Path) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     wrapper = folder / argv[0]
     if not wrapper.exists():
-        wrapper.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner.services.ptyout "
-                           f"--path-without {shlex.quote(str(folder))} -- {shlex.quote(argv[0])} \"$@\"\n")
-        wrapper.chmod(0o755)
+        write_executable(wrapper, f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner.services.ptyout "
+                                  f"--path-without {shlex.quote(str(folder))} -- {shlex.quote(argv[0])} \"$@\"\n")
     return list(argv)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Mapping
 from runner.formats.compose import DAPR_INIT_REDIS
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.redis import RedisEndpoint, parse_address
+from runner.services.executable import write_executable
 
 SHIMS = ("dapr", "docker")
 DOCKER_SERVED = ("compose", "exec", "ps", "run", "stop", "start")  # what shim/docker.py serves (some images and names only)
@@ -22,6 +22,7 @@ COMPOSE_STARTED = " \u2714 Container {name}  Started"  # what `docker compose up
 _REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
 _PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
 _DECLARED, _ZIPKIN = "QSR_DECLARED_ENV", "QSR_ZIPKIN"
+CLI_FORMAT = "QSR_CLI_FORMAT"  # the dapr CLI version whose output the shim prints (`--cli-version`)
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,11 @@ class ShimContext:
     control_plane_addresses: ControlPlaneAddresses | None = None
     real_dapr: Path | None = None  # --sidecar dapr: the real CLI every `dapr` call is handed to
     zipkin: str | None = None  # the run's Zipkin span endpoint: sidecars trace to it, as after `dapr init`
+    cli_format: str | None = None  # the dapr CLI version whose output `dapr run` prints (1.17 on: app lines bare)
 
     def env(self) -> dict[str, str]:
         values = {_RUN_DIR: self.run_dir, _REDIS: self.redis.address if self.redis else None, _DAPRD: self.daprd,
-                  _REAL_DAPR: self.real_dapr, _ZIPKIN: self.zipkin}
+                  _REAL_DAPR: self.real_dapr, _ZIPKIN: self.zipkin, CLI_FORMAT: self.cli_format}
         if self.control_plane_addresses is not None:
             addresses = self.control_plane_addresses
             values.update({_PLACEMENT: addresses.placement, _SCHEDULER: addresses.scheduler})
@@ -100,7 +102,7 @@ class ShimContext:
         plane = (ControlPlaneAddresses(environ[_PLACEMENT], environ[_SCHEDULER])
                  if environ.get(_PLACEMENT) and environ.get(_SCHEDULER) else None)
         return cls(path(_RUN_DIR), parse_address(environ[_REDIS]) if environ.get(_REDIS) else None, path(_DAPRD),
-                   plane, path(_REAL_DAPR), environ.get(_ZIPKIN) or None)
+                   plane, path(_REAL_DAPR), environ.get(_ZIPKIN) or None, environ.get(CLI_FORMAT) or None)
 
     @property
     def in_readme_run(self) -> bool:
@@ -113,7 +115,6 @@ def write_shims(bin_dir: Path) -> list[Path]:
     written = []
     for name in SHIMS:
         shim = bin_dir / name
-        shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner.shim {name} \"$@\"\n")
-        shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        write_executable(shim, f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m runner.shim {name} \"$@\"\n")
         written.append(shim)
     return written

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import signal
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
@@ -29,7 +31,8 @@ from runner.services.started import record_fault
 from runner.shim.dapr_calls import invoke, list_apps, publish
 from runner.services.ptyout import with_wrappers
 from runner.shim.to_dapr_cli import dapr_cli_argv, wrappers
-from runner.formats.cli_lines import FAILURE, STOPPED, SUCCESS, stop_lines
+from runner.formats.cli_lines import (APP_FAILED, APP_FAILED_BARE, FAILURE, STOPPED, SUCCESS, UP, prints_bare_app_lines,
+                                     stop_lines, without_label)
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 CALLS = {"invoke": invoke, "publish": publish, "list": list_apps}
@@ -105,6 +108,26 @@ def _version(context: ShimContext) -> int:
     return 0
 
 
+_APP_FAILED = re.compile(re.escape(APP_FAILED.split("{")[0]) + r"(\d+)$")
+
+
+def _printer(cli_format: str | None, multi: bool) -> Callable[[str], None]:
+    """What prints a job's transcript line as the CLI of `cli_format` would: from 1.17, a one-app
+    run's app lines bare, a blank line after the CLI's "up and running", an app's failure as its
+    exit code, on stderr."""
+    bare = prints_bare_app_lines(cli_format) and not multi
+
+    def echo(line: str) -> None:
+        if bare and (failed := _APP_FAILED.match(line)):
+            print(APP_FAILED_BARE.format(code=failed.group(1)), file=sys.stderr, flush=True)
+            return
+        print(without_label(line) if bare else line, flush=True)
+        if bare and line == UP:
+            print(flush=True)
+
+    return echo
+
+
 def _sigterm_to_exit(signum, frame):
     raise KeyboardInterrupt  # unwinds the job's ExitStack: app, daprd and Redis stop
 
@@ -150,8 +173,7 @@ def main(argv: list[str]) -> int:
         pid_file.write_text(str(os.getpid()))
     signal.signal(signal.SIGTERM, _sigterm_to_exit)
 
-    def echo(line: str) -> None:
-        print(line, flush=True)
+    echo = _printer(context.cli_format, multi=plan.app_ids_in_output)
 
     try:
         result = run_job(plan, RunSettings(daprd=daprd, redis=context.redis, echo=echo, run_dir=context.run_dir,

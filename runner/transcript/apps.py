@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from runner.formats.cli_lines import ONE_APP_LABEL, is_cli_line
 from runner.results import AppEvidence
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
@@ -25,7 +26,7 @@ _APP_LINE = re.compile(r"^== APP(?: - (?P<app>.+?))? == ?(?P<text>.*)$")
 _APP_EXIT = re.compile(r"The App process exited with error code: (?P<how>.+?)\s*$")
 _APP_OK = re.compile(r"Exited App successfully\s*$")
 _DAPRD_EXIT = re.compile(r"The daprd process exited with error code: (?P<how>.+?)\s*$")
-_STATUS = re.compile(r"exit status (-?\d+)")
+_STATUS = re.compile(r"^(?:exit status )?(-?\d+)$")  # CLI 1.16 says `exit status 3`, 1.17 on `3`
 # The first line each runtime prints of an error nothing caught.
 CRASH_LINES = (
     re.compile(r"^Traceback \(most recent call last\):"),  # Python
@@ -50,9 +51,9 @@ def is_crash_line(text: str) -> bool:
 
 
 def how_it_ended(how: str) -> tuple[str, bool]:
-    """The CLI's (Go's) words for a process's end, `exit status 1` or `signal: killed`, as
-    (what a person reads, whether it was a crash)."""
-    found = _STATUS.search(how)
+    """The CLI's (Go's) words for a process's end, `exit status 1` (1.17 on: `1`) or `signal: killed`,
+    as (what a person reads, whether it was a crash)."""
+    found = _STATUS.search(how.strip())
     if found:
         code = int(found.group(1))
         if code > 128 and code - 128 in _STOP_SIGNALS:  # a shell's way of saying a signal ended it
@@ -84,8 +85,11 @@ class AppsWatch:
     an id not named is watched too. Fed from reader threads: every method takes the lock."""
 
     def __init__(self, apps: Iterable[tuple[str, int | None]] = (), started_by: str = "",
-                 listening: Callable[[int], bool] = lambda port: False):
+                 listening: Callable[[int], bool] = lambda port: False, bare: bool = False):
         self.started_by = started_by
+        # One app whose lines the CLI prints bare (1.17 on): every line that is not the CLI's or
+        # its daprd's own is the app's, as a person reads that output.
+        self.bare = bare
         self.listening = listening
         self.apps: dict[str, _App] = {app_id: _App(app_id, port) for app_id, port in apps}
         self.daprd_crash: str | None = None  # how a sidecar the CLI started ended by itself, with an error
@@ -104,6 +108,9 @@ class AppsWatch:
     def feed(self, line: str) -> None:
         """One line of the output, as printed (colours and the CLI's status marks allowed)."""
         text = strip_ansi(line)
+        if self.bare and not _APP_LINE.match(text) and not is_cli_line(text.strip()) and \
+                not _APP_EXIT.search(text) and not _APP_OK.search(text) and not _DAPRD_EXIT.search(text):
+            text = ONE_APP_LABEL + text
         with self._lock:
             if self.closed:
                 return

@@ -42,11 +42,20 @@ def strip_status_prefix(line: str) -> str:
     return _STATUS_PREFIX.sub("", line) if line and not line[0].isascii() else line
 
 
+_TRAILING_PUNCTUATION = re.compile(r"(?<=\w)[.!;,]+$")
+
+
+def strip_trailing_punctuation(line: str) -> str:
+    """A reader calls `Saved state.` and `Saved state` the same line (a page's elision `...` is kept)."""
+    return _TRAILING_PUNCTUATION.sub("", line) if not line.endswith("...") else line
+
+
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "ansi": strip_ansi,
     "whitespace": strip_whitespace,
     "spaces": collapse_spaces,
     "status_prefix": strip_status_prefix,
+    "punctuation": strip_trailing_punctuation,
     **BUILTIN_MASKS,
 }
 assert tuple(NORMALIZERS) == NORMALIZER_NAMES, "the expected-file format names every normaliser, in order"

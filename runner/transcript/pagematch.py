@@ -2,7 +2,8 @@
 
 - A block of the apps' output: each page line is met by a line an app (or the CLI) printed, its
   `== APP - id == ` label aside, compared with the masks (timestamps, generated ids, local ports),
-  runs of spaces as one, the page's own placeholders (`[DATE]`, `[..]`) as any text; and where the
+  runs of spaces as one, the page's own placeholders (`[DATE]`, `[..]`) as any text, the punctuation a
+  line (or a string in a JSON document) ends on left out; and where the
   two differ only there: a timestamp one shows and the other leaves out, a log line's decoration
   (its time, level, pid, thread, logger), the ports in the CLI's own status lines (it picks them
   per run), a JSON document written with other spacing or field order. Which app printed a line
@@ -27,7 +28,7 @@ from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD, line_pattern
 from runner.transcript.normalize import normalizer
 
-_normal = normalizer(("ansi", "whitespace", "spaces", "status_prefix", "timestamps", "ports", "ids"))
+_normal = normalizer(("ansi", "whitespace", "spaces", "status_prefix", "punctuation", "timestamps", "ports", "ids"))
 _APP = re.compile(r"^== APP(?: - (\S+))? == ?")
 _DAPRD_LOG = re.compile(r'^time="[^"]*" level=')
 _PAGE_PLACEHOLDER = re.compile(r"\[(?!TIMESTAMP\]|PORT\]|ID\])[A-Z][A-Z0-9_ ]*\]|<[A-Za-z][\w -]*>")
@@ -90,8 +91,7 @@ class PageMiss:
         said = f"{readme}:{miss.source_line}: the page shows `{miss.expected}`"
         more = f" (and {self.more} more line{'s' if self.more > 1 else ''} of that block)" if self.more else ""
         if miss.closest:
-            return (f"{said}{more}, never printed; the closest printed line ({miss.closest[0].similarity:.0%} alike): "
-                    f"`{miss.closest[0].text}`")
+            return f"{said}{more}, never printed; the closest printed line {miss.closest[0].against(miss.expected)}"
         return f"{said}{more}, never printed: {miss.order_note}"
 
 
@@ -208,7 +208,7 @@ class PageMatch:
             if piece is None:
                 return []
             pieces.append(piece)
-            rest = rest[len(piece):].lstrip()
+            rest = rest[len(piece):].lstrip(".!;,").lstrip()  # the punctuation it ended on, which the page's left out
         return pieces if len(pieces) > 1 else []
 
     def answered(self, lines: list[int], output: str) -> None:
