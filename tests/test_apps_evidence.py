@@ -30,7 +30,8 @@ def test_ordinary_lines_are_not_crashes(line):
     ("exit status 143", "stopped (terminated)", False), ("exit status 130", "stopped (interrupt)", False),
     ("exit status 137", "stopped (killed)", False), ("signal: killed", "stopped (killed)", False),
     ("signal: terminated", "stopped (terminated)", False), ("signal: segmentation fault", "killed by signal (segmentation fault)", True),
-    ("exit status 139", "exited with 139", True)])
+    ("exit status 139", "exited with 139", True),
+    ("1", "exited with 1", True), ("143", "stopped (terminated)", False)])  # CLI 1.17 on: the code alone
 def test_how_an_app_ended(how, said, crash):
     assert how_it_ended(how) == (said, crash)
 

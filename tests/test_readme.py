@@ -72,12 +72,25 @@ def test_bad_readme_is_one_line_exit_2(tmp_path):
 
 
 @pytest.mark.e2e
-def test_readme_with_dapr_run_f_and_single_app(daprd_path, no_leftovers):
+def test_readme_with_dapr_run_f_and_single_app_as_each_cli_prints_it(tmp_path, daprd_path, no_leftovers):
+    """Written for CLI 1.16 (`== APP == ` before a one-app run's lines): it passes as that CLI prints;
+    as today's CLI prints (the runtime's, 1.17: bare lines) it fails, as mm.py with that CLI fails
+    it; the same README written for today's CLI passes."""
     readme = TREE / "state_management/python/http/README.md"
-    result = run_cli("readme", "README.md", cwd=readme.parent)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "== APP - order-processor == Saved order 1" in result.stdout
-    assert "== APP == Saved order 2" in result.stdout
+    old = run_cli("readme", "README.md", "--cli-version", "1.16.5", cwd=readme.parent)
+    assert old.returncode == 0, old.stdout + old.stderr
+    assert "== APP - order-processor == Saved order 1" in old.stdout and "== APP == Saved order 2" in old.stdout
+    today = run_cli("readme", "README.md", cwd=readme.parent)
+    assert today.returncode == 1, today.stdout + today.stderr
+    assert "\t\tSaved order 2\n" in today.stdout  # printed bare: the expectation's `== APP == ` line is not
+    assert "== APP - order-processor == Saved order 1" in today.stdout
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    rewritten = tree / "state_management/python/http/README.md"
+    rewritten.write_text(readme.read_text().replace("'== APP == ", "'").replace(
+        "output_match_mode: substring\nmatch_order: sequential", "output_match_mode: exact\nmatch_order: sequential"))
+    written_today = run_cli("readme", "README.md", cwd=rewritten.parent)
+    assert written_today.returncode == 0, written_today.stdout + written_today.stderr
 
 
 @pytest.mark.e2e
