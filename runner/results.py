@@ -47,6 +47,9 @@ def difference(expected: str, printed: str) -> str:
     that differs (`` `divisor` expected, `input` printed ``)."""
     wanted, got = _words(expected), _words(printed)
     if wanted == got:
+        labels = [found.group(0).strip() if (found := _LABEL.match(text.strip())) else "" for text in (expected, printed)]
+        if labels[0] != labels[1]:  # the CLI's framing: 1.16 labels a one-app run's lines, 1.17 on does not
+            return f"`{labels[0]}` expected, not printed" if labels[0] else f"`{labels[1]}` printed, not expected"
         return "they differ only in spacing" if expected.strip() != printed.strip() else "the same words"
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wanted, b=got, autojunk=False).get_opcodes():
         page, app = " ".join(wanted[i1:i2]), " ".join(got[j1:j2])

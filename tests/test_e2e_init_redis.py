@@ -47,7 +47,7 @@ README = """# configuration read back
 <!-- STEP
 name: Run the app
 expected_stdout_lines:
-  - '== APP == Configuration for orderId1: 101'
+  - 'Configuration for orderId1: 101'
 output_match_mode: substring
 timeout_seconds: 60
 -->
@@ -110,5 +110,5 @@ def test_validate_gives_the_job_the_redis_where_the_app_looks(quickstart, tmp_pa
 def test_readme_gives_the_run_the_redis_where_the_app_looks(quickstart, daprd_path, redis_at_6379):
     result = run_cli("readme", "README.md", cwd=quickstart)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "== APP == Configuration for orderId1: 101" in result.stdout
+    assert "Configuration for orderId1: 101" in result.stdout
     assert ("using the Redis already answering on 6379" in result.stdout + result.stderr) == bool(redis_at_6379)

@@ -66,22 +66,21 @@ def test_a_failure_reads_from_the_repository_root_and_names_the_missing_file(tmp
 
 def test_tutorials_run_as_far_as_one_machine_takes_them(tmp_path, daprd_path, no_leftovers):
     """hello-world (a Node and a Python app, `dapr invoke` through the shim) runs its steps, all of
-    whose lines come; its page shows the Node app's `Successfully persisted state` without the
-    period the app prints: drift at that line. secretstore runs its local steps, then stops at its
-    first Kubernetes step: skipped, saying which (its page blocks past that step are not checked)."""
+    whose lines come, and its page's: it shows the Node app's `Successfully persisted state` without
+    the period the app prints, which a reader calls the same line, after a `persisted` line of an
+    order the page does not show. secretstore runs its local steps, then stops at its first
+    Kubernetes step: skipped, saying which (its page blocks past that step are not checked)."""
     out = tmp_path / "r.json"
     result = run_cli("validate", "tutorials/hello-world", "tutorials/secretstore", "--repo", str(SNAPSHOT), "--ref",
                      "v1.17.0", "--json", str(out))
     said = result.stdout + result.stderr
     jobs = {job["quickstart"]: job for job in json.loads(out.read_text())["jobs"]}
     hello, secrets = jobs["tutorials/hello-world"], jobs["tutorials/secretstore"]
-    assert hello["status"] == "failed" and hello["language"] == "multi", said
-    assert "README.md:377: the page shows `Successfully persisted state`" in hello["reason"], hello["reason"]
-    assert "`Successfully persisted state.`" in hello["reason"]
-    assert not any("expected stdout line not found" in miss for miss in hello["misses"]), "its STEPs pass"
+    assert hello["status"] == "passed" and hello["language"] == "multi", said
+    assert hello["matched"] == hello["expected"] > 30
     assert "\u2705  App invoked successfully" in hello["transcript"]
     assert secrets["status"] == "skipped", said
     assert secrets["reason"] == ("needs Kubernetes: kubectl create secret generic mysecret --from-file ./mysecret "
                                  "(line 240); the steps before it passed")
     assert "== APP == Base64 encoded secret is: YWJjZA==" in secrets["transcript"]  # SECRET_STORE reached the app
-    assert result.returncode == 1, said
+    assert result.returncode == 0, said

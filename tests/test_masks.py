@@ -82,3 +82,12 @@ def test_what_a_readme_wrote_out_itself_is_not_redacted():
     env = {"SECRET_STORE": "localsecretstore", "MY_TOKEN": "hunter22"}
     redact = Redactor(env, shown=frozenset({"SECRET_STORE"}))
     assert redact("secrets/localsecretstore/x hunter22") == "secrets/localsecretstore/x [REDACTED]"
+
+
+def test_generated_ids_are_masked_numbers_and_words_are_not():
+    from runner.transcript.masks import BUILTIN_MASKS
+
+    ids = BUILTIN_MASKS["ids"]
+    assert ids("Starting workflow 571a6e25 purchasing 1 Cars") == "Starting workflow [ID] purchasing 1 Cars"
+    assert ids("instance 0d3b8c1f-1111-2222-3333-444455556666") == "instance [ID]"
+    assert ids("order 12345678 at deadbeef, commit 1f2e3d4") == "order 12345678 at deadbeef, commit 1f2e3d4"

@@ -93,19 +93,19 @@ from runner.testing import assert_lines
 def test_state_store(dapr):
     output = dapr.run("--app-id orderapp --resources-path ./components -- python3 app.py one", timeout=60,
                       until=["read back"])
-    assert_lines(output, ["You're up and running!", "== APP == saved: one", "== APP == read back: one"])
+    assert_lines(output, ["You're up and running!", "saved: one", "read back: one"])
 
 
 @pytest.mark.example_dir("pubsub")
 def test_pubsub(dapr):
     dapr.start("--app-id order-processor --app-port 6101 --resources-path ./components -- python3 subscriber.py")
     published = dapr.run("--app-id checkout --resources-path ./components -- python3 publisher.py", timeout=60)
-    assert_lines(published, ["== APP == Published data: {'orderId': 1}", "== APP == Published data: {'orderId': 3}",
+    assert_lines(published, ["Published data: {'orderId': 1}", "Published data: {'orderId': 3}",
                              "Exited App successfully"])
     time.sleep(2)
     received = dapr.stop()
-    assert_lines(received, ["== APP == Subscriber received: {'orderId': 1}",
-                            "== APP == Subscriber received: {'orderId': 3}"], order="any")
+    assert_lines(received, ["Subscriber received: {'orderId': 1}",
+                            "Subscriber received: {'orderId': 3}"], order="any")
 
 
 @pytest.mark.example_dir("pubsub")
@@ -214,7 +214,7 @@ def test_parallel_tests_with_the_same_app_id_and_keys_do_not_see_each_other(pyte
 def test_{name}(dapr):
     output = dapr.run("--app-id orderapp --resources-path ./components -- python3 app.py {name}", timeout=60,
                       until=["read back"])
-    assert "== APP == read back: {name}" in output, output
+    assert "read back: {name}" in output, output
 ''' for name in ("first", "second", "third", "fourth"))
     make_examples(pytester, "import pytest\n" + tests)
     result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
@@ -329,7 +329,7 @@ import pytest
 def test_configuration(dapr, flush_redis, redis_set_config):
     redis_set_config("orderId1", "100", version=3)
     output = dapr.run("--app-id config --resources-path ./components -- python3 app.py", timeout=60)
-    assert "== APP == Got orderId1=100 version=3" in output, output
+    assert "Got orderId1=100 version=3" in output, output
 
 
 def test_needs_a_model(ollama):
@@ -384,7 +384,7 @@ def test_change_after_start(dapr, redis_set_config):
     redis_set_config("orderId1", "100")
     dapr.start("--app-id config --resources-path ./components -- python3 app.py")
     redis_set_config("orderId1", "200", version=2)
-    assert "== APP == Got orderId1=100 version=1" in dapr.stop()
+    assert "Got orderId1=100 version=1" in dapr.stop()
 """)
     folder = pytester.path / "examples" / "config"
     (folder / "components").mkdir(parents=True)
@@ -411,8 +411,8 @@ import pytest
 @pytest.mark.example_dir("needs")
 def test_runs_with_its_requirements(dapr):
     output = dapr.run("--app-id needs -- python3 app.py", timeout=60)
-    assert "== APP == from its requirements" in output, output
-    assert f"== APP == pytest from {sys.prefix}/" in output, output
+    assert "from its requirements" in output, output
+    assert f"pytest from {sys.prefix}/" in output, output
 """)
     folder = pytester.path / "examples" / "needs"
     folder.mkdir()

@@ -272,6 +272,24 @@ def test_the_punctuation_a_line_ends_on_is_forgiven_a_word_never():
     assert not _answered(page, answer.replace("Order 1", "Order 2")).complete
 
 
+def test_a_line_is_not_passed_over_for_a_later_one_when_its_app_prints_lines_of_its_shape():
+    """The page shows orders 1, 2 with their `persisted` lines; the app first answers an order of
+    another id (a step's `curl`). Its `persisted` must not take the block's second line past the
+    first, which comes later: a reader reads the block as the sequence it is."""
+    page = ["Got a new order! Order ID: 1", "Successfully persisted state", "Got a new order! Order ID: 2",
+            "Successfully persisted state"]
+    match = PageMatch([_apps_block(page)])
+    for order in (42, 1, 2):
+        match.feed(f"== APP == Got a new order! Order ID: {order}")
+        match.feed("== APP == Successfully persisted state.")
+    assert match.complete
+    two_apps = PageMatch([_apps_block(["Order received: 1", "Order passed: 1", "Order received: 2", "Order passed: 2"])])
+    for line in ("== APP - p == Order received: 1", "== APP - p == Order received: 2", "== APP - c == Order passed: 1",
+                 "== APP - c == Order passed: 2"):
+        two_apps.feed(line)
+    assert two_apps.complete, "another app's lines are passed over"
+
+
 def test_a_commands_answer_holds_the_page_lines_or_its_json():
     from runner.formats.readmepage import OutputBlock
 

@@ -109,7 +109,7 @@ class _Feed:
 
     def __init__(self, expected: list[str], mode: str, order: str, frame: Callable[[str], str]):
         self.frame = frame
-        self.matcher = MmMatcher([frame(line) for line in expected], mode, order)
+        self.matcher = MmMatcher([frame(line) for line in expected], mode, order, written=expected)
         self.command = 0  # the command being fed
         self.taken = 0  # how many of its read pieces were fed
 

@@ -47,8 +47,10 @@ _ACCESS_LOG_TIME = r"\b\d{2}/[A-Z][a-z]{2}/\d{4}[: ]\d{2}:\d{2}:\d{2}(?: [+-]\d{
 # Ports on this machine are picked per run (the sidecar's, an app's): never part of a verdict.
 _LOCAL_PORT = r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b"
 
-# Ids a run generates (a workflow instance's, a request's): a UUID, or 20 and more hex digits.
-_GENERATED_ID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{20,}\b"
+# Ids a run generates (a workflow instance's, a request's): a UUID, 20 and more hex digits, or 8 and
+# more that mix digits and letters (`571a6e25`, a UUID's first part); a number alone stays a number.
+_GENERATED_ID = (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{20,}\b"
+                 r"|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,19}\b")
 
 # Normaliser name (as front matter's `normalize:` lists it) -> its mask.
 BUILTIN_MASKS: dict[str, Mask] = {

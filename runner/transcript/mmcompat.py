@@ -31,8 +31,9 @@ class MmMatcher:
     fits an empty output line, and also a line an earlier expected line took (mm blanks those);
     with `substring` it takes the first line, whatever it says, from every expected line after it."""
 
-    def __init__(self, expected: list[str], mode: str, order: str):
+    def __init__(self, expected: list[str], mode: str, order: str, written: list[str] | None = None):
         self.expected = list(expected)
+        self.written = list(written) if written is not None else self.expected  # as the README has them, for reports
         self.mode = mode
         self.order = order
         self._taken: list[int | None] = [None] * len(self.expected)  # output index per non-empty expected line
@@ -57,7 +58,7 @@ class MmMatcher:
 
     def ok_with(self, lines: list[str]) -> bool:
         """Whether the expectations would be met once `lines` came too (what a stop will print)."""
-        future = MmMatcher(self.expected, self.mode, self.order)
+        future = MmMatcher(self.expected, self.mode, self.order, self.written)
         future._taken, future._empty, future.fed = list(self._taken), list(self._empty), self.fed
         for line in lines:
             future.feed(line)
@@ -76,7 +77,7 @@ class MmMatcher:
             else:
                 places.append(min(blank) if blank else None)
         found = [place for place in places if place is not None]
-        missing = [line for line, place in zip(self.expected, places) if place is None]
+        missing = [line for line, place in zip(self.written, places) if place is None]
         return StepMatch(tuple(found), tuple(missing), self.order == "sequential" and sorted(found) != found)
 
 

@@ -66,6 +66,10 @@ def _json_tail(text: str) -> tuple[str, object] | None:
     return (text[:start].strip(), value) if not text[end:].strip() else None
 
 
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", text)
+
+
 def body(text: str) -> tuple[str, str]:
     """A printed line as (the app that printed it, `""` for the CLI or a lone app; what it printed)."""
     found = _APP.match(text)
@@ -105,7 +109,7 @@ class _Shown:
         page = _normal(_PAGE_PLACEHOLDER.sub(WILDCARD, body(self.text.strip())[1]))
         self.patterns = [line_pattern(view, "exact") for view in dict.fromkeys(_views(page)) if view]
         self.document = _json_tail(page)
-        self.shape = re.sub(r"\d+", "#", page)
+        self.shape = _shape(page)
 
     def fits(self, printed: str) -> bool:
         """Whether a printed line (normalised, its `== APP ==` label aside) meets it."""
@@ -152,6 +156,7 @@ class PageMatch:
         self.answers: dict[int, str] = {}  # a command's README line -> what it printed
         self.given_up: set[int] = set()  # blocks awaited until their apps went quiet (fence lines)
         self.unmet_last: dict[str, tuple[str, int] | None] = {}  # each app's last line, when it met nothing
+        self.shapes: dict[str, set[str]] = {}  # the shapes of the lines each app printed (digits as #)
 
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, text: str) -> None:
@@ -161,7 +166,9 @@ class PageMatch:
         app, said = body(text)
         normal = _normal(said)
         last, self.unmet_last[app] = self.unmet_last.get(app), None
-        if self._meet(app, normal, _normal(text), number):
+        met = self._meet(app, normal, _normal(text), number)
+        self.shapes.setdefault(app, set()).add(_shape(normal))
+        if met:
             return
         if not normal and last is not None and (start := self._shown_start(last[0])):
             # A line break on its own: the line before was a line's text and another writer's whole
@@ -179,13 +186,18 @@ class PageMatch:
         for block in self.blocks:
             if block.block.of_command is not None or all(line.owner is not None for line in block.shown):
                 continue
-            after = -1 if block.block.unordered or app in self.receivers else block.cursor.get(app, -1)
+            ordered = not (block.block.unordered or app in self.receivers)
+            after = block.cursor.get(app, -1) if ordered else -1
             for index, shown in enumerate(block.shown):
-                if shown.owner is None and index > after and (shown.fits(normal) or shown.fits(whole)):
+                if shown.owner is not None or index <= after:
+                    continue
+                if shown.fits(normal) or shown.fits(whole):
                     shown.owner = number
                     block.cursor[app] = index
                     met = True
                     break
+                if ordered and shown.shape in self.shapes.get(app, ()):
+                    break  # a line of a shape this app prints: its own, still to come; not passed over
         return met
 
     def _wanted(self) -> list[str]:
