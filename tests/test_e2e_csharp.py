@@ -4,10 +4,15 @@ without touching the project, a package no source serves is named in one line, a
 MSBuild node or compiler server outlives the run."""
 
 import json
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
 
 import pytest
 
-from conftest import require_tool, run_cli
+from conftest import EXPECTED, QUICKSTARTS, ROOT, descendants, require_tool, run_cli, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -49,3 +54,28 @@ def test_sdk_override_moves_every_dapr_package_and_an_unserved_one_is_named(tmp_
     assert job["status"] == "failed"
     assert job["reason"].startswith("prepare failed: no configured source serves Dapr.Client >= 9.9.9: "), job["reason"]
     assert "nearest " in job["reason"] and "\n" not in job["reason"]
+
+
+@pytest.mark.parametrize("sig", [None, signal.SIGINT, signal.SIGTERM], ids=["passed", "SIGINT", "SIGTERM"])
+def test_a_fresh_build_leaves_no_dotnet_msbuild_node_or_compiler_server(tmp_path, sig, daprd_path, no_leftovers):
+    """A build of sources of its own (nothing cached), run to its verdict or stopped in the middle:
+    the run ends with every process it started gone, the SDK's build servers included, which
+    otherwise stay up for minutes after a build (no_leftovers)."""
+    require_tool("dotnet")
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTARTS, tree, ignore=shutil.ignore_patterns("bin", "obj", "node_modules", "target"))
+    program = tree / "state_management/csharp/sdk/order-processor/Program.cs"
+    program.write_text(program.read_text() + f"// {uuid.uuid4()}\n")  # a build of its own
+    runner = subprocess.Popen([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected",
+                               str(EXPECTED), "--lang", "csharp"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    if sig is None:
+        out, err = runner.communicate(timeout=300)
+        assert runner.returncode == 0, out + err
+        return
+    wait_for(lambda: any("dotnet build" in cmd or "MSBuild.dll" in cmd for cmd in descendants(runner.pid).values()),
+             120, "the C# build to start")
+    runner.send_signal(sig)
+    _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 130, err
+    assert "everything started was stopped" in err, err

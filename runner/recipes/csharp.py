@@ -8,6 +8,7 @@ import contextlib
 import json
 import re
 from pathlib import Path
+from typing import Callable, ContextManager
 
 from runner.recipes.base import Prepared, PrepareError, Recipe, SdkPin, Toolchain, manifest_lines, manifests, registry_page, tool_version
 from runner.workspace import BUILD_OUTPUTS
@@ -112,7 +113,7 @@ class CSharpRecipe(Recipe):
     def runs_here(self, folder: Path, toolchain: Toolchain) -> tuple[str | None, tuple[str, ...]]:
         """A project whose runtime is missing runs rolled forward on a newer one (said), or not at all."""
         notes = []
-        majors = {int(runtime.split(".")[0]): runtime for runtime in toolchain.runtimes}  # newest of each major last
+        majors = {int(runtime.split(".")[0]): runtime for runtime in toolchain.runtimes}  # the newest of each major
         for project in manifests(folder, "*.csproj"):
             for framework in frameworks(project):
                 wanted = _major(framework)
@@ -157,7 +158,8 @@ class CSharpRecipe(Recipe):
     def starts_heavily(self, words: tuple[str, ...]) -> bool:
         return super().starts_heavily(words) and "--no-build" not in words
 
-    def prepare(self, app_dir: Path, command: list[str], toolchain: Toolchain, slot=contextlib.nullcontext) -> Prepared:
+    def prepare(self, app_dir: Path, command: list[str], toolchain: Toolchain,
+                slot: Callable[[], ContextManager[None]] = contextlib.nullcontext) -> Prepared:
         try:
             prepared = super().prepare(app_dir, command, toolchain, slot)
         except PrepareError as error:
