@@ -211,3 +211,28 @@ def test_a_bare_requirement_is_served_by_any_release_the_index_lists(monkeypatch
     assert recipe.sdk_served("dapr", "==1.17.0") is True and recipe.sdk_served("dapr", "==1.18.0") is False
     monkeypatch.setattr(python, "registry_page", lambda url: False)  # 404: no such project
     assert recipe.sdk_served("dapr", "(any)") is False
+
+
+def test_an_sdk_override_runs_the_readers_blocks_in_the_copy_too(tmp_path):
+    """`--sdk`: the job runs in a copy whose pins are rewritten; the blocks its README's reader runs
+    (a `pip install -r requirements.txt`, a `dotnet build`) run there too, never in the checkout,
+    where the pins are the old ones."""
+    from runner.job.overrides import with_sdk
+    from runner.job.plan import JobPlan
+    from runner.mm.model import PagePlan, ReaderBlock
+
+    folder = tmp_path / "tree/state_management/python/sdk"
+    (folder / "order-processor").mkdir(parents=True)
+    (folder / "order-processor/requirements.txt").write_text("dapr==1.17.5\n")
+    block = ReaderBlock(12, "pip3 install -r requirements.txt", folder / "order-processor")
+    plan = JobPlan(name="state_management/python/sdk", building_block="state_management", language="python",
+                   variant="sdk", apps=(), resources=(), expectation=None, timeout_s=60, tree=tmp_path / "tree",
+                   folder=folder, page=PagePlan(blocks=(block,)),
+                   setup_commands=((folder / "order-processor", "pip3 install -r requirements.txt"),))
+    (tmp_path / "copy").mkdir()
+    moved, changes = with_sdk(plan, "1.17.4", tmp_path / "copy")
+    copy = tmp_path / "copy/tree/state_management/python/sdk/order-processor"
+    assert changes[0] == "with dapr 1.17.4 instead of ==1.17.5"
+    assert moved.page.blocks[0].folder == copy and moved.setup_commands[0][0] == copy
+    assert (copy / "requirements.txt").read_text() == "dapr==1.17.4\n"
+    assert (folder / "order-processor/requirements.txt").read_text() == "dapr==1.17.5\n"

@@ -33,8 +33,12 @@ def with_sdk(plan: JobPlan, version: str, into: Path) -> tuple[JobPlan, list[str
     was = ", ".join(sorted({pin.version for pin in pinned}))
     coordinates = ", ".join(sorted({pin.coordinate for pin in pinned}))
     readme = replace(plan.readme, path=moved(plan.readme.path)) if plan.readme is not None else None
+    # The blocks its reader runs (a `pip install -r`, a `dotnet build`) run in the copy too.
+    page = replace(plan.page, blocks=tuple(replace(block, folder=moved(block.folder)) for block in plan.page.blocks)) \
+        if plan.page is not None else None
     apps = tuple(replace(app, app_dir=moved(app.app_dir), resources=tuple(map(moved, app.resources)),
                          config=moved(app.config) if app.config else None) for app in plan.apps)
-    moved_plan = replace(plan, apps=apps, resources=tuple(map(moved, plan.resources)), readme=readme, tree=copy,
-                         folder=moved(plan.folder))
+    setup = tuple((moved(folder), command) for folder, command in plan.setup_commands)
+    moved_plan = replace(plan, apps=apps, resources=tuple(map(moved, plan.resources)), readme=readme, page=page,
+                         setup_commands=setup, tree=copy, folder=moved(plan.folder))
     return moved_plan, [f"with {coordinates} {version} instead of {was}", *changes]

@@ -1,5 +1,6 @@
 """The real dapr CLI as the sidecar: it starts daprd and the app(s) itself; its output is
-taken as it prints it (status lines and `== APP == ` lines). Each app runs under a terminal
+taken as it prints it (status lines and `== APP == ` lines; a 1.17+ one-app run's bare app lines
+labelled as 1.16 did). Each app runs under a terminal
 of ours inside the CLI's run (services/ptyout.py), so its two streams keep the order the app
 wrote them in, as in daprd mode."""
 
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import yaml
 
+from runner.formats.cli_lines import ONE_APP_LABEL, is_cli_line, prints_bare_app_lines
 from runner.provision.dapr_cli import DaprCli
 from runner.services.pty import PtyProcess
 from runner.services.ptyout import with_wrappers, wrap_command
 from runner.sidecar.base import Exit, Sidecars
 from runner.sidecar.daprdinputs import write_config
+from runner.transcript.normalize import strip_ansi
 
 CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 _CLI_APP_LINE = re.compile(r"(?:\x1b\[[0-9;]*m)?== APP[ =-]")
@@ -71,8 +74,13 @@ class DaprCliSidecars(Sidecars):
                     argv += [flag, str(value)]
             app = ["--", *wrap_command(apps[0].argv, wrappers)] if apps[0].argv else []  # none: a sidecar alone
             argv, cwd = [*argv, *app], spec.app_dir
+        # From CLI 1.17 a one-app run's app lines come bare: labelled here as the job reads every
+        # app line, whichever CLI printed it (formats/cli_lines.py).
+        bare = prints_bare_app_lines(self.cli.version) and not self.show_app_ids
+        labelled = lambda piece: ONE_APP_LABEL + piece if bare and piece.strip() and not piece.startswith("== APP") \
+            and not is_cli_line(strip_ansi(piece).strip()) else piece  # noqa: E731
         process = PtyProcess(argv, Path(cwd), env,
-                             on_line=lambda line: [self.say(piece) for piece in split_cli_line(line)],
+                             on_line=lambda line: [self.say(labelled(piece)) for piece in split_cli_line(line)],
                              on_exit=lambda code: self.sink(Exit("dapr", code)))
         stack.callback(process.stop, CLI_STOP_GRACE_S)
         self.apps_started = time.monotonic()
