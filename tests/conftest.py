@@ -18,6 +18,7 @@ QUICKSTARTS = ROOT / "quickstarts"
 EXPECTED = ROOT / "expected"
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "statemanagement-quickstart.md"
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"  # dapr/quickstarts at v1.17.0
+CLI_1_18 = ROOT.parent / "shared" / "dapr-cli" / "dapr-1.18.0-linux-amd64.xz"  # the real CLI 1.18.0, from its source
 SECOND_RUNTIME = "1.18.1"  # the runtime the version tests run beside the default (.ci/run builds it ahead)
 
 
@@ -164,6 +165,27 @@ def dapr_cli():
     from runner.provision.dapr_cli import ensure_cli, installed_cli
 
     return installed_cli() or ensure_cli()
+
+
+@pytest.fixture(scope="session")
+def dapr_cli_1_18(tmp_path_factory):
+    """The real dapr CLI 1.18.0 (../shared/dapr-cli), fetched as a user's machine gets it: from a
+    loopback release server laid out as dapr/cli's releases, once into the runner's cache."""
+    import lzma
+
+    from releaseserver import ReleaseServer, pack
+    from runner.provision.dapr_cli import ensure_cli
+    from runner.provision.releases import Releases
+
+    if not CLI_1_18.is_file():
+        pytest.skip(f"no dapr CLI 1.18.0 here ({CLI_1_18})")
+    root = tmp_path_factory.mktemp("cli-1.18")
+    binary = root / "dapr"
+    binary.write_bytes(lzma.decompress(CLI_1_18.read_bytes()))
+    binary.chmod(0o755)
+    pack({"dapr": binary}, "1.18.0", root / "releases", repo="cli")
+    with ReleaseServer(root / "releases") as server:
+        return ensure_cli("1.18.0", progress=lambda text: None, releases=Releases(server.base))
 
 
 def pytest_xdist_auto_num_workers(config):

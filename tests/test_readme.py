@@ -110,3 +110,21 @@ def test_list_shows_every_quickstart_and_whether_it_runs_here(tmp_path):
         present = shutil.which(tool) is not None
         assert rows[language]["runnable"] is present, rows[language]
         assert rows[language]["why_not"] == (None if present else f"{tool}: not found")
+
+
+@pytest.mark.e2e
+def test_a_page_whose_start_is_refused_fails_naming_the_file_and_line(tmp_path, daprd_path, no_leftovers):
+    """A README with no STEP whose reader runs `dapr run -f .` on a malformed run template: the CLI
+    refuses it at once, and the job fails there (never a pass of a page whose apps never started),
+    while the other jobs of the run go on."""
+    folder = tmp_path / "tree/tutorials/broken"
+    folder.mkdir(parents=True)
+    (folder / "app.py").write_text("print('hello')\n")
+    (folder / "dapr.yaml").write_text('version: 1\napps:\n  - appID: broken\n    command: ["python3", "app.py"],\n')
+    (folder / "README.md").write_text("# Broken\n\nRun it:\n\n```bash\ndapr run -f .\n```\n\nIt prints:\n\n"
+                                      "```\nhello\n```\n")
+    out = tmp_path / "r.json"
+    result = run_cli("validate", "--repo", str(tmp_path / "tree"), "--json", str(out))
+    assert result.returncode == 1, result.stdout + result.stderr
+    (job,) = json.loads(out.read_text())["jobs"]
+    assert job["status"] == "failed" and "tutorials/broken/dapr.yaml:4: invalid YAML" in job["reason"], job["reason"]

@@ -323,8 +323,13 @@ class ReadmeRun:
                 if not step_run.step.background:
                     continue
                 if step_run.reader_block is not None:  # the reader stops what they started: Ctrl+C
-                    command.stopped_early = True
+                    ended_by_itself = command.shell is not None and not command.shell.running()
                     self._stop(command)
+                    # A start that ended on its own with an error (`dapr run -f .` refusing its
+                    # template) failed; one still running when stopped did not.
+                    command.stopped_early = not (ended_by_itself and command.return_code)
+                    if not step_run.command_ok(command):
+                        success = False
                     continue
                 self._finish(command, step_run, command.started + step_run.step.timeout_seconds + step_run.step.sleep)
                 if not step_run.command_ok(command):
