@@ -134,6 +134,7 @@ class ReadmeRun:
         watch = command.apps
         shows_apps = self.page is not None and (watch is not None or step.background)
         self._turn_for_start(command, text, apps or [])
+        command.started = time.monotonic()  # its step's time starts now: the wait for a turn was the runner's
 
         def heard(stream: str, said: str) -> None:
             if watch is not None:
