@@ -47,6 +47,8 @@ def test_a_bare_runs_lines_are_its_one_apps_and_the_clis_stay_the_clis():
     (app,) = calm.evidence()
     assert app.came_up == "printed a line" and app.ended == "exited 0" and not app.crashed
     assert is_cli_line(APP_OK) and not is_cli_line("Saving Order: 1")
+    assert is_cli_line("INFO[0000] Starting Dapr Runtime -- version 1.17.0  app_id=x scope=dapr.runtime type=log")
+    assert not is_cli_line("INFO[0000] order saved")  # an app's own logrus line
 
 
 def test_validate_reads_a_steps_lines_framing_aside_the_drop_in_as_printed():

@@ -3,6 +3,8 @@
 printed in daprd mode and by the `dapr` shim, so expectations written against `dapr run`
 hold without the CLI; and how a one-app run's app lines differ from CLI 1.17 on."""
 
+import re
+
 from runner.formats.shellwords import shell_calls
 
 INFO, SUCCESS, FAILURE = "\u2139\ufe0f  ", "\u2705  ", "\u274c  "
@@ -67,10 +69,14 @@ def runs_template(words: tuple[str, ...] | list[str]) -> bool:
     return any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in words)
 
 
+# daprd's log lines: logfmt on a pipe, `INFO[0000] ... scope=dapr.runtime` on a terminal.
+_DAPRD_LOG = re.compile(r'^(?:time="|[A-Z]{4}\[\d+\] .*\bscope=dapr)')
+
+
 def is_cli_line(text: str) -> bool:
     """Whether a line of a `dapr run`'s output is the CLI's or its daprd's own, not the app's:
     a status line (an emoji first), a daprd log line, the CLI's words when it stops."""
-    return text[:1] in ("\u2139", "\u2705", "\u274c", "\u26a0", "\u231b", "\U0001f197") or text.startswith('time="') \
+    return text[:1] in ("\u2139", "\u2705", "\u274c", "\u26a0", "\u231b", "\U0001f197") or bool(_DAPRD_LOG.match(text)) \
         or text in (TERMINATED, TERMINATION, EXITED_APP)
 
 
