@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +16,14 @@ from typing import Callable, ContextManager
 from runner.errors import JobError, read_input
 from runner.formats.shellwords import starts_with
 from runner.cache import build_once, cache_root, files_digest, is_built
+from runner.services.groups import check_interrupted, end_group, track
 from runner.services.timeline import BUILD, phase
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
 from runner.workspace import BUILD_OUTPUTS
+
+
+_POLL_S = 0.1
 
 
 class PrepareError(JobError):
@@ -69,16 +74,25 @@ def tool_version(argv: list[str], pick: Callable[[str], str] = lambda out: out.s
 
 
 def run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> None:
-    """Run one preparation command; on failure, raise with the last line it printed."""
+    """Run one preparation command in a process group of its own, stopped with all it started when
+    the run is interrupted (a cold restore takes a minute) and when it ends (a build server it
+    left); on failure, raise with the last line it printed."""
     with open(log, "a") as out:
         out.write(f"$ {' '.join(argv)}\n")
         out.flush()
-        result = subprocess.run(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
-    if result.returncode != 0:
+        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, **(env or {})}, start_new_session=True)
+        track(process.pid)
+        try:
+            while process.poll() is None:
+                check_interrupted()
+                time.sleep(_POLL_S)
+        finally:
+            returncode = end_group(process, grace=2.0)
+    if returncode != 0:
         said = log.read_text(errors="replace")
         lines = [strip_ansi(line).strip() for line in said.splitlines() if strip_ansi(line).strip()]
-        error = PrepareError(f"`{' '.join(argv)}` exited with {result.returncode}: "
+        error = PrepareError(f"`{' '.join(argv)}` exited with {returncode}: "
                              f"{cause(said) or (lines[-1] if lines else 'no output')}")
         error.output = said  # a recipe may say more of it (a package no source serves)
         raise error
