@@ -80,6 +80,16 @@ def is_cli_line(text: str) -> bool:
         or text in (TERMINATED, TERMINATION, EXITED_APP)
 
 
+def labelled(line: str) -> str:
+    """A line of a one-app run whose CLI prints app lines bare (1.17 on), as the runner reads every
+    app line: labelled as the app's, unless it is the CLI's or its daprd's own (or blank)."""
+    text = _ANSI.sub("", line).strip()
+    return line if not text or text.startswith("== APP") or is_cli_line(text) else ONE_APP_LABEL + line
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the colours the CLI puts around its status lines
+
+
 def stop_output(block: str) -> str:
     """What a README block's `dapr run` prints when it is stopped (nothing for other commands)."""
     runs = [call for call in shell_calls(block) if call.words[:2] == ("dapr", "run")]

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from runner.formats.cli_lines import ONE_APP_LABEL, is_cli_line, prints_bare_app_lines
+from runner.formats.cli_lines import labelled, prints_bare_app_lines
 from runner.provision.dapr_cli import DaprCli
 from runner.services.pty import PtyProcess
 from runner.services.ptyout import with_wrappers, wrap_command
 from runner.sidecar.base import Exit, Sidecars
 from runner.sidecar.daprdinputs import write_config
-from runner.transcript.normalize import strip_ansi
 
 CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
 _CLI_APP_LINE = re.compile(r"(?:\x1b\[[0-9;]*m)?== APP[ =-]")
@@ -77,10 +76,9 @@ class DaprCliSidecars(Sidecars):
         # From CLI 1.17 a one-app run's app lines come bare: labelled here as the job reads every
         # app line, whichever CLI printed it (formats/cli_lines.py).
         bare = prints_bare_app_lines(self.cli.version) and not self.show_app_ids
-        labelled = lambda piece: ONE_APP_LABEL + piece if bare and piece.strip() and not piece.startswith("== APP") \
-            and not is_cli_line(strip_ansi(piece).strip()) else piece  # noqa: E731
+        read = labelled if bare else lambda piece: piece  # noqa: E731
         process = PtyProcess(argv, Path(cwd), env,
-                             on_line=lambda line: [self.say(labelled(piece)) for piece in split_cli_line(line)],
+                             on_line=lambda line: [self.say(read(piece)) for piece in split_cli_line(line)],
                              on_exit=lambda code: self.sink(Exit("dapr", code)))
         stack.callback(process.stop, CLI_STOP_GRACE_S)
         self.apps_started = time.monotonic()

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from runner.formats.cli_lines import ONE_APP_LABEL, is_cli_line
+from runner.formats.cli_lines import labelled
 from runner.results import AppEvidence
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
@@ -108,9 +108,8 @@ class AppsWatch:
     def feed(self, line: str) -> None:
         """One line of the output, as printed (colours and the CLI's status marks allowed)."""
         text = strip_ansi(line)
-        if self.bare and not _APP_LINE.match(text) and not is_cli_line(text.strip()) and \
-                not _APP_EXIT.search(text) and not _APP_OK.search(text) and not _DAPRD_EXIT.search(text):
-            text = ONE_APP_LABEL + text
+        if self.bare:
+            text = labelled(text)
         with self._lock:
             if self.closed:
                 return
