@@ -11,8 +11,11 @@ INFO, SUCCESS, FAILURE = "\u2139\ufe0f  ", "\u2705  ", "\u274c  "
 
 # `dapr run` of one app
 STARTING = INFO + "Starting Dapr with id {app_id}. HTTP Port: {http}. gRPC Port: {grpc}"
+STARTING_SOCKETS = INFO + "Starting Dapr with id {app_id}. HTTP Socket: {http}. gRPC Socket: {grpc}."
 CHECKING_HTTP = INFO + "Checking if Dapr sidecar is listening on HTTP port {http}"
 CHECKING_GRPC = INFO + "Checking if Dapr sidecar is listening on GRPC port {grpc}"
+CHECKING_HTTP_SOCKET = INFO + "Checking if Dapr sidecar is listening on HTTP socket {http}"
+CHECKING_GRPC_SOCKET = INFO + "Checking if Dapr sidecar is listening on GRPC socket {grpc}"
 SIDECAR_UP = INFO + "Dapr sidecar is up and running."
 UPDATING_PID = INFO + "Updating metadata for appPID: {pid}"
 UPDATING_COMMAND = INFO + "Updating metadata for app command: {command}"

@@ -8,29 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.errors import InputError
+from runner.formats.runflags import BY_NAME, DAPRD, DEPRECATED, REFUSED, Flag, switch_value
 from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.formats.shellwords import shell_calls
-
-# Flags that take a value, by every name the CLI accepts.
-_VALUE_FLAGS = {
-    "--app-id": "app_id", "-a": "app_id",
-    "--resources-path": "resources_path", "-d": "resources_path",
-    "--components-path": "components_path",
-    "--app-port": "app_port", "-p": "app_port",
-    "--app-protocol": "app_protocol", "-P": "app_protocol",
-    "--dapr-http-port": "dapr_http_port", "-H": "dapr_http_port",
-    "--dapr-grpc-port": "dapr_grpc_port", "-G": "dapr_grpc_port",
-    "--run-file": "run_file", "-f": "run_file",
-    "--config": "config", "-c": "config",
-    "--log-level": "log_level",
-    "--app-max-concurrency": "other", "--metrics-port": "other", "-M": "other",
-    "--placement-host-address": "other", "--scheduler-host-address": "other",
-    "--dapr-internal-grpc-port": "other", "--unix-domain-socket": "other", "-u": "other",
-    "--app-health-probe-interval": "other", "--app-health-probe-timeout": "other",
-    "--app-health-threshold": "other", "--app-health-check-path": "other",
-    "--max-body-size": "other", "--read-buffer-size": "other", "--runtime-path": "other",
-}
-DEPRECATED = {"--components-path": "--resources-path"}
 
 
 class DaprRunError(ValueError):
@@ -43,11 +23,14 @@ class DaprRun:
     resources_paths: list[str] = field(default_factory=list)
     app_port: int | None = None
     app_protocol: str | None = None
+    app_ssl: bool = False
     dapr_http_port: int | None = None
     dapr_grpc_port: int | None = None
     run_file: str | None = None
     config: str | None = None
     log_level: str | None = None
+    daprd_flags: list[tuple[str, str | None]] = field(default_factory=list)  # as daprd takes them (None: a switch)
+    refused: list[str] = field(default_factory=list)  # "--flag: why"
     command: list[str] = field(default_factory=list)
     deprecated: list[str] = field(default_factory=list)  # deprecated flags used
 
@@ -56,6 +39,32 @@ def _port(flag: str, value: str) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise DaprRunError(f"{flag} wants a port number, not {value!r}")
     return int(value)
+
+
+def _with_ssl(protocol: str | None) -> str:
+    """The protocol `--app-ssl` makes of `--app-protocol`, as the CLI reads the two together."""
+    protocol = protocol or "http"
+    return {"http": "https", "grpc": "grpcs"}.get(protocol, protocol)
+
+
+def _take(run: DaprRun, flag: Flag, name: str, value: str | None) -> None:
+    if name in DEPRECATED:
+        run.deprecated.append(name)
+    if flag.role == REFUSED:
+        run.refused.append(f"{name} {flag.why}")
+    elif flag.role == DAPRD:
+        if flag.takes_value:
+            run.daprd_flags.append((flag.names[0], value))
+        elif switch_value(name, value):
+            run.daprd_flags.append((flag.names[0], None))
+    elif flag.role == "resources_paths":
+        run.resources_paths.append(value)
+    elif flag.role in ("app_port", "dapr_http_port", "dapr_grpc_port"):
+        setattr(run, flag.role, _port(name, value))
+    elif flag.role == "app_ssl":
+        run.app_ssl = switch_value(name, value)
+    else:
+        setattr(run, flag.role, value)
 
 
 def parse_dapr_run(line: str) -> DaprRun:
@@ -72,33 +81,29 @@ def parse_dapr_run(line: str) -> DaprRun:
         if word == "--":
             run.command += words[i + 1:]
             break
-        if not word.startswith("-"):
+        if not word.startswith("-") or word == "-":
             # The CLI also takes the app command without `--`, and reads its own flags after it
             # (`dapr run --app-id a node app.js --resources-path ../components`).
             run.command.append(word)
             i += 1
             continue
-        flag, eq, inline = word.partition("=")
-        if flag not in _VALUE_FLAGS:
-            i += 1  # a boolean flag (e.g. --enable-api-logging)
-            continue
-        if eq:
-            value = inline
+        name, eq, inline = word.partition("=")
+        flag = BY_NAME.get(name)
+        if flag is None:  # as the CLI refuses it, before it starts anything
+            raise DaprRunError(f"unknown flag: {name}")
+        value: str | None = inline if eq else None
+        i += 1
+        if flag.takes_value and not eq:
+            if i >= len(words):
+                raise DaprRunError(f"{name} needs a value")
+            value = words[i]
             i += 1
-        else:
-            if i + 1 >= len(words):
-                raise DaprRunError(f"{flag} needs a value")
-            value = words[i + 1]
-            i += 2
-        if flag in DEPRECATED:
-            run.deprecated.append(flag)
-        key = _VALUE_FLAGS[flag]
-        if key in ("resources_path", "components_path"):
-            run.resources_paths.append(value)
-        elif key in ("app_port", "dapr_http_port", "dapr_grpc_port"):
-            setattr(run, key, _port(flag, value))
-        elif key != "other":
-            setattr(run, key, value)
+        try:
+            _take(run, flag, name, value)
+        except ValueError as exc:
+            raise DaprRunError(str(exc)) from None
+    if run.app_ssl:
+        run.app_protocol = _with_ssl(run.app_protocol)
     return run
 
 

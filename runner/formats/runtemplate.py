@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.errors import InputError, read_input
+from runner.formats.runflags import template_daprd_flags
 from runner.formats.yamlfile import line_of, load_yaml
 
 
@@ -23,6 +24,7 @@ class AppSpec:
     dapr_grpc_port: int | None = None
     config: Path | None = None  # the app's own dapr configuration (`--config`, `configFilePath`)
     log_level: str | None = None  # daprd's log level (`--log-level`, `logLevel`)
+    daprd_flags: tuple[tuple[str, str | None], ...] = ()  # handed to daprd as the CLI hands them (runflags)
 
 
 @dataclass(frozen=True)
@@ -112,5 +114,6 @@ def parse_run_template(path: Path) -> RunTemplate:
             dapr_grpc_port=_optional_port(entry, "daprGRPCPort", path, line),
             config=_config(entry, app_dir, path) or _config(common, base, path),
             log_level=str(entry.get("logLevel") or common.get("logLevel") or "") or None,
+            daprd_flags=(*template_daprd_flags(common), *template_daprd_flags(entry)),
         ))
     return RunTemplate(path, tuple(apps), _resources(common, base))

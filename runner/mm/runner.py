@@ -49,7 +49,7 @@ from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, tracked_tempdir
 from runner.services.ports import is_listening
 from runner.services.shell import ShellCommand
-from runner.services.shimenv import SHIMS, with_declared
+from runner.services.shimenv import SHIMS, called_from, with_declared
 from runner.transcript.apps import AppsWatch
 from runner.formats.cli_lines import prints_bare_app_lines, runs_template, stop_output, without_label
 
@@ -143,7 +143,8 @@ class ReadmeRun:
                 self.page_match.feed(said)
                 self._app_output_at = time.monotonic()
 
-        shell = ShellCommand([*self.shell, text], cwd, with_declared(self.env, step.env),
+        env = {**with_declared(self.env, step.env), **called_from(self.annotated.path, line)}
+        shell = ShellCommand([*self.shell, text], cwd, env,
                              on_line=heard if watch is not None or shows_apps else None)
         try:
             shell.start()

@@ -22,6 +22,7 @@ COMPOSE_STARTED = " \u2714 Container {name}  Started"  # what `docker compose up
 _REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
 _PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
 _DECLARED, _ZIPKIN = "QSR_DECLARED_ENV", "QSR_ZIPKIN"
+_CALLED_FROM = "QSR_CALLED_FROM"  # README:LINE of the command a shim runs for
 CLI_FORMAT = "QSR_CLI_FORMAT"  # the dapr CLI version whose output the shim prints (`--cli-version`)
 
 
@@ -63,6 +64,15 @@ def docker_unserved(words: tuple[str, ...] | list[str]) -> str | None:
             or (sub in ("stop", "start") and named != [DAPR_INIT_REDIS]):
         return f"needs Docker: {' '.join(words)}"
     return None
+
+
+def called_from(readme: Path, line: int) -> dict[str, str]:
+    """What tells a shim where the command that called it is written: its error names that line."""
+    return {_CALLED_FROM: f"{readme}:{line}"} if line else {}
+
+
+def calling_line() -> str | None:
+    return os.environ.get(_CALLED_FROM)
 
 
 def with_declared(env: Mapping[str, str], declared: Mapping[str, str]) -> dict[str, str]:

@@ -25,7 +25,7 @@ from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
 from runner.services.resources import init_components, init_config
-from runner.services.shimenv import ShimContext, declared_names
+from runner.services.shimenv import ShimContext, calling_line, declared_names
 from runner.services import started
 from runner.services.started import record_fault
 from runner.shim.dapr_calls import invoke, list_apps, publish
@@ -46,7 +46,9 @@ def _plan(argv: list[str], cwd: Path, context: ShimContext) -> JobPlan:
     try:
         run = parse_dapr_run(shlex.join(["dapr", "run", *argv]))
     except DaprRunError as exc:
-        raise InputError(str(exc), "dapr run") from None
+        raise InputError(f"dapr run: {exc}", calling_line()) from None
+    if run.refused:  # never dropped unsaid: the step fails, naming the flag
+        raise InputError(f"dapr run: {run.refused[0]}; quickstart-runner's dapr shim does not take it", calling_line())
     if run.run_file:
         template = parse_run_template(run_file((cwd / run.run_file).resolve()))
         apps, resources = template.apps, template.resources
@@ -55,7 +57,8 @@ def _plan(argv: list[str], cwd: Path, context: ShimContext) -> JobPlan:
     else:  # no command: a sidecar alone, as the CLI runs one
         apps = (AppSpec(run.app_id or cwd.name, cwd, tuple(run.command), run.app_port, run.app_protocol,
                         dapr_http_port=run.dapr_http_port, dapr_grpc_port=run.dapr_grpc_port,
-                        config=(cwd / run.config).resolve() if run.config else None, log_level=run.log_level),)
+                        config=(cwd / run.config).resolve() if run.config else None, log_level=run.log_level,
+                        daprd_flags=tuple(run.daprd_flags)),)
         resources = tuple((cwd / path).resolve() for path in run.resources_paths)
     if not resources and context.run_dir is not None:  # as `dapr init` left them: a Redis state store and pub/sub
         resources = (init_components(context.run_dir / "init-components"),)

@@ -18,6 +18,7 @@ from runner.provision.dapr_cli import DaprCli
 from runner.services.pty import PtyProcess
 from runner.services.ptyout import with_wrappers, wrap_command
 from runner.sidecar.base import Exit, Sidecars
+from runner.formats.runflags import as_template, is_init_control_plane
 from runner.sidecar.daprdinputs import write_config
 
 CLI_STOP_GRACE_S = 5.0  # the dapr CLI stops daprd and the app itself on SIGTERM: let it
@@ -56,7 +57,8 @@ class DaprCliSidecars(Sidecars):
                                    "placementHostAddress": self.placement, "schedulerHostAddress": self.scheduler},
                         "apps": [{"appID": app.spec.app_id, "appDirPath": rel(app.spec.app_dir),
                                   "command": wrap_command(app.argv, wrappers), "env": app.spec.env,
-                                  **({"appPort": app.spec.app_port} if app.spec.app_port else {})}
+                                  **({"appPort": app.spec.app_port} if app.spec.app_port else {}),
+                                  **as_template(app.spec.daprd_flags)}
                                  for app in apps]}
             (workdir / "dapr.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
             argv, cwd = [str(self.cli.path), "run", "-f", str(workdir / "dapr.yaml")], workdir
@@ -71,6 +73,9 @@ class DaprCliSidecars(Sidecars):
                                 ("--log-level", spec.log_level)):
                 if value:
                     argv += [flag, str(value)]
+            for flag, value in spec.daprd_flags:
+                if not is_init_control_plane(flag, value):
+                    argv += [flag] if value is None else [flag, value]
             app = ["--", *wrap_command(apps[0].argv, wrappers)] if apps[0].argv else []  # none: a sidecar alone
             argv, cwd = [*argv, *app], spec.app_dir
         # From CLI 1.17 a one-app run's app lines come bare: labelled here as the job reads every

@@ -8,8 +8,6 @@ import re
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,8 +21,11 @@ from runner.services.started import forget_app, record_app
 from runner.services.together import together
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
 from runner.sidecar.daprdinputs import write_config
-from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_HTTP, DAPR_OK, INFO, SIDECAR_UP, STARTED,
-                                  STARTING, TERMINATED, UP, UP_ALONE, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
+from runner.sidecar.health import answers
+from runner.formats.runflags import is_init_control_plane, socket_paths
+from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_GRPC_SOCKET, CHECKING_HTTP,
+                                  CHECKING_HTTP_SOCKET, DAPR_OK, INFO, SIDECAR_UP, STARTED,
+                                  STARTING, STARTING_SOCKETS, TERMINATED, UP, UP_ALONE, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
                                   app_prefix)
 
 APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
@@ -54,7 +55,8 @@ class DaprdSidecar:
     def __init__(self, binary: Path, app_id: str, resources: list[Path], workdir: Path,
                  ports: SidecarPorts, on_line: Callable[[str], None], app_port: int | None = None,
                  app_protocol: str | None = None, log_level: str = "info", config: Path | None = None,
-                 addresses: ControlPlaneAddresses | None = None, cwd: Path | None = None, named: bool = False):
+                 addresses: ControlPlaneAddresses | None = None, cwd: Path | None = None, named: bool = False,
+                 flags: tuple[tuple[str, str | None], ...] = ()):
         self.binary = binary
         self.app_id = app_id
         self.resources = resources
@@ -67,6 +69,8 @@ class DaprdSidecar:
         self.log_level = log_level
         self.config = config
         self.addresses = addresses  # of placement and scheduler
+        self.flags = flags  # the `dapr run` flags the CLI hands daprd as they are (runflags)
+        self.sockets = socket_paths(flags, app_id)  # its API's HTTP and gRPC sockets, if it listens on them
         self.cwd = cwd or workdir  # as under the CLI, the app's dir: components' relative paths start there
         self.process: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
@@ -90,6 +94,9 @@ class DaprdSidecar:
         if self.addresses:
             argv += ["--placement-host-address", self.addresses.placement,
                      "--scheduler-host-address", self.addresses.scheduler]
+        for flag, value in self.flags:  # after ours: daprd takes a flag's last value
+            if not is_init_control_plane(flag, value):  # `dapr init`'s placement or scheduler: the job's own stands in
+                argv += [flag] if value is None else [flag, value]
         return argv
 
     def _pump(self) -> None:
@@ -111,7 +118,6 @@ class DaprdSidecar:
         track(self.process.pid)
         self._reader = threading.Thread(target=self._pump, name=f"daprd-{self.app_id}", daemon=True)
         self._reader.start()
-        url = f"http://127.0.0.1:{self.ports.http}/v1.0/healthz/outbound"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -119,12 +125,8 @@ class DaprdSidecar:
                 said = self.fatal_line()
                 kind = PortsTaken if "address already in use" in said else SidecarError
                 raise kind(f"daprd exited with code {self.process.returncode} before it was ready: {said}")
-            try:
-                with urllib.request.urlopen(url, timeout=0.5) as response:
-                    if response.status < 300:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+            if answers(self.ports.http, self.sockets[0] if self.sockets else None):
+                return
             time.sleep(0.02)
         raise SidecarError(f"daprd was not ready within {timeout:.0f}s: {self.fatal_line()}")
 
@@ -151,6 +153,8 @@ class DaprdSidecar:
                 self.process.stdout.close()
             self.process = None
         release(self.ports.http, self.ports.grpc, self.ports.metrics, self.ports.internal_grpc)
+        for path in self.sockets or ():  # as the CLI removes them once its daprd is gone
+            Path(path).unlink(missing_ok=True)
         return code
 
 
@@ -191,8 +195,12 @@ class DaprdSidecars(Sidecars):
             ports = sidecar.ports
             self.sidecars.append(sidecar)
             if not self.show_app_ids and not spec.app_port:  # the CLI waits for a sidecar with no app port
-                self.status(CHECKING_HTTP.format(http=ports.http))
-                self.status(CHECKING_GRPC.format(grpc=ports.grpc))
+                if sidecar.sockets:
+                    self.status(CHECKING_HTTP_SOCKET.format(http=sidecar.sockets[0]))
+                    self.status(CHECKING_GRPC_SOCKET.format(grpc=sidecar.sockets[1]))
+                else:
+                    self.status(CHECKING_HTTP.format(http=ports.http))
+                    self.status(CHECKING_GRPC.format(grpc=ports.grpc))
                 self.status(SIDECAR_UP)
             if self.apps_started is None:
                 self.apps_started = time.monotonic()
@@ -229,12 +237,14 @@ class DaprdSidecars(Sidecars):
                 on_line=lambda line: self.say(line, from_app=False), app_port=spec.app_port,
                 app_protocol=spec.app_protocol, log_level=spec.log_level or self.log_level, config=spec.config,
                 addresses=self.addresses, cwd=spec.app_dir, named=bool(spec.dapr_http_port or spec.dapr_grpc_port),
+                flags=spec.daprd_flags,
             )
             stack.callback(self._stop, sidecar)
             try:
                 sidecar.start()
                 if not self.show_app_ids:
-                    self.status(STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
+                    self.status(STARTING_SOCKETS.format(app_id=spec.app_id, http=sidecar.sockets[0], grpc=sidecar.sockets[1])
+                                if sidecar.sockets else STARTING.format(app_id=spec.app_id, http=ports.http, grpc=ports.grpc))
                 return sidecar
             except PortsTaken:
                 named = spec.dapr_http_port or spec.dapr_grpc_port
