@@ -34,7 +34,7 @@ from runner.services.started import postgres_endpoint
 from runner.sidecar.base import AppLaunch, Event, Line, SidecarError, Sidecars
 from runner.sidecar.dapr_cli import DaprCliSidecars
 from runner.sidecar.daprd import DaprdSidecars
-from runner.sidecar.daprdinputs import missing_component
+from runner.sidecar.daprdinputs import daprd_for
 from runner.transcript.explain import explain
 from runner.transcript.masks import Redactor
 from runner.transcript.apps import AppsWatch
@@ -153,11 +153,11 @@ def _nothing_to_build(plan: JobPlan) -> bool:
                                                              for app in plan.apps)
 
 
-def _sidecars(run: _LiveJob, addresses: ControlPlaneAddresses | None) -> Sidecars:
+def _sidecars(run: _LiveJob, addresses: ControlPlaneAddresses | None, daprd: Path | None) -> Sidecars:
     settings, shown = run.settings, run.plan.app_ids_shown
     if settings.sidecar == "dapr":
         return DaprCliSidecars(run.receive, shown, addresses, settings.dapr_cli)
-    return DaprdSidecars(run.receive, shown, addresses, settings.daprd, settings.run_dir, settings.log_level)
+    return DaprdSidecars(run.receive, shown, addresses, daprd, settings.run_dir, settings.log_level)
 
 
 def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Ending | None:
@@ -181,9 +181,8 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
 
         run.progress("sidecar")
         t0 = time.monotonic()
-        missing = missing_component(settings.daprd, list(plan.resources)) if settings.sidecar == "daprd" else None
-        if missing:
-            raise SidecarError(missing)
+        daprd = daprd_for(settings.daprd, list(plan.resources), settings.build_turns(run.progress),
+                          lambda said: run.progress("building daprd")) if settings.sidecar == "daprd" else None
         with phase(SERVICES, "Redis, placement, scheduler"):
             started = services.ready()
         endpoints = Endpoints(started.redis, started.postgres or postgres_endpoint(settings.run_dir))
@@ -192,7 +191,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         launches = [AppLaunch(app, tuple(app.command if plan.as_written else ready.command),
                               app_env(ready.env, app.env, settings.pass_env | settings.declared_env))
                     for app, ready in zip(plan.apps, prepared)]
-        sidecars = run.sidecars = _sidecars(run, started.control_plane_addresses)
+        sidecars = run.sidecars = _sidecars(run, started.control_plane_addresses, daprd)
         if any(heavy_start(launch.argv) for launch in launches):  # a JVM's start: on cores of its own, as a reader's
             ended = threading.Event()
             stack.callback(ended.set)

@@ -27,6 +27,7 @@ from runner.errors import ProvisionError
 from runner.provision import DEFAULT_VERSION
 from runner.provision.releases import ReleaseRefused, Releases, archive_name, fetch_release, fetched
 from runner.services.controlplane import ControlPlaneBinaries
+from runner.provision.officialcomponents import add_to_build
 from runner.provision.gobuild import CONTRIB, go, last_error, module_dir, module_overrides, replace_blocks, required
 
 MAIN_SOURCES = Path(__file__).parent / "daprd_main"
@@ -91,8 +92,10 @@ def _sources_key() -> tuple[bytes | str, ...]:
     return tuple(part for path in sources for part in (str(path.relative_to(MAIN_SOURCES)), path.read_bytes()))
 
 
-def build_dir(version: str) -> Path:
-    return cache_root() / "dapr" / f"{version}-{digest([version, *_sources_key()])[:10]}"
+def build_dir(version: str, official: frozenset[str] = frozenset()) -> Path:
+    """Our build of `version`; with `official`, a daprd that also carries those component types,
+    registered by dapr's own files (officialcomponents.py)."""
+    return cache_root() / "dapr" / f"{version}-{digest([version, *_sources_key(), *sorted(official)])[:10]}"
 
 
 def cached_path(version: str) -> Path:
@@ -151,14 +154,17 @@ def fetch_or_build_daprd(version: str, progress=print, releases: Releases | None
     return Daprd(folder / "daprd", version, "built", f"github.com/dapr/dapr@v{version}, in {folder}", tuple(passed))
 
 
-def build_dapr(version: str = DEFAULT_VERSION, progress=print, why: str = "") -> Path:
+def build_dapr(version: str = DEFAULT_VERSION, progress=print, why: str = "",
+               official: frozenset[str] = frozenset()) -> Path:
     """daprd, placement and scheduler of dapr `version`, built once into their cache dir; `why`: what
-    was tried before (said when the build cannot be made here)."""
-    if shutil.which("go") is None and not is_built(build_dir(version)):
+    was tried before (said when the build cannot be made here). With `official` component types,
+    a daprd alone that carries them too."""
+    if shutil.which("go") is None and not is_built(build_dir(version, official)):
         raise ProvisionError(f"daprd, placement and scheduler {version} can be neither found nor built here: "
                              + (f"{why}; " if why else "") + "go (which builds them) is not on PATH. Install them "
                              "(`dapr init --slim --runtime-version " + version + "`), or go")
-    target = build_dir(version)
+    target = build_dir(version, official)
+    programs = {"daprd": PROGRAMS["daprd"]} if official else PROGRAMS
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def build(workdir: Path) -> None:
@@ -180,23 +186,38 @@ def build_dapr(version: str = DEFAULT_VERSION, progress=print, why: str = "") ->
         for source in MAIN_SOURCES.rglob("*.go"):
             (src / source.relative_to(MAIN_SOURCES)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, src / source.relative_to(MAIN_SOURCES))
-        progress(f"building daprd, placement and scheduler {version} (cold builds take a few minutes; log: {log})")
+        if official:
+            add_to_build(src, dapr_dir, official)
+        progress(f"building {', '.join(programs)} {version}" + (f" with {', '.join(sorted(official))}" if official else "")
+                 + f" (cold builds take a few minutes; log: {log})")
         if go(["mod", "tidy"], src, log).returncode != 0:
             raise ProvisionError(f"go mod tidy failed: {last_error(log)}")
         ldflags = f"-s -w -X github.com/dapr/dapr/pkg/buildinfo.version={version}"
         # One build of the three: their links run beside each other and beside what is left to compile.
-        if go(["build", "-trimpath", "-ldflags", ldflags, "-o", f"{workdir}/", *PROGRAMS.values()], src, log).returncode:
-            raise ProvisionError(f"go build of daprd, placement and scheduler failed: {last_error(log)}")
-        sizes = {program: (workdir / program).stat().st_size for program in PROGRAMS}
+        tags = ["-tags", "allcomponents"] if official else []  # the tag dapr's registration files build under
+        if go(["build", "-trimpath", *tags, "-ldflags", ldflags, "-o", f"{workdir}/", *programs.values()], src, log).returncode:
+            raise ProvisionError(f"go build of {', '.join(programs)} failed: {last_error(log)}")
+        sizes = {program: (workdir / program).stat().st_size for program in programs}
         contrib = next((line.split()[-1] for line in overrides if CONTRIB in line), required(upstream_mod, CONTRIB))
         (workdir / "build.json").write_text(json.dumps({
-            "version": version, "components_contrib": contrib, "overrides": overrides,
+            "version": version, "components_contrib": contrib, "overrides": overrides, "official": sorted(official),
             "build_seconds": round(time.monotonic() - started, 1), "binary_bytes": sizes,
         }, indent=2))
         shutil.rmtree(src)
 
     build_once(target, build)
     return target
+
+
+def carrying(daprd: Path, official: frozenset[str], progress=print) -> Path:
+    """A daprd like `daprd` (one of our builds) that also carries the `official` component types:
+    built once, beside the first (a build of ours that lacks them; no other daprd does)."""
+    record = daprd.parent / "build.json"
+    if not record.is_file():
+        raise ProvisionError(f"{daprd} is not a daprd of ours, and does not carry {', '.join(sorted(official))}")
+    built = json.loads(record.read_text())
+    wanted = official | frozenset(built.get("official", ()))
+    return build_dapr(built["version"], progress, official=wanted) / "daprd"
 
 
 def find_control_plane(version: str = DEFAULT_VERSION, choice: str = "auto") -> ControlPlaneBinaries | None:

@@ -4,15 +4,18 @@ type the resources declare."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
+from typing import Callable, ContextManager
 
 import yaml
 
-from runner.errors import read_input
 from runner.formats.yamlfile import load_yaml
-from runner.provision.daprd import component_types
+from runner.errors import ProvisionError, read_input
+from runner.provision.daprd import carrying, component_types
 from runner.services.resources import components
+from runner.sidecar.base import SidecarError
 
 
 def write_config(workdir: Path, base: Path | None = None) -> Path:
@@ -39,13 +42,20 @@ def _component_types(daprd: Path) -> frozenset[str] | None:
     return component_types(daprd)
 
 
-def missing_component(daprd: Path, resources: list[Path]) -> str | None:
-    """A component the resources declare and this daprd does not carry: the reason, or None."""
+def daprd_for(daprd: Path, resources: list[Path], turn: Callable[[], ContextManager[None]] = contextlib.nullcontext,
+              progress=print) -> Path:
+    """A daprd carrying every component type the resources declare: `daprd`, or one of our builds
+    that also carries those an official daprd has and our list lacks (built once, in a `turn`
+    for the cores)."""
     carried = _component_types(daprd)
-    if carried is None:
-        return None
-    for component in (c for folder in resources for c in components(folder)):
-        if component.type not in carried:
-            return (f"component type {component.type} ({component.file}) is not in this daprd "
-                    f"(it carries {', '.join(sorted(carried))})")
-    return None
+    if carried is None:  # not ours: an official daprd carries them all
+        return daprd
+    missing = {c.type: c.file for folder in resources for c in components(folder) if c.type not in carried}
+    if not missing:
+        return daprd
+    try:
+        with turn():
+            return carrying(daprd, frozenset(missing), progress)
+    except ProvisionError as exc:
+        kind, file = next(iter(missing.items()))
+        raise SidecarError(f"component type {kind} ({file}) is not in this daprd, and it cannot have it: {exc}") from None
