@@ -157,6 +157,25 @@ def test_an_app_port_the_app_does_not_listen_on_is_drift_with_its_fix(tmp_path):
     assert run_cli("docs", "check", str(page), "--repo", str(tree), "--static-only").returncode == 0
 
 
+def test_a_page_written_for_cli_1_16_is_said_once_and_written_for_1_17_on_request(tmp_path):
+    tree = tree_of(tmp_path, "svc", "print('serving')\nprint('served')\n")
+    page = page_of(tmp_path, "~~~bash\ncd svc/python/sdk/order-processor\n~~~\n\n~~~bash\n"
+                             "dapr run --app-id order-processor -- python3 app.py\n~~~\n\n"
+                             "~~~\n== APP == serving\n== APP == served\n== APP - other == kept\n~~~\n\n"
+                             "Prose naming `== APP == ` stays.\n")
+    out = tmp_path / "r.json"
+    checked = run_cli("docs", "check", str(page), "--repo", str(tree), "--static-only", "--json", str(out))
+    said = [line for line in checked.stderr.splitlines() if "CLI 1.17 and later print them bare" in line]
+    assert len(said) == 1 and "2 app line(s) from line 17 on" in said[0], checked.stderr
+    assert json.loads(out.read_text())["run"]["cli_framing"] == {str(page): said[0].split(": ", 1)[1]}
+    before = page.read_text()
+    assert run_cli("docs", "check", str(page), "--repo", str(tree), "--static-only", "--write").returncode == 0
+    assert page.read_text() == before  # not asked for: the page keeps its form
+    assert run_cli("docs", "check", str(page), "--repo", str(tree), "--static-only", "--write",
+                   "--cli-format", "1.17").returncode == 0
+    assert page.read_text() == before.replace("== APP == serving\n== APP == served", "serving\nserved")
+
+
 # -- end to end ------------------------------------------------------------------------------
 
 @pytest.mark.e2e

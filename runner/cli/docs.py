@@ -15,6 +15,7 @@ from typing import Callable
 from runner.cli import say
 from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, sidecar_args, source_args
 from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
+from runner.docs.cliframe import for_cli, page_note
 from runner.docs.model import VERDICTS, TabReport, tab_results
 from runner.docs.readmecheck import is_readme, judge_readme, quickstart_of, readme_report, tree_of
 from runner.docs.rewrite import rewrite, unified_diff
@@ -59,6 +60,9 @@ def configure(docs: argparse.ArgumentParser) -> None:
                        help="apply the certain fixes: drifted output lines (in the page's own forms), moved `cd` targets, "
                             "resources paths, app ports")
     check.add_argument("--diff", action="store_true", help="print what --write would change, as a unified diff")
+    check.add_argument("--cli-format", metavar="VERSION",
+                       help="with --write or --diff: print app lines as that dapr CLI prints them (1.17 and later: a "
+                            "one-app run's lines without `== APP == `)")
     check.add_argument("--redis", help="use this Redis (HOST:PORT) instead of starting one per tab")
     check.add_argument("-j", "--jobs", default="auto", help="tabs run at once (default auto, as validate)")
     check.add_argument("--shard", help="check and report only slice I of N of the tabs (I/N), for CI matrices")
@@ -86,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     source = checkout(args)
     root = source.root
     checked = [(page, page_reports(page, root, languages)) for page in pages]
+    framing = {str(page.path): note for page in pages if (note := page_note(page.lines))}
+    for path, note in framing.items():
+        say(f"{path}: {note}")
     named = {path.resolve() for path in args.pages}
     readmes = _readme_pages([path for path in paths if is_readme(path)], source.root if args.repo else None, languages,
                             named)
@@ -100,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         checked = [(page, [(tab, r) for tab, r in tabs if id(r) in mine]) for page, tabs in checked]
     checked = [(page, [(tab, kept.get(report.key, report)) for tab, report in tabs]) for page, tabs in checked]
     info = {"pages": [str(page.path) for page in pages], **source_info(source), "shard": args.shard,
-            "selection": "\n".join(notes) or None, "argv": args.argv}
+            "selection": "\n".join(notes) or None, "argv": args.argv, "cli_framing": framing}
     save = _saver(args, checked, info)
     save()
     if not args.static_only:
@@ -132,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write or args.diff:
         for page, tabs in checked:
             text, left = rewrite(page, tabs)
+            text = for_cli(text, args.cli_format)
             for line in left:
                 say(line)
             if text == "".join(page.lines):
