@@ -3,11 +3,15 @@ with unshare and slirp4netns), or one after another on the machine's loopback wh
 another program holds on the host is no obstacle to a job in its own network."""
 
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 
 import pytest
 
+from conftest import ROOT
 from runner.services import netns
 from test_faults import make_tree, validate
 
@@ -61,3 +65,22 @@ def test_a_port_held_on_the_host_is_free_in_the_job_network(tmp_path, daprd_path
         result = validate(tree, exp)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  state_management/python/sdk" in result.stdout
+
+
+def test_not_root_the_runner_takes_a_user_namespace_and_jobs_still_run_side_by_side(tmp_path, daprd_path, no_leftovers,
+                                                                                   own_networks_here):
+    """As a user without CAP_SYS_ADMIN (uid 1000 in a user namespace that grants none): the runner
+    starts again in a user namespace of its own, says so, and the two jobs run side by side."""
+    tree, exp = _two_jobs_naming(3613, tmp_path)
+    out = tmp_path / "r.json"
+    as_user = ["unshare", "--user", "--map-user=1000", "--map-group=1000", "--"]
+    result = subprocess.run([*as_user, sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--expected",
+                             str(exp), "--lang", "python", "-j", "2", "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600, env=os.environ)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the runner in a user namespace of its own, as it is not root" in result.stderr, result.stderr
+    run = json.loads(out.read_text())
+    assert run["run"]["job_network"] == "own"
+    first, second = sorted(run["jobs"], key=lambda job: _running(job)[0])
+    assert first["status"] == second["status"] == "passed"
+    assert _running(second)[0] < _running(first)[1], "side by side, each on its own loopback"

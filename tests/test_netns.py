@@ -54,3 +54,17 @@ def _holders() -> list[int]:
     """What makes a network below this process: unshare's `sleep infinity` and slirp4netns."""
     return sorted(pid for pid, cmd in descendants(os.getpid()).items()
                   if cmd.startswith("slirp4netns") or cmd == "sleep infinity")
+
+
+def test_capability_is_read_from_the_effective_set(tmp_path):
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython\nCapInh:\t0000000000000000\nCapEff:\t0000000000200000\n")
+    assert netns._capable(status)  # bit 21: CAP_SYS_ADMIN
+    status.write_text("Name:\tpython\nCapEff:\t00000000001fffff\n")
+    assert not netns._capable(status)
+
+
+def test_a_runner_that_may_make_namespaces_is_not_started_again():
+    if not netns._capable():
+        pytest.skip("this test runs where the runner holds CAP_SYS_ADMIN")
+    assert netns.in_user_namespace_argv(["validate"]) is None

@@ -93,7 +93,8 @@ def job_network(asked: str, containers: bool, redis: bool) -> str:
            "their services run in containers on the host's network" if containers else
            "they share the Redis --redis names" if redis else netns.unavailable())
     if why is None:
-        say("jobs that name ports: each in a network of its own (its own loopback; slirp4netns to the outside)")
+        how = "; the runner in a user namespace of its own, as it is not root" if not netns.returns_home() else ""
+        say(f"jobs that name ports: each in a network of its own (its own loopback; slirp4netns to the outside{how})")
         return "own"
     say(f"jobs that name the same port: one after another ({why})")
     return "shared"

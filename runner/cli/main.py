@@ -54,6 +54,17 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt("SIGTERM received")  # unwinds like Ctrl-C: every job stops what it started
 
 
+def _again_in_a_user_namespace(given: list[str]) -> None:
+    """Not root: this run again in a user namespace of its own, where jobs get networks of their own."""
+    from runner.services import netns
+
+    again = netns.in_user_namespace_argv(given)
+    if again is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execvpe(again[0], again, {**os.environ, netns.IN_USER_NAMESPACE: "1"})
+
+
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     named = next((word for word in given if not word.startswith("-")), None)
@@ -67,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             if not re.fullmatch(r"v?\d+\.\d+(\.\d+)?(-[\w.]+)?", args.cli_version):
                 raise InputError(f"wants a dapr CLI version such as 1.16.5 or 1.18, not {args.cli_version!r}", "--cli-version")
             os.environ[CLI_FORMAT] = args.cli_version
+        if argv is None and args.command in STARTS_PROCESSES and getattr(args, "job_network", "shared") != "shared":
+            _again_in_a_user_namespace(given)
         if args.command in STARTS_PROCESSES:
             for leftover in reap_leftovers():
                 print(f"quickstart-runner: cleaned up after an earlier run: {leftover}", file=sys.stderr)

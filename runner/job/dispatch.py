@@ -8,9 +8,10 @@ job fails with the error as its reason; only an interrupt leaves it."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import traceback
 from dataclasses import replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan
@@ -20,12 +21,12 @@ from runner.job.script import run_script
 from runner.job.settings import RunSettings
 from runner.job.verdict import as_flaky, failed
 from runner.results import JobResult, OnProgress, Progress
-from runner.services.groups import tracked_tempdir
+from runner.services.groups import current_run, tracked_tempdir, working_for
 from runner.errors import InputError, JobError
-from runner.services.netns import own_network
+from runner.services.netns import own_network, returns_home
 from runner.services.ports import port_turns
 from runner.services.redis import RedisEndpoint, answering_redis
-from runner.services.timeline import SERVICES, phase
+from runner.services.timeline import SERVICES, current as current_timeline, phase, recording
 
 
 def with_existing_redis(plan: JobPlan) -> JobPlan:
@@ -62,6 +63,32 @@ def named_ports_owned(plan: JobPlan, settings: RunSettings, on_progress: OnProgr
 def run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress = lambda p: None,
             retries: int = 0) -> JobResult:
     """Run `plan`; a failed run is run again up to `retries` times (a later pass is flaky)."""
+    if in_own_network(plan, settings) and not returns_home():  # its thread will not come back from its network
+        return on_a_thread_of_its_own(lambda: _run_job(plan, settings, on_progress, retries), plan.name)
+    return _run_job(plan, settings, on_progress, retries)
+
+
+def on_a_thread_of_its_own(work: Callable[[], JobResult], name: str) -> JobResult:
+    """`work` on a new thread, which ends with it; what it raised is raised here."""
+    outcome: dict[str, object] = {}
+    run, timeline = current_run(), current_timeline()  # what this thread works for and records into, that one too
+
+    def body() -> None:
+        try:
+            with working_for(run), (recording(timeline) if timeline else contextlib.nullcontext()):
+                outcome["result"] = work()
+        except BaseException as exc:  # noqa: BLE001 - an interrupt above all: the caller raises it
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=body, name=f"job-{name}", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def _run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress, retries: int) -> JobResult:
     with contextlib.ExitStack() as stack:
         overrides: list[str] = []
         if plan.sdk_version:

@@ -5,8 +5,13 @@ a registry for `pip`), never into the host's loopback.
 
 The job's thread enters the namespace (`setns` moves one thread): every process it starts, every
 thread it makes and every probe it sends is then in the job's network; the runner's other
-threads stay where they were. Made where the runner may (root, `unshare` and `slirp4netns` here,
-a resolver off loopback); elsewhere jobs take turns on the ports they name."""
+threads stay where they were. Made where the runner may (CAP_SYS_ADMIN, `unshare` and
+`slirp4netns` here, a resolver off loopback); elsewhere jobs take turns on the ports they name.
+
+Not root, the runner starts again in a user namespace of its own (`unshare --user --keep-caps`:
+the same user, with the capabilities over namespaces it makes) where the kernel allows one. There
+a job's thread can enter its network but not come back to the host's (owned by the host's user
+namespace): such a job runs on a thread of its own, which ends with it."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +30,8 @@ from runner.services.groups import tracked_tempdir
 
 CLONE_NEWNET = 0x40000000
 NETNS_START_S = 10.0
+CAP_SYS_ADMIN = 21
+IN_USER_NAMESPACE = "QSR_USER_NAMESPACE"  # set in the runner started again in a user namespace of its own
 
 
 def _netns(pid: int | str = "thread-self") -> str:
@@ -40,20 +48,61 @@ def _loopback_resolvers(resolv_conf: Path = Path("/etc/resolv.conf")) -> list[st
     return [server for server in servers if server.startswith("127.") or server == "::1"]
 
 
-@functools.cache
-def unavailable() -> str | None:
-    """Why no job can have a network of its own here, or None when they can."""
-    if os.geteuid() != 0:
-        return "not root (a network namespace needs CAP_SYS_ADMIN)"
+def _capable(status: Path = Path("/proc/self/status")) -> bool:
+    """Whether this process holds CAP_SYS_ADMIN (in its own user namespace)."""
+    for line in status.read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> CAP_SYS_ADMIN & 1)
+    return False
+
+
+def _tried(argv: list[str]) -> str | None:
+    """Why `argv` (a namespace made and left) failed, or None."""
+    tried = subprocess.run(argv, capture_output=True, text=True)
+    if tried.returncode == 0:
+        return None
+    return f"{argv[0]} refused: {(tried.stderr.strip().splitlines() or ['exit ' + str(tried.returncode)])[-1]}"
+
+
+def _missing() -> str | None:
+    """What the host lacks for any network of a job's own, whoever the runner is."""
     for tool, package in (("unshare", "util-linux"), ("slirp4netns", "slirp4netns")):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (Debian: apt-get install {package})"
     if loopback := _loopback_resolvers():
         return f"the resolver {loopback[0]} (/etc/resolv.conf) is on loopback, out of a namespace's reach"
-    tried = subprocess.run(["unshare", "--net", "--", "true"], capture_output=True, text=True)
-    if tried.returncode != 0:
-        return f"unshare --net refused: {(tried.stderr.strip().splitlines() or ['exit ' + str(tried.returncode)])[-1]}"
     return None
+
+
+def _user_namespace() -> list[str]:
+    return ["unshare", "--user", f"--map-user={os.getuid()}", f"--map-group={os.getgid()}", "--keep-caps", "--"]
+
+
+@functools.cache
+def unavailable() -> str | None:
+    """Why no job can have a network of its own here, or None when they can."""
+    if not _capable():
+        return "not root (a network namespace needs CAP_SYS_ADMIN), and no user namespace gives it here" + (
+            f": {why}" if (why := _missing() or _tried([*_user_namespace(), "unshare", "--net", "--", "true"])) else "")
+    return _missing() or _tried(["unshare", "--net", "--", "true"])
+
+
+def in_user_namespace_argv(argv: list[str]) -> list[str] | None:
+    """The command that runs the runner again with `argv` in a user namespace of its own, where
+    jobs may have networks of their own though it is not root; None where that is not needed
+    or cannot be."""
+    if _capable() or os.environ.get(IN_USER_NAMESPACE) or _missing():
+        return None
+    namespace = _user_namespace()
+    if _tried([*namespace, "unshare", "--net", "--", "true"]):
+        return None
+    return [*namespace, sys.executable, "-m", "runner", *argv]
+
+
+def returns_home() -> bool:
+    """Whether a thread that entered a job's network can come back to the host's: only with
+    CAP_SYS_ADMIN over the host's network, not from a user namespace of the runner's own."""
+    return not os.environ.get(IN_USER_NAMESPACE)
 
 
 def _setns(fd: int) -> None:
@@ -94,7 +143,8 @@ def own_network() -> Iterator[None]:
                 try:
                     yield
                 finally:
-                    _setns(back)
+                    if returns_home():  # else the thread, its job done, ends in the job's network
+                        _setns(back)
             finally:
                 os.close(back)
         finally:
