@@ -111,7 +111,8 @@ def test_a_component_type_our_daprd_lacks_is_named_with_its_file(tmp_path, daprd
     assert result.returncode == 1
     component = tree / "state_management/resources/statestore.yaml"
     named = component.relative_to(tree)  # files of the tree are named from its root
-    assert f"component type state.nosuchstore ({named}) is not in this daprd (it carries " in result.stdout
+    assert (f"component type state.nosuchstore ({named}) is not in this daprd: no official daprd v1.17.0 carries "
+            "state.nosuchstore either") in result.stdout, result.stdout
 
 
 def test_bad_component_shows_the_daprd_error(tmp_path, daprd_path, no_leftovers):

@@ -51,7 +51,8 @@ def add_to_build(src: Path, dapr_dir: Path, types: frozenset[str]) -> None:
     known = registrations(dapr_dir / "cmd" / "daprd" / "components")
     unknown = sorted(types - known.keys())
     if unknown:
-        raise ProvisionError(f"no official daprd carries component type {', '.join(unknown)}")
+        raise ProvisionError(f"no official daprd {dapr_dir.name.partition('@')[2]} carries {', '.join(unknown)} either "
+                             "(a typo, or a component of another release?)")
     target = src / _PACKAGE
     target.mkdir(exist_ok=True)
     for path in {known[kind] for kind in types}:

@@ -58,4 +58,4 @@ def daprd_for(daprd: Path, resources: list[Path], turn: Callable[[], ContextMana
             return carrying(daprd, frozenset(missing), progress)
     except ProvisionError as exc:
         kind, file = next(iter(missing.items()))
-        raise SidecarError(f"component type {kind} ({file}) is not in this daprd, and it cannot have it: {exc}") from None
+        raise SidecarError(f"component type {kind} ({file}) is not in this daprd: {exc.args[0]}") from None
