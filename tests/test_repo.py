@@ -56,6 +56,12 @@ def test_list_at_refs_and_side_by_side_worktrees(bare_repo, cache):
     assert len(list((cache / "repos").glob("*.git"))) == 1  # cloned once
 
 
+def test_a_bare_repository_path_without_ref_is_its_head(bare_repo, cache):
+    result = run_cli("list", "--repo", str(bare_repo), "--expected", "/nonexistent")
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("state_management/python/http ") for line in result.stdout.splitlines()), result.stdout
+
+
 @pytest.mark.e2e
 def test_validate_at_each_ref(bare_repo, cache, daprd_path, no_leftovers):
     verdicts = {}

@@ -114,6 +114,11 @@ def resolve_ref(repo, ref: str, offline: bool, source: str, option: str) -> str:
     return commit
 
 
+def _is_bare(folder: Path) -> bool:
+    """A bare git repository (`git clone --bare`): git's own files, no work tree."""
+    return all((folder / name).exists() for name in ("HEAD", "objects", "refs")) and not (folder / ".git").exists()
+
+
 def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path, option: str = "--ref") -> Checkout:
     if repo is None and ref is None:
         return Checkout(bundled)
@@ -122,7 +127,7 @@ def acquire(repo: str | None, ref: str | None, offline: bool, bundled: Path, opt
     if not _is_url(source):
         if not local.is_dir():
             raise InputError("no such quickstarts directory or repository", source)
-        if ref is None:
+        if ref is None and not _is_bare(local):  # a bare repository has no files to read: its HEAD is checked out
             return Checkout(local.resolve())
         source = str(local.resolve())
     if ref is None:
