@@ -9,6 +9,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from runner.owners import owner
+
 _MATRIX_SUFFIX = re.compile(r"(@[^/@+]+|\+sdk[^/@+]+)+$")  # `@1.18.1`, `+sdk1.17.1`: a job of a version matrix
 
 STATUSES = ("passed", "failed", "skipped", "flaky", "interrupted")  # interrupted: the run ended before the job did
@@ -202,6 +204,7 @@ class JobResult:
         data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         data["duration_s"] = round(self.duration_s, 3)
         data["kind"] = self.kind
+        data["owner"] = owner(self)
         return data
 
 

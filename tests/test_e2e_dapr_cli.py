@@ -145,10 +145,15 @@ def run_until_exit_then_stop(argv: list[str], cwd: Path, env: dict, shown: str) 
     return "".join(lines)
 
 
+@pytest.mark.parametrize("cli", ["dapr_cli", "dapr_cli_1_18"], ids=["CLI 1.16.5", "CLI 1.18.0"])
 @pytest.mark.parametrize("multi", [False, True], ids=["dapr run", "dapr run -f"])
-def test_the_shim_prints_the_clis_status_lines(tmp_path, dapr_cli, daprd_path, multi, no_leftovers):
+def test_the_shim_prints_the_clis_status_lines(request, tmp_path, cli, daprd_path, multi, no_leftovers):
+    """Line for line as that CLI prints them: its status lines, and the app's lines as it frames
+    them (from 1.17 a one-app run's bare, a blank line after "You're up and running!")."""
     import os
     import sys
+
+    dapr_cli = request.getfixturevalue(cli)
 
     app = tmp_path / "app"
     app.mkdir()
@@ -162,9 +167,20 @@ def test_the_shim_prints_the_clis_status_lines(tmp_path, dapr_cli, daprd_path, m
     env = {**os.environ, **dapr_cli.env()}
     real = run_until_exit_then_stop([str(dapr_cli.path), *args], cwd, env, "hello from the app")
     ours = run_until_exit_then_stop([sys.executable, "-m", "runner.shim", "dapr", *args], cwd,
-                                    {**env, "QSR_DAPRD": str(daprd_path)}, "hello from the app")
+                                    {**env, "QSR_DAPRD": str(daprd_path), "QSR_CLI_FORMAT": dapr_cli.version},
+                                    "hello from the app")
     assert "hello from the app" in real and "hello from the app" in ours, (real, ours)
     assert status_lines(ours) == status_lines(real), f"real CLI:\n{real}\n\nshim:\n{ours}"
+    assert framed_app_lines(ours) == framed_app_lines(real), f"real CLI:\n{real}\n\nshim:\n{ours}"
+
+
+def framed_app_lines(output: str) -> list[str]:
+    """The app's lines as the CLI framed them, and the blank lines between the CLI's and the app's."""
+    lines = output.splitlines()
+    app = [i for i, line in enumerate(lines) if "hello from the app" in line]
+    up = next((i for i, line in enumerate(lines) if "You're up and running" in line), None)
+    start = up + 1 if up is not None else app[0]
+    return [line.rstrip() for line in lines[start:app[-1] + 1] if "hello" in line or not line.strip()]
 
 
 def test_the_cli_runs_the_daprd_of_the_version_asked_for(tmp_path, dapr_cli, daprd_path, no_leftovers):

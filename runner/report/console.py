@@ -9,6 +9,7 @@ import time
 from typing import Callable, TextIO
 
 from runner.formats.expected import DEFAULT_NORMALIZERS
+from runner.owners import summary_line
 from runner.results import JobResult, Progress, status_counts
 from runner.transcript.normalize import normalizer
 
@@ -230,4 +231,6 @@ def print_results(results: list[JobResult], out: TextIO = sys.stdout, verdicts: 
             print(line, file=out)
     for line in weak_readmes(results):
         print(line, file=out)
+    if by_who := summary_line(results):
+        print(by_who, file=out)
     print(summary(results), file=out, flush=True)

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from runner.report.whole import write_whole
+from runner.owners import OWNERS, by_owner, owner
 from runner.results import JobResult, status_counts
 from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, TURN, slot_spans, slot_summary
 from runner.transcript.causes import says_why
@@ -167,10 +168,11 @@ def render_html(results: list[JobResult], run_info: dict, transcripts: str | Non
             actual = miss.closest[0].text if miss.closest else ""
             expected_html, actual_html = _marked(miss.expected, actual)
             misses.append({**miss.record(), "expected_html": expected_html, "actual_html": actual_html})
-        jobs.append({"anchor": anchor(result), "result": result, "phases": _phases(result, scale),
+        jobs.append({"anchor": anchor(result), "result": result, "phases": _phases(result, scale), "owner": owner(result),
                      "misses": misses, "excerpt": _excerpt(result) if result.transcript else [],
                      "transcript_file": f"{transcripts}/{anchor(result)}.txt" if transcripts and result.transcript else None})
     return _env.get_template("report.html.j2").render(jobs=jobs, counts=status_counts(results), run_info=run_info,
+                                                      owners=by_owner(results), who_acts=OWNERS,
                                                       scale=scale, grid=_grid(results), others=_others(results),
                                                       anchors={r.quickstart: anchor(r) for r in results},
                                                       timeline=_run_timeline(results, run_info))

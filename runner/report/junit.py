@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from runner.owners import owner
 from runner.report.whole import write_whole
 from runner.results import JobResult
 
@@ -33,7 +34,7 @@ def junit_tree(results: list[JobResult], suite_name: str = "quickstart-runner") 
             case = ET.SubElement(suite, "testcase", classname=block, name=f"{r.language}-{r.column}",
                                  time=f"{r.duration_s:.3f}")
             if r.status == "failed":
-                failure = ET.SubElement(case, "failure", message=_clean(r.headline), type=r.kind or "failed")
+                failure = ET.SubElement(case, "failure", message=_clean(r.headline), type=f"{owner(r)}: {r.kind}")
                 failure.text = _clean("\n".join([r.reason, *r.misses]))
             elif r.status == "skipped":
                 ET.SubElement(case, "skipped", message=_clean(r.reason))

@@ -1,0 +1,117 @@
+"""The `readme` drop-in against mechanical-markdown's mm.py with the real dapr CLI 1.18.0, on an SDK
+repository's example READMEs (default: dapr/python-sdk's in ../shared/sdk): each README's verdict
+and time under both, and whether the drop-in passes wherever mm.py passes.
+
+mm.py gets what `dapr init` gives a user: the CLI 1.18.0 (../shared/dapr-cli, laid out as its
+release on a loopback server, as the tests do) with the runner's daprd, Redis on 127.0.0.1:6379,
+placement on 50005 and scheduler on 50006, and a Python venv of its own first on PATH (the
+READMEs `pip install` into it). The drop-in gets no dapr CLI on PATH: its shim prints as CLI
+1.17+ does, and each README runs with its own Redis, placement and scheduler.
+
+    python bench/bench_sdk_readmes.py [FOLDER] [--only NAME,...] [--timeout 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import lzma
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+SDK = ROOT.parent / "shared" / "sdk" / "python-sdk" / "examples"
+CLI_1_18 = ROOT.parent / "shared" / "dapr-cli" / "dapr-1.18.0-linux-amd64.xz"
+
+from runner.provision.daprd import ensure_control_plane, ensure_daprd  # noqa: E402
+from runner.provision.dapr_cli import ensure_cli  # noqa: E402
+from runner.provision.releases import Releases  # noqa: E402
+from runner.services.controlplane import ControlPlane  # noqa: E402
+from runner.services.redis import RedisEndpoint, ping  # noqa: E402
+
+
+def cli_1_18(scratch: Path):
+    from releaseserver import ReleaseServer, pack
+
+    binary = scratch / "dapr"
+    binary.write_bytes(lzma.decompress(CLI_1_18.read_bytes()))
+    binary.chmod(0o755)
+    pack({"dapr": binary}, "1.18.0", scratch / "releases", repo="cli")
+    with ReleaseServer(scratch / "releases") as server:
+        return ensure_cli("1.18.0", progress=lambda text: None, releases=Releases(server.base))
+
+
+def timed(argv: list[str], cwd: Path, env: dict, timeout: float) -> tuple[float, str]:
+    started = time.monotonic()
+    try:
+        code = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=timeout,
+                              start_new_session=True).returncode
+        verdict = "pass" if code == 0 else f"fail({code})"
+    except subprocess.TimeoutExpired:
+        verdict = "timeout"
+    return time.monotonic() - started, verdict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=SDK)
+    parser.add_argument("--only", default="", help="only these examples (folder names)")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    readmes = sorted(path for path in args.folder.rglob("README.md") if "<!-- STEP" in path.read_text(errors="replace"))
+    if args.only:
+        readmes = [path for path in readmes if path.parent.name in args.only.split(",")]
+    for port in (6379, 50005, 50006):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                sys.exit(f"something already listens on 127.0.0.1:{port} (what `dapr init` would hold); stop it first")
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        cli = cli_1_18(scratch)
+        daprd = ensure_daprd()
+        venv = scratch / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "mechanical-markdown"], check=True)
+        redis = subprocess.Popen(["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--dir", scratch_name], stdout=subprocess.DEVNULL,
+                                 start_new_session=True)
+        plane = ControlPlane(ensure_control_plane(daprd.version, beside=daprd.path), scratch / "plane")
+        try:
+            while not ping(RedisEndpoint("127.0.0.1", 6379)):
+                time.sleep(0.05)
+            plane.start(placement=50005, scheduler=50006)
+            base = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+            mm_env = {**base, **cli.env(),
+                      "PATH": os.pathsep.join([str(cli.path.parent), str(venv / "bin"), os.environ["PATH"]])}
+            ours_env = {**base, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+            print(f"mm.py with dapr CLI {cli.version} ({cli.path}), daprd {daprd.version}; the drop-in with its shim\n")
+            print(f"{'README':40} {'mm.py s':>8} {'verdict':>9} {'readme s':>9} {'verdict':>9}", flush=True)
+            rows = []
+            for readme in readmes:
+                mm = timed([str(venv / "bin" / "python"), "-m", "mechanical_markdown", "README.md"], readme.parent,
+                           mm_env, args.timeout)
+                ours = timed([sys.executable, "-m", "runner", "readme", "README.md"], readme.parent, ours_env,
+                             args.timeout)
+                rows.append((readme, mm, ours))
+                name = str(readme.parent.relative_to(args.folder))
+                print(f"{name:40} {mm[0]:8.1f} {mm[1]:>9} {ours[0]:9.1f} {ours[1]:>9}", flush=True)
+        finally:
+            plane.stop()
+            redis.terminate()
+            redis.wait()
+    mm_pass = [r for r in rows if r[1][1] == "pass"]
+    ours_pass = [r for r in rows if r[2][1] == "pass"]
+    missed = [str(r[0].parent.name) for r in mm_pass if r[2][1] != "pass"]
+    print(f"\n{len(rows)} READMEs: mm.py passes {len(mm_pass)} in {sum(r[1][0] for r in rows):.0f} s; the drop-in "
+          f"passes {len(ours_pass)} in {sum(r[2][0] for r in rows):.0f} s")
+    print("the drop-in passes wherever mm.py passes: " + ("yes" if not missed else "no: " + ", ".join(missed)))
+
+
+if __name__ == "__main__":
+    main()
