@@ -14,7 +14,6 @@ READMEs `pip install` into it). The drop-in gets no dapr CLI on PATH: its shim p
 from __future__ import annotations
 
 import argparse
-import lzma
 import os
 import socket
 import subprocess
@@ -30,21 +29,9 @@ SDK = ROOT.parent / "shared" / "sdk" / "python-sdk" / "examples"
 CLI_1_18 = ROOT.parent / "shared" / "dapr-cli" / "dapr-1.18.0-linux-amd64.xz"
 
 from runner.provision.daprd import ensure_control_plane, ensure_daprd  # noqa: E402
-from runner.provision.dapr_cli import ensure_cli  # noqa: E402
-from runner.provision.releases import Releases  # noqa: E402
 from runner.services.controlplane import ControlPlane  # noqa: E402
 from runner.services.redis import RedisEndpoint, ping  # noqa: E402
-
-
-def cli_1_18(scratch: Path):
-    from releaseserver import ReleaseServer, pack
-
-    binary = scratch / "dapr"
-    binary.write_bytes(lzma.decompress(CLI_1_18.read_bytes()))
-    binary.chmod(0o755)
-    pack({"dapr": binary}, "1.18.0", scratch / "releases", repo="cli")
-    with ReleaseServer(scratch / "releases") as server:
-        return ensure_cli("1.18.0", progress=lambda text: None, releases=Releases(server.base))
+from releaseserver import cli_from_release  # noqa: E402
 
 
 def timed(argv: list[str], cwd: Path, env: dict, timeout: float) -> tuple[float, str]:
@@ -73,7 +60,7 @@ def main() -> None:
                 sys.exit(f"something already listens on 127.0.0.1:{port} (what `dapr init` would hold); stop it first")
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        cli = cli_1_18(scratch)
+        cli = cli_from_release(CLI_1_18, "1.18.0", scratch)
         daprd = ensure_daprd()
         venv = scratch / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -4,12 +4,9 @@ job, and the progress events a job sends while it runs. Results are made in one 
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Callable
-
-from runner.owners import owner
 
 _MATRIX_SUFFIX = re.compile(r"(@[^/@+]+|\+sdk[^/@+]+)+$")  # `@1.18.1`, `+sdk1.17.1`: a job of a version matrix
 
@@ -29,39 +26,15 @@ class CloseLine:
     output_number: int
     text: str
     similarity: float
+    difference: str = ""  # from the expected line, in words (`` `divisor` expected, `input` printed ``)
 
     def against(self, expected: str) -> str:
         """How alike it is to the `expected` line, and where they differ, in words: never a
         "100% alike" that hides the difference."""
         alike = self.similarity if self.text == expected else min(self.similarity, 0.99)
-        return f"({alike:.0%} alike): `{self.text}` ({difference(expected, self.text)})"
+        return f"({alike:.0%} alike): `{self.text}`" + (f" ({self.difference})" if self.difference else "")
 
 
-_LABEL = re.compile(r"^== APP(?: - \S+)? == ?")
-
-
-def _words(text: str) -> list[str]:
-    return _LABEL.sub("", text.strip()).split()
-
-
-def difference(expected: str, printed: str) -> str:
-    """Where a printed line differs from the expected one, in words: the first stretch of words
-    that differs (`` `divisor` expected, `input` printed ``)."""
-    wanted, got = _words(expected), _words(printed)
-    if wanted == got:
-        labels = [found.group(0).strip() if (found := _LABEL.match(text.strip())) else "" for text in (expected, printed)]
-        if labels[0] != labels[1]:  # the CLI's framing: 1.16 labels a one-app run's lines, 1.17 on does not
-            return f"`{labels[0]}` expected, not printed" if labels[0] else f"`{labels[1]}` printed, not expected"
-        return "they differ only in spacing" if expected.strip() != printed.strip() else "the same words"
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wanted, b=got, autojunk=False).get_opcodes():
-        page, app = " ".join(wanted[i1:i2]), " ".join(got[j1:j2])
-        if tag == "replace":
-            return f"`{page}` expected, `{app}` printed"
-        if tag == "delete":
-            return f"`{page}` expected, not printed"
-        if tag == "insert":
-            return f"`{app}` printed, not expected"
-    return "the same words"
 
 
 @dataclass(frozen=True)
@@ -76,12 +49,13 @@ class Miss:
 
     def record(self) -> dict:
         return {"expected": self.expected, "line": self.source_line, "order_note": self.order_note,
-                "closest": [{"output_line": c.output_number, "text": c.text, "similarity": c.similarity}
-                            for c in self.closest]}
+                "closest": [{"output_line": c.output_number, "text": c.text, "similarity": c.similarity,
+                             "difference": c.difference} for c in self.closest]}
 
     @classmethod
     def from_record(cls, record: dict) -> "Miss":
-        closest = tuple(CloseLine(c["output_line"], c["text"], c["similarity"]) for c in record.get("closest") or [])
+        closest = tuple(CloseLine(c["output_line"], c["text"], c["similarity"], c.get("difference", ""))
+                        for c in record.get("closest") or [])
         return cls(0, record["expected"], record.get("line") or 0, closest, record.get("order_note"))
 
     def summary(self) -> str:
@@ -204,7 +178,6 @@ class JobResult:
         data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         data["duration_s"] = round(self.duration_s, 3)
         data["kind"] = self.kind
-        data["owner"] = owner(self)
         return data
 
 

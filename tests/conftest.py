@@ -171,21 +171,11 @@ def dapr_cli():
 def dapr_cli_1_18(tmp_path_factory):
     """The real dapr CLI 1.18.0 (../shared/dapr-cli), fetched as a user's machine gets it: from a
     loopback release server laid out as dapr/cli's releases, once into the runner's cache."""
-    import lzma
-
-    from releaseserver import ReleaseServer, pack
-    from runner.provision.dapr_cli import ensure_cli
-    from runner.provision.releases import Releases
+    from releaseserver import cli_from_release
 
     if not CLI_1_18.is_file():
         pytest.skip(f"no dapr CLI 1.18.0 here ({CLI_1_18})")
-    root = tmp_path_factory.mktemp("cli-1.18")
-    binary = root / "dapr"
-    binary.write_bytes(lzma.decompress(CLI_1_18.read_bytes()))
-    binary.chmod(0o755)
-    pack({"dapr": binary}, "1.18.0", root / "releases", repo="cli")
-    with ReleaseServer(root / "releases") as server:
-        return ensure_cli("1.18.0", progress=lambda text: None, releases=Releases(server.base))
+    return cli_from_release(CLI_1_18, "1.18.0", tmp_path_factory.mktemp("cli-1.18"))
 
 
 def pytest_xdist_auto_num_workers(config):

@@ -81,3 +81,19 @@ class SilentServer:
 
     def __exit__(self, *exc) -> None:
         self.sock.close()
+
+
+def cli_from_release(xz: Path, version: str, scratch: Path):
+    """The dapr CLI in `xz` (an xz-compressed binary), fetched as a user's machine gets it: from a
+    loopback release server laid out as dapr/cli's releases, into the runner's cache."""
+    import lzma
+
+    from runner.provision.dapr_cli import ensure_cli
+    from runner.provision.releases import Releases
+
+    binary = scratch / "dapr"
+    binary.write_bytes(lzma.decompress(xz.read_bytes()))
+    binary.chmod(0o755)
+    pack({"dapr": binary}, version, scratch / "releases", repo="cli")
+    with ReleaseServer(scratch / "releases") as server:
+        return ensure_cli(version, progress=lambda text: None, releases=Releases(server.base))

@@ -4,8 +4,9 @@ import io
 
 import pytest
 
-from runner.owners import ENVIRONMENT, PAGE, QUICKSTART, RUNNER, owner, summary_line
+from runner.report.owners import ENVIRONMENT, PAGE, QUICKSTART, RUNNER, owner, summary_line
 from runner.report.console import print_results
+from runner.report.jsonfile import job_record
 from runner.results import AppEvidence, JobResult
 
 
@@ -44,4 +45,4 @@ def test_the_reports_group_failures_by_who_acts():
     out = io.StringIO()
     print_results(results, out, verdicts=False)
     assert "failures by who acts: 2 page drifted, 1 runner\n" in out.getvalue()
-    assert results[0].record()["owner"] == PAGE and results[3].record()["owner"] is None
+    assert job_record(results[0])["owner"] == PAGE and job_record(results[3])["owner"] is None

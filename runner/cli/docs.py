@@ -25,6 +25,7 @@ from runner.docs.tree import reaches
 from runner.errors import InputError, read_input
 from runner.formats.docspage import Page, load_page
 from runner.job.pool import interrupt_reason, run_all
+from runner.report.jsonfile import job_record
 from runner.report.whole import write_whole
 from runner.report.console import ProgressPrinter
 from runner.services.groups import tracked_tempdir
@@ -184,7 +185,7 @@ def _saver(args: argparse.Namespace, checked: list, info: dict) -> Callable[[], 
             results = [result for page, tabs in checked for result in tab_results(page.path, [r for _, r in tabs])]
             if args.json_path:
                 text = json.dumps({"schema": 1, "run": info, "tabs": [r.record() for r in reports],
-                                   "jobs": [r.record() for r in results]}, indent=2, ensure_ascii=False)
+                                   "jobs": [job_record(r) for r in results]}, indent=2, ensure_ascii=False)
                 write_whole(args.json_path, lambda scratch: scratch.write_text(text, encoding="utf-8"))
             return results
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from runner.docs.model import Finding, TabReport
 from runner.docs.tree import app_folder, moved_to, page_building_block, resolve
+from runner.formats.cli_lines import APP_LABEL, split_label
 from runner.formats.compose import find_compose_file
 from runner.formats.daprrun import DEPRECATED, DaprRunError, parse_dapr_run
 from runner.formats.docspage import AppRun, Page, PageCommand, Tab, app_lines
@@ -28,7 +29,6 @@ from runner.workspace import BUILD_OUTPUTS
 
 SOURCE_SUFFIXES = {".py", ".js", ".mjs", ".ts", ".go", ".java", ".cs"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-_LABEL = re.compile(r"^== APP - (\S+) ==")
 
 
 def page_reports(page: Page, root: Path, languages: list[str] | None = None) -> list[tuple[Tab, TabReport]]:
@@ -190,16 +190,16 @@ def _check_labels(run: AppRun, template: Path, report: TabReport) -> None:
     seen = set()
     for block in run.outputs:
         for text, line in app_lines(block):
-            label = _LABEL.match(text)
-            if not label or label.group(1) in app_ids or label.group(1) in seen:
+            named = (split_label(text) or (None, ""))[0]
+            if not named or named in app_ids or named in seen:
                 continue
-            seen.add(label.group(1))
-            close = [app_id for app_id in app_ids if app_id.startswith(label.group(1)) or label.group(1).startswith(app_id)]
-            fix = (f"== APP - {label.group(1)} ==", f"== APP - {close[0]} ==") if len(close) == 1 else None
+            seen.add(named)
+            close = [app_id for app_id in app_ids if app_id.startswith(named) or named.startswith(app_id)]
+            fix = (f"== APP - {named} ==", f"== APP - {close[0]} ==") if len(close) == 1 else None
             also = tuple(n for other in run.outputs for t, n in app_lines(other)
-                         if n != line and t.startswith(f"== APP - {label.group(1)} =="))
+                         if n != line and t.startswith(f"== APP - {named} =="))
             report.findings.append(Finding(
-                "static", line, f"the output shows app `{label.group(1)}`, which {template.name} does not run (it runs "
+                "static", line, f"the output shows app `{named}`, which {template.name} does not run (it runs "
                 f"{', '.join(app_ids)})", fix, also if fix else ()))
 
 
@@ -217,7 +217,7 @@ def _same_block(page: Page, tab: Tab, root: Path) -> list[Finding]:
             original = next((theirs for theirs in other.outputs if _block_text(theirs) == mine), None)
             if original is None:
                 continue
-            words = {word for line in mine for word in _WORD.findall(_without_label(line))}
+            words = {word for line in mine for word in _WORD.findall(APP_LABEL.sub("", line))}
             own, theirs = _coverage(tab, root, words), _coverage(other, root, words)
             if own is not None and theirs is not None and own < theirs:
                 findings.append(Finding("warning", block.fence_line, f"the output block is the {other.name} tab's "
@@ -234,8 +234,6 @@ def _block_text(block) -> list[str]:
     return [line.strip() for line in block.lines if line.strip()]
 
 
-def _without_label(line: str) -> str:
-    return re.sub(r"^== APP( - \S+)? ==", "", line)
 
 
 def _coverage(tab: Tab, root: Path, words: set[str]) -> float | None:

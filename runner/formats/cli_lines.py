@@ -61,6 +61,17 @@ def prints_bare_app_lines(cli_version: str | None) -> bool:
     return len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() and (int(parts[0]), int(parts[1])) >= BARE_FROM
 
 
+# The label the CLI puts before an app's line: `== APP == ` (one app, up to CLI 1.16) or
+# `== APP - <app-id> == ` (a multi-app run): the one reading of it.
+APP_LABEL = re.compile(r"^== APP(?: - (?P<app>\S+))? == ?")
+
+
+def split_label(line: str) -> tuple[str | None, str] | None:
+    """A labelled line as (its app id, None under the one-app label; the app's own text), or None."""
+    found = APP_LABEL.match(line)
+    return (found.group("app"), line[found.end():]) if found else None
+
+
 def without_label(line: str) -> str:
     """A one-app run's line without the CLI's framing (`== APP == `): the app's own line, whichever
     CLI printed it. A multi-app run's `== APP - id == ` stays: every CLI prints it."""

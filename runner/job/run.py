@@ -31,7 +31,7 @@ from runner.services.jobservices import JobServices, ServiceWants
 from runner.services.ports import is_listening
 from runner.services.resources import Endpoints, isolated_resources
 from runner.services.started import postgres_endpoint
-from runner.sidecar.base import AppLaunch, Event, Line, SidecarError, Sidecars
+from runner.sidecar.base import AppLaunch, Event, Line, Sidecars
 from runner.sidecar.dapr_cli import DaprCliSidecars
 from runner.sidecar.daprd import DaprdSidecars
 from runner.sidecar.daprdinputs import daprd_for

@@ -3,7 +3,6 @@ verdict, timings and matcher; a README run's steps), or a skip; and marked flaky
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,7 +12,7 @@ from runner.job.plan import JobPlan
 from runner.mm.model import StepRun
 from runner.results import AppEvidence, JobResult, Miss
 from runner.transcript.apps import crash_reason, how_it_ended, never_listened, start_race
-from runner.formats.cli_lines import APP_EXIT_ERROR, is_cli_line
+from runner.formats.cli_lines import APP_EXIT_ERROR, APP_LABEL, is_cli_line
 from runner.formats.shellwords import last_command
 from runner.transcript.causes import build_error, cause, missing_file
 from runner.transcript.explain import closest_lines, explain
@@ -261,7 +260,7 @@ def app_failure(transcript: list[str]) -> str | None:
     ends = [how_it_ended(line.split(APP_EXIT_ERROR + ":", 1)[1]) for line in transcript if APP_EXIT_ERROR + ":" in line]
     if not any(crashed for _, crashed in ends):
         return None
-    said = cause("\n".join(re.sub(r"^== APP( - [^=]+)? == ", "", line) for line in transcript
+    said = cause("\n".join(APP_LABEL.sub("", line) for line in transcript
                            if line.startswith("== APP") or not is_cli_line(strip_ansi(line).strip())))
     return f"an app exited with an error: {said}" if said else "an app exited with an error"
 

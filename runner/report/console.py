@@ -9,7 +9,7 @@ import time
 from typing import Callable, TextIO
 
 from runner.formats.expected import DEFAULT_NORMALIZERS
-from runner.owners import summary_line
+from runner.report.owners import summary_line
 from runner.results import JobResult, Progress, status_counts
 from runner.transcript.normalize import normalizer
 

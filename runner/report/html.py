@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from runner.report.whole import write_whole
-from runner.owners import OWNERS, by_owner, owner
+from runner.report.owners import OWNERS, by_owner, owner
 from runner.results import JobResult, status_counts
 from runner.services.timeline import BUILD, QUEUED, RUN, SERVICES, SLOT, STOP, TURN, slot_spans, slot_summary
 from runner.transcript.causes import says_why

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from runner.errors import InputError
+from runner.report.owners import owner
 from runner.report.whole import write_whole
 from runner.results import JobResult
 
@@ -13,9 +14,14 @@ SCHEMA_VERSION = 1
 
 
 def write_json(results: list[JobResult], path: Path, run_info: dict) -> None:
-    document = {"schema": SCHEMA_VERSION, "run": run_info, "jobs": [result.record() for result in results]}
+    document = {"schema": SCHEMA_VERSION, "run": run_info, "jobs": [job_record(result) for result in results]}
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     write_whole(path, lambda scratch: scratch.write_text(text, encoding="utf-8"))
+
+
+def job_record(result: JobResult) -> dict:
+    """A job's record, with who acts on it when it failed (report/owners.py)."""
+    return {**result.record(), "owner": owner(result)}
 
 
 def read_json(path: Path) -> tuple[list[JobResult], dict]:

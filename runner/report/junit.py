@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from runner.owners import owner
+from runner.report.owners import owner
 from runner.report.whole import write_whole
 from runner.results import JobResult
 

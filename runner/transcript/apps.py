@@ -17,12 +17,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from runner.formats.cli_lines import labelled
+from runner.formats.cli_lines import labelled, split_label
 from runner.results import AppEvidence
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
 
-_APP_LINE = re.compile(r"^== APP(?: - (?P<app>.+?))? == ?(?P<text>.*)$")
 _APP_EXIT = re.compile(r"The App process exited with error code: (?P<how>.+?)\s*$")
 _APP_OK = re.compile(r"Exited App successfully\s*$")
 _DAPRD_EXIT = re.compile(r"The daprd process exited with error code: (?P<how>.+?)\s*$")
@@ -113,10 +112,10 @@ class AppsWatch:
         with self._lock:
             if self.closed:
                 return
-            if found := _APP_LINE.match(text):
-                app = self._app(found.group("app"))
+            if labelled_line := split_label(text):
+                app_id, own = labelled_line
+                app = self._app(app_id)
                 self._last = app.app_id
-                own = found.group("text")
                 # The CLI's exit lines of a multi-app run reach the app's writer: not its own words.
                 if _APP_EXIT.search(own) or _APP_OK.search(own):
                     self._ended(app, own)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+
+from runner.formats.cli_lines import APP_LABEL
 from runner.results import CloseLine, Miss
 from runner.transcript.matcher import StreamMatcher
 
@@ -45,7 +47,31 @@ def closest_lines(target: str, output: list[tuple[int, str]], due: int, limit: i
         matcher.set_seq1(text)
         if matcher.real_quick_ratio() < 0.3 or matcher.quick_ratio() < 0.3:
             continue
-        scored.append(CloseLine(number, text, round(matcher.ratio(), 3)))
+        scored.append(CloseLine(number, text, round(matcher.ratio(), 3), difference(target, text)))
     scored.sort(key=lambda close: (-round(close.similarity, 2), close.output_number <= due,
                                    abs(close.output_number - due)))
     return tuple(close for close in scored[:limit] if close.similarity >= 0.3)
+
+
+def _words(text: str) -> list[str]:
+    return APP_LABEL.sub("", text.strip()).split()
+
+
+def difference(expected: str, printed: str) -> str:
+    """Where a printed line differs from the expected one, in words: the first stretch of words
+    that differs (`` `divisor` expected, `input` printed ``)."""
+    wanted, got = _words(expected), _words(printed)
+    if wanted == got:
+        labels = [found.group(0).strip() if (found := APP_LABEL.match(text.strip())) else "" for text in (expected, printed)]
+        if labels[0] != labels[1]:  # the CLI's framing: 1.16 labels a one-app run's lines, 1.17 on does not
+            return f"`{labels[0]}` expected, not printed" if labels[0] else f"`{labels[1]}` printed, not expected"
+        return "they differ only in spacing" if expected.strip() != printed.strip() else "the same words"
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wanted, b=got, autojunk=False).get_opcodes():
+        page, app = " ".join(wanted[i1:i2]), " ".join(got[j1:j2])
+        if tag == "replace":
+            return f"`{page}` expected, `{app}` printed"
+        if tag == "delete":
+            return f"`{page}` expected, not printed"
+        if tag == "insert":
+            return f"`{app}` printed, not expected"
+    return "the same words"

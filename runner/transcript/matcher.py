@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from runner.formats.cli_lines import split_label
 from runner.formats.expected import Expectation, ExpectedLine
 from runner.transcript.masks import line_pattern
 from runner.transcript.normalize import normalizer
 
 
-_APP_ID = re.compile(r"== APP - (\S+) == ")
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ class StreamMatcher:
             return ""
         if self.expectation.groups:
             return self.expectation.groups[index]
-        found = _APP_ID.match(self.expectation.lines[index].text)
-        return found.group(1) if found else ""
+        found = split_label(self.expectation.lines[index].text)
+        return (found[0] or "") if found else ""
 
     def _wants(self, stream: str) -> bool:
         return self.expectation.stream in ("both", stream)

@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from runner.formats.cli_lines import is_run_line
+from runner.formats.cli_lines import is_run_line, split_label
 from runner.formats.readmepage import OutputBlock, json_documents
 from runner.results import Miss
 from runner.transcript.explain import closest_lines
@@ -29,7 +29,6 @@ from runner.transcript.masks import WILDCARD, line_pattern
 from runner.transcript.normalize import normalizer
 
 _normal = normalizer(("ansi", "whitespace", "spaces", "status_prefix", "punctuation", "timestamps", "ports", "ids"))
-_APP = re.compile(r"^== APP(?: - (\S+))? == ?")
 _DAPRD_LOG = re.compile(r'^time="[^"]*" level=')
 _PAGE_PLACEHOLDER = re.compile(r"\[(?!TIMESTAMP\]|PORT\]|ID\])[A-Z][A-Z0-9_ ]*\]|<[A-Za-z][\w -]*>")
 # A log line's decoration: `2023-09-04 14:25:37.624  INFO 88784 --- [nio-8080-exec-1] c.s.Checkout : `,
@@ -72,8 +71,8 @@ def _shape(text: str) -> str:
 
 def body(text: str) -> tuple[str, str]:
     """A printed line as (the app that printed it, `""` for the CLI or a lone app; what it printed)."""
-    found = _APP.match(text)
-    return (found.group(1) or "", text[found.end():]) if found else ("", text)
+    app, own = split_label(text) or (None, text)
+    return app or "", own
 
 
 def _message(text: str) -> str:
