@@ -24,8 +24,8 @@ import re
 from runner.docs.model import TabReport
 from runner.docs.tabjob import TAB_NORMALIZERS
 from runner.formats.docspage import Page, Tab
-from runner.transcript.masks import BUILTIN_MASKS, line_pattern
-from runner.transcript.pagematch import page_fits
+from runner.transcript.masks import BUILTIN_MASKS
+from runner.transcript.tolerance import page_fits
 from runner.transcript.normalize import normalizer
 
 _APP_PREFIX = re.compile(r"^== APP(?: - (\S+))? == ?")
@@ -68,10 +68,6 @@ def _body(text: str) -> tuple[str, str]:
     """An app line as (its `== APP ==` prefix, what the app printed)."""
     found = _APP_PREFIX.match(text)
     return (found.group(0), text[found.end():]) if found else ("", text)
-
-
-def _fits(page_body: str, printed_body: str) -> bool:
-    return bool(line_pattern(_compare(page_body), "exact").search(_compare(printed_body)))
 
 
 def _renamed(prefix: str, renames: dict[str, str]) -> str:
@@ -142,12 +138,12 @@ def _align(scores: list[list[float]]) -> list[int | None]:
     return found
 
 
-def _pair_score(page_body: str, printed_body: str, fits=_fits) -> float:
+def _pair_score(page_body: str, printed_body: str) -> float:
     """How well a printed line stands in a page line's place: 2 when it fits; when alike enough,
     its likeness, a little more when it has the page line's numbers (of near ties, `Deleting
     Order: {"orderId":1}` stands for the page's `Removing Order: {"orderId":1}`, not `Saving
     Order: {"orderId":10}`); else 0 (no pair)."""
-    if fits(page_body, printed_body):
+    if page_fits(page_body, printed_body):
         return 2.0
     alike = _alike(page_body, printed_body)
     if alike < _ALIKE:
@@ -194,13 +190,12 @@ def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> di
     tab's drifted output lines; or why they cannot all be rewritten (then none is)."""
     edits: dict[int, str | None] = {}
     renames = renames or {}
-    fits = page_fits if report.kind == "readme" else _fits  # a README's blocks compare as its check compares them
     for group in dict.fromkeys(owner for _, owner, _ in report.shown):
         shown = [(line, *_body(text)) for line, owner, text in report.shown if owner == group]
         shown = [(line, _renamed(prefix, renames), body) for line, prefix, body in shown]
         bodies = [body for _, _, body in shown]
         heard = [_body(text)[1] for text in _heard_by(report, group, renames)]
-        scores = [[_pair_score(body, text, fits) for text in heard] for body in bodies]  # each pair compared once
+        scores = [[_pair_score(body, text) for text in heard] for body in bodies]  # each pair compared once
         if group in report.unordered:  # deliveries: any printed line may stand in any place
             places, reorder = _assign(scores), False
         else:  # the page's lines follow the app's order, where the page broke it
@@ -216,8 +211,9 @@ def output_edits(report: TabReport, renames: dict[str, str] | None = None) -> di
                             "run")
                 edits[line] = None  # the app prints nothing like it any more, or printed all it will
                 continue
-            new = body if fits(body, heard[place]) else in_page_forms(body, heard[place])
-            if not fits(new, heard[place]):
+            # Kept as the check compares them (transcript/tolerance.py), whichever face read the page.
+            new = body if page_fits(body, heard[place]) else in_page_forms(body, heard[place])
+            if not page_fits(new, heard[place]):
                 return f"page line {line} cannot be written so that it fits what the app printed"
             written.append((place, line, prefix + new))
         texts = [text for _, _, text in (sorted(written) if reorder else written)]  # reordered: as the app printed

@@ -5,7 +5,6 @@ run as findings at the page lines that drifted, or as `could not check` with the
 from __future__ import annotations
 
 import contextlib
-import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from runner.docs.tree import in_tree, resolve
 from runner.errors import InputError
 from runner.formats.daprrun import DaprRunError, parse_dapr_run
 from runner.formats.docspage import Tab, app_lines
+from runner.formats.cli_lines import split_label
 from runner.formats.expected import DEFAULT_NORMALIZERS, Expectation, ExpectedLine
 from runner.formats.runtemplate import parse_run_template, run_file
 from runner.formats.shellwords import shell_calls
@@ -70,17 +70,18 @@ def tab_script(tab: Tab, report: TabReport, root: Path, tree: Path) -> tuple[Scr
             owner = terminal if block.fence_line in run.named or len(terminals) == 1 else f"*:block {block.fence_line}"
             for text, line in app_lines(block):
                 raw = text
-                label = re.match(r"== APP - (\S+) == ", text)
-                if run.multi_app and not label:  # `dapr run -f` labels each line with its app: any of them
+                app = (split_label(text) or (None, ""))[0]
+                if run.multi_app and not app:  # `dapr run -f` labels each line with its app: any of them
                     text = f"== APP - {WILDCARD} == " + text.removeprefix("== APP ==").lstrip()
                 lines.append(ExpectedLine(text, line))
-                groups.append(f"{owner}:{label.group(1)}" if label else owner)
+                groups.append(f"{owner}:{app}" if app else owner)
                 shown.append((line, groups[-1], raw))
                 # A receiver's lines come in delivery order: (for a run template's unlabelled lines, any app's)
-                if receivers and ((label.group(1) in receivers) if label else True):
+                if receivers and ((app in receivers) if app else True):
                     unordered.add(groups[-1])
     expectation = Expectation(lines=tuple(lines), match="exact", order="per-app", source=f"tab {tab.name}",
-                              groups=tuple(groups), normalizers=TAB_NORMALIZERS, unordered=frozenset(unordered))
+                              groups=tuple(groups), normalizers=TAB_NORMALIZERS, unordered=frozenset(unordered),
+                              tolerance="reader")
     report.shown = shown
     report.unordered = sorted(unordered)
     return Script(tuple(commands), Path(report.page)), expectation

@@ -18,6 +18,7 @@ from runner.formats.cli_lines import split_label
 from runner.formats.expected import Expectation, ExpectedLine
 from runner.transcript.masks import line_pattern
 from runner.transcript.normalize import normalizer
+from runner.transcript.tolerance import PageLine
 
 
 
@@ -44,11 +45,23 @@ def pattern_of(line: ExpectedLine, expectation: Expectation, normalize: Callable
     return line_pattern(normalize(line.text) if literal else line.text, expectation.match, line.mark)
 
 
+LineTest = Callable[[str, str], bool]  # (a line as printed, normalised) -> whether it meets an expected line
+
+
+def _line_tests(expectation: Expectation, normalize: Callable[[str], str]) -> list[LineTest]:
+    """Each expected line's test: a pattern of the output normalised like it, or (a page's lines)
+    the one tolerance a reader has."""
+    if expectation.tolerance == "reader":
+        return [lambda printed, _normal, page=PageLine(line.text): page.fits_printed(printed) for line in expectation.lines]
+    patterns = [pattern_of(line, expectation, normalize) for line in expectation.lines]
+    return [lambda _printed, normal, pattern=pattern: pattern.search(normal) is not None for pattern in patterns]
+
+
 class StreamMatcher:
     def __init__(self, expectation: Expectation):
         self.expectation = expectation
         self._normalize = normalizer(expectation.normalizers, expectation.masks)
-        self._patterns = [pattern_of(line, expectation, self._normalize) for line in expectation.lines]
+        self._tests = _line_tests(expectation, self._normalize)
         self._sequential = expectation.order in ("sequential", "per-app")
         self._per_app = expectation.order == "per-app"
         # sequential: the expected lines of each app in order (one queue unless per-app), and
@@ -57,14 +70,14 @@ class StreamMatcher:
         for index, line in enumerate(expectation.lines):
             self._queues.setdefault(self._queue_of(index), []).append(index)
         self._met_in_queue = dict.fromkeys(self._queues, 0)
-        self._owner: list[OutputLine | None] = [None] * len(self._patterns)  # expected -> output line
+        self._owner: list[OutputLine | None] = [None] * len(self._tests)  # expected -> output line
         self._fits: dict[int, list[int]] = {}  # any: matched output line -> expected lines it fits
         self._last_t: float | None = None
         self.lines: list[OutputLine] = []
 
     @property
     def total(self) -> int:
-        return len(self._patterns)
+        return len(self._tests)
 
     @property
     def matched(self) -> int:
@@ -83,7 +96,7 @@ class StreamMatcher:
         return self._normalize(text)
 
     def fits(self, expected_index: int, text: str) -> bool:
-        return self._patterns[expected_index].search(self._normalize(text)) is not None
+        return self._tests[expected_index](text, self._normalize(text))
 
     def sequence_of(self, index: int) -> str | None:
         """Which ordered sequence an expected line is in (None when order is `any`)."""
@@ -115,20 +128,20 @@ class StreamMatcher:
                 if source is not None and key != source and not key.startswith((source + ":", "*:")):
                     continue
                 if key in self.expectation.unordered:  # deliveries: the first unmet line it fits
-                    index = next((i for i in queue if self._owner[i] is None and self._patterns[i].search(normal)), None)
+                    index = next((i for i in queue if self._owner[i] is None and self._tests[i](text, normal)), None)
                     if index is not None:
                         self._owner[index] = line
                         self._note(line)
                         return [index]
                     continue
                 met = self._met_in_queue[key]
-                if met < len(queue) and self._patterns[queue[met]].search(normal):
+                if met < len(queue) and self._tests[queue[met]](text, normal):
                     self._owner[queue[met]] = line
                     self._met_in_queue[key] = met + 1
                     self._note(line)
                     return [queue[met]]
             return []
-        fits = [i for i, pattern in enumerate(self._patterns) if pattern.search(normal)]
+        fits = [i for i, test in enumerate(self._tests) if test(text, normal)]
         if not fits:
             return []
         before = list(self._owner)

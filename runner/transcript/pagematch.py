@@ -21,62 +21,15 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from runner.formats.cli_lines import is_run_line, split_label
 from runner.formats.readmepage import OutputBlock, json_documents
 from runner.results import Miss
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD, line_pattern
-from runner.transcript.normalize import normalizer
+from runner.transcript.tolerance import (PAGE_PLACEHOLDER, PageLine, body, contains, json_children, json_value,
+                                            same_json, shape)
+from runner.transcript.tolerance import normal as _normal
 
-_normal = normalizer(("ansi", "whitespace", "spaces", "status_prefix", "punctuation", "timestamps", "ports", "ids"))
 _DAPRD_LOG = re.compile(r'^time="[^"]*" level=')
-_PAGE_PLACEHOLDER = re.compile(r"\[(?!TIMESTAMP\]|PORT\]|ID\])[A-Z][A-Z0-9_ ]*\]|<[A-Za-z][\w -]*>")
-# A log line's decoration: `2023-09-04 14:25:37.624  INFO 88784 --- [nio-8080-exec-1] c.s.Checkout : `,
-# `563 [main] INFO com.service.App - `, `INFO:root:`, `time="..." level=info msg="`.
-_LOG_PREFIX = re.compile(
-    r"^(?:\[TIMESTAMP\]\s*)?(?:(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s+\d+\s+---\s+\[[^\]]*\]\s+\S+\s*:\s"
-    r"|(?:\d+\s+)?\[[^\]]+\]\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+\s+-\s"
-    r"|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR):[\w.]+:"
-    r"|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s*[:|-]\s)")
-
-
-_STAMP = re.compile(r"\s*\[?\[TIMESTAMP\]\]?,?")
-_CLI_PORT = re.compile(r"(?i)\b(port:?\s*)\d{2,5}\b")
-
-
-def _views(text: str) -> list[str]:
-    """A normalised line as a reader sees it past what varies: as it is, its timestamps left out,
-    its log message alone, and (a CLI status line) its ports masked."""
-    views = [text, _STAMP.sub("", text).strip(), _message(text)]
-    if is_run_line(text):
-        views.append(_CLI_PORT.sub(r"\1[PORT]", text))
-    return views
-
-
-def _json_tail(text: str) -> tuple[str, object] | None:
-    """A line ending in a JSON document: (what comes before it, the document)."""
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-    if start < 0:
-        return None
-    try:
-        value, end = json.JSONDecoder().raw_decode(text, start)
-    except ValueError:
-        return None
-    return (text[:start].strip(), value) if not text[end:].strip() else None
-
-
-def _shape(text: str) -> str:
-    return re.sub(r"\d+", "#", text)
-
-
-def body(text: str) -> tuple[str, str]:
-    """A printed line as (the app that printed it, `""` for the CLI or a lone app; what it printed)."""
-    app, own = split_label(text) or (None, text)
-    return app or "", own
-
-
-def _message(text: str) -> str:
-    return _LOG_PREFIX.sub("", text, count=1).strip()
 
 
 ALIKE = 0.5  # a printed line less alike than this says nothing of a missed one
@@ -105,26 +58,12 @@ class _Shown:
     owner: int | None = None  # the printed line that met it (1-based)
 
     def __post_init__(self) -> None:
-        page = _normal(_PAGE_PLACEHOLDER.sub(WILDCARD, body(self.text.strip())[1]))
-        self.patterns = [line_pattern(view, "exact") for view in dict.fromkeys(_views(page)) if view]
-        self.document = _json_tail(page)
-        self.shape = _shape(page)
+        self.page_line = PageLine(self.text)
+        self.shape = self.page_line.shape
 
     def fits(self, printed: str) -> bool:
         """Whether a printed line (normalised, its `== APP ==` label aside) meets it."""
-        views = _views(printed)
-        if any(pattern.search(view) for pattern in self.patterns for view in views):
-            return True
-        if self.document is not None and (other := _json_tail(printed)) is not None:
-            return _normal(self.document[0]) == _normal(other[0]) and _contains(other[1], self.document[1]) \
-                and _contains(self.document[1], other[1])
-        return False
-
-
-def page_fits(page: str, printed: str) -> bool:
-    """Whether a printed line meets a page line, as the check compares them (what `docs check
-    --write` keeps of a README's block)."""
-    return _Shown(page, 0).fits(_normal(body(printed)[1])) or _Shown(page, 0).fits(_normal(printed))
+        return self.page_line.fits(printed)
 
 
 @dataclass
@@ -166,7 +105,7 @@ class PageMatch:
         normal = _normal(said)
         last, self.unmet_last[app] = self.unmet_last.get(app), None
         met = self._meet(app, normal, _normal(text), number)
-        self.shapes.setdefault(app, set()).add(_shape(normal))
+        self.shapes.setdefault(app, set()).add(shape(normal))
         if met:
             return
         if not normal and last is not None and (start := self._shown_start(last[0])):
@@ -313,49 +252,24 @@ def _match_answer(block: _Block, output: str) -> None:
     lines = [_normal(line) for line in output.splitlines()]
     documents = None
     for shown in block.shown:
-        page = _normal(_PAGE_PLACEHOLDER.sub(WILDCARD, shown.text.strip()))
+        page = _normal(PAGE_PLACEHOLDER.sub(WILDCARD, shown.text.strip()))
         pattern = line_pattern(page, "substring")
         found = next((number for number, line in enumerate(lines, start=1) if pattern.search(line)), None)
-        if found is None and (wanted := _json_value(shown.text.strip())) is not None:
+        if found is None and (wanted := json_value(shown.text.strip())) is not None:
             documents = documents if documents is not None else json_documents(output)
             found = 1 if any(_holds(document, wanted) for document in documents) else None
         if found is not None:
             shown.owner = found
 
 
-def _children(value) -> list:
-    """A JSON value's members (an object's values, an array's items); none for a scalar."""
-    return list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
-
-
 def _strings(value) -> list[str]:
     """The strings a JSON value holds, at any depth."""
-    return [value] if isinstance(value, str) else [text for item in _children(value) for text in _strings(item)]
-
-
-def _json_value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    return [value] if isinstance(value, str) else [text for item in json_children(value) for text in _strings(item)]
 
 
 def _holds(value, wanted) -> bool:
     """Whether a JSON value is, or holds at any depth, one equal to `wanted`."""
-    return _same(value, wanted) or any(_holds(item, wanted) for item in _children(value))
-
-
-def _same(a, b) -> bool:
-    """Equal as JSON, a string that holds JSON compared as what it holds (`"[\\"a\\", \\"b\\"]"`
-    is `"[\\"a\\",\\"b\\"]"`)."""
-    if a == b:
-        return True
-    if isinstance(a, str) and isinstance(b, str):
-        inner_a, inner_b = _json_value(a), _json_value(b)
-        if inner_a is not None and inner_b is not None and not isinstance(inner_a, str):
-            return _contains(inner_a, inner_b) and _contains(inner_b, inner_a)
-        return _normal(a) == _normal(b)
-    return False
+    return same_json(value, wanted) or any(_holds(item, wanted) for item in json_children(value))
 
 
 def _json_within(page: str, output: str) -> bool:
@@ -369,15 +283,8 @@ def _json_within(page: str, output: str) -> bool:
             value, _ = decoder.raw_decode(output, start)
         except ValueError:
             continue
-        if _contains(value, wanted):
+        if contains(value, wanted):
             return True
     return False
 
 
-def _contains(value, wanted) -> bool:
-    """`wanted` is within `value`: its fields, recursively (a list: each item found)."""
-    if isinstance(wanted, dict):
-        return isinstance(value, dict) and all(key in value and _contains(value[key], item) for key, item in wanted.items())
-    if isinstance(wanted, list):
-        return isinstance(value, list) and all(any(_contains(have, item) for have in value) for item in wanted)
-    return _same(value, wanted)
