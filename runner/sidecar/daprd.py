@@ -22,11 +22,11 @@ from runner.services.together import together
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
 from runner.sidecar.daprdinputs import write_config
 from runner.sidecar.health import answers
+from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC,
+                                      CHECKING_GRPC_SOCKET, CHECKING_HTTP, CHECKING_HTTP_SOCKET, DAPR_OK, INFO,
+                                      SIDECAR_UP, STARTED, STARTING, STARTING_SOCKETS, TERMINATED, UP, UP_ALONE,
+                                      UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS, app_prefix)
 from runner.formats.runflags import is_init_control_plane, socket_paths
-from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC, CHECKING_GRPC_SOCKET, CHECKING_HTTP,
-                                  CHECKING_HTTP_SOCKET, DAPR_OK, INFO, SIDECAR_UP, STARTED,
-                                  STARTING, STARTING_SOCKETS, TERMINATED, UP, UP_ALONE, UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS,
-                                  app_prefix)
 
 APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
 VERDICT_IN_GRACE_S = 0.2  # ...and when all its lines are in: what it prints now is the stop's doing
