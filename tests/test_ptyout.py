@@ -59,3 +59,13 @@ def test_a_bare_program_keeps_its_command_and_finds_the_real_one(tmp_path):
     isatty, path = result.stdout.splitlines()
     assert isatty == "True" and str(folder) not in path.split(os.pathsep)
     assert wrap_command(["./app", "x"], folder) == wrapped(["./app", "x"])  # a path: no name to stand in for
+
+
+def test_a_line_is_what_a_terminal_shows_of_it():
+    from runner.services.terminal import shown
+
+    assert shown("\u2819\x1b[1G\x1b[0KOrder passed: 1") == "Order passed: 1"  # npm's spinner frame, overwritten
+    assert shown("== APP - checkout == \u2819\x1b[1G\x1b[0KOrder passed") == "== APP - checkout == Order passed"
+    assert shown("downloading 10%\rdownloading 100%") == "downloading 100%"
+    assert shown("abcdef\rXY") == "XYcdef"  # written over, not erased
+    assert shown("plain \x1b[32mgreen\x1b[0m") == "plain \x1b[32mgreen\x1b[0m"  # nothing moved back: as it came

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import functools
 import os
 import shutil
@@ -31,6 +32,7 @@ from runner.services.groups import tracked_tempdir
 CLONE_NEWNET = 0x40000000
 NETNS_START_S = 10.0
 CAP_SYS_ADMIN = 21
+NS_GET_USERNS = 0xB701  # ioctl: the user namespace that owns a namespace
 IN_USER_NAMESPACE = "QSR_USER_NAMESPACE"  # set in the runner started again in a user namespace of its own
 
 
@@ -99,10 +101,25 @@ def in_user_namespace_argv(argv: list[str]) -> list[str] | None:
     return [*namespace, sys.executable, "-m", "runner", *argv]
 
 
+@functools.cache
 def returns_home() -> bool:
-    """Whether a thread that entered a job's network can come back to the host's: only with
-    CAP_SYS_ADMIN over the host's network, not from a user namespace of the runner's own."""
-    return not os.environ.get(IN_USER_NAMESPACE)
+    """Whether a thread that entered a job's network can come back to the host's: only when the
+    host's network belongs to this process's own user namespace (root on the host, or in a
+    container of its own), not to the one above it (a user namespace the runner made)."""
+    try:
+        network = os.open("/proc/self/ns/net", os.O_RDONLY)
+        try:
+            owner = fcntl.ioctl(network, NS_GET_USERNS)
+        finally:
+            os.close(network)
+        try:
+            return os.fstat(owner).st_ino == os.stat("/proc/self/ns/user").st_ino
+        finally:
+            os.close(owner)
+    except PermissionError:  # owned above this process's user namespace: out of its reach
+        return False
+    except OSError:  # a kernel without the call: as the runner started
+        return not os.environ.get(IN_USER_NAMESPACE)
 
 
 def _setns(fd: int) -> None:

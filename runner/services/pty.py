@@ -20,6 +20,7 @@ import pexpect
 
 from runner.errors import JobError
 from runner.services.groups import group_alive, stop_group, track, untrack
+from runner.services.terminal import shown
 
 
 class AppStartError(JobError):
@@ -78,9 +79,9 @@ class PtyProcess:
             pending += chunk.replace("\r\n", "\n")
             *lines, pending = pending.split("\n")
             for line in lines:
-                self.on_line(line.rstrip("\r"))
+                self.on_line(shown(line.rstrip("\r")))
         if pending:
-            self.on_line(pending.rstrip("\r"))
+            self.on_line(shown(pending.rstrip("\r")))
         self.on_exit(self._reap())
 
     def _reap(self) -> int | None:
