@@ -96,3 +96,67 @@ def test_docs_check_reports_a_readmes_drift_at_its_line_and_write_reaches_a_fixe
     assert again.returncode == 0, again.stdout + again.stderr
     assert readme.read_text() == original, "a second --write changes nothing"
     assert "README: OK" in again.stdout
+
+
+_SLOW_START_APP = '''import http.server, sys, time
+
+time.sleep(6)  # its imports and start-up, on a busy machine
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        print("order received", flush=True)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"accepted")
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", {port}), Hello).serve_forever()
+'''
+
+_SLOW_START_README = '''# A slow start
+
+<!-- STEP
+name: Run the app
+expected_stdout_lines:
+  - 'Started Dapr with app id "slow"'
+output_match_mode: substring
+background: true
+sleep: 1
+timeout_seconds: 30
+-->
+
+```bash
+dapr run -f .
+```
+
+<!-- END_STEP -->
+
+Then send it an order:
+
+```bash
+curl -s --request POST http://localhost:{port}/order
+```
+
+The app logs:
+
+```text
+order received
+```
+'''
+
+
+def test_a_reader_types_on_once_the_app_a_step_started_is_up_not_after_the_steps_sleep(tmp_path, daprd_path,
+                                                                                     no_leftovers):
+    """A STEP's `sleep` is mm.py's guess at how long a start takes; the page's next block, which a
+    reader types once the app listens, waits for that, however busy the machine is."""
+    from runner.services.ports import free_port
+
+    port = free_port()
+    folder = tmp_path / "tree" / "tutorials" / "slow-start"
+    (folder / "app").mkdir(parents=True)
+    (folder / "app" / "app.py").write_text(_SLOW_START_APP.format(port=port))
+    (folder / "dapr.yaml").write_text(f"version: 1\napps:\n  - appID: slow\n    appDirPath: ./app/\n    appPort: {port}\n"
+                                      "    command: [python3, app.py]\n")
+    (folder / "README.md").write_text(_SLOW_START_README.format(port=port))
+    job, said = validate(tmp_path, "tutorials/slow-start", str(tmp_path / "tree"))
+    assert job["status"] == "passed", said
+    assert job["matched"] == job["expected"] == 2

@@ -144,8 +144,9 @@ class _TabRun:
                                                         if "=" in word))
             elif command.terminal is not None:
                 self._open_terminal(command)
-                if problem := self._wait(lambda: command.terminal in self.up or self.terminals[command.terminal][0].ended(),
-                                         UP_WITHIN_S):
+                # The reader types on once the app is up: the CLI said so, and the app listens on its port.
+                if problem := self._wait(lambda: (command.terminal in self.up and self.watches[command.terminal].ports_open())
+                                         or self.terminals[command.terminal][0].ended(), UP_WITHIN_S):
                     return problem
             elif blocked := self._type(command):
                 return blocked

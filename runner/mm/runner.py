@@ -343,6 +343,7 @@ class ReadmeRun:
         end, or (a start) left running once its apps came up. A client's placeholders are filled
         from earlier answers first; one nothing fills leaves it (and what the page shows of it)
         unchecked, said so."""
+        self._await_started()
         text = block.text
         if block.fills:
             text, unfilled = filled(block.text, block.fills, list(self.page_match.answers.values()))
@@ -366,11 +367,21 @@ class ReadmeRun:
                 return False
         return True
 
+    def _await_started(self) -> None:
+        """Before a reader's own block: the apps earlier steps started in the background came up
+        (a STEP's `sleep` is mm.py's guess at the time a start takes; a reader waits for it)."""
+        for step_run in self.steps:
+            for command in step_run.commands if step_run.step.background else ():
+                while command.apps is not None and not command.ended() and not self._came_up(command) \
+                        and time.monotonic() < command.started + UP_WITHIN_S:
+                    self._watch()
+                    time.sleep(_POLL_S)
+
     def _await_up(self, command: CommandRun) -> None:
         """Until the apps a reader's start started came up (or it ended), and its terminal then went
         quiet a moment: the reader reads what it printed, then types on. A start the CLI does not run
         (`mvn spring-boot:run`) counts as up once it printed."""
-        deadline = time.monotonic() + UP_WITHIN_S
+        deadline = command.started + UP_WITHIN_S
         while time.monotonic() < deadline and not command.ended():
             if self._came_up(command) and time.monotonic() - command.shell.last_output > QUIET_UP_S:
                 return

@@ -155,6 +155,14 @@ class AppsWatch:
                     app.came_up, app.up_at = f"listened on port {app.app_port}", time.monotonic()
             return all(app.came_up is not None or app.ended is not None or self._reported(app) for app in self.apps.values())
 
+    def ports_open(self) -> bool:
+        """Whether every app with an app port listens on it (or ended): what a reader waits for
+        before calling it."""
+        self.shown()  # notes the ports that listen now
+        with self._lock:
+            return all(app.app_port is None or app.came_up is not None or app.ended is not None or self._reported(app)
+                       for app in self.apps.values())
+
     @staticmethod
     def _reported(app: _App) -> bool:
         """A crash report has had time to be printed whole (the line that says why comes last)."""
