@@ -3,9 +3,10 @@ repository's example READMEs (default: dapr/python-sdk's in ../shared/sdk): each
 and time under both, and whether the drop-in passes wherever mm.py passes.
 
 mm.py gets what `dapr init` gives a user: the CLI 1.18.0 (../shared/dapr-cli, laid out as its
-release on a loopback server, as the tests do) with the runner's daprd, Redis on 127.0.0.1:6379,
-placement on 50005 and scheduler on 50006, and a Python venv of its own first on PATH (the
-READMEs `pip install` into it). The drop-in gets no dapr CLI on PATH: its shim prints as CLI
+release on a loopback server, as the tests do) with the runner's daprd, Redis on 127.0.0.1:6379
+(`docker exec dapr_redis redis-cli` reaching it through the runner's docker shim: no Docker
+engine or registry here), placement on 50005 and scheduler on 50006, and a Python venv of its
+own first on PATH (the READMEs `pip install` into it). The drop-in gets no dapr CLI on PATH: its shim prints as CLI
 1.17+ does, and each README runs with its own Redis, placement and scheduler.
 
     python bench/bench_sdk_readmes.py [FOLDER] [--only NAME,...] [--timeout 600]
@@ -30,6 +31,7 @@ CLI_1_18 = ROOT.parent / "shared" / "dapr-cli" / "dapr-1.18.0-linux-amd64.xz"
 
 from runner.provision.daprd import ensure_control_plane, ensure_daprd  # noqa: E402
 from runner.services.controlplane import ControlPlane  # noqa: E402
+from runner.services.executable import write_executable  # noqa: E402
 from runner.services.redis import RedisEndpoint, ping  # noqa: E402
 from releaseserver import cli_from_release  # noqa: E402
 
@@ -74,8 +76,15 @@ def main() -> None:
                 time.sleep(0.05)
             plane.start(placement=50005, scheduler=50006)
             base = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-            mm_env = {**base, **cli.env(),
-                      "PATH": os.pathsep.join([str(cli.path.parent), str(venv / "bin"), os.environ["PATH"]])}
+            # `docker exec dapr_redis redis-cli ...`, as `dapr init`'s Redis container answers it: this
+            # Redis, through the runner's docker shim (no Docker engine or image registry here).
+            docker = scratch / "docker-bin" / "docker"
+            docker.parent.mkdir()
+            write_executable(docker, f"#!/bin/sh\nexec {sys.executable} -m runner.shim docker \"$@\"\n")
+            (scratch / "run").mkdir()
+            mm_env = {**base, **cli.env(), "QSR_REDIS": "127.0.0.1:6379", "QSR_RUN_DIR": str(scratch / "run"),
+                      "PATH": os.pathsep.join([str(cli.path.parent), str(venv / "bin"), str(docker.parent),
+                                               os.environ["PATH"]])}
             ours_env = {**base, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
             print(f"mm.py with dapr CLI {cli.version} ({cli.path}), daprd {daprd.version}; the drop-in with its shim\n")
             print(f"{'README':40} {'mm.py s':>8} {'verdict':>9} {'readme s':>9} {'verdict':>9}", flush=True)
