@@ -6,10 +6,11 @@ mm.py gets what `dapr init` gives a user: the CLI 1.18.0 (../shared/dapr-cli, la
 release on a loopback server, as the tests do) with the runner's daprd, Redis on 127.0.0.1:6379
 (`docker exec dapr_redis redis-cli` reaching it through the runner's docker shim: no Docker
 engine or registry here), placement on 50005 and scheduler on 50006, and a Python venv of its
-own first on PATH (the READMEs `pip install` into it). The drop-in gets no dapr CLI on PATH: its shim prints as CLI
+own first on PATH with the SDK installed (`dapr[all]`, as the SDK's own CI has it; the READMEs
+`pip install` into it too). The drop-in's steps run with that same Python first on PATH. The drop-in gets no dapr CLI on PATH: its shim prints as CLI
 1.17+ does, and each README runs with its own Redis, placement and scheduler.
 
-    python bench/bench_sdk_readmes.py [FOLDER] [--only NAME,...] [--timeout 600]
+    python bench/bench_sdk_readmes.py [FOLDER] [--only NAME,...] [--timeout 600] [--install "dapr[all] flask"]
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, default=SDK)
     parser.add_argument("--only", default="", help="only these examples (folder names)")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--install", default="dapr[all] flask", help="what both runs' Python environment holds")
     args = parser.parse_args()
     readmes = sorted(path for path in args.folder.rglob("README.md") if "<!-- STEP" in path.read_text(errors="replace"))
     if args.only:
@@ -66,7 +68,9 @@ def main() -> None:
         daprd = ensure_daprd()
         venv = scratch / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "mechanical-markdown"], check=True)
+        # The SDK with every extra, as its own CI's environment has it (`dapr[all]`): both runs use it.
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "mechanical-markdown", *args.install.split()],
+                       check=True)
         redis = subprocess.Popen(["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "",
                                   "--appendonly", "no", "--dir", scratch_name], stdout=subprocess.DEVNULL,
                                  start_new_session=True)
@@ -85,7 +89,7 @@ def main() -> None:
             mm_env = {**base, **cli.env(), "QSR_REDIS": "127.0.0.1:6379", "QSR_RUN_DIR": str(scratch / "run"),
                       "PATH": os.pathsep.join([str(cli.path.parent), str(venv / "bin"), str(docker.parent),
                                                os.environ["PATH"]])}
-            ours_env = {**base, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+            ours_env = {**base, "PATH": os.pathsep.join([str(venv / "bin"), os.environ["PATH"]])}
             print(f"mm.py with dapr CLI {cli.version} ({cli.path}), daprd {daprd.version}; the drop-in with its shim\n")
             print(f"{'README':40} {'mm.py s':>8} {'verdict':>9} {'readme s':>9} {'verdict':>9}", flush=True)
             rows = []
