@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--install", default="dapr[all] flask", help="what both runs' Python environment holds")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: its Redis and control plane go too
     readmes = sorted(path for path in args.folder.rglob("README.md") if "<!-- STEP" in path.read_text(errors="replace"))
     if args.only:
         readmes = [path for path in readmes if path.parent.name in args.only.split(",")]
