@@ -128,3 +128,18 @@ def test_a_page_whose_start_is_refused_fails_naming_the_file_and_line(tmp_path, 
     assert result.returncode == 1, result.stdout + result.stderr
     (job,) = json.loads(out.read_text())["jobs"]
     assert job["status"] == "failed" and "tutorials/broken/dapr.yaml:4: invalid YAML" in job["reason"], job["reason"]
+
+
+@pytest.mark.e2e
+def test_an_apps_stderr_is_the_steps_stderr_as_todays_cli_leaves_it(tmp_path, daprd_path, no_leftovers):
+    """From CLI 1.17 a one-app run hands its app the terminal: what the app writes to stderr is the
+    step's stderr (python-sdk's examples expect their logging there); CLI 1.16 printed it labelled
+    on stdout."""
+    (tmp_path / "app.py").write_text("import sys\nprint('to stdout', flush=True)\nprint('to stderr', file=sys.stderr)\n")
+    (tmp_path / "README.md").write_text(
+        "# Streams\n\n<!-- STEP\nname: both streams\nexpected_stdout_lines:\n  - 'to stdout'\nexpected_stderr_lines:\n"
+        "  - 'to stderr'\n-->\n\n```bash\ndapr run --app-id streams -- python3 app.py\n```\n\n<!-- END_STEP -->\n")
+    today = run_cli("readme", "README.md", cwd=tmp_path)
+    assert today.returncode == 0, today.stdout + today.stderr
+    old = run_cli("readme", "README.md", "--cli-version", "1.16.5", cwd=tmp_path)
+    assert old.returncode == 1 and "== APP == to stderr" in old.stdout, old.stdout + old.stderr

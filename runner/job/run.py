@@ -87,7 +87,7 @@ class _LiveJob:
         if line.from_app and self.outcome.first_output_s is None and self.app_started is not None:
             self.outcome.first_output_s = self.since_app_start()
         if self.settings.echo is not None:
-            self.settings.echo(text)
+            self.settings.echo(text, line.stream)
         self.apps.feed(text)
         before = self.matcher.matched
         self.matcher.feed(text, line.stream, self.since_app_start())
@@ -157,7 +157,8 @@ def _sidecars(run: _LiveJob, addresses: ControlPlaneAddresses | None, daprd: Pat
     settings, shown = run.settings, run.plan.app_ids_shown
     if settings.sidecar == "dapr":
         return DaprCliSidecars(run.receive, shown, addresses, settings.dapr_cli)
-    return DaprdSidecars(run.receive, shown, addresses, daprd, settings.run_dir, settings.log_level)
+    return DaprdSidecars(run.receive, shown, addresses, daprd, settings.run_dir, settings.log_level,
+                         stderr_apart=settings.app_stderr_apart)
 
 
 def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Ending | None:

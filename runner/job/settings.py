@@ -28,7 +28,8 @@ class RunSettings:
     log_level: str = "info"
     sidecar: str = "daprd"  # daprd: driven by us; dapr: through the real dapr CLI
     dapr_cli: DaprCli | None = None
-    echo: Callable[[str], None] | None = None  # every transcript line as it happens (the dapr shim)
+    echo: Callable[[str, str], None] | None = None  # every transcript line and its stream as it happens (the dapr shim)
+    app_stderr_apart: bool = False  # an app's stderr lines kept apart from its terminal (CLI 1.17+'s one-app run)
     pass_env: frozenset[str] = frozenset()  # credential-looking variables the apps may see anyway
     declared_env: frozenset[str] = frozenset()  # variables a README set itself: passed and not redacted
     run_dir: Path | None = None  # shared by every daprd of one README run (name resolution, its services)

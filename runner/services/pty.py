@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import pexpect
+import ptyprocess
 
 from runner.errors import JobError
 from runner.services.groups import group_alive, stop_group, track, untrack
@@ -27,14 +28,28 @@ class AppStartError(JobError):
     pass
 
 
+class _Spawn(pexpect.spawn):
+    """pexpect's spawn, keeping the descriptors `pass_fds` names open in the child."""
+
+    pass_fds: tuple[int, ...] = ()
+
+    def _spawnpty(self, args, **kwargs):
+        return ptyprocess.PtyProcess.spawn(args, pass_fds=self.pass_fds, **kwargs)
+
+
 class PtyProcess:
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str],
-                 on_line: Callable[[str], None], on_exit: Callable[[int | None], None]):
+                 on_line: Callable[[str], None], on_exit: Callable[[int | None], None],
+                 on_err_line: Callable[[str], None] | None = None):
         self.argv = argv
         self.cwd = cwd
         self.env = env
         self.on_line = on_line
         self.on_exit = on_exit
+        # Given: its stderr apart from the terminal, line by line (as CLI 1.17+ leaves it, the
+        # app's own stderr); else both on the terminal, in the order written.
+        self.on_err_line = on_err_line
+        self._err_reader: threading.Thread | None = None
         self.child: pexpect.spawn | None = None
         self._reader: threading.Thread | None = None
         # The reader reaps the child when its terminal closes, a stop asks whether it lives: both
@@ -46,14 +61,24 @@ class PtyProcess:
         program = self.argv[0]
         if os.sep not in program and shutil.which(program, path=self.env.get("PATH")) is None:
             raise AppStartError(f"{program}: not found")
+        err_read, err_write = os.pipe() if self.on_err_line is not None else (None, None)
+        spawn = type("_Spawned", (_Spawn,), {"pass_fds": (err_write,) if err_write is not None else ()})
         try:
             # A PTY child is a session leader: its pid is the process group of it and its children.
-            self.child = pexpect.spawn(
+            self.child = spawn(
                 program, self.argv[1:], cwd=str(self.cwd), env=self.env, echo=False,
                 encoding="utf-8", codec_errors="replace", dimensions=(50, 2000), use_poll=True,
+                preexec_fn=(lambda: (os.dup2(err_write, 2), os.close(err_write))) if err_write is not None else None,
             )
         except pexpect.ExceptionPexpect as exc:
+            if err_read is not None:
+                os.close(err_read)
+                os.close(err_write)
             raise AppStartError(str(exc)) from None
+        if err_read is not None:
+            os.close(err_write)
+            self._err_reader = threading.Thread(target=self._pump_err, args=(err_read,), name="app-stderr", daemon=True)
+            self._err_reader.start()
         # Its group is stopped and reaped by `stop` before pexpect closes it: pexpect's own waits
         # for a child to go (0.1 s after closing, more after signals) only add to every job.
         self.child.delayafterclose = self.child.delayafterterminate = 0.0
@@ -82,7 +107,14 @@ class PtyProcess:
                 self.on_line(shown(line.rstrip("\r")))
         if pending:
             self.on_line(shown(pending.rstrip("\r")))
+        if self._err_reader is not None:
+            self._err_reader.join(timeout=5)  # what it wrote to stderr before it ended, read whole
         self.on_exit(self._reap())
+
+    def _pump_err(self, fd: int) -> None:
+        with open(fd, encoding="utf-8", errors="replace", newline="") as stream:
+            for line in stream:
+                self.on_err_line(shown(line.rstrip("\r\n")))
 
     def _reap(self) -> int | None:
         assert self.child is not None

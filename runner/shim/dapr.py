@@ -120,11 +120,11 @@ def _printer(cli_format: str | None, multi: bool) -> Callable[[str], None]:
     exit code, on stderr."""
     bare = prints_bare_app_lines(cli_format) and not multi
 
-    def echo(line: str) -> None:
+    def echo(line: str, stream: str = "stdout") -> None:
         if bare and (failed := _APP_FAILED.match(line)):
             print(APP_FAILED_BARE.format(code=failed.group(1)), file=sys.stderr, flush=True)
             return
-        print(without_label(line) if bare else line, flush=True)
+        print(without_label(line) if bare else line, flush=True, file=sys.stderr if stream == "stderr" else sys.stdout)
         if bare and line == UP:
             print(flush=True)
 
@@ -177,9 +177,11 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _sigterm_to_exit)
 
     echo = _printer(context.cli_format, multi=plan.app_ids_in_output)
+    bare = prints_bare_app_lines(context.cli_format) and not plan.app_ids_in_output
 
     try:
-        result = run_job(plan, RunSettings(daprd=daprd, redis=context.redis, echo=echo, run_dir=context.run_dir,
+        result = run_job(plan, RunSettings(daprd=daprd, redis=context.redis, echo=echo, app_stderr_apart=bare,
+                                           run_dir=context.run_dir,
                                            control_plane_addresses=context.control_plane_addresses,
                                            declared_env=declared_names()))
         if result.status != "passed" and result.reason:

@@ -174,11 +174,12 @@ class DaprdSidecars(Sidecars):
     CLI's status lines around them (those of `dapr run`, or of `dapr run -f`)."""
 
     def __init__(self, sink, show_app_ids: bool, addresses, daprd: Path, run_dir: Path | None = None,
-                 log_level: str = "info"):
+                 log_level: str = "info", stderr_apart: bool = False):
         super().__init__(sink, show_app_ids, addresses)
         self.daprd = daprd
         self.run_dir = run_dir  # shared by every daprd of one README run (name resolution)
         self.log_level = log_level
+        self.stderr_apart = stderr_apart and not show_app_ids  # a one-app run hands its app the terminal (CLI 1.17+)
         self.sidecars: list[DaprdSidecar] = []
         self.processes: list[PtyProcess] = []
 
@@ -259,6 +260,7 @@ class DaprdSidecars(Sidecars):
             list(app.argv), app.spec.app_dir, {**app.env, **sidecar_env(app, sidecar.ports)},
             on_line=lambda line: self.say(prefix + line),
             on_exit=lambda code: self._exited(app.spec.app_id, code),
+            on_err_line=(lambda line: self.say(prefix + line, "stderr")) if self.stderr_apart else None,
         )
         stack.callback(process.stop, APP_STOP_GRACE_S)
         process.start()
