@@ -3,7 +3,7 @@ app lines bare), and how the runner reads either: an app's own line, the CLI's f
 
 import pytest
 
-from runner.formats.cli_lines import (APP_FAILED, APP_OK, INFO, UP, is_cli_line, prints_bare_app_lines, runs_template,
+from runner.formats.cli_lines import (APP_FAILED, APP_OK, DAPR_OK, INFO, UP, is_cli_line, prints_bare_app_lines, runs_template,
                                       without_label)
 from runner.mm.model import StepRun
 from runner.formats.steps import Step
@@ -18,12 +18,18 @@ def test_from_cli_1_17_a_one_app_runs_lines_are_bare(version, bare):
 
 
 def test_the_shim_prints_as_its_cli_version(capsys):
-    lines = [UP, "== APP == Successfully persisted state", APP_FAILED.format(code=3)]
+    lines = [UP, "", "== APP == Successfully persisted state", APP_FAILED.format(code=3)]
     for line in lines:
         _printer("1.18.0", multi=False)(line)
     out, err = capsys.readouterr()
     assert out.splitlines() == [UP, "", "Successfully persisted state"]
     assert err.splitlines() == ["\u274c  The App process exited with error code: 3"]
+    today = _printer("1.18.0", multi=False)
+    for line, stream in [("== APP == INFO:root:name: you", "stderr"), (APP_OK, "stdout"), (DAPR_OK, "stdout")]:
+        today(line, stream)
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["INFO:root:name: you"]  # the app's stderr, on stderr
+    assert out.splitlines() == [APP_OK, DAPR_OK, APP_OK]  # and once daprd is gone, the app's exit said again
     for line in lines:
         _printer("1.16.5", multi=False)(line)
     assert capsys.readouterr().out.splitlines() == lines

@@ -31,8 +31,8 @@ from runner.services.started import record_fault
 from runner.shim.dapr_calls import invoke, list_apps, publish
 from runner.services.ptyout import with_wrappers
 from runner.shim.to_dapr_cli import dapr_cli_argv, wrappers
-from runner.formats.cli_lines import (APP_FAILED, APP_FAILED_BARE, FAILURE, STOPPED, SUCCESS, UP, prints_bare_app_lines,
-                                     stop_lines, without_label)
+from runner.formats.cli_lines import (APP_FAILED, APP_FAILED_BARE, APP_OK, DAPR_OK, FAILURE, STOPPED, SUCCESS,
+                                     prints_bare_app_lines, stop_lines, without_label)
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 CALLS = {"invoke": invoke, "publish": publish, "list": list_apps}
@@ -114,19 +114,22 @@ def _version(context: ShimContext) -> int:
 _APP_FAILED = re.compile(re.escape(APP_FAILED.split("{")[0]) + r"(\d+)$")
 
 
-def _printer(cli_format: str | None, multi: bool) -> Callable[[str], None]:
+def _printer(cli_format: str | None, multi: bool) -> Callable[[str, str], None]:
     """What prints a job's transcript line as the CLI of `cli_format` would: from 1.17, a one-app
-    run's app lines bare, a blank line after the CLI's "up and running", an app's failure as its
-    exit code, on stderr."""
+    run's app lines bare (its stderr on stderr), an app's failure as its exit code, on stderr, and
+    an app that exited well said so again once daprd is gone."""
     bare = prints_bare_app_lines(cli_format) and not multi
+    exited_well = False
 
     def echo(line: str, stream: str = "stdout") -> None:
+        nonlocal exited_well
         if bare and (failed := _APP_FAILED.match(line)):
             print(APP_FAILED_BARE.format(code=failed.group(1)), file=sys.stderr, flush=True)
             return
         print(without_label(line) if bare else line, flush=True, file=sys.stderr if stream == "stderr" else sys.stdout)
-        if bare and line == UP:
-            print(flush=True)
+        exited_well = exited_well or line == APP_OK
+        if bare and line == DAPR_OK and exited_well:
+            print(APP_OK, flush=True)
 
     return echo
 
