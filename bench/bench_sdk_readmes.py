@@ -49,9 +49,11 @@ def timed(argv: list[str], cwd: Path, env: dict, timeout: float) -> tuple[float,
     except subprocess.TimeoutExpired:
         verdict = "timeout"
     wall = time.monotonic() - started
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    for stop in (signal.SIGTERM, signal.SIGKILL):  # a chance to stop what it started, then no more
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, stop)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=15)
     return wall, verdict
 
 
