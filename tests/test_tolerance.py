@@ -27,6 +27,8 @@ CASES = [
     ("Saved order 1", "Saved order 1 twice", False),
     ('Output: "{\\"is_success\\":true}"', 'Output: "{\\"is_success\\": false}"', False),
     ('Order: {"orderId": 1, "item": "car"}', 'Order: {"orderId": 1}', False),
+    ("", "", True),  # an empty line of the app's (`== APP ==` alone on the page)
+    ("", "Saved order 1", False),
 ]
 
 

@@ -90,6 +90,8 @@ class PageLine:
 
     def fits(self, printed: str) -> bool:
         """Whether a printed line (normalised, its `== APP ==` label aside) is this line."""
+        if not self.patterns:  # an empty line of the app's (`== APP ==` alone): an empty one
+            return not printed.strip()
         views = _views(printed)
         if any(pattern.search(view) for pattern in self.patterns for view in views):
             return True
