@@ -23,12 +23,12 @@ import re
 
 from runner.docs.model import TabReport
 from runner.docs.tabjob import TAB_NORMALIZERS
+from runner.formats.cli_lines import APP_LABEL, split_label
 from runner.formats.docspage import Page, Tab
 from runner.transcript.masks import BUILTIN_MASKS
 from runner.transcript.tolerance import page_fits
 from runner.transcript.normalize import normalizer
 
-_APP_PREFIX = re.compile(r"^== APP(?: - (\S+))? == ?")
 _KEPT = [BUILTIN_MASKS[name].pattern for name in ("timestamps", "ids", "ports")]  # the page's own, where they vary
 _ALIKE = 0.5  # how alike a printed line must be to stand in a drifted line's place
 _SAME_NUMBERS = 0.05  # what the same numbers add to a likeness: enough to break near ties, no more
@@ -66,8 +66,13 @@ def unified_diff(page: Page, text: str) -> str:
 
 def _body(text: str) -> tuple[str, str]:
     """An app line as (its `== APP ==` prefix, what the app printed)."""
-    found = _APP_PREFIX.match(text)
+    found = APP_LABEL.match(text)
     return (found.group(0), text[found.end():]) if found else ("", text)
+
+
+def _printer_of(text: str) -> str | None:
+    """The app a printed line's label names (None: the one app of a run, or no label)."""
+    return (split_label(text) or (None, ""))[0]
 
 
 def _renamed(prefix: str, renames: dict[str, str]) -> str:
@@ -110,7 +115,7 @@ def _heard_by(report: TabReport, group: str, renames: dict[str, str]) -> list[st
     renamed = renames.get(f"== APP - {app} ==")
     app = renamed.removeprefix("== APP - ").removesuffix(" ==") if renamed else app
     heard = [text for source, text in report.heard if terminal == "*" or source == terminal]
-    return [text for text in heard if not app or _APP_PREFIX.match(text).group(1) in (app, None)]
+    return [text for text in heard if not app or _printer_of(text) in (app, None)]
 
 
 def _align(scores: list[list[float]]) -> list[int | None]:
@@ -177,7 +182,7 @@ def _out_of_order(places: list[int | None]) -> bool:
 def _printed_all(report: TabReport, group: str, body: str, renames: dict[str, str]) -> bool:
     """Whether the apps that print lines like `body` ended by themselves: what they printed is all
     they print (a loop of nine, not a run cut short), so a count the page shows beyond it is drift."""
-    printers = {(_APP_PREFIX.match(text).group(1) if _APP_PREFIX.match(text) else None)
+    printers = {_printer_of(text)
                 for text in _heard_by(report, group, renames) if _shape(_body(text)[1]) == _shape(body)}
     finished = set(report.finished)
     if not printers or not finished:

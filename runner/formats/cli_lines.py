@@ -7,6 +7,11 @@ import re
 
 from runner.formats.shellwords import shell_calls
 
+# A terminal's escape sequences, as apps and the CLI write them: CSI and OSC sequences, then the
+# two-character ones, ESC with one byte of 0x30-0x7E (a .NET console on a terminal starts with
+# `ESC =`, keypad mode).
+ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[0-Z\\-~]")
+
 INFO, SUCCESS, FAILURE = "\u2139\ufe0f  ", "\u2705  ", "\u274c  "
 
 # `dapr run` of one app

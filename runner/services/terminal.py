@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import re
 
-from runner.formats.cli_lines import split_label
+from runner.formats.cli_lines import ESCAPE_SEQUENCE, split_label
 
 _TO_FIRST_COLUMN = re.compile(r"\r|\x1b\[1?G")
 _ERASE = re.compile(r"^\x1b\[[02]?K")
-_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[0-Z\\-~]")
 
 
 def _overwritten(text: str) -> str:
     shown = ""
     for piece in _TO_FIRST_COLUMN.split(text):
-        visible = _SEQUENCE.sub("", piece)
+        visible = ESCAPE_SEQUENCE.sub("", piece)
         shown = visible if _ERASE.match(piece) else visible + shown[len(visible):]
     return shown
 

@@ -9,21 +9,19 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from runner.formats.cli_lines import ESCAPE_SEQUENCE
 from runner.formats.expected import DEFAULT_NORMALIZERS, NORMALIZER_NAMES
 from runner.transcript.masks import BUILTIN_MASKS, declared_masks
 
-# CSI and OSC sequences, then the two-character ones: ESC with one byte of 0x30-0x7E (a .NET
-# console on a terminal starts with `ESC =`, keypad mode).
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[0-Z\\-~]")
-# The dapr CLI puts one of these (and two spaces) before its status lines.
 _SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
+# The dapr CLI puts one of these (and two spaces) before its status lines.
 _STATUS_PREFIX = re.compile(r"^(?:(?:\u2139\ufe0f?|\u2705|\u274c|\u26a0\ufe0f?|\U0001f197|\u231b)\s+)+")
 
 
 def strip_ansi(line: str) -> str:
     # Repeat: removing one sequence can join the pieces of another.
     while "\x1b" in line:
-        stripped = _ANSI.sub("", line)
+        stripped = ESCAPE_SEQUENCE.sub("", line)
         if stripped == line:
             return line
         line = stripped
