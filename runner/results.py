@@ -35,8 +35,6 @@ class CloseLine:
         return f"({alike:.0%} alike): `{self.text}`" + (f" ({self.difference})" if self.difference else "")
 
 
-
-
 @dataclass(frozen=True)
 class Miss:
     """An expected line the output did not meet, and what came closest."""

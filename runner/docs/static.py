@@ -234,8 +234,6 @@ def _block_text(block) -> list[str]:
     return [line.strip() for line in block.lines if line.strip()]
 
 
-
-
 def _coverage(tab: Tab, root: Path, words: set[str]) -> float | None:
     """The share of `words` the tab's app sources contain (None: no sources found)."""
     text = ""

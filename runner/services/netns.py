@@ -81,11 +81,17 @@ def _user_namespace() -> list[str]:
 
 
 @functools.cache
+def _user_namespace_refused() -> str | None:
+    """Why a user namespace of the runner's own cannot make a network namespace here, or None."""
+    return _tried([*_user_namespace(), "unshare", "--net", "--", "true"])
+
+
+@functools.cache
 def unavailable() -> str | None:
     """Why no job can have a network of its own here, or None when they can."""
     if not _capable():
         return "not root (a network namespace needs CAP_SYS_ADMIN), and no user namespace gives it here" + (
-            f": {why}" if (why := _missing() or _tried([*_user_namespace(), "unshare", "--net", "--", "true"])) else "")
+            f": {why}" if (why := _missing() or _user_namespace_refused()) else "")
     return _missing() or _tried(["unshare", "--net", "--", "true"])
 
 
@@ -95,10 +101,9 @@ def in_user_namespace_argv(argv: list[str]) -> list[str] | None:
     or cannot be."""
     if _capable() or os.environ.get(IN_USER_NAMESPACE) or _missing():
         return None
-    namespace = _user_namespace()
-    if _tried([*namespace, "unshare", "--net", "--", "true"]):
+    if _user_namespace_refused():
         return None
-    return [*namespace, sys.executable, "-m", "runner", *argv]
+    return [*_user_namespace(), sys.executable, "-m", "runner", *argv]
 
 
 @functools.cache

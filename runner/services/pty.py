@@ -31,10 +31,12 @@ class AppStartError(JobError):
 class _Spawn(pexpect.spawn):
     """pexpect's spawn, keeping the descriptors `pass_fds` names open in the child."""
 
-    pass_fds: tuple[int, ...] = ()
+    def __init__(self, *args, pass_fds: tuple[int, ...] = (), **kwargs):
+        self._pass_fds = pass_fds  # read while the base class spawns
+        super().__init__(*args, **kwargs)
 
     def _spawnpty(self, args, **kwargs):
-        return ptyprocess.PtyProcess.spawn(args, pass_fds=self.pass_fds, **kwargs)
+        return ptyprocess.PtyProcess.spawn(args, pass_fds=self._pass_fds, **kwargs)
 
 
 class PtyProcess:
@@ -62,12 +64,12 @@ class PtyProcess:
         if os.sep not in program and shutil.which(program, path=self.env.get("PATH")) is None:
             raise AppStartError(f"{program}: not found")
         err_read, err_write = os.pipe() if self.on_err_line is not None else (None, None)
-        spawn = type("_Spawned", (_Spawn,), {"pass_fds": (err_write,) if err_write is not None else ()})
         try:
             # A PTY child is a session leader: its pid is the process group of it and its children.
-            self.child = spawn(
+            self.child = _Spawn(
                 program, self.argv[1:], cwd=str(self.cwd), env=self.env, echo=False,
                 encoding="utf-8", codec_errors="replace", dimensions=(50, 2000), use_poll=True,
+                pass_fds=(err_write,) if err_write is not None else (),
                 preexec_fn=(lambda: (os.dup2(err_write, 2), os.close(err_write))) if err_write is not None else None,
             )
         except pexpect.ExceptionPexpect as exc:

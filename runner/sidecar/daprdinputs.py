@@ -11,8 +11,8 @@ from typing import Callable, ContextManager
 
 import yaml
 
-from runner.formats.yamlfile import load_yaml
 from runner.errors import ProvisionError, read_input
+from runner.formats.yamlfile import load_yaml
 from runner.provision.daprd import carrying, component_types
 from runner.services.resources import components
 from runner.sidecar.base import SidecarError

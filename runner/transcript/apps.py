@@ -153,15 +153,18 @@ class AppsWatch:
             for app in self.apps.values():
                 if app.came_up is None and app.ended is None and app.app_port and self.listening(app.app_port):
                     app.came_up, app.up_at = f"listened on port {app.app_port}", time.monotonic()
-            return all(app.came_up is not None or app.ended is not None or self._reported(app) for app in self.apps.values())
+            return all(self._showed(app) for app in self.apps.values())
 
     def ports_open(self) -> bool:
         """Whether every app with an app port listens on it (or ended): what a reader waits for
         before calling it."""
         self.shown()  # notes the ports that listen now
         with self._lock:
-            return all(app.app_port is None or app.came_up is not None or app.ended is not None or self._reported(app)
-                       for app in self.apps.values())
+            return all(app.app_port is None or self._showed(app) for app in self.apps.values())
+
+    def _showed(self, app: _App) -> bool:
+        """It came up, ended, or its crash report is in."""
+        return app.came_up is not None or app.ended is not None or self._reported(app)
 
     @staticmethod
     def _reported(app: _App) -> bool:

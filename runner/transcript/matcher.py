@@ -21,8 +21,6 @@ from runner.transcript.normalize import normalizer
 from runner.transcript.tolerance import PageLine
 
 
-
-
 @dataclass(frozen=True)
 class OutputLine:
     number: int  # 1-based position in the whole transcript

@@ -286,5 +286,3 @@ def _json_within(page: str, output: str) -> bool:
         if contains(value, wanted):
             return True
     return False
-
-

@@ -1,5 +1,5 @@
 """Whether a printed line is the line a page shows, as a reader compares them: the one tolerance
-of every face (a README's blocks, a docs tab's, what `docs check --write` keeps; docs/expected.md
+of every face (a README's blocks, a docs tab's, what `docs check --write` keeps; docs/docs-check.md
 has the table).
 
 Forgiven: the masks (timestamps, generated ids, local ports), runs of spaces, trailing whitespace
@@ -13,6 +13,7 @@ does not mask, a field the one has and the other does not.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -21,8 +22,6 @@ from runner.transcript.masks import WILDCARD, line_pattern
 from runner.transcript.normalize import normalizer
 
 normal = normalizer(("ansi", "whitespace", "spaces", "status_prefix", "punctuation", "timestamps", "ports", "ids"))
-
-
 PAGE_PLACEHOLDER = re.compile(r"\[(?!TIMESTAMP\]|PORT\]|ID\])[A-Z][A-Z0-9_ ]*\]|<[A-Za-z][\w -]*>")
 
 
@@ -33,11 +32,7 @@ _LOG_PREFIX = re.compile(
     r"|(?:\d+\s+)?\[[^\]]+\]\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+\s+-\s"
     r"|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR):[\w.]+:"
     r"|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s*[:|-]\s)")
-
-
 _STAMP = re.compile(r"\s*\[?\[TIMESTAMP\]\]?,?")
-
-
 _CLI_PORT = re.compile(r"(?i)\b(port:?\s*)\d{2,5}\b")
 
 
@@ -112,7 +107,13 @@ class PageLine:
 def page_fits(page: str, printed: str) -> bool:
     """Whether a printed line is the line a page shows: the one tolerance every face uses (README
     blocks, docs tabs, what `docs check --write` keeps)."""
-    return PageLine(page).fits_printed(printed)
+    return _page_line(page).fits_printed(printed)
+
+
+@functools.lru_cache(maxsize=4096)
+def _page_line(page: str) -> PageLine:
+    """A page line made once: `--write` compares each with every printed line of its block."""
+    return PageLine(page)
 
 
 def json_children(value) -> list:
