@@ -126,7 +126,6 @@ class JobResult:
     apps: list[AppEvidence] = field(default_factory=list)  # each app it started, and what it showed
     weak: str | None = None  # why a pass proves little (`checks only that Dapr started`)
     notes: list[str] = field(default_factory=list)  # how it ran, worth knowing (a port turn it took, and why)
-    sources: list[str] = field(default_factory=list)  # what printed each transcript line (a docs tab's terminals)
     transcript: list[str] = field(default_factory=list)
     page: dict | None = None  # a README run's page blocks as shown and what was heard (`PageMatch.record`)
     timeline: list[dict] = field(default_factory=list)  # its phases on the run's clock (services/timeline.py)

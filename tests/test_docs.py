@@ -374,48 +374,54 @@ def test_a_build_that_fails_is_could_not_check_not_drift(tmp_path, daprd_path, n
 
 def test_a_terminal_that_repeats_itself_is_quiet():
     """A batch app printing the same lines every ten seconds (or the same line with another
-    number) says nothing new: the tab's settle time runs; a new line or a matched one resets it."""
-    from runner.formats.expected import ExpectedLine, Expectation
-    from runner.job.plan import JobPlan
-    from runner.job.script import _TabRun
+    number) says nothing new: the page's settle time runs; a new line or a matched one resets it."""
+    from runner.mm.model import News
 
-    expectation = Expectation(lines=(ExpectedLine("== APP == wanted 9", 1),), match="exact", order="per-app",
-                              groups=("t1",))
-    plan = JobPlan("tab", "docs", "python", "", (), (), expectation, 60.0)
-    tab = _TabRun(plan, settings=None, on_progress=lambda progress: None)
-    heard = tab._hears("t1")
-    heard("stdout", "== APP == Finished processing batch")
-    tab.last_output = first = 100.0
-    heard("stdout", "== APP == Finished processing batch")
-    heard("stdout", "== APP == Order passed: 7")
-    tab.last_output = second = 200.0
-    heard("stdout", "== APP == Order passed: 8")
-    assert tab.last_output == second != first
-    heard("stdout", "== APP == Something else")
-    assert tab.last_output > second
-    heard("stdout", "== APP == wanted 8")
-    tab.last_output = 300.0
-    heard("stdout", "== APP == wanted 9")  # a match is news even in a known shape
-    assert tab.last_output > 300.0 and tab.matcher.complete
+    news = News()
+    news.heard("batch", "== APP == Finished processing batch", met=False)
+    news.since = first = 100.0
+    news.heard("batch", "== APP == Finished processing batch", met=False)
+    news.heard("batch", "== APP == Order passed: 7", met=False)
+    news.since = second = 200.0
+    news.heard("batch", "== APP == Order passed: 8", met=False)
+    assert news.since == second != first
+    news.heard("batch", "== APP == Something else", met=False)
+    assert news.since > second
+    news.since = 300.0
+    news.heard("other", "== APP == Something else", met=False)  # another app's news
+    assert news.since > 300.0
+    news.since = 400.0
+    news.heard("batch", "== APP == Order passed: 9", met=True)  # a match is news even in a known shape
+    assert news.since > 400.0
+
+
+def _page_result(name: str, shown: str, printed: list[str], closest: str | None = None):
+    """A tab run's result as the engine records it: one page line (line 12 of the block at 11)
+    that never came, and what the apps printed."""
+    from runner.results import CloseLine, JobResult, Miss
+
+    close = (CloseLine(2, closest, 0.9, ""),) if closest else ()
+    miss = Miss(0, shown, 12, close, None)
+    page = {"shown": [[12, "apps", shown, 11]], "heard": [["apps", text] for text in printed], "unmet": [12],
+            "unordered": [], "met": []}
+    return JobResult(name, "docs", "go", "", "failed", miss_details=[miss], misses=[f"p.md:12: the page shows `{shown}`"],
+                     page=page)
 
 
 @pytest.mark.parametrize("printed, words", [
-    ("== APP == Order received : 1", "where the app prints `== APP == Order received : 1`"),
-    ("== APP == Order received: 1", "an app printed it, but not there"),
+    ("Order received : 1", "where the app prints (90% alike): `Order received : 1`"),
+    ("Order received: 1", "an app printed it, but not there"),
 ])
 def test_a_miss_is_worded_by_what_the_apps_printed(printed, words):
     """A page line the apps printed only elsewhere (another terminal, out of order) is not shown
     as `X` where the app prints `X`."""
+    from runner.docs.judge import judge
     from runner.docs.model import TabReport
-    from runner.docs.tabjob import judge
-    from runner.formats.docspage import Tab
-    from runner.results import JobResult, Miss
 
     report = TabReport("p.md", "Python", "", 1, "python", 10)
-    miss = Miss.from_record({"expected": "== APP == Order received: 1", "line": 12, "order_note": None, "closest": []})
-    result = JobResult("p.md/Python#1", "docs", "python", "", "failed", miss_details=[miss],
-                       transcript=["== APP == starting", printed])
-    assert judge(Tab("Python", 10, 20, "", 0), report, result)
+    result = _page_result("p.md/Python#1", "== APP == Order received: 1", ["== APP == starting", f"== APP == {printed}"],
+                          printed)
+    assert judge(report, result)
     assert report.dynamic == "drift" and words in report.findings[0].message
 
 
@@ -423,22 +429,32 @@ def test_a_miss_is_worded_by_what_the_apps_printed(printed, words):
 def test_an_app_that_failed_is_judged_by_its_quickstarts_readme_run(readme_status, verdict):
     """The app printed, then died for a file the checkout lacks: the page is not shown wrong
     unless the quickstart's own README run passes."""
+    from runner.docs.judge import judge, judge_by_readme
     from runner.docs.model import TabReport
-    from runner.docs.tabjob import judge, judge_by_readme
     from runner.formats.docspage import AppRun, PageCommand, Tab
-    from runner.results import JobResult, Miss
+    from runner.results import JobResult
 
     report = TabReport("p.md", "Go", "", 1, "go", 10)
-    miss = Miss.from_record({"expected": "== APP == Wrote data", "line": 12, "order_note": None, "closest": []})
-    result = JobResult("p.md/Go#1", "docs", "go", "", "failed", miss_details=[miss], transcript=[
+    result = _page_result("p.md/Go#1", "== APP == Wrote data", [
         "== APP == Encrypted the message", "== APP == 2026/11/29 Failed to open file: open big.jpg: no such file or directory",
         "== APP == exit status 1"])
     tab = Tab("Go", 10, 20, "", 0, runs=[AppRun(PageCommand("dapr run -- go run .", 11, "x"), "x", None)])
-    assert judge(tab, report, result) is False
+    assert judge(report, result) is False
     readme = JobResult("x/go/sdk", "x", "go", "sdk", readme_status, reason="big.jpg is nowhere in x/go/sdk/")
     judge_by_readme(tab, report, result, readme)
     assert report.status == verdict
     assert bool([f for f in report.findings if f.kind == "dynamic"]) == (verdict == "drift")
+
+
+def test_a_tab_whose_apps_printed_nothing_cannot_tell_alone():
+    from runner.docs.judge import judge
+    from runner.docs.model import TabReport
+
+    report = TabReport("p.md", "Go", "", 1, "go", 10)
+    assert judge(report, _page_result("p.md/Go#1", "== APP == Wrote data", ["time=\"x\" level=info msg=\"up\""])) is False
+    assert report.dynamic == "could not tell" and not report.findings
+    readme = TabReport("README.md", "README", "", 1, "go", 1, kind="readme")
+    assert judge(readme, _page_result("x/go/sdk", "== APP == Wrote data", [])) and readme.status == "drift"
 
 
 @pytest.mark.skipif(not DOCS_PAGES.is_dir(), reason=f"no docs pages at {DOCS_PAGES}")
@@ -455,13 +471,12 @@ def test_a_tab_takes_turns_on_the_ports_its_quickstarts_apps_listen_on(tmp_path,
 
 
 def test_a_job_that_could_not_run_is_not_checked_not_drifted():
+    from runner.docs.judge import judge
     from runner.docs.model import TabReport
-    from runner.docs.tabjob import judge
-    from runner.formats.docspage import Tab
     from runner.job.verdict import failed
     from runner.job.plan import JobPlan
 
     plan = JobPlan("p.md#1", "docs", "go", "", (), (), None, 60.0)
     report = TabReport("p.md", "Go", "", 1, "go", 10)
-    assert judge(Tab("Go", 10, 20, "", 0), report, failed(plan, "port 6006, which p.md#1 names, is taken by another program"))
+    assert judge(report, failed(plan, "port 6006, which p.md#1 names, is taken by another program"))
     assert report.status == "could not check" and "port 6006" in report.dynamic

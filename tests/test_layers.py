@@ -7,7 +7,7 @@ RUNNER = Path(__file__).resolve().parent.parent / "runner"
 
 # Lower numbers are lower layers. A module may import its own folder and lower layers only.
 LAYERS = {
-    "__init__": 0, "errors": 0, "cache": 0, "results": 0, "workspace": 0,
+    "__init__": 0, "errors": 0, "cache": 0, "results": 0, "workspace": 0, "page": 0,
     "formats": 1,
     "transcript": 2, "services": 2,
     "recipes": 3, "provision": 3,

@@ -218,7 +218,7 @@ def test_a_placeholder_is_filled_from_the_one_field_of_its_name_never_guessed():
 
 
 def _apps_block(lines: list[str], unordered: bool = False):
-    from runner.formats.readmepage import OutputBlock
+    from runner.page.model import OutputBlock
 
     return OutputBlock(10, tuple((text, 11 + i) for i, text in enumerate(lines)), "output:", None, 5,
                        "may vary" if unordered else None)
@@ -291,7 +291,7 @@ def test_a_line_is_not_passed_over_for_a_later_one_when_its_app_prints_lines_of_
 
 
 def test_a_commands_answer_holds_the_page_lines_or_its_json():
-    from runner.formats.readmepage import OutputBlock
+    from runner.page.model import OutputBlock
 
     serialized = OutputBlock(20, (('"\\"is\\""', 21),), "output:", 15, 15)
     document = OutputBlock(30, (('{"name":"c-3po", "dueTime": "30s"}', 31),), "output:", 25, 25, json=True)
@@ -378,7 +378,7 @@ def test_a_block_awaited_once_is_not_awaited_again():
 
 def _answered(page_line: str, answer: str) -> PageMatch:
     """A page whose line 21 shows the output of the command at line 15, that command's answer given."""
-    from runner.formats.readmepage import OutputBlock
+    from runner.page.model import OutputBlock
 
     match = PageMatch([OutputBlock(20, ((page_line, 21),), "output:", 15, 15)])
     match.answered([15], answer)

@@ -3,10 +3,13 @@
 
 import pytest
 
-from runner.docs.tabjob import TAB_NORMALIZERS
-from runner.formats.expected import Expectation, ExpectedLine
-from runner.formats.readmepage import OutputBlock
-from runner.transcript.matcher import StreamMatcher
+from pathlib import Path
+
+from runner.docs.static import page_reports
+from runner.docs.tabjob import tab_page
+from runner.formats.docspage import load_page
+from runner.formats.steps import parse_annotated
+from runner.source.readerblocks import page_plan
 from runner.transcript.pagematch import PageMatch
 from runner.transcript.tolerance import page_fits
 
@@ -32,25 +35,72 @@ CASES = [
 ]
 
 
-def _readme_verdict(page: str, printed: str) -> bool:
-    match = PageMatch([OutputBlock(10, ((page, 11),), "It prints:", None, 9)])
-    match.feed(printed)
-    return match.complete
+README = """# Orders
+
+Run it:
+
+```bash
+dapr run --app-id orders -- python3 app.py
+```
+
+It prints:
+
+```
+== APP == {page}
+```
+"""
+
+TAB = """---
+title: "a page of our own"
+---
+
+{{{{< tabs "Python" >}}}}
+{{{{% codetab %}}}}
+
+```bash
+cd orders
+dapr run --app-id orders -- python3 app.py
+```
+
+The expected output:
+
+```
+== APP == {page}
+```
+
+{{{{% /codetab %}}}}
+{{{{< /tabs >}}}}
+"""
 
 
-def _tab_verdict(page: str, printed: str) -> bool:
-    """As tabjob.tab_script builds a tab's expectation, and its terminal's lines come labelled."""
-    expectation = Expectation(lines=(ExpectedLine(f"== APP == {page}", 11),), match="exact", order="per-app",
-                              groups=("t1",), normalizers=TAB_NORMALIZERS, tolerance="reader")
-    matcher = StreamMatcher(expectation)
-    matcher.feed(f"== APP == {printed}", "stdout", 0.0, source="t1")
-    return matcher.complete
+def _verdict(plan, printed: str) -> bool:
+    """What the engine's page match says of one printed line, as the app's terminal feeds it."""
+    match = PageMatch(plan.checked, plan.receivers)
+    match.feed(f"== APP == {printed}", "orders")
+    return match.total == 1 and match.complete
+
+
+def _readme_verdict(tree: Path, page: str, printed: str) -> bool:
+    readme = tree / "orders" / "README.md"
+    readme.write_text(README.format(page=page))
+    return _verdict(page_plan(parse_annotated(readme.read_text(), readme), tree, []), printed)
+
+
+def _tab_verdict(tree: Path, page: str, printed: str) -> bool:
+    path = tree / "page.md"
+    path.write_text(TAB.format(page=page))
+    ((tab, report),) = page_reports(load_page(path), tree)
+    _, plan = tab_page(tab, report, tree, tree)
+    return _verdict(plan, printed)
 
 
 @pytest.mark.parametrize("page, printed, same", CASES)
-def test_a_readme_and_a_docs_tab_showing_the_same_block_give_the_same_verdict(page, printed, same):
-    assert _readme_verdict(page, printed) is same
-    assert _tab_verdict(page, printed) is same
+def test_a_readme_and_a_docs_tab_showing_the_same_block_give_the_same_verdict(tmp_path, page, printed, same):
+    """Both pages become the one page model (reader blocks, output blocks), matched by one engine."""
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "app.py").write_text("print('hi')\n")
+    assert _readme_verdict(tmp_path, page, printed) is same
+    assert _tab_verdict(tmp_path, page, printed) is same
     assert page_fits(page, printed) is same
 
 

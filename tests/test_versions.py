@@ -219,7 +219,7 @@ def test_an_sdk_override_runs_the_readers_blocks_in_the_copy_too(tmp_path):
     where the pins are the old ones."""
     from runner.job.overrides import with_sdk
     from runner.job.plan import JobPlan
-    from runner.mm.model import PagePlan, ReaderBlock
+    from runner.page.model import PagePlan, ReaderBlock
 
     folder = tmp_path / "tree/state_management/python/sdk"
     (folder / "order-processor").mkdir(parents=True)

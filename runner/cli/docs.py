@@ -17,10 +17,11 @@ from runner.cli.args import jobs_arg, parse_languages, redis_arg, report_args, s
 from runner.cli.common import checkout, runtime_versions, sidecar_settings, source_info, write_reports
 from runner.docs.cliframe import for_cli, page_note
 from runner.docs.model import VERDICTS, TabReport, tab_results
-from runner.docs.readmecheck import is_readme, judge_readme, quickstart_of, readme_report, tree_of
+from runner.docs.judge import judge, judge_by_readme
+from runner.docs.readmecheck import is_readme, quickstart_of, readme_report, tree_of
 from runner.docs.rewrite import rewrite, unified_diff
 from runner.docs.static import page_reports
-from runner.docs.tabjob import judge, judge_by_readme, quickstart_folder, tab_plan
+from runner.docs.tabjob import quickstart_folder, tab_plan
 from runner.docs.tree import reaches
 from runner.errors import InputError, read_input
 from runner.formats.docspage import Page, load_page
@@ -311,9 +312,7 @@ def _run_tabs(args: argparse.Namespace, checked: list, root: Path, save: Callabl
         def ended(result) -> None:  # on the worker thread of the tab that ended
             printer.verdict(result)
             tab, report = owners[result.quickstart]
-            if report.kind == "readme":
-                judge_readme(report, result)
-            elif not judge(tab, report, result):
+            if not judge(report, result):
                 undecided.append((tab, report, result))
                 report.dynamic = f"pending: its quickstart's README run decides ({report.dynamic})"
             save()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from runner.docs.model import Finding, TabReport
+from runner.docs.model import TabReport
 from runner.errors import InputError
-from runner.results import JobResult
 from runner.source.catalog import Quickstart, discover
 
 TAB = "README"
@@ -41,35 +40,3 @@ def quickstart_of(readme: Path, tree: Path) -> Quickstart:
 
 def readme_report(readme: Path, quickstart: Quickstart) -> TabReport:
     return TabReport(str(readme), TAB, "", 1, quickstart.language, 1, kind="readme")
-
-
-def judge_readme(report: TabReport, result: JobResult) -> None:
-    """The README's verdict from its job: drift at the page lines that never came (the rest of the
-    job passing), could not check when the quickstart failed otherwise."""
-    report.duration_s = result.duration_s
-    page = result.page or {}
-    unmet = set(page.get("unmet", []))
-    drifted = {fence for line, _, _, fence in page.get("shown", []) if line in unmet}
-    report.shown = [(line, group, text) for line, group, text, fence in page.get("shown", []) if fence in drifted]
-    report.heard = [tuple(item) for item in page.get("heard", [])]
-    report.unordered = list(page.get("unordered", []))
-    report.observed = [text for source, text in report.heard if source == "apps" and text.startswith("== APP")]
-    report.finished = [app.app for app in result.apps if app.ended == "exited 0"]
-    if result.status == "skipped":
-        report.dynamic = f"skipped: {result.reason}"
-        return
-    if not page.get("shown"):
-        report.not_checkable = "its page shows no output block this run can check"
-    if result.status in ("passed", "flaky"):
-        report.dynamic = "matched"
-        return
-    missed = [miss for miss in result.miss_details if miss.source_line in unmet]
-    page_only = result.kind == "output mismatch" and len(missed) == len(result.misses) and missed
-    if not page_only:
-        report.dynamic = f"could not check: the quickstart itself fails: {result.reason}"
-        return
-    report.dynamic = "drift"
-    report.rewritable = True
-    for miss in missed:
-        close = f"; an app prints `{miss.closest[0].text}`" if miss.closest else f"; {miss.order_note}"
-        report.findings.append(Finding("dynamic", miss.source_line, f"the page shows `{miss.expected}`{close}"))

@@ -22,17 +22,14 @@ import difflib
 import re
 
 from runner.docs.model import TabReport
-from runner.docs.tabjob import TAB_NORMALIZERS
 from runner.formats.cli_lines import APP_LABEL, split_label
 from runner.formats.docspage import Page, Tab
 from runner.transcript.masks import BUILTIN_MASKS
-from runner.transcript.tolerance import page_fits
-from runner.transcript.normalize import normalizer
+from runner.transcript.tolerance import normal, page_fits
 
 _KEPT = [BUILTIN_MASKS[name].pattern for name in ("timestamps", "ids", "ports")]  # the page's own, where they vary
 _ALIKE = 0.5  # how alike a printed line must be to stand in a drifted line's place
 _SAME_NUMBERS = 0.05  # what the same numbers add to a likeness: enough to break near ties, no more
-_compare = normalizer(TAB_NORMALIZERS)
 
 
 def rewrite(page: Page, tabs: list[tuple[Tab, TabReport]]) -> tuple[str, list[str]]:
@@ -81,11 +78,11 @@ def _renamed(prefix: str, renames: dict[str, str]) -> str:
 
 def _shape(text: str) -> str:
     """A line with its numbers blanked: `Order received: 19` and `Order received: 20` are one shape."""
-    return re.sub(r"\d+", "#", _compare(text))
+    return re.sub(r"\d+", "#", normal(text))
 
 
 def _alike(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, _compare(a), _compare(b), autojunk=False).ratio()
+    return difflib.SequenceMatcher(None, normal(a), normal(b), autojunk=False).ratio()
 
 
 def in_page_forms(page_body: str, printed_body: str) -> str:
@@ -157,7 +154,7 @@ def _pair_score(page_body: str, printed_body: str) -> float:
 
 
 def _numbers(text: str) -> list[str]:
-    return re.findall(r"\d+", _compare(text))
+    return re.findall(r"\d+", normal(text))
 
 
 def _assign(scores: list[list[float]]) -> list[int | None]:

@@ -125,3 +125,15 @@ def apps_started(block: str, cwd: Path) -> list[AppSpec] | None:
                 apps.append(AppSpec(run.app_id or folder.resolve().name, folder.resolve(), tuple(run.command),
                                     run.app_port))
     return apps if runs else None
+
+
+def what_runs(text: str) -> str:
+    """What a `dapr run` runs: its app id, or its run template (a second start of the same stops
+    the first); any other command, itself."""
+    try:
+        run = parse_dapr_run(text)
+    except DaprRunError:
+        return text
+    if run.app_id:
+        return run.app_id
+    return f"-f {run.run_file}" if run.run_file else text

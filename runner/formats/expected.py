@@ -52,11 +52,6 @@ class Expectation:
     masks: tuple[tuple[str, str], ...] = ()  # the file's own named masks: (NAME, regular expression)
     source: str = ""  # the file it was read from, for reports
     front_matter: dict = field(default_factory=dict)
-    groups: tuple[str, ...] = ()  # per-app: each line's sequence (default: the app id it names)
-    unordered: frozenset[str] = frozenset()  # per-app: sequences whose lines may come in any order (deliveries)
-    # patterns: each line a pattern of the file's match and marks; reader: a page's lines, compared as
-    # a reader compares them (transcript/tolerance.py)
-    tolerance: str = "patterns"
 
 
 def _option(front: dict, key: str, allowed: tuple[str, ...], default: str, path: Path) -> str:

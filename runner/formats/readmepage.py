@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from runner.formats.steps import SHELL_LANGS, Annotated, PageBlock
+from runner.page.model import OutputBlock
 
 OUTPUT_LANGS = ("text", "txt", "", "console", "log", "output", "json", "plaintext")
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
@@ -38,21 +38,6 @@ _CONDITION = re.compile(r"(?i)\b(?:when|if) (?:you(?:'re| are)? )?running\s+`([^
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 _FILLED_FROM = re.compile(r"(?i)`<([A-Za-z][A-Za-z0-9_-]*)>`[^`]*?\bthe\s+`([A-Za-z_][\w-]*)`\s+(?:property|field|key|value)")
 _ELISION = re.compile(r"^\s*(\.\.\.|…)\s*$")
-
-
-@dataclass(frozen=True)
-class OutputBlock:
-    """An output block of a README and what it shows."""
-
-    fence_line: int
-    lines: tuple[tuple[str, int], ...]  # (text, README line); blank lines and `...` elisions left out
-    intro: str  # the sentence that introduces it
-    of_command: int | None  # README line of the command whose output it shows; None: the running apps'
-    after: int  # README line of the last command above it: it is awaited before the next one
-    unordered: str | None = None  # why its lines may come in any order
-    condition: str | None = None  # the file its intro says it holds for (`before.py`)
-    json: bool = False  # a JSON document, compared as one
-    count_varies: bool = False  # the page says how many lines of a kind come varies (randomness)
 
 
 def intro_of(prose: str) -> str:

@@ -91,3 +91,13 @@ def starts_with(words: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
 def last_command(block: str) -> str:
     """A block's last line: the command whose exit status the block returns (bash runs on after a failure)."""
     return next((line.strip() for line in reversed(block.splitlines()) if line.strip()), block.strip())
+
+
+def exported(block: str) -> dict[str, str] | None:
+    """What a block of `export NAME=value` lines sets in its reader's shell; None for a block that
+    does anything else."""
+    calls = list(shell_calls(block))
+    if not calls or any(call.words[0] != "export" for call in calls):
+        return None
+    return {name: value for call in calls for word in call.words[1:] if "=" in word
+            for name, value in [word.split("=", 1)]}

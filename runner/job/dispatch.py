@@ -17,7 +17,6 @@ from runner.job.overrides import with_sdk
 from runner.job.plan import JobPlan
 from runner.job.readme import run_readme
 from runner.job.run import run_apps
-from runner.job.script import run_script
 from runner.job.settings import RunSettings
 from runner.job.verdict import as_flaky, failed
 from runner.results import JobResult, OnProgress, Progress
@@ -94,7 +93,7 @@ def _run_job(plan: JobPlan, settings: RunSettings, on_progress: OnProgress, retr
         if plan.sdk_version:
             scratch = stack.enter_context(tracked_tempdir("qsr-sdk-"))
             plan, overrides = with_sdk(plan, plan.sdk_version, scratch)
-        runner = run_readme if plan.readme is not None else run_script if plan.script is not None else run_apps
+        runner = run_readme if plan.readme is not None else run_apps
         try:
             with named_ports_owned(plan, settings, on_progress) as kept:
                 if plan.redis_port in kept:

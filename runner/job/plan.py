@@ -11,30 +11,9 @@ from runner.formats.compose import ComposeService
 from runner.formats.expected import Expectation
 from runner.formats.runtemplate import AppSpec
 from runner.formats.steps import Annotated
-from runner.mm.model import PagePlan
+from runner.page.model import PagePlan
 from runner.recipes.base import Toolchain
 from runner.services.redis import RedisEndpoint
-
-
-@dataclass(frozen=True)
-class ScriptCommand:
-    """One command a docs page's reader types, where they type it."""
-
-    text: str
-    folder: Path
-    line: int  # on the page
-    terminal: str | None = None  # a `dapr run`'s own terminal (the name its output is matched under); None: runs to its end
-
-
-@dataclass(frozen=True)
-class Script:
-    """A docs tab as its reader runs it: the commands in page order. Before each, the lines the page
-    shows above it have been printed (or their terminals went quiet); a `skip` is why it cannot
-    run here."""
-
-    commands: tuple[ScriptCommand, ...]
-    page: Path
-    skip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +39,6 @@ class JobPlan:
     redis_port: int | None = None  # its Redis listens here (6379: its files reach `dapr init`'s Redis themselves)
     redis: RedisEndpoint | None = None  # a Redis already answering there, which it uses instead of starting one
     notes: tuple[str, ...] = ()  # what a person should know of how it ran (which port turn it took, and why)
-    script: Script | None = None  # run a docs tab's commands, matching its terminals' output against `expectation`
     fixed_ports: frozenset[int] = frozenset()  # ports its apps or steps name: no other job may use them meanwhile
     tree: Path | None = None  # the quickstarts tree: its results name its files relative to it
     settle_s: float | None = None  # once an app has exited, stop after this long without output (servers run on)

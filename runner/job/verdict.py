@@ -75,8 +75,6 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     result.expected, result.matched = matcher.total, matcher.matched
     result.last_match_s = matcher.last_match_t
     result.transcript = [line.text for line in matcher.lines]
-    if any(line.source for line in matcher.lines):
-        result.sources = [line.source or "" for line in matcher.lines]
     expectation = matcher.expectation
     result.hits = [{"expected": expectation.lines[hit.expected_index].written,
                     "expected_line": expectation.lines[hit.expected_index].source_line,

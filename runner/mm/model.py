@@ -6,64 +6,38 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-from runner.formats.readmepage import OutputBlock
 from runner.formats.steps import Step
 from runner.services.machine import CpuMark
 from runner.services.shell import ShellCommand
 from runner.transcript.apps import AppsWatch
 from runner.transcript.mmcompat import MmMatcher, StepMatch
+from runner.page.model import ReaderBlock
+from runner.transcript.tolerance import shape
 
 STREAMS = ("stdout", "stderr")
 # Met and up is not done: an app may still be sending what its last line announced (a batch's
 # inserts, fire and forget). A step is over once its commands were quiet this long, or at the cap.
 QUIET_S = 1.0
 SETTLE_CAP_S = 3.0
+POLL_S = 0.05  # how often a run looks at its commands while it waits
 
 
-@dataclass(frozen=True)
-class ReaderBlock:
-    """A code block outside the STEPs that a reader runs (validate's way; mm.py never does): run
-    in `folder` at its place in the page, unless `skip` says why not (its program is not here, no
-    folder the README names has what it reads, a placeholder nothing fills).
+class News:
+    """When a page's apps last said something new: a line of a shape (its numbers blanked) their
+    terminal had not printed before, or one that met a page line. A batch repeating itself every
+    few seconds says nothing new: the apps are quiet."""
 
-    - build: installs or builds before the apps start, run to its end;
-    - start: starts apps (`dapr run`, `mvn spring-boot:run`), left running until the reader stops them;
-    - client: talks to the running apps (`curl`, `dapr invoke`), run to its end; its placeholders
-      (`<INSTANCEID>`) filled from what earlier clients printed;
-    - stop: stops apps (`dapr stop`), run to its end."""
+    def __init__(self) -> None:
+        self.since = time.monotonic()
+        self._said: set[tuple[str | None, str]] = set()  # (the app, the shape of its line)
 
-    line: int  # README line of its code block
-    text: str
-    folder: Path
-    kind: str = "build"
-    skip: str | None = None
-    note: str | None = None  # what a reader would stumble on (a folder the README names that is not there)
-    fills: tuple[tuple[str, str], ...] = ()  # placeholder -> the field the prose says fills it
-
-
-@dataclass(frozen=True)
-class OutputCheck:
-    """An output block of the page, and whether this run checks it (`skip`: why not)."""
-
-    block: OutputBlock
-    skip: str | None = None
-
-
-@dataclass(frozen=True)
-class PagePlan:
-    """What validate runs and checks of a README beyond mm.py's STEPs: its reader's own blocks, and
-    the output blocks its prose introduces."""
-
-    blocks: tuple[ReaderBlock, ...] = ()
-    outputs: tuple[OutputCheck, ...] = ()
-    receivers: tuple[str, ...] = ()  # apps whose lines come in delivery order (`""`: the one unlabelled app)
-
-    @property
-    def checked(self) -> list[OutputBlock]:
-        return [check.block for check in self.outputs if check.skip is None]
+    def heard(self, printer: str | None, line: str, met: bool) -> None:
+        said = (printer, shape(line))
+        if met or said not in self._said:
+            self._said.add(said)
+            self.since = time.monotonic()
 
 
 @dataclass

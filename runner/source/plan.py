@@ -21,7 +21,7 @@ from runner.source.catalog import Quickstart
 from runner.services.zipkin import ZIPKIN_PORT, reads_traces
 from runner.source.needs import (REDIS_PORT, first_unrunnable, missing_service, reaches_init_redis, readme_services,
                                  unreachable_model, unrunnable_page)
-from runner.mm.model import PagePlan
+from runner.page.model import PagePlan
 from runner.source.readerblocks import page_plan, starts_in
 
 DEFAULT_TIMEOUT_S = 180.0

@@ -32,7 +32,7 @@ from runner.formats.runtemplate import parse_run_template, run_file
 from runner.formats.readmepage import command_lines, is_command_block, named_sources, output_blocks, placeholders
 from runner.formats.shellwords import ShellCall, shell_calls
 from runner.formats.steps import Annotated, LooseBlock, Step, step_selected
-from runner.mm.model import OutputCheck, PagePlan, ReaderBlock
+from runner.page.model import OutputCheck, PagePlan, ReaderBlock
 from runner.recipes import RECIPES, build_reads, is_build, starts_app
 from runner.source.receivers import receives_messages
 

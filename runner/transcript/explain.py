@@ -21,7 +21,7 @@ def explain(matcher: StreamMatcher, limit: int = 3) -> list[Miss]:
             continue
         expected = expectation.lines[index]
         order_note = None
-        if sequence is not None and sequence not in expectation.unordered:
+        if sequence is not None:
             previous = hits.get(index - 1)
             earlier = next((n for n, _ in normal_output if matcher.fits(index, matcher.lines[n - 1].text)), None)
             if earlier is not None and previous is not None and earlier <= previous.output_number:

@@ -18,7 +18,6 @@ from runner.formats.cli_lines import split_label
 from runner.formats.expected import Expectation, ExpectedLine
 from runner.transcript.masks import line_pattern
 from runner.transcript.normalize import normalizer
-from runner.transcript.tolerance import PageLine
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,6 @@ class OutputLine:
     text: str  # as printed (ANSI and all)
     stream: str  # stdout | stderr
     t: float  # seconds since the app started
-    source: str | None = None  # what printed it (a docs tab's terminal), when told
 
 
 @dataclass(frozen=True)
@@ -43,14 +41,8 @@ def pattern_of(line: ExpectedLine, expectation: Expectation, normalize: Callable
     return line_pattern(normalize(line.text) if literal else line.text, expectation.match, line.mark)
 
 
-LineTest = Callable[[str, str], bool]  # (a line as printed, normalised) -> whether it meets an expected line
-
-
-def _line_tests(expectation: Expectation, normalize: Callable[[str], str]) -> list[LineTest]:
-    """Each expected line's test: a pattern of the output normalised like it, or (a page's lines)
-    the one tolerance a reader has."""
-    if expectation.tolerance == "reader":
-        return [lambda printed, _normal, page=PageLine(line.text): page.fits_printed(printed) for line in expectation.lines]
+def _line_tests(expectation: Expectation, normalize: Callable[[str], str]) -> list[Callable[[str, str], bool]]:
+    """Each expected line's test of (a line as printed, normalised): its pattern, normalised like the output."""
     patterns = [pattern_of(line, expectation, normalize) for line in expectation.lines]
     return [lambda _printed, normal, pattern=pattern: pattern.search(normal) is not None for pattern in patterns]
 
@@ -103,35 +95,21 @@ class StreamMatcher:
     def _queue_of(self, index: int) -> str:
         if not self._per_app:
             return ""
-        if self.expectation.groups:
-            return self.expectation.groups[index]
         found = split_label(self.expectation.lines[index].text)
         return (found[0] or "") if found else ""
 
     def _wants(self, stream: str) -> bool:
         return self.expectation.stream in ("both", stream)
 
-    def feed(self, text: str, stream: str = "stdout", t: float = 0.0, source: str | None = None) -> list[int]:
-        """Take one output line; return the expected indices it newly satisfied. A line from a
-        named `source` (a docs tab's terminal) meets only the sequences of that source (whose
-        group is the source, or starts with it and a colon: `t2:checkout`) and those of any
-        source (whose group starts with `*:`)."""
-        line = OutputLine(len(self.lines) + 1, text, stream, t, source)
+    def feed(self, text: str, stream: str = "stdout", t: float = 0.0) -> list[int]:
+        """Take one output line; return the expected indices it newly satisfied."""
+        line = OutputLine(len(self.lines) + 1, text, stream, t)
         self.lines.append(line)
         if self.complete or not self._wants(stream):
             return []
         normal = self._normalize(text)
         if self._sequential:  # the line meets the next expected line of the first sequence it fits
             for key, queue in self._queues.items():
-                if source is not None and key != source and not key.startswith((source + ":", "*:")):
-                    continue
-                if key in self.expectation.unordered:  # deliveries: the first unmet line it fits
-                    index = next((i for i in queue if self._owner[i] is None and self._tests[i](text, normal)), None)
-                    if index is not None:
-                        self._owner[index] = line
-                        self._note(line)
-                        return [index]
-                    continue
                 met = self._met_in_queue[key]
                 if met < len(queue) and self._tests[queue[met]](text, normal):
                     self._owner[queue[met]] = line

@@ -21,7 +21,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from runner.formats.readmepage import OutputBlock, json_documents
+from runner.formats.readmepage import json_documents
+from runner.page.model import OutputBlock
 from runner.results import Miss
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD, line_pattern
@@ -65,6 +66,11 @@ class _Shown:
         """Whether a printed line (normalised, its `== APP ==` label aside) meets it."""
         return self.page_line.fits(printed)
 
+    def of(self, app: str) -> bool:
+        """Whether the app that printed a line may be the one this line shows: the one its label
+        names, any app when it names none."""
+        return self.page_line.of(app)
+
 
 @dataclass
 class _Block:
@@ -97,11 +103,13 @@ class PageMatch:
         self.shapes: dict[str, set[str]] = {}  # the shapes of the lines each app printed (digits as #)
 
     # -- feeding ---------------------------------------------------------------------------
-    def feed(self, text: str) -> None:
-        """A line a running app's terminal printed."""
+    def feed(self, text: str, printer: str | None = None) -> None:
+        """A line a running app's terminal printed; `printer`: the one app that terminal runs, which
+        an unlabelled line is of (its lines keep their order apart from another terminal's)."""
         self.printed.append(text)
         number = len(self.printed)
-        app, said = body(text)
+        label, said = body(text)
+        app = label or printer or ""
         normal = _normal(said)
         last, self.unmet_last[app] = self.unmet_last.get(app), None
         met = self._meet(app, normal, _normal(text), number)
@@ -127,7 +135,7 @@ class PageMatch:
             ordered = not (block.block.unordered or app in self.receivers)
             after = block.cursor.get(app, -1) if ordered else -1
             for index, shown in enumerate(block.shown):
-                if shown.owner is not None or index <= after:
+                if shown.owner is not None or index <= after or not shown.of(app):
                     continue
                 if shown.fits(normal) or shown.fits(whole):
                     shown.owner = number
@@ -207,7 +215,7 @@ class PageMatch:
     def record(self) -> dict:
         """What a page writer needs to rewrite drifted blocks: each page line as shown, with its
         group (`apps`, or `c<line>` for the answer of the command at that line) and its block's fence
-        line; the page lines never met (`unmet`); each line heard
+        line; the page lines never met (`unmet`), and the printed line each other met (`met`); each line heard
         under the group it may stand in (the apps' lines, daprd's own log lines left out; each
         answer's lines); the groups whose order does not count."""
         group = lambda block: "apps" if block.block.of_command is None else f"c{block.block.of_command}"  # noqa: E731
@@ -215,9 +223,11 @@ class PageMatch:
                  for line in block.shown]
         heard = [["apps", text] for text in self.printed if not _DAPRD_LOG.match(text)]
         heard += [[f"c{line}", text] for line, answer in self.answers.items() for text in answer.splitlines()]
-        unordered = sorted({group(block) for block in self.blocks if block.block.unordered})
+        unordered = sorted({group(block) for block in self.blocks
+                            if block.block.unordered or (self.receivers and block.block.of_command is None)})
         unmet = [line.line for block in self.blocks for line in block.owed()]
-        return {"shown": shown, "heard": heard, "unordered": unordered, "unmet": unmet}
+        met = [[line.line, line.owner] for block in self.blocks for line in block.shown if line.owner is not None]
+        return {"shown": shown, "heard": heard, "unordered": unordered, "unmet": unmet, "met": met}
 
     def misses(self, limit: int = 3) -> list[PageMiss]:
         """The page lines never met (the first of each block), with the printed lines most like them."""

@@ -95,13 +95,16 @@ class PageLine:
                 and contains(self.document[1], other[1])
         return False
 
+    def of(self, app: str | None) -> bool:
+        """Whether a line `app` printed may be this one: a page line labelled with an app is that
+        app's only (`app` unknown or `""`, the lone app of a terminal: any)."""
+        return self.label in (None, WILDCARD) or not app or app == self.label
+
     def fits_printed(self, printed: str) -> bool:
         """Whether a line as printed (its label, if any, on) is this line: what an app prints,
         whichever CLI framed it; a page line labelled with an app is that app's only."""
         app, own = split_label(printed) or (None, printed)
-        if self.label not in (None, WILDCARD) and app is not None and app != self.label:
-            return False
-        return self.fits(normal(own)) or self.fits(normal(printed))
+        return self.of(app) and (self.fits(normal(own)) or self.fits(normal(printed)))
 
 
 def page_fits(page: str, printed: str) -> bool:

@@ -1,0 +1,1 @@
+"""The page model (model.py): what a reader of a README or a docs tab runs and sees."""
