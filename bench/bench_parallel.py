@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 from runner.formats.steps import load_annotated  # noqa: E402
 from runner.provision.daprd import ensure_daprd  # noqa: E402
 from runner.services.machine import default_jobs  # noqa: E402
+from runner.services.timeline import BUILD, RUN, SLOT  # noqa: E402
+
+PREPARING = (SLOT, BUILD)  # a job preparing its apps: waiting for a build slot, building
 
 
 def validate(args: list[str], env: dict | None = None) -> tuple[float, list[dict]]:
@@ -50,6 +53,12 @@ def validate(args: list[str], env: dict | None = None) -> tuple[float, list[dict
 
 def median(values) -> float:
     return statistics.median(values)
+
+
+
+def spent(job: dict, *names: str) -> float:
+    """Seconds a job's timeline spent in these phases."""
+    return sum(phase["end_s"] - phase["start_s"] for phase in job.get("timeline", []) if phase["name"] in names)
 
 
 def main() -> None:
@@ -91,8 +100,8 @@ def main() -> None:
         print(f"   {f'cold, {len(LANGS)} languages, -j {default_j}':38} {cold_wall:7.2f} {cold_wall / slowest:16.2f}")
         print("\n   prepare phase per language (s): cold -> warm (warm / cold)")
         for lang in LANGS:
-            cold = median(next(j for j in jobs if j["language"] == lang)["phases"]["prepare"] for _, jobs in cold_runs)
-            warm = median(next(j for j in jobs if j["language"] == lang)["phases"]["prepare"] for _, jobs in par_runs)
+            cold = median(spent(next(j for j in jobs if j["language"] == lang), *PREPARING) for _, jobs in cold_runs)
+            warm = median(spent(next(j for j in jobs if j["language"] == lang), *PREPARING) for _, jobs in par_runs)
             print(f"   {lang:12} {cold:7.2f} -> {warm:6.3f}  ({warm / cold:.1%})")
 
     print("\n2. runner overhead per job, warm -j 1 (s): duration - last_match_s")
@@ -122,7 +131,7 @@ def main() -> None:
     for lang in LANGS:
         readme = ROOT / "quickstarts/state_management" / lang / "sdk/README.md"
         sleeps = sum(step.sleep for step in load_annotated(readme).steps)
-        app_run = next(j for j in full if j["language"] == lang)["phases"]["run"]
+        app_run = spent(next(j for j in full if j["language"] == lang), RUN)
         total_floor += sleeps + app_run
         print(f"   {str(readme.relative_to(ROOT)):55} {sleeps:7.1f} {app_run:12.2f} {sleeps + app_run:7.2f}")
     print(f"   mechanical-markdown floor, {len(LANGS)} READMEs one after another: {total_floor:.1f} s")

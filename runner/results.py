@@ -103,7 +103,6 @@ class JobResult:
     status: str
     reason: str = ""
     duration_s: float = 0.0
-    phases: dict[str, float] = field(default_factory=lambda: {"prepare": 0.0, "sidecar": 0.0, "run": 0.0})
     expected: int = 0
     matched: int = 0
     first_output_s: float | None = None
@@ -172,7 +171,6 @@ class JobResult:
     def record(self) -> dict:
         data = asdict(self)
         data["miss_details"] = [miss.record() for miss in self.miss_details]
-        data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         data["duration_s"] = round(self.duration_s, 3)
         data["kind"] = self.kind
         return data

@@ -24,13 +24,13 @@ from runner.errors import InputError
 
 def sample_results() -> list[JobResult]:
     passed = JobResult("state_management/python/sdk", "state_management", "python", "sdk", "passed",
-                       duration_s=3.5, phases={"prepare": 0.0, "sidecar": 0.1, "run": 3.3}, expected=2, matched=2,
+                       duration_s=3.5, expected=2, matched=2,
                        transcript=["== APP == one", "noise", "== APP == two"],
                        hits=[{"expected": "== APP == one", "expected_line": 1, "output_line": 1},
                              {"expected": "== APP == two", "expected_line": 2, "output_line": 3}])
     failed = JobResult("state_management/go/sdk", "state_management", "go", "sdk", "failed",
                        reason="line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90% alike)",
-                       duration_s=6.0, phases={"prepare": 1.0, "sidecar": 0.1, "run": 4.5}, expected=2, matched=1,
+                       duration_s=6.0, expected=2, matched=1,
                        misses=["line 2: expected `== APP == Saving Order: 2`; closest output line 2 (90% alike)"],
                        miss_details=[Miss.from_record({"expected": "== APP == Saving Order: 2", "line": 2, "order_note": None,
                                       "closest": [{"output_line": 2, "text": "== APP == Saved Order: 2", "similarity": 0.9}]})],

@@ -167,7 +167,6 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
     plan, settings, outcome = run.plan, run.settings, run.outcome
     try:
         run.progress("preparing")
-        t0 = time.monotonic()
         services = JobServices(workdir, settings.launcher(plan.name))
         stack.callback(services.stop)
         wants = ServiceWants(plan.redis or settings.redis, settings.control_plane_binaries, settings.control_plane_addresses,
@@ -178,10 +177,7 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         else:  # not beside a build: they would idle on its cores meanwhile
             prepared = _prepare(run, workdir)
             services.begin(wants)
-        outcome.phases["prepare"] = time.monotonic() - t0
-
         run.progress("sidecar")
-        t0 = time.monotonic()
         daprd = daprd_for(settings.daprd, list(plan.resources), settings.build_turns(run.progress),
                           lambda said: run.progress("building daprd")) if settings.sidecar == "daprd" else None
         with phase(SERVICES, "Redis, placement, scheduler"):
@@ -200,13 +196,11 @@ def _execute(run: _LiveJob, stack: contextlib.ExitStack, workdir: Path) -> Endin
         run.cpu = machine.mark()
         with phase(SERVICES, "sidecars"):
             processes = sidecars.start(launches, resources, workdir, stack)
-        outcome.phases["sidecar"] = run.app_started - t0
         run.progress("running")
         with phase(RUN):
             ending = _watch(run, sidecars, services, processes)
         if ending.kind == "exited":
             sidecars.apps_done()  # outside the lock: what it prints comes back through the sink
-        outcome.phases["run"] = time.monotonic() - run.app_started
         sidecars.stop_now()
         return ending
     except JobError as exc:

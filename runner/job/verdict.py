@@ -28,7 +28,6 @@ class AppRunOutcome:
     status: str = "failed"  # until the run decides
     reason: str = ""
     duration_s: float = 0.0
-    phases: dict[str, float] = field(default_factory=lambda: {"prepare": 0.0, "sidecar": 0.0, "run": 0.0})
     first_output_s: float | None = None
     prepare_reused: bool | None = None
     fault: str | None = None  # what died under the run
@@ -67,7 +66,7 @@ def app_result(plan: JobPlan, outcome: AppRunOutcome, matcher: StreamMatcher,
     """An app run's result: its verdict and timings, what the matcher saw (counts, the
     transcript, each hit and, on failure, each miss), and what its apps showed (`judge_apps`)."""
     result = _result(plan, outcome.status, redact(outcome.reason))
-    result.duration_s, result.phases = outcome.duration_s, outcome.phases
+    result.duration_s = outcome.duration_s
     result.notes += [note for note in outcome.notes if note not in result.notes]
     result.first_output_s, result.prepare_reused = outcome.first_output_s, outcome.prepare_reused
     result.fault = redact(outcome.fault) if outcome.fault else None
@@ -98,7 +97,7 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     shows that never came (`page`); `started` is the monotonic time the run began."""
     readme_path = str(plan.readme.path)
     result = _result(plan, "passed" if success else "failed")
-    result.duration_s = result.phases["run"] = time.monotonic() - started
+    result.duration_s = time.monotonic() - started
     met = [step.met_at for step in steps if step.met_at is not None]
     if success and met:  # the steps' own time to their last expected line
         result.last_match_s = max(met) - started

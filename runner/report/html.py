@@ -63,14 +63,12 @@ def _marked(expected: str, actual: str) -> tuple[Markup, Markup]:
 
 
 def _phases(result: JobResult, scale: float) -> list[dict]:
-    spans, left = [], 0.0
-    named = [(name, result.phases.get(name, 0.0)) for name in ("prepare", "sidecar", "run")]
-    rest = max(result.duration_s - sum(seconds for _, seconds in named), 0.0)
-    for name, seconds in [*named, ("other", rest)]:
-        width = 100.0 * seconds / scale if scale else 0.0
-        spans.append({"name": name, "seconds": seconds, "left": round(left, 3), "width": round(width, 3)})
-        left += width
-    return spans
+    """The job's own timeline from its first step (what it waited for, built, started, ran), to scale."""
+    own = [p for p in result.timeline if p["name"] != QUEUED]
+    begun = min((p["start_s"] for p in own), default=0.0)
+    return [{"cls": PHASE_CLASSES.get(p["name"], "run"), "name": p["name"], "seconds": p["end_s"] - p["start_s"],
+             "left": round(100.0 * (p["start_s"] - begun) / scale, 3),
+             "width": round(100.0 * (p["end_s"] - p["start_s"]) / scale, 3)} for p in own]
 
 
 PHASE_CLASSES = {QUEUED: "queued", SLOT: "slot", BUILD: "build", SERVICES: "services", RUN: "run", STOP: "stop",
