@@ -209,7 +209,7 @@ def test_an_unannotated_pip_install_before_the_run_step_is_run_and_shown(tmp_pat
     (quickstart / "order-app" / "requirements.txt").write_text(f"--no-index\n./{wheel}\n")
     code, job, said = _validate(tree, tmp_path)
     assert code == 0 and job["status"] == "passed", said
-    ran = [line for line in job["transcript"] if "block outside the STEPs, run as its reader runs it" in line]
+    ran = [line for line in job["transcript"] if ": run as its reader runs it, in " in line]
     assert len(ran) == 1 and "reader/python/http/README.md:6:" in ran[0] and "pip3 install -r requirements.txt" in ran[0]
     assert "reader/python/http/order-app" in ran[0]
 

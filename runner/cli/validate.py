@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from runner.cli import say
 from runner.cli.args import at_least, jobs_arg, parse_languages, redis_arg, report_args, sidecar_args, source_args
@@ -18,6 +19,7 @@ from runner.cli.common import (checkout, expected_root, runtime_versions, sideca
 from runner.errors import InputError
 from runner.formats.expected import render_expected
 from runner.job import RunSettings
+from runner.job.plan import JobPlan
 from runner.job.pool import interrupt_reason, run_all
 from runner.job.verdict import interrupted
 from runner.report.console import LiveProgress, ProgressPrinter, print_results, slot_line
@@ -78,31 +80,15 @@ def run(args: argparse.Namespace) -> int:
     previous: dict[str, JobResult] = {}
     if args.resume:
         args, previous = _resumed(args)
-    languages = parse_languages(args.lang)
     jobs = jobs_arg(args.jobs)
     at_least(args.retries, 0, "--retries")
     at_least(args.timeout, 0, "--timeout", strictly=True)
     redis = redis_arg(args.redis)
     source = checkout(args)
-    selected = select(discover(source.root, expected_root(args, source)), args.building_blocks, languages,
-                      args.variant)
-    selected, selection = changed_only(args, source, selected)
-    told = tell_selection(selection, args.changed) if selection is not None else None
-    if selection is not None and not selected:  # a change that touches no quickstart passes, saying so
-        write_reports([], args.json_path, args.junit, args.html,
-                      {**source_info(source), **changed_info(args, selection), "selection": told})
-        print_results([])
+    chosen = _chosen(args, source)
+    if chosen is None:  # a change that touches no quickstart passes, saying so
         return 0
-    if not selected:
-        wanted = " ".join(args.building_blocks + languages) or "anything"
-        raise InputError(f"no quickstart matches {wanted}", source.root)
-    runtimes, cli_version, version_info = runtime_versions(args, source.root)
-    sdks = sdk_args(args.sdk)
-    toolchains = detect_toolchains(selected)
-    plans = [plan_job(qs, toolchains, args.timeout, runtime, sdk, tags=tuple(args.tags),
-                      suffix=(f"@{runtime}" if len(runtimes) > 1 else "")
-                      + (f"+sdk{sdk}" if len(sdks.get(qs.language, [])) > 1 else ""))
-             for qs in selected for runtime in runtimes for sdk in sdks.get(qs.language, [None])]
+    plans, runtimes, cli_version, run_info = chosen
     if args.shard:  # a job is a quickstart at a version: each in exactly one shard
         plans = shard(plans, *parse_shard(args.shard), key=lambda plan: plan.name,
                       durations=read_durations(args.durations))
@@ -114,6 +100,50 @@ def run(args: argparse.Namespace) -> int:
     if previous:
         say(f"resuming {args.resume}: {len(kept)} passed there, running the other {len(plans) - len(kept)}")
     to_run = [plan for plan in plans if plan.name not in kept]
+    settings, info = _settings(args, to_run, runtimes, cli_version, redis, jobs)
+    run_info = {**info, **run_info}
+    results = _run_plans(args, plans, to_run, kept, settings, jobs, run_info, started)
+    print_results(results, verdicts=sys.stderr.isatty() and os.environ.get("TERM") != "dumb")
+    if any(r.timeline for r in results):
+        say(slot_line(run_info["build_slot"]))
+    if args.update_expected:
+        _update_expected(plans, results)
+    write_reports(results, args.json_path, args.junit, args.html, run_info)
+    return exit_code(results, strict=args.strict)
+
+
+def _chosen(args: argparse.Namespace, source) -> tuple[list[JobPlan], list[str], str | None, dict] | None:
+    """The jobs asked for (each quickstart at each runtime and SDK version), the runtimes and CLI
+    version they run with, and what the run's report says of them; None when a change selected
+    nothing (its empty report written)."""
+    languages = parse_languages(args.lang)
+    selected = select(discover(source.root, expected_root(args, source)), args.building_blocks, languages,
+                      args.variant)
+    selected, selection = changed_only(args, source, selected)
+    told = tell_selection(selection, args.changed) if selection is not None else None
+    if selection is not None and not selected:
+        write_reports([], args.json_path, args.junit, args.html,
+                      {**source_info(source), **changed_info(args, selection), "selection": told})
+        print_results([])
+        return None
+    if not selected:
+        wanted = " ".join(args.building_blocks + languages) or "anything"
+        raise InputError(f"no quickstart matches {wanted}", source.root)
+    runtimes, cli_version, version_info = runtime_versions(args, source.root)
+    sdks = sdk_args(args.sdk)
+    toolchains = detect_toolchains(selected)
+    plans = [plan_job(qs, toolchains, args.timeout, runtime, sdk, tags=tuple(args.tags),
+                      suffix=(f"@{runtime}" if len(runtimes) > 1 else "")
+                      + (f"+sdk{sdk}" if len(sdks.get(qs.language, [])) > 1 else ""))
+             for qs in selected for runtime in runtimes for sdk in sdks.get(qs.language, [None])]
+    run_info = {**version_info, **source_info(source), "shard": args.shard, "argv": args.argv,
+                **(changed_info(args, selection) if selection else {}), "selection": told}
+    return plans, runtimes, cli_version, run_info
+
+
+def _settings(args: argparse.Namespace, to_run: list[JobPlan], runtimes: list[str], cli_version: str | None,
+              redis, jobs: int) -> tuple[Callable[[JobPlan], RunSettings], dict]:
+    """Each job's run settings (by its runtime), and what the report says of its sidecars."""
     by_runtime, info = {}, {"sidecar": None}
     if any(plan.skip_reason is None for plan in to_run):
         slots = default_build_slots()
@@ -124,9 +154,13 @@ def run(args: argparse.Namespace) -> int:
                                                                       pass_env=frozenset(args.pass_env),
                                                                       build_slots=slots)
         info = sidecars[runtimes[0]] if len(runtimes) == 1 else {"sidecars": sidecars}
-    settings = lambda plan: by_runtime.get(plan.runtime) or RunSettings(daprd=Path("daprd"), redis=redis)  # noqa: E731
-    run_info = {**info, **version_info, **source_info(source), "shard": args.shard, "argv": args.argv,
-                **(changed_info(args, selection) if selection else {}), "selection": told}
+    return (lambda plan: by_runtime.get(plan.runtime) or RunSettings(daprd=Path("daprd"), redis=redis)), info
+
+
+def _run_plans(args: argparse.Namespace, plans: list[JobPlan], to_run: list[JobPlan], kept: dict[str, JobResult],
+               settings: Callable[[JobPlan], RunSettings], jobs: int, run_info: dict, started: float) -> list[JobResult]:
+    """Every job to run, each result written to the reports the moment it ends; on an interrupt what
+    finished stays and the rest is recorded interrupted. The results in plan order."""
     done: dict[str, JobResult] = dict(kept)
     writing = threading.Lock()  # jobs end on threads of their own
 
@@ -142,13 +176,13 @@ def run(args: argparse.Namespace) -> int:
 
     live = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
     printer = LiveProgress([plan.name for plan in to_run]) if live else ProgressPrinter()
-    repo = source_info(source)["repo"]
+    repo = run_info["repo"]
     known = read_durations(args.durations) if args.durations else remembered(repo)
     try:
         with printer if live else contextlib.nullcontext():
             run_all(to_run, settings, jobs, args.retries, printer, finished, epoch=started,
                     expected_s=lambda plan: expected(known, plan.name, plan.language, bool(plan.skip_reason)))
-    except BaseException as exc:  # an interrupt: what finished stays, the rest is recorded as interrupted
+    except BaseException as exc:
         why = interrupt_reason(exc)
         run_info["ended"] = f"interrupted: {why}"
         write_reports(in_plan_order(True, why), args.json_path, args.junit, args.html, run_info)
@@ -157,13 +191,7 @@ def run(args: argparse.Namespace) -> int:
     run_info["wall_s"] = round(time.monotonic() - started, 1)
     run_info["build_slot"] = slot_summary([r.timeline for r in results if r.timeline], run_info["wall_s"])
     remember(repo, results)
-    print_results(results, verdicts=live)
-    if any(r.timeline for r in results):
-        say(slot_line(run_info["build_slot"]))
-    if args.update_expected:
-        _update_expected(plans, results)
-    write_reports(results, args.json_path, args.junit, args.html, run_info)
-    return exit_code(results, strict=args.strict)
+    return results
 
 
 def sdk_args(values: list[str]) -> dict[str, list[str]]:

@@ -157,71 +157,91 @@ def _step(options: object, path: Path, line: int) -> Step:
 def parse_annotated(text: str, path: Path) -> Annotated:
     lines = text.splitlines()
     reject_nul_lines(lines, path)
-    steps, links = [], []
-    current = None
-    ignoring_links = False
-    in_code: set[int] = set()  # lines of code blocks: a STEP written there is an example, not an annotation
-    loose: list[LooseBlock] = []
-    blocks: list[PageBlock] = []
-    after_code = 0  # the line after the last code block
+    reading = _Reading(path, lines)
     for block in readme_blocks(text):
-        if block.kind == "code":
-            in_code.update(range(block.line, block.line + block.text.count("\n") + 2))
         if block.kind == "link":
             if _EXTERNAL.match(block.text):
-                links.append((block.text, ignoring_links, block.line))
-            continue
-        if block.kind == "code":
-            lang = block.info.split(None, 1)[0] if block.info else ""
-            prose = "\n".join(_COMMENT.sub("", "\n".join(lines[after_code:block.line - 1])).splitlines())
-            blocks.append(PageBlock(lang.strip(), block.text, block.line, prose,
-                                    current.line if current is not None else None))
-            if current is not None and lang.strip() in SHELL_LANGS:
-                current.commands.append(Command(block.text.strip(), block.line))
-            elif current is None and lang.strip() in (*SHELL_LANGS, ""):
-                loose.append(LooseBlock(block.text.strip(), block.line, prose))
-            after_code = block.line + block.text.count("\n") + 1
-            continue
+                reading.links.append((block.text, reading.ignoring_links, block.line))
+        elif block.kind == "code":
+            reading.code(block)
+        else:
+            reading.html(block)
+    return reading.end()
+
+
+@dataclass
+class _Reading:
+    """What a README's reading has met so far, as mm.py meets it: the steps, the STEP still open
+    (`current`), links, and every code block."""
+
+    path: Path
+    lines: list[str]
+    steps: list[Step] = field(default_factory=list)
+    links: list[tuple[str, bool, int]] = field(default_factory=list)
+    loose: list[LooseBlock] = field(default_factory=list)
+    blocks: list[PageBlock] = field(default_factory=list)
+    current: Step | None = None
+    ignoring_links: bool = False
+    in_code: set[int] = field(default_factory=set)  # lines of code blocks: a STEP written there is an example
+    after_code: int = 0  # the line after the last code block
+
+    def code(self, block) -> None:
+        self.in_code.update(range(block.line, block.line + block.text.count("\n") + 2))
+        lang = (block.info.split(None, 1)[0] if block.info else "").strip()
+        prose = "\n".join(_COMMENT.sub("", "\n".join(self.lines[self.after_code:block.line - 1])).splitlines())
+        self.blocks.append(PageBlock(lang, block.text, block.line, prose,
+                                     self.current.line if self.current is not None else None))
+        if self.current is not None and lang in SHELL_LANGS:
+            self.current.commands.append(Command(block.text.strip(), block.line))
+        elif self.current is None and lang in (*SHELL_LANGS, ""):
+            self.loose.append(LooseBlock(block.text.strip(), block.line, prose))
+        self.after_code = block.line + block.text.count("\n") + 1
+
+    def html(self, block) -> None:
+        path = self.path
         if "<!--" in block.text and "-->" not in block.text:
             raise InputError("HTML comment is never closed with -->", path, block.line)
         comments = _COMMENT.findall(block.text)
         body = "".join(comments)
         if not comments:
-            continue
+            return
         if "END_STEP" in body:
-            if current is None:
+            if self.current is None:
                 raise InputError("<!-- END_STEP --> without a <!-- STEP --> before it", path, block.line)
-            steps.append(current)
-            current = None
-            continue
+            self.steps.append(self.current)
+            self.current = None
+            return
         if "IGNORE_LINKS" in body:
-            if ignoring_links:
+            if self.ignoring_links:
                 raise InputError("<!-- IGNORE_LINKS --> inside another IGNORE_LINKS block", path, block.line)
-            ignoring_links = True
+            self.ignoring_links = True
         elif "END_IGNORE" in body:
-            if not ignoring_links:
+            if not self.ignoring_links:
                 raise InputError("<!-- END_IGNORE --> without <!-- IGNORE_LINKS --> before it", path, block.line)
-            ignoring_links = False
+            self.ignoring_links = False
         start = body.find("STEP")
         if start < 0:
-            continue
-        if current is not None:
-            raise InputError(f"<!-- STEP --> while the step opened at line {current.line} is still open "
+            return
+        if self.current is not None:
+            raise InputError(f"<!-- STEP --> while the step opened at line {self.current.line} is still open "
                              "(missing <!-- END_STEP -->)", path, block.line)
         head = block.text[:block.text.find("<!--")].count("\n")
         options = load_yaml(body[start + len("STEP"):], path, first_line=block.line + head + body[:start].count("\n"))
-        current = _step(options, path, block.line + head)
-    if current is not None:
-        raise InputError("<!-- STEP --> is never closed with <!-- END_STEP -->", path, current.line)
-    if ignoring_links:
-        raise InputError("<!-- IGNORE_LINKS --> is never closed with <!-- END_IGNORE -->", path, len(lines))
-    if not steps:
-        marked = next((number for number, line in enumerate(lines, start=1)
-                       if "<!-- STEP" in line and number not in in_code), None)
-        if marked is not None:  # a step written where mistune reads no HTML block (e.g. inside a paragraph)
-            raise InputError("<!-- STEP is written here, but no step can be read from the file (mechanical-markdown "
-                             "takes a STEP only from an HTML block of its own)", path, marked)
-    return Annotated(path, steps, links, loose, blocks)
+        self.current = _step(options, path, block.line + head)
+
+    def end(self) -> Annotated:
+        path, lines = self.path, self.lines
+        if self.current is not None:
+            raise InputError("<!-- STEP --> is never closed with <!-- END_STEP -->", path, self.current.line)
+        if self.ignoring_links:
+            raise InputError("<!-- IGNORE_LINKS --> is never closed with <!-- END_IGNORE -->", path, len(lines))
+        if not self.steps:
+            marked = next((number for number, line in enumerate(lines, start=1)
+                           if "<!-- STEP" in line and number not in self.in_code), None)
+            if marked is not None:  # a step written where mistune reads no HTML block (e.g. inside a paragraph)
+                raise InputError("<!-- STEP is written here, but no step can be read from the file (mechanical-markdown "
+                                 "takes a STEP only from an HTML block of its own)", path, marked)
+        return Annotated(path, self.steps, self.links, self.loose, self.blocks)
 
 
 def load_annotated(path: Path) -> Annotated:

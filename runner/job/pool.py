@@ -69,81 +69,97 @@ def run_all(plans: list[JobPlan], settings: RunSettings | Callable[[JobPlan], Ru
     began) in its `timeline`. With `expected_s` (how long each is expected to take: the last run's
     durations), the longest start first (`longest_first`), so the run ends with its slowest job or
     its longest chain of jobs that take turns on ports, not after them."""
-    settings_of = settings if callable(settings) else lambda plan: settings
-
-    def turns_on(plan: JobPlan) -> frozenset[int]:  # in a network of its own, a job's ports meet no other's
-        return frozenset() if in_own_network(plan, settings_of(plan)) else plan.fixed_ports
-
-    epoch = time.monotonic() if epoch is None else epoch
-    reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
-    results: list[JobResult | None] = [None] * len(plans)
-    waiting = list(range(len(plans)))
+    pool = _Pool(plans, settings if callable(settings) else lambda plan: settings, retries, on_progress, on_result,
+                 time.monotonic() if epoch is None else epoch)
     if expected_s is not None:
-        waiting = longest_first(plans, expected_s, turns_on)
-    held: dict[int, str] = {}  # a port the quickstart names -> the job holding it
-    waited_for: dict[int, str] = {}  # a job passed over for a held port -> which, and whose (its timeline says)
-    stop = RunStop()
-    changed = threading.Condition()
+        pool.waiting = longest_first(plans, expected_s, pool.turns_on)
+    return pool.run(jobs)
 
-    def startable(index: int) -> bool:
-        if clash := turns_on(plans[index]) & held.keys():
-            waited_for[index] = f"port {min(clash)} of {held[min(clash)]}"
+
+class _Pool:
+    """The jobs of one run and the workers taking them in turn: a job whose named ports another
+    running job holds waits for them (its timeline says for which)."""
+
+    def __init__(self, plans: list[JobPlan], settings_of: Callable[[JobPlan], RunSettings], retries: int,
+                 on_progress: OnProgress, on_result: Callable[[JobResult], None], epoch: float):
+        self.plans, self.settings_of, self.retries = plans, settings_of, retries
+        self.on_progress, self.on_result, self.epoch = on_progress, on_result, epoch
+        reserve(*(port for plan in plans for port in plan.fixed_ports))  # never handed out as a free port
+        self.results: list[JobResult | None] = [None] * len(plans)
+        self.waiting = list(range(len(plans)))
+        self.held: dict[int, str] = {}  # a port the quickstart names -> the job holding it
+        self.waited_for: dict[int, str] = {}  # a job passed over for a held port -> which, and whose
+        self.stop = RunStop()
+        self.changed = threading.Condition()
+        self.running = 0
+
+    def turns_on(self, plan: JobPlan) -> frozenset[int]:
+        """The ports a job takes turns on (in a network of its own, its ports meet no other's)."""
+        return frozenset() if in_own_network(plan, self.settings_of(plan)) else plan.fixed_ports
+
+    def _startable(self, index: int) -> bool:
+        if clash := self.turns_on(self.plans[index]) & self.held.keys():
+            self.waited_for[index] = f"port {min(clash)} of {self.held[min(clash)]}"
             return False
         return True
 
-    def take() -> int | None:
-        with changed:
-            while waiting and not stop.is_set():
-                index = next((i for i in waiting if startable(i)), None)
+    def _take(self) -> int | None:
+        with self.changed:
+            while self.waiting and not self.stop.is_set():
+                index = next((i for i in self.waiting if self._startable(i)), None)
                 if index is not None:
-                    waiting.remove(index)
-                    held.update(dict.fromkeys(turns_on(plans[index]), plans[index].name))
+                    self.waiting.remove(index)
+                    self.held.update(dict.fromkeys(self.turns_on(self.plans[index]), self.plans[index].name))
                     return index
-                changed.wait(timeout=0.5)
+                self.changed.wait(timeout=0.5)
             return None
 
-    def work() -> None:
+    def _work(self) -> None:
         try:
-            with working_for(stop):
-                run_jobs()
+            with working_for(self.stop):
+                while (index := self._take()) is not None:
+                    self._run_one(index)
         except Interrupted:  # the run was stopped: this job has no verdict
             pass
         finally:
-            with changed:
-                running[0] -= 1
-                changed.notify_all()
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
 
-    def run_jobs() -> None:
-        while (index := take()) is not None:
-            try:
-                timeline = Timeline(epoch)
-                timeline.add(QUEUED, epoch, time.monotonic(), f"waited for {waited_for[index]}" if index in waited_for else "")
-                with recording(timeline):
-                    result = run_job(plans[index], settings_of(plans[index]), on_progress, retries)
-                result.timeline = timeline.records()
-                results[index] = result
-                on_result(results[index])
-            finally:
-                with changed:
-                    for port in turns_on(plans[index]):
-                        held.pop(port, None)
-                    changed.notify_all()
+    def _run_one(self, index: int) -> None:
+        plan = self.plans[index]
+        try:
+            timeline = Timeline(self.epoch)
+            timeline.add(QUEUED, self.epoch, time.monotonic(),
+                         f"waited for {self.waited_for[index]}" if index in self.waited_for else "")
+            with recording(timeline):
+                result = run_job(plan, self.settings_of(plan), self.on_progress, self.retries)
+            result.timeline = timeline.records()
+            self.results[index] = result
+            self.on_result(result)
+        finally:
+            with self.changed:
+                for port in self.turns_on(plan):
+                    self.held.pop(port, None)
+                self.changed.notify_all()
 
-    def wait_for_workers() -> None:
+    def _wait_for_workers(self) -> None:
         # Not Thread.join(): an interrupt that lands inside join() can leave the thread
         # looking finished while it still unwinds (CPython), and the runner would exit early.
-        with changed:
-            while running[0]:
-                changed.wait(timeout=0.2)
+        with self.changed:
+            while self.running:
+                self.changed.wait(timeout=0.2)
 
-    workers = [threading.Thread(target=work, name=f"job-{n}", daemon=True) for n in range(max(1, min(jobs, len(plans))))]
-    running = [len(workers)]
-    for worker in workers:
-        worker.start()
-    try:
-        wait_for_workers()
-    except BaseException as exc:
-        stop.stop(interrupt_reason(exc))
-        wait_for_workers()
-        raise RunInterrupted(stop.why) from None
-    return results
+    def run(self, jobs: int) -> list[JobResult]:
+        workers = [threading.Thread(target=self._work, name=f"job-{n}", daemon=True)
+                   for n in range(max(1, min(jobs, len(self.plans))))]
+        self.running = len(workers)
+        for worker in workers:
+            worker.start()
+        try:
+            self._wait_for_workers()
+        except BaseException as exc:
+            self.stop.stop(interrupt_reason(exc))
+            self._wait_for_workers()
+            raise RunInterrupted(self.stop.why) from None
+        return self.results

@@ -101,42 +101,13 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     met = [step.met_at for step in steps if step.met_at is not None]
     if success and met:  # the steps' own time to their last expected line
         result.last_match_s = max(met) - started
-    misses = []
-    unseen = []  # (README line, expected stdout line, where its step's output begins)
+    misses: list[str] = []
+    unseen: list[tuple[int, str, int]] = []  # (README line, expected stdout line, where its step's output begins)
     reader_blocks = plan.page.blocks if plan.page else ()
-    result.transcript += [f"[{readme_path}:{block.line}: block outside the STEPs not run: {block.skip}]"
+    result.transcript += [f"[{readme_path}:{block.line}: a block its reader runs, not run here: {block.skip}]"
                           for block in reader_blocks if block.skip]
     for step_run in steps:
-        step = step_run.step
-        where = f"{readme_path}:{step.line}: step {step.name!r}"
-        if (block := step_run.reader_block) is not None:
-            where = f"{readme_path}:{step.line}: the reader's block"
-            typed = " ".join(step_run.step.commands[0].text.replace("\\\n", " ").split())
-            result.transcript.append(f"[{readme_path}:{block.line}: block outside the STEPs, run as its reader runs it, "
-                                     f"in {block.folder}: `{typed}`]")
-            if block.note:
-                result.transcript.append(f"[{readme_path}:{block.line}: {block.note}]")
-        unmet = []  # said after a command that failed: that failure is why its lines never came
-        for stream in ("stdout", "stderr"):
-            expected = getattr(step, f"expected_{stream}_lines")
-            match = step_run.match(stream)
-            result.expected += len(expected)
-            result.matched += len(match.found)
-            unmet += [f"{where}: expected {stream} line not found: `{line}`" for line in match.not_found]
-            if stream == "stdout":
-                unseen += [(step.line, line, len(result.transcript)) for line in match.not_found]
-            if match.order_broken:
-                unmet.append(f"{where}: expected {stream} lines not in order")
-        for command in step_run.commands:
-            result.transcript += command.output("stdout").splitlines()
-            if not step_run.command_ok(command):
-                said = cause(command.output("stdout") + "\n" + command.output("stderr"))
-                if said is None:
-                    tail = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
-                    said = tail[-1] if tail else None
-                misses.append(f"{where}: `{last_command(command.text)}` returned {command.return_code}, "
-                              f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
-        misses += unmet
+        _add_step(result, step_run, readme_path, misses, unseen)
     page_misses = page.misses() if page is not None else []
     misses += [miss.reason(readme_path) for miss in page_misses]
     result.misses = misses
@@ -175,6 +146,41 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
             (step_run.step.line for step_run in steps for command in step_run.commands
              if command.apps is not None and any(app.crashed for app in command.apps.evidence())), None)
     return readable(result, plan.tree)
+
+
+def _add_step(result: JobResult, step_run: StepRun, readme_path: str, misses: list[str],
+              unseen: list[tuple[int, str, int]]) -> None:
+    """One step's part of a README run's result: what it printed, what it expected (counted; the
+    lines never printed `unseen`), and which of its commands let it down (`misses`)."""
+    step = step_run.step
+    where = f"{readme_path}:{step.line}: step {step.name!r}"
+    if (block := step_run.reader_block) is not None:
+        where = f"{readme_path}:{step.line}: the reader's block"
+        typed = " ".join(step_run.step.commands[0].text.replace("\\\n", " ").split())
+        result.transcript.append(f"[{readme_path}:{block.line}: run as its reader runs it, in {block.folder}: `{typed}`]")
+        if block.note:
+            result.transcript.append(f"[{readme_path}:{block.line}: {block.note}]")
+    unmet = []  # said after a command that failed: that failure is why its lines never came
+    for stream in ("stdout", "stderr"):
+        expected = getattr(step, f"expected_{stream}_lines")
+        match = step_run.match(stream)
+        result.expected += len(expected)
+        result.matched += len(match.found)
+        unmet += [f"{where}: expected {stream} line not found: `{line}`" for line in match.not_found]
+        if stream == "stdout":
+            unseen += [(step.line, line, len(result.transcript)) for line in match.not_found]
+        if match.order_broken:
+            unmet.append(f"{where}: expected {stream} lines not in order")
+    for command in step_run.commands:
+        result.transcript += command.output("stdout").splitlines()
+        if not step_run.command_ok(command):
+            said = cause(command.output("stdout") + "\n" + command.output("stderr"))
+            if said is None:
+                tail = [line.strip() for line in command.output("stderr").splitlines() if line.strip()]
+                said = tail[-1] if tail else None
+            misses.append(f"{where}: `{last_command(command.text)}` returned {command.return_code}, "
+                          f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
+    misses += unmet
 
 
 def judge_apps(result: JobResult, apps: list[AppEvidence], weak: str | None = None) -> JobResult:

@@ -67,7 +67,7 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
     resources = (template.resources if template and template.resources else
                  (quickstart.resources,) if quickstart.resources else ())
     expectation = load_expected(quickstart.expected) if quickstart.expected else None
-    readme, page = None, None
+    annotated, readme, page = None, None, None
     if expectation is None and quickstart.readme is not None:
         annotated = load_annotated(quickstart.readme)
         unrunnable = first_unrunnable(annotated, list(tags))
@@ -76,23 +76,7 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
                for step in annotated.steps) or page.checked or (not annotated.steps and starts_in(annotated)):
             readme = annotated
     skip, notes = _runs_here(quickstart, toolchains)
-    if skip is None:
-        if (model := unreachable_model(quickstart.path, resources)) is not None:
-            skip = model
-        elif readme is not None and not readme.steps:  # the page alone: what its reader runs must run here
-            skip = unrunnable_page(quickstart.path, page)
-        elif readme is not None:
-            skip = next(filter(None, map(missing_service, readme_services(readme))), None)
-            unrunnable = first_unrunnable(readme, list(tags))
-            if skip is None and unrunnable and not any(step_selected(step, list(tags)) and step.line < unrunnable[0]
-                                                       for step in readme.steps):
-                skip = f"{unrunnable[1]} (line {unrunnable[0]})"  # its first step already cannot run here
-        elif expectation is None and page is not None and not starts_in(annotated):
-            skip = "its README starts no app: nothing for its reader to run (code to read)"
-        elif not apps:
-            skip = "no dapr.yaml run template to start the app from"
-        elif expectation is None:
-            skip = "no expected transcript, and the README has no STEP expectations"
+    skip = skip or _why_not_run(quickstart, resources, annotated, readme, page, expectation, apps, tags)
     timeout = timeout_s or (expectation.timeout_s if expectation and expectation.timeout_s else DEFAULT_TIMEOUT_S)
     redis_by_itself = reaches_init_redis(quickstart.path, readme)
     redis = {REDIS_PORT} if redis_by_itself else set()
@@ -109,6 +93,29 @@ def plan_job(quickstart: Quickstart, toolchains: dict[str, Toolchain], timeout_s
         toolchain=toolchain, expected_source=quickstart.expected_source, skip_reason=skip, readme=readme,
         page=page if readme else None, weak=weakness(readme, page, list(tags)) if readme else None,
     )
+
+
+def _why_not_run(quickstart: Quickstart, resources, annotated, readme, page, expectation, apps,
+                 tags: tuple[str, ...]) -> str | None:
+    """Why a quickstart whose toolchain is here still cannot be run here, or run to any purpose."""
+    if (model := unreachable_model(quickstart.path, resources)) is not None:
+        return model
+    if readme is not None and not readme.steps:  # the page alone: what its reader runs must run here
+        return unrunnable_page(quickstart.path, page)
+    if readme is not None:
+        skip = next(filter(None, map(missing_service, readme_services(readme))), None)
+        unrunnable = first_unrunnable(readme, list(tags))
+        if skip is None and unrunnable and not any(step_selected(step, list(tags)) and step.line < unrunnable[0]
+                                                   for step in readme.steps):
+            skip = f"{unrunnable[1]} (line {unrunnable[0]})"  # its first step already cannot run here
+        return skip
+    if expectation is None and page is not None and not starts_in(annotated):
+        return "its README starts no app: nothing for its reader to run (code to read)"
+    if not apps:
+        return "no dapr.yaml run template to start the app from"
+    if expectation is None:
+        return "no expected transcript, and the README has no STEP expectations"
+    return None
 
 
 WEAK = "checks only that Dapr started"
