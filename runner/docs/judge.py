@@ -69,7 +69,7 @@ def _worded(miss: Miss) -> str:
     close = miss.closest[0]
     if _raw(close.text) == _raw(body(miss.expected)[1]):  # printed, but not where the page has it
         return f"{shown} after what it shows above it; an app printed it, but not there"
-    return f"{shown} where the app prints {close.against(miss.expected)}"
+    return f"{shown} where the app prints `{close.text}`" + (f" ({close.difference})" if close.difference else "")
 
 
 def _order_notes(page: dict) -> list[Finding]:
