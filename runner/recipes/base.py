@@ -16,7 +16,8 @@ from typing import Callable, ContextManager
 from runner.errors import JobError, read_input
 from runner.formats.shellwords import starts_with
 from runner.cache import build_once, cache_root, files_digest, is_built
-from runner.services.groups import check_interrupted, end_group, track
+from runner.services.groups import check_interrupted
+from runner.services.shell import ShellCommand
 from runner.services.timeline import BUILD, phase
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
@@ -79,16 +80,14 @@ def run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None
     left); on failure, raise with the last line it printed."""
     with open(log, "a") as out:
         out.write(f"$ {' '.join(argv)}\n")
-        out.flush()
-        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, **(env or {})}, start_new_session=True)
-        track(process.pid)
-        try:
-            while process.poll() is None:
-                check_interrupted()
-                time.sleep(_POLL_S)
-        finally:
-            returncode = end_group(process, grace=2.0)
+    process = ShellCommand(argv, cwd, {**os.environ, **(env or {})}, log=log)
+    process.start()
+    try:
+        while process.running():
+            check_interrupted()
+            time.sleep(_POLL_S)
+    finally:
+        returncode = process.stop(grace=2.0)
     if returncode != 0:
         said = log.read_text(errors="replace")
         lines = [strip_ansi(line).strip() for line in said.splitlines() if strip_ansi(line).strip()]

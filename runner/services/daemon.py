@@ -5,13 +5,15 @@ stopped with its whole group."""
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from runner.errors import JobError
-from runner.services.groups import check_interrupted, stop_group, track, untrack
+from runner.services.groups import check_interrupted
+from runner.services.shell import ShellCommand
+
+SERVICE_STOP_GRACE_S = 5.0
 
 
 class ServiceError(JobError):
@@ -54,6 +56,9 @@ def on_fresh_ports(start: Callable[[], T], tries: int = 3) -> T:
 
 
 class Daemon:
+    """A service the job needs running (its output in its log): started until it is ready, watched
+    for dying, stopped with its group."""
+
     def __init__(self, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None,
                  preexec_user: tuple[int, int] | None = None):
         self.name = name
@@ -61,27 +66,24 @@ class Daemon:
         self.log = log
         self.env = env
         self.user = preexec_user  # (uid, gid) to run as, for services that refuse root
-        self.process: subprocess.Popen | None = None
+        self.process: ShellCommand | None = None
 
     def start(self, ready: Callable[[], bool], timeout: float = 30.0) -> None:
         """Start it and wait until `ready()`; a service that exits or is not ready in time is
         an error quoting the last line of its log."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as out:
-            extra = {"user": self.user[0], "group": self.user[1]} if self.user else {}
-            # In the job's dir, beside its log: whatever it writes stays the job's.
-            self.process = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True, env=self.env, cwd=self.log.parent, **extra)
-        track(self.process.pid)
+        # In the job's dir, beside its log: whatever it writes stays the job's.
+        self.process = ShellCommand(self.argv, self.log.parent, self.env, log=self.log, user=self.user)
+        self.process.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             check_interrupted()
-            if self.process.poll() is not None:
+            if not self.process.running():
                 break  # what answers now is another program's (on a port it took first), not this
             if ready():
                 return
             time.sleep(0.02)
-        code = self.process.poll()
+        code = self.process.exit_code()
         tail = self.last_line()
         self.stop()
         state = how_it_ended(code) if code is not None else f"was not ready within {timeout:.0f}s"
@@ -94,18 +96,17 @@ class Daemon:
             return "no output"
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process is not None and self.process.running()
 
     def problem(self) -> str | None:
         """Why it cannot serve the job any more (it died), or None."""
-        if self.process is None or self.process.poll() is None:
+        if self.process is None or self.process.running():
             return None
-        return f"{self.name} {how_it_ended(self.process.returncode)} during the run: {self.last_line()}"
+        return f"{self.name} {how_it_ended(self.process.exit_code())} during the run: {self.last_line()}"
 
     def stop(self) -> None:
         if self.process is not None:
-            stop_group(self.process.pid, self.process)
-            untrack(self.process.pid)
+            self.process.stop(SERVICE_STOP_GRACE_S)
             self.process = None
 
 

@@ -1,9 +1,10 @@
-"""The one way the runner starts a process that is not an app under a PTY: a README step's
-block, a docs tab's command or terminal, the pytest fixture's `dapr run`. Each runs in a
-process group of its own (so stopping it stops whatever it started), written down for the
-reaper; every line it prints is read as it comes, kept and handed to `on_line` (stderr merged
-into stdout when asked, so the two keep the order they were written in); and its end is
-recorded as one of: exited by itself (with its status), stopped by us, killed by a signal."""
+"""The one way the runner starts a process that is not an app under a PTY (services/pty.py): a
+page's command or terminal, a daprd, a service (Redis, placement, PostgreSQL: services/daemon.py),
+the pytest fixture's `dapr run`. Each runs in a process group of its own (so stopping it stops
+whatever it started), written down for the reaper; every line it prints is read as it comes,
+kept and handed to `on_line` (stderr merged into stdout when asked, so the two keep the order
+they were written in), or (a service) written to its `log`; and its end is recorded as one of:
+exited by itself (with its status), stopped by us, killed by a signal."""
 
 from __future__ import annotations
 
@@ -27,13 +28,15 @@ def signal_name(number: int) -> str:
 
 
 class ShellCommand:
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], on_line: OnLine | None = None,
-                 merge_stderr: bool = False):
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str] | None, on_line: OnLine | None = None,
+                 merge_stderr: bool = False, log: Path | None = None, user: tuple[int, int] | None = None):
         self.argv = argv
         self.cwd = cwd
-        self.env = env
+        self.env = env  # None: the runner's own
         self.on_line = on_line
         self.merge_stderr = merge_stderr  # stderr read with stdout, as one stream (a terminal shows both)
+        self.log = log  # a service's: all it prints goes there, unread
+        self.user = user  # (uid, gid) to run as, for services that refuse root
         self.stdout: list[str] = []  # as read: each a line with its "\n", the last maybe not
         self.stderr: list[str] = []
         self.process: subprocess.Popen | None = None
@@ -46,10 +49,17 @@ class ShellCommand:
     def start(self) -> None:
         """Start it (an OSError when it cannot be started: the shell is missing)."""
         self.started = self.last_output = time.monotonic()
+        extra = {"user": self.user[0], "group": self.user[1]} if self.user else {}
+        if self.log is not None:
+            with open(self.log, "ab") as out:
+                self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **extra)
+            track(self.process.pid)
+            return
         self.process = subprocess.Popen(
             self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if self.merge_stderr else subprocess.PIPE, start_new_session=True,
-            text=True, encoding="utf-8", errors="replace")
+            text=True, encoding="utf-8", errors="replace", **extra)
         track(self.process.pid)
         streams = [("stdout", self.process.stdout, self.stdout)]
         if not self.merge_stderr:
@@ -71,6 +81,14 @@ class ShellCommand:
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def exit_code(self) -> int | None:
+        """Its exit status once it ended (negative: the signal that killed it); None while it runs."""
+        return self.process.poll() if self.process is not None else self.return_code
 
     def ended(self) -> bool:
         """Exited, and all it printed read."""

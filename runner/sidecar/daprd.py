@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +12,10 @@ from typing import Callable
 
 from runner.services.controlplane import ControlPlaneAddresses
 from runner.services.daemon import how_it_ended
-from runner.services.groups import check_interrupted, stop_group, track, untrack
+from runner.services.groups import check_interrupted
 from runner.services.ports import free_port, is_listening, listener, port_free, release, wait_let_go
 from runner.services.pty import PtyProcess
+from runner.services.shell import ShellCommand
 from runner.services.started import forget_app, record_app
 from runner.services.together import together
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
@@ -28,6 +27,7 @@ from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_P
                                       UPDATING_COMMAND, UPDATING_PID, VALIDATING, WRITING_LOGS, app_prefix)
 from runner.formats.runflags import is_init_control_plane, socket_paths
 
+DAPRD_STOP_GRACE_S = 5.0
 APP_STOP_GRACE_S = 0.5  # the verdict is in when we stop an app (npm alone takes ~2 s over SIGTERM)
 VERDICT_IN_GRACE_S = 0.2  # ...and when all its lines are in: what it prints now is the stop's doing
 
@@ -72,8 +72,7 @@ class DaprdSidecar:
         self.flags = flags  # the `dapr run` flags the CLI hands daprd as they are (runflags)
         self.sockets = socket_paths(flags, app_id)  # its API's HTTP and gRPC sockets, if it listens on them
         self.cwd = cwd or workdir  # as under the CLI, the app's dir: components' relative paths start there
-        self.process: subprocess.Popen | None = None
-        self._reader: threading.Thread | None = None
+        self.process: ShellCommand | None = None
         self.tail: list[str] = []
 
     def argv(self) -> list[str]:
@@ -99,32 +98,25 @@ class DaprdSidecar:
                 argv += [flag] if value is None else [flag, value]
         return argv
 
-    def _pump(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for raw in self.process.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            self.tail = (self.tail + [line])[-20:]
-            self.on_line(line)
+    def _heard(self, _stream: str, line: str) -> None:
+        line = line.rstrip("\r")
+        self.tail = (self.tail + [line])[-20:]
+        self.on_line(line)
 
     def start(self, timeout: float = 30.0) -> None:
         for name, port in (("HTTP", self.ports.http), ("gRPC", self.ports.grpc)):
             if not port_free(port) and (not self.named or wait_let_go([port])):
                 raise PortsTaken(f"the dapr {name} port {port} wanted for {self.app_id} is taken by another process"
                                  + (f" ({who})" if (who := listener(port)) else ""))
-        self.process = subprocess.Popen(
-            self.argv(), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        track(self.process.pid)
-        self._reader = threading.Thread(target=self._pump, name=f"daprd-{self.app_id}", daemon=True)
-        self._reader.start()
+        self.process = ShellCommand(self.argv(), self.cwd, None, self._heard, merge_stderr=True)
+        self.process.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._reader.join(timeout=2)
+            if not self.process.running():
+                self.process.wait_read(timeout=2)
                 said = self.fatal_line()
                 kind = PortsTaken if "address already in use" in said else SidecarError
-                raise kind(f"daprd exited with code {self.process.returncode} before it was ready: {said}")
+                raise kind(f"daprd exited with code {self.process.exit_code()} before it was ready: {said}")
             if answers(self.ports.http, self.sockets[0] if self.sockets else None):
                 return
             time.sleep(0.02)
@@ -140,17 +132,12 @@ class DaprdSidecar:
         return self.tail[-1] if self.tail else "no output"
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process is not None and self.process.running()
 
     def stop(self) -> int | None:
         code = None
         if self.process is not None:
-            code = stop_group(self.process.pid, self.process)
-            untrack(self.process.pid)
-            if self._reader is not None:
-                self._reader.join(timeout=5)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
+            code = self.process.stop(DAPRD_STOP_GRACE_S)
             self.process = None
         release(self.ports.http, self.ports.grpc, self.ports.metrics, self.ports.internal_grpc)
         for path in self.sockets or ():  # as the CLI removes them once its daprd is gone
@@ -278,7 +265,7 @@ class DaprdSidecars(Sidecars):
         dead = next((s for s in self.sidecars if s.process is not None and not s.alive()), None)
         if dead is None:
             return None
-        code = dead.process.returncode
+        code = dead.process.exit_code()
         said = f": {dead.fatal_line()}" if code is None or code >= 0 else ""  # a signal leaves no last word
         return f"daprd for {dead.app_id} {how_it_ended(code)} during the run{said}"
 
