@@ -185,6 +185,25 @@ def test_dynamic_drift_then_write_then_clean(tmp_path, daprd_path):
 
 
 @pytest.mark.e2e
+def test_one_word_changed_in_what_the_app_prints_fails_its_readme_and_its_docs_tab(tmp_path, daprd_path, no_leftovers):
+    """The same planted change (the app logs `Storing Order` where both pages show `Saving Order`)
+    is drift on the docs page's tab and on the quickstart's README, each naming the word."""
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTARTS, tree, ignore=shutil.ignore_patterns("node_modules", "bin", "obj", "target"))
+    app = tree / "state_management/python/sdk/order-processor/app.py"
+    app.write_text(app.read_text().replace("'Saving Order: %s'", "'Storing Order: %s'"))
+    readme = tree / "state_management/python/sdk/README.md"
+    out = tmp_path / "r.json"
+    result = run_cli("docs", "check", str(GOOD), str(readme), "--repo", str(tree), "--lang", "python", "--json", str(out))
+    assert result.returncode == 1, result.stdout + result.stderr
+    tabs = {tab["tab"]: tab for tab in json.loads(out.read_text())["tabs"]}
+    for name in ("Python", "README"):
+        assert tabs[name]["status"] == "drift", (name, tabs[name]["why"])
+        words = [f["message"] for f in tabs[name]["findings"] if f["kind"] == "dynamic"]
+        assert any("Saving Order" in m and "(`Saving` expected, `Storing` printed)" in m for m in words), (name, words)
+
+
+@pytest.mark.e2e
 @pytest.mark.skipif(not SEED_PAGE.exists(), reason="../shared/seed is not here")
 def test_seed_page_drifts_are_found(tmp_path, daprd_path):
     if shutil.which("mvn") is None:
@@ -218,7 +237,7 @@ def test_a_multi_app_tab_and_a_two_terminal_tab_run(tmp_path, daprd_path, no_lef
     (finding,) = tabs[1]["findings"]
     assert (finding["line"], finding["message"]) == (
         drift_line, "the page shows `== APP == Subscriber received: 2` where the app prints `Subscriber received : 2` "
-                    "(`received:` expected, `received :` printed)")
+                    "(they differ only in spacing)")
     assert f"::error file={page},line={drift_line},title=page.md/Python/2%3A failed::the page shows" in result.stdout
     assert 'href="#job-page-md-Python-2"' in html.read_text()  # the grid links each tab to its card
 

@@ -254,7 +254,7 @@ def test_app_lines_compare_as_a_reader_compares_them():
     (found,) = miss.misses()
     assert found.miss.source_line == 11 and found.miss.closest[0].text == "Order failed: 1"
     assert found.reason("README.md") == ("README.md:11: the page shows `Order passed: 1`, never printed; the closest "
-                                         "printed line (80% alike): `Order failed: 1` (`passed:` expected, `failed:` printed)")
+                                         "printed line (80% alike): `Order failed: 1` (`passed` expected, `failed` printed)")
 
 
 def test_the_punctuation_a_line_ends_on_is_forgiven_a_word_never():

@@ -38,18 +38,20 @@ def judge(report: TabReport, result: JobResult) -> bool:
         if not page.get("shown"):
             report.not_checkable = "its page shows no output block this run can check"
         return True
-    missed = [miss for miss in result.miss_details if miss.source_line in unmet]
-    page_only = result.kind == "output mismatch" and bool(missed) and len(missed) == len(result.misses)
-    if page_only and (report.kind == "readme" or report.observed):
+    # A README's STEP lines are its page too: one never printed is drift at its STEP.
+    missed = [miss for miss in result.miss_details if report.kind == "readme" or miss.source_line in unmet]
+    never_printed = result.kind == "output mismatch" and bool(result.misses)
+    if never_printed and (report.kind == "readme" or report.observed):
         report.dynamic = "drift"
         report.rewritable = True
-        report.findings += [Finding("dynamic", miss.source_line, _worded(miss)) for miss in missed]
+        report.findings += [Finding("dynamic", miss.source_line, _worded(miss)) for miss in missed] or [
+            Finding("dynamic", result.failure_line or report.line, result.reason)]
         # An app that said it failed (a file it opens is missing) may be the quickstart's fault.
         return report.kind == "readme" or cause("\n".join(report.observed)) is None
     if report.kind == "readme":
         report.dynamic = f"could not check: the quickstart itself fails: {result.reason}"
         return True
-    if not page_only and result.kind != "app crashed":  # a command failed, a service died
+    if result.kind not in ("output mismatch", "app crashed"):  # a command failed, a service died
         report.dynamic = f"could not check: {result.reason}"
         return True
     if not report.observed:  # the apps printed nothing: a wrong page, or a broken quickstart?

@@ -107,7 +107,8 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
     result.transcript += [f"[{readme_path}:{block.line}: a block its reader runs, not run here: {block.skip}]"
                           for block in reader_blocks if block.skip]
     for step_run in steps:
-        _add_step(result, step_run, readme_path, misses, unseen)
+        # A command that failed: what the page shows after it never came (not drift, nor a crash).
+        result.blocked = result.blocked or _add_step(result, step_run, readme_path, misses, unseen)
     page_misses = page.misses() if page is not None else []
     misses += [miss.reason(readme_path) for miss in page_misses]
     result.misses = misses
@@ -149,9 +150,10 @@ def readme_result(plan: JobPlan, steps: list[StepRun], success: bool, started: f
 
 
 def _add_step(result: JobResult, step_run: StepRun, readme_path: str, misses: list[str],
-              unseen: list[tuple[int, str, int]]) -> None:
+              unseen: list[tuple[int, str, int]]) -> str | None:
     """One step's part of a README run's result: what it printed, what it expected (counted; the
-    lines never printed `unseen`), and which of its commands let it down (`misses`)."""
+    lines never printed `unseen`), and which of its commands let it down (`misses`; the first
+    of them returned)."""
     step = step_run.step
     where = f"{readme_path}:{step.line}: step {step.name!r}"
     if (block := step_run.reader_block) is not None:
@@ -171,6 +173,7 @@ def _add_step(result: JobResult, step_run: StepRun, readme_path: str, misses: li
             unseen += [(step.line, line, len(result.transcript)) for line in match.not_found]
         if match.order_broken:
             unmet.append(f"{where}: expected {stream} lines not in order")
+    failed = None
     for command in step_run.commands:
         result.transcript += command.output("stdout").splitlines()
         if not step_run.command_ok(command):
@@ -180,7 +183,9 @@ def _add_step(result: JobResult, step_run: StepRun, readme_path: str, misses: li
                 said = tail[-1] if tail else None
             misses.append(f"{where}: `{last_command(command.text)}` returned {command.return_code}, "
                           f"expected {step.expected_return_code}" + (f"; it said: {said}" if said else ""))
+            failed = failed or misses[-1]
     misses += unmet
+    return failed
 
 
 def judge_apps(result: JobResult, apps: list[AppEvidence], weak: str | None = None) -> JobResult:

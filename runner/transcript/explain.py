@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from runner.formats.cli_lines import APP_LABEL
 from runner.results import CloseLine, Miss
@@ -53,25 +54,35 @@ def closest_lines(target: str, output: list[tuple[int, str]], due: int, limit: i
     return tuple(close for close in scored[:limit] if close.similarity >= 0.3)
 
 
-def _words(text: str) -> list[str]:
-    return APP_LABEL.sub("", text.strip()).split()
+_WORD = re.compile(r"\w+|[^\w\s]+")
+
+
+def _words(text: str) -> tuple[str, list[re.Match]]:
+    """A line without its `== APP ==` label, and its words and runs of punctuation (`INFO:root:Saving`
+    is five: a logger's name and the word after it differ apart)."""
+    body = APP_LABEL.sub("", text.strip())
+    return body, list(_WORD.finditer(body))
+
+
+def _span(body: str, words: list[re.Match], start: int, end: int) -> str:
+    return body[words[start].start():words[end - 1].end()]
 
 
 def difference(expected: str, printed: str) -> str:
     """Where a printed line differs from the expected one, in words: the first stretch of words
     that differs (`` `divisor` expected, `input` printed ``)."""
-    wanted, got = _words(expected), _words(printed)
-    if wanted == got:
+    (page, wanted), (app, got) = _words(expected), _words(printed)
+    a, b = [word.group(0) for word in wanted], [word.group(0) for word in got]
+    if a == b:
         labels = [found.group(0).strip() if (found := APP_LABEL.match(text.strip())) else "" for text in (expected, printed)]
         if labels[0] != labels[1]:  # the CLI's framing: 1.16 labels a one-app run's lines, 1.17 on does not
             return f"`{labels[0]}` expected, not printed" if labels[0] else f"`{labels[1]}` printed, not expected"
         return "they differ only in spacing" if expected.strip() != printed.strip() else "the same words"
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wanted, b=got, autojunk=False).get_opcodes():
-        page, app = " ".join(wanted[i1:i2]), " ".join(got[j1:j2])
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag == "replace":
-            return f"`{page}` expected, `{app}` printed"
+            return f"`{_span(page, wanted, i1, i2)}` expected, `{_span(app, got, j1, j2)}` printed"
         if tag == "delete":
-            return f"`{page}` expected, not printed"
+            return f"`{_span(page, wanted, i1, i2)}` expected, not printed"
         if tag == "insert":
-            return f"`{app}` printed, not expected"
+            return f"`{_span(app, got, j1, j2)}` printed, not expected"
     return "the same words"
