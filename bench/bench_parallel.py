@@ -55,11 +55,67 @@ def median(values) -> float:
     return statistics.median(values)
 
 
-
 def spent(job: dict, *names: str) -> float:
     """Seconds a job's timeline spent in these phases."""
     return sum(phase["end_s"] - phase["start_s"] for phase in job.get("timeline", []) if phase["name"] in names)
 
+
+def cold_and_warm(langs: list[str], repeat: int, slowest: float, default_j: int, par_runs: list) -> None:
+    """Cold runs (every cache empty), and each language's preparation cold against warm."""
+    cold_runs = []
+    for _ in range(repeat):
+        cache = tempfile.mkdtemp(prefix="qsr-bench-cache-")
+        try:
+            cold_runs.append(validate(langs, env={"QUICKSTART_RUNNER_CACHE": cache}))
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+    cold_wall = median(w for w, _ in cold_runs)
+    print(f"   {f'cold, {len(LANGS)} languages, -j {default_j}':38} {cold_wall:7.2f} {cold_wall / slowest:16.2f}")
+    print("\n   prepare phase per language (s): cold -> warm (warm / cold)")
+    for lang in LANGS:
+        cold = median(spent(next(j for j in jobs if j["language"] == lang), *PREPARING) for _, jobs in cold_runs)
+        warm = median(spent(next(j for j in jobs if j["language"] == lang), *PREPARING) for _, jobs in par_runs)
+        print(f"   {lang:12} {cold:7.2f} -> {warm:6.3f}  ({warm / cold:.1%})")
+
+
+def overhead(seq_runs: list) -> None:
+    """What the runner adds to each job, warm at -j 1: its duration past its last match."""
+    print("\n2. runner overhead per job, warm -j 1 (s): duration - last_match_s")
+    print(f"   {'language':12} {'duration':>9} {'last match':>11} {'overhead':>9} {'first output':>13}")
+    overheads = {}
+    for lang in LANGS:
+        jobs = [next(j for j in run if j["language"] == lang) for _, run in seq_runs]
+        duration = median(j["duration_s"] for j in jobs)
+        last = median(j["last_match_s"] for j in jobs)
+        first = median(j["first_output_s"] for j in jobs)
+        overheads[lang] = median(j["duration_s"] - j["last_match_s"] for j in jobs)
+        print(f"   {lang:12} {duration:9.2f} {last:11.2f} {overheads[lang]:9.2f} {first:13.2f}")
+    worst = max(overheads, key=overheads.get)
+    print(f"   worst: {overheads[worst]:.2f} s ({worst}; target: at most 1.0)")
+
+
+def floor(langs: list[str], default_j: int, par_wall: float) -> None:
+    """mechanical-markdown's floor on the same READMEs: their sleeps plus each app's run to its end."""
+    print("\n3. mechanical-markdown floor on the same READMEs (s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        # What the app takes to run to its end: expectations that need it to exit.
+        for lang in LANGS:
+            src = ROOT / "expected/state_management" / f"{lang}-sdk.txt"
+            dst = Path(tmp) / "state_management" / src.name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_text(src.read_text() + "Exited App successfully\n")
+        full = validate(langs + ["-j", "1", "--expected", tmp])[1]
+    total_floor = 0.0
+    print(f"   {'README':55} {'sleeps':>7} {'app to exit':>12} {'floor':>7}")
+    for lang in LANGS:
+        readme = ROOT / "quickstarts/state_management" / lang / "sdk/README.md"
+        sleeps = sum(step.sleep for step in load_annotated(readme).steps)
+        app_run = spent(next(j for j in full if j["language"] == lang), RUN)
+        total_floor += sleeps + app_run
+        print(f"   {str(readme.relative_to(ROOT)):55} {sleeps:7.1f} {app_run:12.2f} {sleeps + app_run:7.2f}")
+    print(f"   mechanical-markdown floor, {len(LANGS)} READMEs one after another: {total_floor:.1f} s")
+    print(f"   quickstart-runner, warm -j {default_j}: {par_wall:.2f} s -> {total_floor / par_wall:.1f}x faster than the floor")
+    print("   (no dapr CLI here, so mm.py itself cannot run these READMEs: this is its floor, not a timing)")
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -89,54 +145,9 @@ def main() -> None:
           f"   (target: at most 1.2)")
 
     if not args.no_cold:
-        cold_runs = []
-        for _ in range(args.repeat):
-            cache = tempfile.mkdtemp(prefix="qsr-bench-cache-")
-            try:
-                cold_runs.append(validate(langs, env={"QUICKSTART_RUNNER_CACHE": cache}))
-            finally:
-                shutil.rmtree(cache, ignore_errors=True)
-        cold_wall = median(w for w, _ in cold_runs)
-        print(f"   {f'cold, {len(LANGS)} languages, -j {default_j}':38} {cold_wall:7.2f} {cold_wall / slowest:16.2f}")
-        print("\n   prepare phase per language (s): cold -> warm (warm / cold)")
-        for lang in LANGS:
-            cold = median(spent(next(j for j in jobs if j["language"] == lang), *PREPARING) for _, jobs in cold_runs)
-            warm = median(spent(next(j for j in jobs if j["language"] == lang), *PREPARING) for _, jobs in par_runs)
-            print(f"   {lang:12} {cold:7.2f} -> {warm:6.3f}  ({warm / cold:.1%})")
-
-    print("\n2. runner overhead per job, warm -j 1 (s): duration - last_match_s")
-    print(f"   {'language':12} {'duration':>9} {'last match':>11} {'overhead':>9} {'first output':>13}")
-    overheads = {}
-    for lang in LANGS:
-        jobs = [next(j for j in run if j["language"] == lang) for _, run in seq_runs]
-        duration = median(j["duration_s"] for j in jobs)
-        last = median(j["last_match_s"] for j in jobs)
-        first = median(j["first_output_s"] for j in jobs)
-        overheads[lang] = median(j["duration_s"] - j["last_match_s"] for j in jobs)
-        print(f"   {lang:12} {duration:9.2f} {last:11.2f} {overheads[lang]:9.2f} {first:13.2f}")
-    worst = max(overheads, key=overheads.get)
-    print(f"   worst: {overheads[worst]:.2f} s ({worst}; target: at most 1.0)")
-
-    print("\n3. mechanical-markdown floor on the same READMEs (s)")
-    with tempfile.TemporaryDirectory() as tmp:
-        # What the app takes to run to its end: expectations that need it to exit.
-        for lang in LANGS:
-            src = ROOT / "expected/state_management" / f"{lang}-sdk.txt"
-            dst = Path(tmp) / "state_management" / src.name
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.write_text(src.read_text() + "Exited App successfully\n")
-        full = validate(langs + ["-j", "1", "--expected", tmp])[1]
-    total_floor = 0.0
-    print(f"   {'README':55} {'sleeps':>7} {'app to exit':>12} {'floor':>7}")
-    for lang in LANGS:
-        readme = ROOT / "quickstarts/state_management" / lang / "sdk/README.md"
-        sleeps = sum(step.sleep for step in load_annotated(readme).steps)
-        app_run = spent(next(j for j in full if j["language"] == lang), RUN)
-        total_floor += sleeps + app_run
-        print(f"   {str(readme.relative_to(ROOT)):55} {sleeps:7.1f} {app_run:12.2f} {sleeps + app_run:7.2f}")
-    print(f"   mechanical-markdown floor, {len(LANGS)} READMEs one after another: {total_floor:.1f} s")
-    print(f"   quickstart-runner, warm -j {default_j}: {par_wall:.2f} s -> {total_floor / par_wall:.1f}x faster than the floor")
-    print("   (no dapr CLI here, so mm.py itself cannot run these READMEs: this is its floor, not a timing)")
+        cold_and_warm(langs, args.repeat, slowest, default_j, par_runs)
+    overhead(seq_runs)
+    floor(langs, default_j, par_wall)
 
 
 if __name__ == "__main__":

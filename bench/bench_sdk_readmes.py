@@ -57,6 +57,13 @@ def timed(argv: list[str], cwd: Path, env: dict, timeout: float) -> tuple[float,
     return wall, verdict
 
 
+def ports_free(*ports: int) -> None:
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                sys.exit(f"something already listens on 127.0.0.1:{port} (what `dapr init` would hold); stop it first")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=SDK)
@@ -68,10 +75,7 @@ def main() -> None:
     readmes = sorted(path for path in args.folder.rglob("README.md") if "<!-- STEP" in path.read_text(errors="replace"))
     if args.only:
         readmes = [path for path in readmes if path.parent.name in args.only.split(",")]
-    for port in (6379, 50005, 50006):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                sys.exit(f"something already listens on 127.0.0.1:{port} (what `dapr init` would hold); stop it first")
+    ports_free(6379, 50005, 50006)
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         cli = cli_from_release(CLI_1_18, "1.18.0", scratch)
@@ -115,6 +119,10 @@ def main() -> None:
             plane.stop()
             redis.terminate()
             redis.wait()
+    summary(rows)
+
+
+def summary(rows: list) -> None:
     mm_pass = [r for r in rows if r[1][1] == "pass"]
     ours_pass = [r for r in rows if r[2][1] == "pass"]
     missed = [str(r[0].parent.name) for r in mm_pass if r[2][1] != "pass"]
