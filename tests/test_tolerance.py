@@ -6,6 +6,7 @@ import pytest
 from pathlib import Path
 
 from runner.docs.static import page_reports
+from runner.page.model import OutputBlock
 from runner.docs.tabjob import tab_page
 from runner.formats.docspage import load_page
 from runner.formats.steps import parse_annotated
@@ -108,3 +109,16 @@ def test_a_page_line_labelled_with_an_app_is_that_apps_only():
     assert page_fits("== APP - checkout == Order passed: 1", "== APP - checkout == Order passed: 1")
     assert not page_fits("== APP - checkout == Order passed: 1", "== APP - order-processor == Order passed: 1")
     assert page_fits("== APP == Order passed: 1", "Order passed: 1")  # CLI 1.17 on prints it bare
+
+
+def test_an_empty_page_line_never_passes_over_a_line_still_due():
+    """npm's start banner: an empty app line, the script's lines, another empty one. The second
+    empty page line is not met by the first empty line printed, which would leave the banner
+    behind it unmet (the apps printed it, in the page's order)."""
+    match = PageMatch([OutputBlock(10, (("== APP ==", 11), ("== APP == > order-processor@1.0.0 start", 12),
+                                        ("== APP == > node index.js", 13), ("== APP ==", 14),
+                                        ("== APP == Fetched Secret: 1", 15)), "It prints:", None, 9)])
+    for printed in ["", "== APP == ", "== APP == > order-processor@1.0.0 start", "== APP == > node index.js",
+                    "== APP == ", "== APP == Fetched Secret: 1"]:
+        match.feed(printed, "order-processor")
+    assert match.complete, match.record()["unmet"]

@@ -61,6 +61,7 @@ class _Shown:
     def __post_init__(self) -> None:
         self.page_line = PageLine(self.text)
         self.shape = self.page_line.shape
+        self.empty = not self.page_line.patterns  # `== APP ==` alone: an empty line of the app's
 
     def fits(self, printed: str) -> bool:
         """Whether a printed line (normalised, its `== APP ==` label aside) meets it."""
@@ -137,6 +138,8 @@ class PageMatch:
             for index, shown in enumerate(block.shown):
                 if shown.owner is not None or index <= after or not shown.of(app):
                     continue
+                if ordered and shown.empty and any(line.owner is None for line in block.shown[after + 1:index]):
+                    continue  # an empty line says nothing of where it is: it never passes over a line still due
                 if shown.fits(normal) or shown.fits(whole):
                     shown.owner = number
                     block.cursor[app] = index
