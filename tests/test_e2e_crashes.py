@@ -234,3 +234,47 @@ dapr dashboard
     code, job, said = _validate(tree, tmp_path)
     assert code == 1 and job["status"] == "failed", said
     assert "`dapr dashboard` is not served here" in job["reason"] and "returned 1" in job["reason"], job["reason"]
+
+
+SECOND_START_README = """\
+# Twice
+
+Run the app in its folder:
+
+```bash
+cd order-app
+dapr run --app-id twice -- python3 app.py first
+```
+
+Press Ctrl+C, then run it again, exporting what it reads:
+
+```bash
+export GREETING=hello
+```
+
+```bash
+cd order-app
+dapr run --app-id twice -- python3 app.py second
+```
+
+It prints:
+
+```
+== APP == second: hello
+```
+"""
+
+
+def test_a_second_start_of_the_same_app_stops_the_first_and_an_export_reaches_it(tmp_path, daprd_path, no_leftovers):
+    """A page's reader presses Ctrl+C before starting the same app again: the first run is stopped
+    (not a failure of the job, nor left running beside the second), and what they exported
+    before reaches the second."""
+    tree = tmp_path / "tree"
+    _tree(tree, "twice/python/http", SECOND_START_README, {"order-app/app.py": (
+        "import os, sys, time\nprint(f'{sys.argv[1]}: {os.environ.get(\"GREETING\", \"unset\")}', flush=True)\n"
+        "time.sleep(600 if sys.argv[1] == 'first' else 0)\n")})
+    code, job, said = _validate(tree, tmp_path)
+    assert code == 0 and job["status"] == "passed", said
+    assert job["duration_s"] < 300, "the first run was stopped, not waited for"
+    first = [line for line in job["transcript"] if "first: unset" in line]
+    assert first, said

@@ -12,7 +12,7 @@ import contextlib
 import time
 
 from runner.formats.daprrun import what_runs
-from runner.formats.readmepage import command_lines, filled, is_query
+from runner.formats.readmepage import command_lines, filled, is_query, placeholders
 from runner.formats.shellwords import exported, shell_calls
 from runner.formats.steps import Command, Step
 from runner.mm.model import POLL_S, CommandRun
@@ -84,8 +84,12 @@ class PageReader:
         unchecked, said so."""
         self._await_started()
         text = block.text
-        if declared := exported(text):  # the reader's shell keeps it for what they type next
-            self.env = with_declared(self.env, declared)
+        if (declared := exported(text)) is not None:  # the reader's shell keeps it for what they type next
+            if placeholders(text):  # `export OPENAI_API_KEY=<your key>`: the reader's own value, not this
+                self.page_notes.append(f"{self.annotated.path}:{block.line}: not run: the reader fills in "
+                                       f"{', '.join(f'<{name}>' for name in placeholders(text))}")
+            else:
+                self.env = with_declared(self.env, declared)
             return True
         if block.kind == "start":
             self._stop_earlier_run_of(text)
@@ -115,6 +119,8 @@ class PageReader:
         """A start of what a reader's earlier start still runs (the same app id, or run template):
         the reader pressed Ctrl-C in that terminal first."""
         runs = what_runs(text)
+        if runs == text:  # not a `dapr run` of an app id or a template: nothing to tell it by
+            return
         for step_run in self.steps:
             if step_run.reader_block is None or step_run.reader_block.kind != "start":
                 continue

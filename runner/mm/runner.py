@@ -196,7 +196,8 @@ class ReadmeRun(StepRunner, PageReader):
                 if not step_run.step.background:
                     continue
                 if step_run.reader_block is not None:  # the reader stops what they started: Ctrl+C
-                    ended_by_itself = command.shell is not None and not command.shell.running()
+                    ended_by_itself = command.shell is not None and not command.shell.running() \
+                        and not command.stopped_early  # not stopped for a second start of the same app
                     self._stop(command)
                     # A start that ended on its own with an error (`dapr run -f .` refusing its
                     # template) failed; one still running when stopped did not.

@@ -36,7 +36,8 @@ class ReaderBlock:
     - start: starts apps (`dapr run`, `mvn spring-boot:run`), left running until the reader stops them;
     - client: talks to the running apps (`curl`, `dapr invoke`), run to its end; its placeholders
       (`<INSTANCEID>`) filled from what earlier clients printed;
-    - stop: stops apps (`dapr stop`), run to its end."""
+    - stop: stops apps (`dapr stop`), run to its end;
+    - export: sets variables in the reader's shell, which what they type next sees."""
 
     line: int  # page line of its code block (a docs tab's: of the command)
     text: str

@@ -43,8 +43,11 @@ DAPR_CLIENTS = ("invoke", "publish")
 
 
 def kind_of(calls: list[ShellCall]) -> str:
-    """What a block does for its reader: start | stop | build | client | other."""
+    """What a block does for its reader: start | stop | build | client | export (sets what the
+    reader's shell passes on) | other."""
     words = [call.words for call in calls]
+    if words and all(w[0] == "export" for w in words):
+        return "export"
     if any(w[:2] == ("dapr", "run") or starts_app(w) for w in words):
         return "start"
     if any(w[:2] == ("dapr", "stop") for w in words):
@@ -191,7 +194,8 @@ def page_plan(annotated: Annotated, tree: Path | None, tags: list[str], stop_bef
                     or (kind == "client" and latest in step_starts
                         and any(start < block.line < stop for start, stop in running)))
         else:
-            runs = kind != "other" and block.line not in optional and (kind != "build" or block.line < last_start)
+            runs = kind != "other" and block.line not in optional and (kind not in ("build", "export")
+                                                                       or block.line < last_start)
         if not runs:
             reader_at = _moved(reader_at, calls, here)
             continue
