@@ -122,3 +122,17 @@ def test_an_empty_page_line_never_passes_over_a_line_still_due():
                     "== APP == ", "== APP == Fetched Secret: 1"]:
         match.feed(printed, "order-processor")
     assert match.complete, match.record()["unmet"]
+
+
+def test_the_same_app_run_again_is_read_apart_from_its_first_run():
+    """A README runs `dapr run -f .`, then the same app alone: the block after the second shows the
+    CLI's line, then the app's. The first run's lines do not leave the second's CLI line behind."""
+    block = OutputBlock(10, (("You're up and running! Both Dapr and your app logs will appear here.", 11),
+                             ("Saved Order: 1", 12), ("Deleted Order: 1", 13)), "It prints:", None, 9)
+    match = PageMatch([block])
+    for printed in ["== APP - order-processor == Saved Order: 1", "== APP - order-processor == Deleted Order: 1"]:
+        match.feed(printed, None, 1)
+    for printed in ["✅  You're up and running! Both Dapr and your app logs will appear here.", "",
+                    "== APP == Saved Order: 1", "== APP == Deleted Order: 1"]:
+        match.feed(printed, "order-processor", 2)
+    assert match.complete, match.record()["unmet"]

@@ -24,6 +24,7 @@ With a `page` (validate's and docs check's way) the page is also run as its read
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shlex
 import time
@@ -92,6 +93,7 @@ class ReadmeRun(StepRunner, PageReader):
         self.page_notes: list[str] = []  # what of the page was not checked, and why (a placeholder nothing filled)
         self._blocks = {block.line: block for block in annotated.blocks}
         self._news = News()  # when a running app's terminal last said something new
+        self._terminals = itertools.count(1)
         self._running_since: float | None = None  # when its first step that is not a build began
         self._building = False  # a build step runs (it holds a turn for the cores, if it needs one)
         self.redis_port = redis_port  # where the run's Redis must listen (None: a free port)
@@ -121,6 +123,7 @@ class ReadmeRun(StepRunner, PageReader):
         watch = command.apps
         shows_apps = self.page is not None and (watch is not None or step.background)
         printer = apps[0].app_id if apps and len(apps) == 1 else None
+        terminal = next(self._terminals)  # each command its own: an app run again is read apart
         self._turn_for_start(command, text, apps or [])
         command.started = time.monotonic()  # its step's time starts now: the wait for a turn was the runner's
 
@@ -129,7 +132,7 @@ class ReadmeRun(StepRunner, PageReader):
                 watch.feed(said)
             if shows_apps:
                 before = self.page_match.matched
-                self.page_match.feed(said, printer)
+                self.page_match.feed(said, printer, terminal)
                 self._news.heard(printer, said, self.page_match.matched != before)
 
         env = {**with_declared(self.env, step.env), **called_from(self.annotated.path, line)}

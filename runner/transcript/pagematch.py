@@ -77,7 +77,7 @@ class _Shown:
 class _Block:
     block: OutputBlock
     shown: list[_Shown]
-    cursor: dict[str, int] = field(default_factory=dict)  # ordered blocks: per app, the last page line it met
+    cursor: dict[tuple, int] = field(default_factory=dict)  # ordered blocks: per printer, the last page line it met
 
     def owed(self) -> list[_Shown]:
         """Its lines not met (where the page says their number varies, but for those of a shape
@@ -100,41 +100,44 @@ class PageMatch:
         self.printed: list[str] = []  # every app (and CLI) line, in arrival order
         self.answers: dict[int, str] = {}  # a command's README line -> what it printed
         self.given_up: set[int] = set()  # blocks awaited until their apps went quiet (fence lines)
-        self.unmet_last: dict[str, tuple[str, int] | None] = {}  # each app's last line, when it met nothing
-        self.shapes: dict[str, set[str]] = {}  # the shapes of the lines each app printed (digits as #)
+        # Keyed by who printed: (the terminal, the app). An app run twice is two printers, each in its order.
+        self.unmet_last: dict[tuple, tuple[str, int] | None] = {}  # each printer's last line, when it met nothing
+        self.shapes: dict[tuple, set[str]] = {}  # the shapes of the lines each printer printed (digits as #)
 
     # -- feeding ---------------------------------------------------------------------------
-    def feed(self, text: str, printer: str | None = None) -> None:
+    def feed(self, text: str, printer: str | None = None, terminal: object = None) -> None:
         """A line a running app's terminal printed; `printer`: the one app that terminal runs, which
-        an unlabelled line is of (its lines keep their order apart from another terminal's)."""
+        an unlabelled line is of; `terminal`: which terminal (its lines keep their order apart from
+        another terminal's, the same app's run again included)."""
         self.printed.append(text)
         number = len(self.printed)
         label, said = body(text)
         app = label or printer or ""
+        who = (terminal, app)
         normal = _normal(said)
-        last, self.unmet_last[app] = self.unmet_last.get(app), None
-        met = self._meet(app, normal, _normal(text), number)
-        self.shapes.setdefault(app, set()).add(shape(normal))
+        last, self.unmet_last[who] = self.unmet_last.get(who), None
+        met = self._meet(who, normal, _normal(text), number)
+        self.shapes.setdefault(who, set()).add(shape(normal))
         if met:
             return
         if not normal and last is not None and (start := self._shown_start(last[0])):
             # A line break on its own: the line before was a line's text and another writer's whole
             # line (threads printing at once), its break written apart. Its text is the page line.
-            self._meet(app, start, start, last[1])
+            self._meet(who, start, start, last[1])
             return
         pieces = self._interleaved(normal)  # two writers' lines on one (threads printing at once)
         for piece in pieces:
-            self._meet(app, piece, piece, number)
+            self._meet(who, piece, piece, number)
         if not pieces and normal:
-            self.unmet_last[app] = (normal, number)
+            self.unmet_last[who] = (normal, number)
 
-    def _meet(self, app: str, normal: str, whole: str, number: int) -> bool:
-        met = False
+    def _meet(self, who: tuple, normal: str, whole: str, number: int) -> bool:
+        app, met = who[1], False
         for block in self.blocks:
             if block.block.of_command is not None or all(line.owner is not None for line in block.shown):
                 continue
             ordered = not (block.block.unordered or app in self.receivers)
-            after = block.cursor.get(app, -1) if ordered else -1
+            after = block.cursor.get(who, -1) if ordered else -1
             for index, shown in enumerate(block.shown):
                 if shown.owner is not None or index <= after or not shown.of(app):
                     continue
@@ -142,10 +145,10 @@ class PageMatch:
                     continue  # an empty line says nothing of where it is: it never passes over a line still due
                 if shown.fits(normal) or shown.fits(whole):
                     shown.owner = number
-                    block.cursor[app] = index
+                    block.cursor[who] = index
                     met = True
                     break
-                if ordered and shown.shape in self.shapes.get(app, ()):
+                if ordered and shown.shape in self.shapes.get(who, ()):
                     break  # a line of a shape this app prints: its own, still to come; not passed over
         return met
 
