@@ -27,6 +27,9 @@ def result(reason: str, status: str = "failed", **fields) -> JobResult:
     ("expected stdout line not found: `Subscriber received`", {"transcript": [
         "An error was encountered when reading 'sub/Properties/launchSettings.json': not a Boolean"]}, QUICKSTART),
     ("the dapr HTTP port 3500 wanted for a is taken by another process (nginx)", {"blocked": "sidecar"}, ENVIRONMENT),
+    ("step 'Run node subscriber': expected stdout line not found: `A: Message on A`", {"blocked": "pip3 install", "transcript": [
+        "The conflict is caused by:", "    The user requested MarkupSafe==1.1.1", "    jinja2 3.1.4 depends on MarkupSafe>=2.0"]},
+     QUICKSTART),
     ("internal error: KeyError: 'x'", {}, RUNNER),
     ("app crashed: order-processor exited with 3", {"apps": [AppEvidence("order-processor", crashed=True)]}, QUICKSTART),
 ])

@@ -113,3 +113,15 @@ def test_cache_inputs_exist_in_the_bundled_app(language):
     app = APPS / language / "sdk" / "order-processor"
     inputs = RECIPES[language].cache_inputs(app)
     assert inputs and any(path.is_file() for path in inputs)
+
+
+def test_an_unserved_java_sdk_pin_says_the_way_out():
+    from runner.recipes.java import recipe
+
+    said = ("[ERROR] Failed to execute goal on project OrderProcessingService: Could not resolve dependencies for project "
+            "com.service:OrderProcessingService:jar:0.0.1-SNAPSHOT: io.dapr:dapr-sdk:jar:1.17.0 was not found in "
+            "https://repo.maven.apache.org/maven2 during a previous attempt.")
+    assert recipe.output_notes(said) == ["io.dapr:dapr-sdk 1.17.0, which a pom.xml pins, is not served by "
+                                         "https://repo.maven.apache.org/maven2: the way out is `--sdk java=VERSION` with a "
+                                         "version it serves"]
+    assert recipe.output_notes("[INFO] BUILD SUCCESS") == []

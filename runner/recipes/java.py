@@ -10,6 +10,8 @@ from runner.recipes.base import Prepared, Recipe, SdkPin, Toolchain, manifest_li
 
 _TAG = re.compile(r"<(groupId|artifactId|version)>\s*([^<]+?)\s*</\1>")
 _PROPERTY = re.compile(r"^\$\{(.+)\}$")
+# Maven's word for a pin its repositories do not serve (`io.dapr:dapr-sdk:jar:1.17.0 was not found in URL`).
+_UNSERVED = re.compile(r"\b([\w.-]+):([\w.-]+):jar:([\w.-]+) was not found in (\S+)")
 
 
 def _pom_pins(pom: Path) -> list[tuple[SdkPin, str]]:
@@ -94,6 +96,12 @@ class JavaRecipe(Recipe):
                                     if number in lines else None)
             changes += [f"{path.relative_to(folder)}:{number}: {old} -> {new}" for number, old, new in changed]
         return changes
+
+    def output_notes(self, output: str) -> list[str]:
+        return list(dict.fromkeys(
+            f"{group}:{artifact} {version}, which a pom.xml pins, is not served by {where}: the way out is "
+            f"`--sdk java=VERSION` with a version it serves" for group, artifact, version, where in _UNSERVED.findall(output)
+            if group.startswith("io.dapr")))
 
     def sdk_served(self, coordinate: str, version: str) -> bool | None:
         group, _, artifact = coordinate.partition(":") if ":" in coordinate else ("io.dapr", ":", "dapr-sdk")

@@ -28,7 +28,8 @@ _ENVIRONMENT = re.compile("|".join([
 _PAGE = re.compile(r"` returned 127\b")
 # What the quickstart's own code or files do, as its tools print it: a compile error, a file it misreads.
 _QUICKSTART_OUTPUT = [r"\berror CS\d{4}\b", r"^\S+\.go:\d+:\d+: ", r"COMPILATION ERROR", r"\bSyntaxError\b",
-                      r"error was encountered when reading '[^']*launchSettings\.json'"]
+                      r"error was encountered when reading '[^']*launchSettings\.json'",
+                      r"^The conflict is caused by:"]  # pip: the requirements' own pins cannot all hold
 _QUICKSTART_SAID = re.compile("|".join(_QUICKSTART_OUTPUT), re.M)
 # ...and as the runner's reason puts it: a start it races, a port it never listens on, a file of its own.
 _QUICKSTART = re.compile("|".join([
