@@ -1,4 +1,4 @@
-"""What validate runs and checks of a README beyond mm.py's STEPs: the blocks its reader runs
+"""A README as the page model (page/model.py): beyond mm.py's STEPs, the blocks its reader runs
 though no STEP annotates them, and the output blocks its prose shows (formats/readmepage.py).
 
 - In an annotated README: the install and build blocks before the last step that starts apps
@@ -282,15 +282,13 @@ def _apps_commands(steps: list[Step], blocks: tuple[ReaderBlock, ...], here: Pat
     texts = [(command.text, here / (step.working_dir or ".")) for step in steps for command in step.commands]
     texts += [(block.text, block.folder) for block in blocks if block.kind == "start" and block.skip is None]
     for text, folder in texts:
-        for app in apps_started(text, folder) or ():
-            found.append(" ".join(app.command))
+        found += [" ".join(app.command) for app in apps_started(text, folder) or ()]
         found += [call.line for call in shell_calls(text) if starts_app(call.words)]
     return found
 
 
 def starts_in(annotated: Annotated) -> bool:
-    """Whether a reader following the README starts an app (`dapr run`, a run template, a
-    language's own runner)."""
+    """Whether a reader following the README starts an app (`dapr run`, a language's own runner)."""
     return any(kind_of(list(shell_calls(block.text))) == "start" for block in annotated.blocks
                if is_command_block(block))
 

@@ -1,16 +1,14 @@
-"""A README's output blocks matched against what its run printed, as a reader compares them.
+"""A page's output blocks (a README's or a docs tab's) matched against what its run printed, as a
+reader compares them.
 
-- A block of the apps' output: each page line is met by a line an app (or the CLI) printed, its
-  `== APP - id == ` label aside, compared with the masks (timestamps, generated ids, local ports),
-  runs of spaces as one, the page's own placeholders (`[DATE]`, `[..]`) as any text, the punctuation a
-  line (or a string in a JSON document) ends on left out; and where the
-  two differ only there: a timestamp one shows and the other leaves out, a log line's decoration
-  (its time, level, pid, thread, logger), the ports in the CLI's own status lines (it picks them
-  per run), a JSON document written with other spacing or field order. Which app printed a line
-  is known only when it is printed: a block's lines keep their order within each app that prints
-  them (apps run side by side), in any order where the page says so or the app receives what it
-  prints of (`receivers`). Where the page says the number of such lines varies, lines of a shape
-  it printed at least once are not owed.
+- A block of the apps' output: each page line is met by a line an app (or the CLI) printed, as
+  the one tolerance says (transcript/tolerance.py: masks, spacing, trailing punctuation, a log
+  line's decoration, JSON spacing and field order), a line labelled with an app by that app's
+  only. A block's lines keep their order within each printer (each terminal's app: apps run side
+  by side, and an app run again is another printer), in any order where the page says so or the
+  app receives what it prints of (`receivers`); an empty page line never passes over a line
+  still due. Where the page says the number of such lines varies, lines of a shape it printed at
+  least once are not owed.
 - A block of a command's output (a `curl`'s answer): each page line is found in what that
   command printed; a JSON block is compared as a document (its fields found in the answer).
 """
@@ -26,8 +24,8 @@ from runner.page.model import OutputBlock
 from runner.results import Miss
 from runner.transcript.explain import closest_lines
 from runner.transcript.masks import WILDCARD, line_pattern
-from runner.transcript.tolerance import (PAGE_PLACEHOLDER, PageLine, body, contains, json_children, json_value,
-                                            same_json, shape)
+from runner.transcript.tolerance import (PAGE_PLACEHOLDER, PageLine, body, json_holds, json_strings, json_value,
+                                            json_within, shape)
 from runner.transcript.tolerance import normal as _normal
 
 _DAPRD_LOG = re.compile(r'^time="[^"]*" level=')
@@ -250,7 +248,7 @@ class PageMatch:
                 answer = self.answers.get(block.block.of_command, "")
                 # a value deep in a JSON answer (a workflow's serialized output) is what a page line shows
                 output = list(enumerate([*answer.splitlines(), *(json.dumps(text) for document in json_documents(answer)
-                                                                 for text in _strings(document))], start=1))
+                                                                 for text in json_strings(document))], start=1))
                 why = f"the command at line {block.block.of_command} did not print it"
             close = tuple(line for line in closest_lines(_normal(shown.text), [(n, _normal(text)) for n, text in output],
                                                          0, limit) if line.similarity >= ALIKE)
@@ -261,7 +259,7 @@ class PageMatch:
 def _match_answer(block: _Block, output: str) -> None:
     """A command's whole answer against a block of its output: each page line found in it (a
     JSON block: its fields found in a JSON document of the answer)."""
-    if block.block.json and _json_within("\n".join(shown.text for shown in block.shown), output):
+    if block.block.json and json_within("\n".join(shown.text for shown in block.shown), output):
         for shown in block.shown:
             shown.owner = 1
         return
@@ -273,32 +271,6 @@ def _match_answer(block: _Block, output: str) -> None:
         found = next((number for number, line in enumerate(lines, start=1) if pattern.search(line)), None)
         if found is None and (wanted := json_value(shown.text.strip())) is not None:
             documents = documents if documents is not None else json_documents(output)
-            found = 1 if any(_holds(document, wanted) for document in documents) else None
+            found = 1 if any(json_holds(document, wanted) for document in documents) else None
         if found is not None:
             shown.owner = found
-
-
-def _strings(value) -> list[str]:
-    """The strings a JSON value holds, at any depth."""
-    return [value] if isinstance(value, str) else [text for item in json_children(value) for text in _strings(item)]
-
-
-def _holds(value, wanted) -> bool:
-    """Whether a JSON value is, or holds at any depth, one equal to `wanted`."""
-    return same_json(value, wanted) or any(_holds(item, wanted) for item in json_children(value))
-
-
-def _json_within(page: str, output: str) -> bool:
-    try:
-        wanted = json.loads(page)
-    except ValueError:
-        return False
-    decoder = json.JSONDecoder()
-    for start in (i for i, char in enumerate(output) if char in "{["):
-        try:
-            value, _ = decoder.raw_decode(output, start)
-        except ValueError:
-            continue
-        if contains(value, wanted):
-            return True
-    return False

@@ -151,3 +151,30 @@ def contains(value, wanted) -> bool:
     if isinstance(wanted, list):
         return isinstance(value, list) and all(any(contains(have, item) for have in value) for item in wanted)
     return same_json(value, wanted)
+
+
+def json_strings(value) -> list[str]:
+    """The strings a JSON value holds, at any depth."""
+    return [value] if isinstance(value, str) else [text for item in json_children(value) for text in json_strings(item)]
+
+
+def json_holds(value, wanted) -> bool:
+    """Whether a JSON value is, or holds at any depth, one equal to `wanted`."""
+    return same_json(value, wanted) or any(json_holds(item, wanted) for item in json_children(value))
+
+
+def json_within(page: str, output: str) -> bool:
+    """Whether a JSON document the page shows is held by one the output holds (its fields found there)."""
+    try:
+        wanted = json.loads(page)
+    except ValueError:
+        return False
+    decoder = json.JSONDecoder()
+    for start in (i for i, char in enumerate(output) if char in "{["):
+        try:
+            value, _ = decoder.raw_decode(output, start)
+        except ValueError:
+            continue
+        if contains(value, wanted):
+            return True
+    return False
