@@ -144,10 +144,28 @@ order received
 '''
 
 
+_CURL_STEP = '''
+<!-- STEP
+name: Send an order
+expected_stdout_lines:
+  - accepted
+output_match_mode: substring
+-->
+
+```bash
+curl -s --request POST http://localhost:{port}/order
+```
+
+<!-- END_STEP -->
+'''
+
+
+@pytest.mark.parametrize("next_block", ["the page's block", "a STEP"])
 def test_a_reader_types_on_once_the_app_a_step_started_is_up_not_after_the_steps_sleep(tmp_path, daprd_path,
-                                                                                     no_leftovers):
-    """A STEP's `sleep` is mm.py's guess at how long a start takes; the page's next block, which a
-    reader types once the app listens, waits for that, however busy the machine is."""
+                                                                                     no_leftovers, next_block):
+    """A STEP's `sleep` is mm.py's guess at how long a start takes; the page's next block (a STEP
+    too, under validate), which a reader types once the app listens, waits for that, however busy
+    the machine is."""
     from runner.services.ports import free_port
 
     port = free_port()
@@ -156,7 +174,12 @@ def test_a_reader_types_on_once_the_app_a_step_started_is_up_not_after_the_steps
     (folder / "app" / "app.py").write_text(_SLOW_START_APP.format(port=port))
     (folder / "dapr.yaml").write_text(f"version: 1\napps:\n  - appID: slow\n    appDirPath: ./app/\n    appPort: {port}\n"
                                       "    command: [python3, app.py]\n")
-    (folder / "README.md").write_text(_SLOW_START_README.format(port=port))
+    readme = _SLOW_START_README.format(port=port)
+    if next_block == "a STEP":
+        readme = readme.replace("Then send it an order:\n\n```bash\ncurl -s --request POST http://localhost:"
+                                f"{port}/order\n```\n", "Then send it an order:\n" + _CURL_STEP.format(port=port))
+        assert "Send an order" in readme
+    (folder / "README.md").write_text(readme)
     job, said = validate(tmp_path, "tutorials/slow-start", str(tmp_path / "tree"))
     assert job["status"] == "passed", said
-    assert job["matched"] == job["expected"] == 2
+    assert job["matched"] == job["expected"] == (3 if next_block == "a STEP" else 2)

@@ -130,8 +130,9 @@ class PageReader:
                     command.stopped_early = True
 
     def _await_started(self) -> None:
-        """Before a reader's own block: the apps earlier steps started in the background came up
-        (a STEP's `sleep` is mm.py's guess at the time a start takes; a reader waits for it)."""
+        """Before a reader's own block (and, in validate, a STEP): the apps earlier steps started in
+        the background came up (a STEP's `sleep` is mm.py's guess at the time a start takes; a
+        reader waits for it, however busy the machine is)."""
         for step_run in self.steps:
             for command in step_run.commands if step_run.step.background else ():
                 while command.apps is not None and not command.ended() and not self._came_up(command) \
