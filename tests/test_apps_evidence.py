@@ -213,3 +213,15 @@ def test_the_race_leads_a_failures_reason_and_never_a_pass():
     assert failed.reason.endswith("README.md:60: the page shows `got 1`")
     passed = judge_apps(JobResult("q", "b", "python", "http", "passed"), [server, early])
     assert passed.status == "passed" and passed.reason == ""
+
+
+def test_a_build_the_apps_command_runs_is_no_sign_of_the_app_at_work():
+    """`dotnet run` builds first: its restore warnings are not the client at work, so they neither
+    show it came up nor make it the early one of a start-order race."""
+    watch = AppsWatch([("actorclient", None)])
+    watch.feed("== APP == /q/client/SmartDevice.Client.csproj : warning NU1603: SmartDevice.Client depends on Dapr.Actors "
+               "(>= 1.17.0) but Dapr.Actors 1.17.0 was not found.")
+    watch.feed("== APP == go: downloading github.com/dapr/go-sdk v1.12.0")
+    assert not watch.shown() and watch.evidence()[0].first_line is None
+    watch.feed("== APP == Startup up...")
+    assert watch.shown() and watch.evidence()[0].first_line == "Startup up..."

@@ -43,6 +43,17 @@ _TAIL = 20  # lines of an app kept to say why it crashed
 _REPORT_S = 2.0  # how long a crash report takes to print whole, at most
 
 
+# What a toolchain prints while it builds the app a command runs (`dotnet run`, `go run`, `mvn
+# spring-boot:run`): not the app's own words, so no sign it is at work (nor came up).
+_BUILD_OUTPUT = re.compile(r"\.(?:cs|fs|vb)proj : (?:warning|error) |^\s*(?:Determining projects to restore|Restore "
+                           r"complete|All projects are up-to-date|Building\.\.\.)|^go: (?:downloading|finding) |"
+                           r"^\[(?:INFO|WARNING)\] |^npm (?:warn|WARN|notice) ")
+
+
+def is_build_output(text: str) -> bool:
+    return _BUILD_OUTPUT.search(strip_ansi(text)) is not None
+
+
 def is_crash_line(text: str) -> bool:
     """Whether an app's own line (without the CLI's prefix) is its runtime reporting a crash."""
     text = strip_ansi(text)
@@ -121,6 +132,8 @@ class AppsWatch:
                     self._ended(app, own)
                     return
                 app.tail = (app.tail + [own])[-_TAIL:]
+                if is_build_output(own):
+                    return
                 if app.first_at is None and own.strip():
                     app.first_at, app.first_line = time.monotonic(), own.strip()
                 if is_crash_line(own):
