@@ -250,8 +250,9 @@ class PageMatch:
                 output = list(enumerate([*answer.splitlines(), *(json.dumps(text) for document in json_documents(answer)
                                                                  for text in json_strings(document))], start=1))
                 why = f"the command at line {block.block.of_command} did not print it"
-            close = tuple(line for line in closest_lines(_normal(shown.text), [(n, _normal(text)) for n, text in output],
-                                                         0, limit) if line.similarity >= ALIKE)
+            wanted = _normal(body(shown.text)[1])  # the page's label aside, as the printed lines' are
+            close = tuple(line for line in closest_lines(wanted, [(n, _normal(text)) for n, text in output], 0, limit)
+                          if line.similarity >= ALIKE)
             found.append(PageMiss(Miss(0, shown.text.strip(), shown.line, close, None if close else why), len(unmet) - 1))
         return found
 
