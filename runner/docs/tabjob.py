@@ -29,6 +29,7 @@ from runner.source.readerblocks import kind_of
 from runner.source.receivers import receives_messages
 from runner.workspace import mirror
 
+# A page's run is bounded as a README's is, by its reader's waits (mm/reader.py): this is its plan's figure only.
 DOCS_TIMEOUT_S = 180.0
 SHELL_BUILTINS = ("cd", "export", "source", ".", "set", "unset", "echo", "sleep")
 
