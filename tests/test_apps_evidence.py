@@ -199,6 +199,10 @@ def test_an_app_at_work_before_the_app_it_calls_listened_is_named_as_the_quickst
                                            "listened on port 8001 at 4.3 s (what it sent meanwhile went nowhere)")
     late = AppEvidence("checkout", came_up="printed a line", up_s=5.0, first_line_s=5.0, first_line="Order passed: 1")
     assert start_race([server, late]) is None
+    # Started by another command (a later STEP): its times count from its own start, not the server's.
+    apart = AppEvidence("checkout", came_up="printed a line", up_s=2.1, first_line_s=2.1, first_line="Order passed: 1",
+                        started_by="`dapr run --app-id checkout -- python3 app.py` at README.md:40")
+    assert start_race([server, apart]) is None
 
 
 def test_the_race_leads_a_failures_reason_and_never_a_pass():

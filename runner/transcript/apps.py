@@ -230,8 +230,10 @@ def start_race(apps: list[AppEvidence]) -> str | None:
     for server in apps:
         if server.port is None or server.up_s is None or not (server.came_up or "").startswith("listened"):
             continue
+        # Times are since the command that started them: apps of one command (`dapr run -f`) only,
+        # which start together; the page orders separate commands itself.
         early = [app for app in apps if app is not server and app.port is None and app.first_line_s is not None
-                 and app.first_line_s < server.up_s]
+                 and app.first_line_s < server.up_s and app.started_by == server.started_by]
         if early:
             first = min(early, key=lambda app: app.first_line_s)
             return (f"start-order race in the quickstart: {first.app} printed `{first.first_line}` at "
