@@ -24,7 +24,7 @@ def judge(report: TabReport, result: JobResult) -> bool:
     page = result.page or {}
     report.heard = [tuple(item) for item in page.get("heard", [])]
     report.unordered = list(page.get("unordered", []))
-    report.observed = [_raw(text) for source, text in report.heard if source == "apps" and _raw(text).startswith("== APP")]
+    report.observed = [raw for source, text in report.heard if source == "apps" and (raw := _raw(text)).startswith("== APP")]
     report.finished = [app.app for app in result.apps if app.ended == "exited 0"]
     if result.status == "skipped":
         report.dynamic = f"skipped: {result.reason}"

@@ -25,7 +25,7 @@ from runner.docs.model import TabReport
 from runner.formats.cli_lines import APP_LABEL, split_label
 from runner.formats.docspage import Page, Tab
 from runner.transcript.masks import BUILTIN_MASKS
-from runner.transcript.tolerance import normal, page_fits
+from runner.transcript.tolerance import normal, page_fits, shape
 
 _KEPT = [BUILTIN_MASKS[name].pattern for name in ("timestamps", "ids", "ports")]  # the page's own, where they vary
 _ALIKE = 0.5  # how alike a printed line must be to stand in a drifted line's place
@@ -78,7 +78,7 @@ def _renamed(prefix: str, renames: dict[str, str]) -> str:
 
 def _shape(text: str) -> str:
     """A line with its numbers blanked: `Order received: 19` and `Order received: 20` are one shape."""
-    return re.sub(r"\d+", "#", normal(text))
+    return shape(normal(text))
 
 
 def _alike(a: str, b: str) -> float:

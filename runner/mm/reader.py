@@ -31,6 +31,10 @@ PAGE_WAIT_S = 120.0
 ASK_AGAIN_S, ASK_AGAIN_EVERY_S = 20.0, 2.0  # a query whose answer is not yet what the page shows is asked again
 
 
+def _named(placeholders: list[str]) -> str:
+    return ", ".join(f"<{name}>" for name in placeholders)
+
+
 class PageReader:
     def _turn_for_start(self, command: CommandRun, text: str, apps: list) -> None:
         """A command that starts apps which load the cores while they start (a JVM, `go run`) waits for
@@ -85,9 +89,8 @@ class PageReader:
         self._await_started()
         text = block.text
         if (declared := exported(text)) is not None:  # the reader's shell keeps it for what they type next
-            if placeholders(text):  # `export OPENAI_API_KEY=<your key>`: the reader's own value, not this
-                self.page_notes.append(f"{self.annotated.path}:{block.line}: not run: the reader fills in "
-                                       f"{', '.join(f'<{name}>' for name in placeholders(text))}")
+            if own := placeholders(text):  # `export OPENAI_API_KEY=<your key>`: the reader's own value, not this
+                self.page_notes.append(f"{self.annotated.path}:{block.line}: not run: the reader fills in {_named(own)}")
             else:
                 self.env = with_declared(self.env, declared)
             return True
@@ -97,7 +100,7 @@ class PageReader:
             text, unfilled = filled(block.text, block.fills, list(self.page_match.answers.values()))
             if unfilled:
                 why = (f"{self.annotated.path}:{block.line}: not run: nothing printed before it fills "
-                       f"{', '.join(f'<{name}>' for name in unfilled)}")
+                       f"{_named(unfilled)}")
                 self.page_notes.append(why + self.page_match.drop(self._lines_of(block.line)))
                 return True
         step = Step(name=f"unannotated block at line {block.line}", line=block.line,
