@@ -1,5 +1,7 @@
 """A README that reads traces (`curl localhost:9411/...`) gets the real zipkin-server where
-`dapr init` puts one, and its sidecars trace to it as `dapr init`'s configuration has them."""
+`dapr init` puts one, and its sidecars trace to it as `dapr init`'s configuration has them. The
+README's curl comes right after the call, as a page's does: validate waits for the sidecar's
+batched spans to be sent, as a reader's few seconds do."""
 
 import pytest
 
@@ -60,7 +62,6 @@ output_match_mode: substring
 -->
 
 ```bash
-sleep 6  # daprd sends its spans in batches, every 5 s
 curl -s "http://localhost:9411/api/v2/traces?spanName=calllocal%2Ftraced%2Fneworder" | python3 -m json.tool
 ```
 

@@ -19,6 +19,7 @@ from runner.mm.model import POLL_S, CommandRun
 from runner.page.model import ReaderBlock
 from runner.services.machine import hold_turn
 from runner.services.shimenv import with_declared
+from runner.services.zipkin import SPAN_EXPORT_S, reads_zipkin
 
 READER_COMMAND_S = {"build": 300.0, "client": 60.0, "stop": 60.0, "start": 300.0}  # how long a reader's own command may take
 UP_WITHIN_S = 120.0  # how long a reader waits for what they started to come up before typing on
@@ -131,6 +132,15 @@ class PageReader:
                 if command.shell is not None and command.shell.running() and what_runs(command.text) == runs:
                     self._stop(command)
                     command.stopped_early = True
+
+    def _await_spans(self, text: str) -> None:
+        """A command that reads the run's Zipkin waits until what the commands before it traced was
+        sent there: a reader looks seconds after the call, validate at once."""
+        if not self.early_stop or not reads_zipkin(text):
+            return
+        while time.monotonic() < self._last_returned + SPAN_EXPORT_S:
+            self._watch()
+            time.sleep(POLL_S)
 
     def _await_started(self) -> None:
         """Before a reader's own block (and, in validate, a STEP): the apps earlier steps started in

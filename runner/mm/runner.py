@@ -105,6 +105,7 @@ class ReadmeRun(StepRunner, PageReader):
         self._workdir: Path | None = None
         self.fault: str | None = None  # what died under the run, when something did
         self._next_check = 0.0
+        self._last_returned = 0.0  # when a command last ended
 
     # -- running -------------------------------------------------------------------------
     def _start(self, step: Step, text: str, line: int = 0) -> CommandRun:
@@ -125,6 +126,7 @@ class ReadmeRun(StepRunner, PageReader):
         printer = apps[0].app_id if apps and len(apps) == 1 else None
         terminal = next(self._terminals)  # each command its own: an app run again is read apart
         self._turn_for_start(command, text, apps or [])
+        self._await_spans(text)
         command.started = time.monotonic()  # its step's time starts now: the wait for a turn was the runner's
 
         def heard(stream: str, said: str) -> None:
@@ -169,6 +171,7 @@ class ReadmeRun(StepRunner, PageReader):
             command.apps.close()  # what follows is the stop's doing
         command.return_code = command.shell.stop(STOP_GRACE_S)
         command.duration_s = time.monotonic() - command.started
+        self._last_returned = time.monotonic()
 
     def _services(self) -> int:
         return self.shimmed.services_started() if self.shimmed else 0

@@ -14,11 +14,18 @@ from runner.services.daemon import Daemon, DaemonService, ServiceError
 
 ZIPKIN_PORT = 9411  # where `dapr init` publishes it, and where READMEs look
 _ZIPKIN_URL = re.compile(rf"\b(?:localhost|127\.0\.0\.1):{ZIPKIN_PORT}\b")
+# daprd's span exporter sends in batches every 5 s (OpenTelemetry's default): a span shows in
+# Zipkin up to that long, and the POST's time, after its call.
+SPAN_EXPORT_S = 6.0
+
+
+def reads_zipkin(command: str) -> bool:
+    return bool(_ZIPKIN_URL.search(command))
 
 
 def reads_traces(readme: Annotated) -> bool:
     """Whether a step calls the Zipkin `dapr init` starts (`curl localhost:9411/api/v2/traces`)."""
-    return any(_ZIPKIN_URL.search(command.text) for step in readme.steps for command in step.commands)
+    return any(reads_zipkin(command.text) for step in readme.steps for command in step.commands)
 
 
 def _healthy(port: int) -> bool:
