@@ -17,6 +17,8 @@ def result(reason: str, status: str = "failed", **fields) -> JobResult:
 @pytest.mark.parametrize("reason, fields, expected", [
     ("pub_sub/go/sdk/README.md:40: the page shows `Published data: 1`, never printed", {}, PAGE),
     ("README.md:101: step 'Run dotnet app': `dapr run --app-id a dotnet Subtract.dll` returned 127, expected 0", {}, PAGE),
+    ("README.md:117: step 'Shutdown dapr': `(lsof -iTCP -sTCP:LISTEN -P | grep :5001) | awk '{print $2}' | xargs  kill` "
+     "returned 123, expected 0; it said: For more details see kill(1).", {"blocked": "xargs kill"}, PAGE),
     ("start-order race in the quickstart: checkout printed `x` at 0.9 s, before order-processor listened", {}, QUICKSTART),
     ("prepare failed: `go build` exited with 1: ./app.go:12:3: undefined: client", {}, QUICKSTART),
     ("dapr.yaml:8: invalid YAML: expected <block end>", {"bad_input": True}, QUICKSTART),

@@ -24,8 +24,10 @@ _ENVIRONMENT = re.compile("|".join([
     r"\b410 Gone\b", r"is taken by another process", r"^needs Docker", r"Temporary failure in name resolution",
     r"not served here", r"can be neither found nor built here",
 ]), re.M)
-# A command the page gives that names what is not there (a path, a program): the page's to fix.
-_PAGE = re.compile(r"` returned 127\b")
+# A command the page gives that names what is not there (a path, a program), or a cleanup of its
+# that finds nothing left to kill (`... | xargs kill` with no pid: what it stops had ended, as the CLI
+# from 1.17 ends a `dapr run`'s whole process group): the page's to fix.
+_PAGE = re.compile(r"` returned 127\b|For more details see kill\(1\)|\bkill: usage:")
 # What the quickstart's own code or files do, as its tools print it: a compile error, a file it misreads.
 _QUICKSTART_OUTPUT = [r"\berror CS\d{4}\b", r"^\S+\.go:\d+:\d+: ", r"COMPILATION ERROR", r"\bSyntaxError\b",
                       r"error was encountered when reading '[^']*launchSettings\.json'",
