@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
@@ -33,7 +34,7 @@ CHANGES = {
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+    benchrun.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 def clone_with_changes(scratch: Path) -> Path:
@@ -45,7 +46,7 @@ def clone_with_changes(scratch: Path) -> Path:
     git(scratch, "clone", "-q", str(bare), str(tree))
     for index, command in enumerate(CHANGES.values()):
         git(tree, "checkout", "-q", "-B", f"change-{index}", "v1.17.0")
-        subprocess.run(command, shell=True, cwd=tree, check=True)
+        benchrun.run(command, shell=True, cwd=tree, check=True)
         git(tree, "add", "-A")
         git(tree, "-c", "user.email=b@example.com", "-c", "user.name=b", "commit", "-qm", f"change {index}")
     return tree
@@ -55,7 +56,7 @@ def validate(tree: Path, ref: str, lang: str, extra: list[str]) -> tuple[float, 
     with tempfile.TemporaryDirectory() as out:
         path = Path(out) / "r.json"
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--ref", ref, "--lang", lang,
+        benchrun.run([sys.executable, "-m", "runner", "validate", "--repo", str(tree), "--ref", ref, "--lang", lang,
                         "--json", str(path), *extra], cwd=ROOT, capture_output=True)
         wall = time.monotonic() - started
         return wall, json.loads(path.read_text())

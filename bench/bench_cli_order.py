@@ -14,11 +14,12 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,7 +34,7 @@ def one_run(sidecar: str) -> tuple[str, float, str]:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "r.json"
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "runner", "validate", "state_management", "--lang", "go",
+        benchrun.run([sys.executable, "-m", "runner", "validate", "state_management", "--lang", "go",
                         "--variant", "sdk", "--sidecar", sidecar, "--json", str(out)],
                        cwd=ROOT, capture_output=True, text=True)
         wall = time.monotonic() - started

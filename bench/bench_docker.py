@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -26,7 +27,7 @@ from runner.provision.daprd import ensure_control_plane  # noqa: E402
 
 
 def durations(infra: str, lang: str, host: str, out: Path) -> dict[str, tuple[str, float]]:
-    subprocess.run([sys.executable, "-m", "runner", "validate", "--infra", infra, "--lang", lang, "-j", "1",
+    benchrun.run([sys.executable, "-m", "runner", "validate", "--infra", infra, "--lang", lang, "-j", "1",
                     "--json", str(out)], cwd=ROOT, env={**os.environ, "DOCKER_HOST": host}, capture_output=True)
     return {job["quickstart"]: (job["status"], job["duration_s"]) for job in json.loads(out.read_text())["jobs"]}
 

@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
@@ -26,7 +28,7 @@ def check(args: argparse.Namespace, out: Path, *extra: str) -> tuple[float, subp
     command = [sys.executable, "-m", "runner", "docs", "check", args.pages, "--repo", args.repo, "--ref", args.ref,
                "--json", str(out), *extra]
     started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = benchrun.run(command, cwd=ROOT, capture_output=True, text=True)
     if done.returncode not in (0, 1):
         sys.exit(f"docs check exited with {done.returncode}: {done.stderr.strip()}")
     return time.monotonic() - started, done

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,7 +29,7 @@ from test_e2e_init_redis import APP, COMPONENT, README  # noqa: E402
 
 def timed(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int, str]:
     start = time.monotonic()
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    done = benchrun.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     return time.monotonic() - start, done.returncode, done.stdout + done.stderr
 
 

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 LANGS = ["go", "java", "javascript", "python"]
@@ -30,7 +32,7 @@ from runner.provision.dapr_cli import ensure_cli  # noqa: E402
 
 def timed(argv: list[str], cwd: Path, env: dict) -> tuple[float, int]:
     start = time.monotonic()
-    code = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=900).returncode
+    code = benchrun.run(argv, cwd=cwd, env=env, capture_output=True, timeout=900).returncode
     return time.monotonic() - start, code
 
 
@@ -71,7 +73,7 @@ def main() -> None:
     validate = []
     for _ in range(args.repeat):
         start = time.monotonic()
-        subprocess.run([sys.executable, "-m", "runner", "validate", "state_management", "--lang", ",".join(LANGS)],
+        benchrun.run([sys.executable, "-m", "runner", "validate", "state_management", "--lang", ",".join(LANGS)],
                        cwd=ROOT, capture_output=True)
         validate.append(time.monotonic() - start)
     wall = statistics.median(validate)

@@ -19,11 +19,12 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -78,7 +79,7 @@ def main() -> None:
             started = time.monotonic()
             for folder in folders:
                 t0 = time.monotonic()
-                code = subprocess.run([sys.executable, "-m", "mechanical_markdown", "README.md"], cwd=tree / folder,
+                code = benchrun.run([sys.executable, "-m", "mechanical_markdown", "README.md"], cwd=tree / folder,
                                       env=env, capture_output=True, timeout=1800).returncode
                 mm[folder] = ("passed" if code == 0 else "failed", time.monotonic() - t0)
             mm_wall = time.monotonic() - started
@@ -87,7 +88,7 @@ def main() -> None:
                 service.stop()
         out = Path(scratch) / "r.json"
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "runner", "validate", *folders, "--repo",
+        benchrun.run([sys.executable, "-m", "runner", "validate", *folders, "--repo",
                         str(SNAPSHOT), "--ref", "v1.17.0", "--json", str(out)], cwd=ROOT, capture_output=True)
         ours_wall = time.monotonic() - started
         ours = {j["quickstart"]: (j["status"], j["duration_s"]) for j in json.loads(out.read_text())["jobs"]}

@@ -19,11 +19,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 # C# where a .NET SDK is here (`env $(sh scripts/test-dotnet.sh) python bench/...` gives the test one).
@@ -42,7 +43,7 @@ def validate(args: list[str], env: dict | None = None) -> tuple[float, list[dict
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
         start = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "runner", "validate", "state_management", *args,
+        result = benchrun.run([sys.executable, "-m", "runner", "validate", "state_management", *args,
                                  "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
                                 env={**os.environ, **(env or {})})
         wall = time.monotonic() - start

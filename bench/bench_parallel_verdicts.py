@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
 sys.path.insert(0, str(ROOT))
@@ -41,7 +43,7 @@ def validate(selection: list[str], jobs: str, env: dict, daprd: str, log: Path) 
         with open(log, "a") as output:
             output.write(f"\n$ {' '.join(command)}\n")
             output.flush()
-            subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env=env)
+            benchrun.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env=env)
         wall = time.monotonic() - started
         jobs_run = json.loads(out.read_text())["jobs"]
     return wall, {job["quickstart"]: (job["status"], job["reason"]) for job in jobs_run}

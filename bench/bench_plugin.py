@@ -16,12 +16,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
@@ -67,11 +68,11 @@ def verdicts_of_junit(path: Path) -> dict[str, str]:
 def upstream(lang: str, scratch: Path) -> None:
     junit, out = scratch / "junit.xml", scratch / "validate.json"
     started = time.monotonic()
-    subprocess.run([*PYTEST, "--quickstarts", str(SNAPSHOT), "--quickstarts-ref", "v1.17.0", "--quickstarts-lang", lang,
+    benchrun.run([*PYTEST, "--quickstarts", str(SNAPSHOT), "--quickstarts-ref", "v1.17.0", "--quickstarts-lang", lang,
                     "-n", "4", f"--junitxml={junit}"], cwd=scratch, capture_output=True)
     plugin_s = time.monotonic() - started
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "runner", "validate", "--repo", str(SNAPSHOT), "--ref", "v1.17.0",
+    benchrun.run([sys.executable, "-m", "runner", "validate", "--repo", str(SNAPSHOT), "--ref", "v1.17.0",
                     "--lang", lang, "-j", "4", "--json", str(out)], cwd=ROOT, capture_output=True)
     validate_s = time.monotonic() - started
     plugin = verdicts_of_junit(junit)
@@ -93,8 +94,8 @@ def hand_written(runs: int, scratch: Path) -> None:
     (project / "pytest.ini").write_text("[pytest]\ndapr_examples_root = examples\n")
     (project / "test_examples.py").write_text(HAND_WRITTEN)
     venv = scratch / "venv"  # the examples' own dependencies, as a python-sdk checkout has them
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r",
+    benchrun.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    benchrun.run([str(venv / "bin" / "pip"), "install", "-q", "-r",
                     str(project / "examples/state_management/python/sdk/order-processor/requirements.txt")], check=True)
     env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     times = {}
@@ -102,7 +103,7 @@ def hand_written(runs: int, scratch: Path) -> None:
         walls = []
         for _ in range(runs):
             started = time.monotonic()
-            done = subprocess.run([*PYTEST, *extra], cwd=project, env=env, capture_output=True, text=True)
+            done = benchrun.run([*PYTEST, *extra], cwd=project, env=env, capture_output=True, text=True)
             walls.append(time.monotonic() - started)
             if done.returncode != 0:
                 sys.exit(f"hand-written tests failed ({mode}):\n{done.stdout[-3000:]}")

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
@@ -36,7 +38,7 @@ def _children_cpu() -> float:
 def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """(wall s, CPU s of it and its children, exit code)."""
     cpu, started = _children_cpu(), time.monotonic()
-    code = subprocess.run(argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+    code = benchrun.run(argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL).returncode
     return time.monotonic() - started, _children_cpu() - cpu, code
 
@@ -82,7 +84,7 @@ def main() -> None:
         requirements = tree / "tutorials/workflow/python/fan-out-fan-in/fan_out_fan_in/requirements.txt"
         for label, cache in (("cold", scratch / "pip-cold"), ("warm", scratch / "pip-cold")):
             venv = scratch / f"venv-pip-{label}"
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            benchrun.run([sys.executable, "-m", "venv", str(venv)], check=True)
             row(f"pip install -r requirements.txt ({label})",
                 measure([str(venv / "bin/pip"), "install", "-q", "-r", str(requirements)], scratch,
                         {"PIP_CACHE_DIR": str(cache)}))

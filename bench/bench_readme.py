@@ -17,10 +17,11 @@ import argparse
 import json
 import statistics
 import tempfile
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests/data/mm_run"
@@ -29,7 +30,7 @@ TREE = ROOT / "tests/data/upstream_tree"
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
     start = time.monotonic()
-    code = subprocess.run(argv, cwd=cwd, capture_output=True).returncode
+    code = benchrun.run(argv, cwd=cwd, capture_output=True).returncode
     return time.monotonic() - start, code
 
 
@@ -66,7 +67,7 @@ def early_stop(repeat: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "r.json"
         for _ in range(repeat):
-            subprocess.run([sys.executable, "-m", "runner", "validate", "--repo", str(TREE), "--expected",
+            benchrun.run([sys.executable, "-m", "runner", "validate", "--repo", str(TREE), "--expected",
                             str(Path(scratch) / "none"), "--json", str(out)], cwd=ROOT, capture_output=True)
             jobs = json.loads(out.read_text())["jobs"]
             durations.append(sum(job["duration_s"] for job in jobs))

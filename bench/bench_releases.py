@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -31,7 +33,7 @@ from runner.provision.daprd import build_dapr  # noqa: E402
 def timed(argv: list[str], env: dict[str, str], cwd: Path = ROOT, log: Path | None = None) -> tuple[float, int]:
     started = time.monotonic()
     with open(log or os.devnull, "w") as out:
-        code = subprocess.run(argv, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT).returncode
+        code = benchrun.run(argv, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT).returncode
     return time.monotonic() - started, code
 
 
@@ -73,7 +75,7 @@ def main() -> None:
                 print(f"the release is {build_s / fetch_s:.0f} times faster")
             if not args.skip_validate:
                 clone = scratch / "clone"
-                subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+                benchrun.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
                 (scratch / "validate").mkdir()
                 env = {**cold_caches(scratch / "validate"), "QUICKSTART_RUNNER_RELEASES": server.base}
                 before = len(server.requests)

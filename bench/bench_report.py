@@ -12,11 +12,12 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,7 +27,7 @@ from runner.results import JobResult  # noqa: E402
 
 def shoot(chromium: str, page: Path, shot: Path, profile: Path) -> float:
     started = time.monotonic()
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    benchrun.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     f"--user-data-dir={profile}", "--window-size=1400,1800", f"--screenshot={shot}", page.as_uri()],
                    capture_output=True, timeout=120, check=True)

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -81,9 +83,9 @@ def main() -> None:
         cli = cli_from_release(CLI_1_18, "1.18.0", scratch)
         daprd = ensure_daprd()
         venv = scratch / "venv"
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        benchrun.run([sys.executable, "-m", "venv", str(venv)], check=True)
         # The SDK with every extra, as its own CI's environment has it (`dapr[all]`): both runs use it.
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "mechanical-markdown", *args.install.split()],
+        benchrun.run([str(venv / "bin" / "pip"), "install", "-q", "mechanical-markdown", *args.install.split()],
                        check=True)
         redis = subprocess.Popen(["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "",
                                   "--appendonly", "no", "--dir", scratch_name], stdout=subprocess.DEVNULL,

@@ -33,6 +33,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -103,7 +105,7 @@ def outcomes(junit: Path) -> dict[str, str]:
 def pytest_run(python: str, cwd: Path, args: list[str], env: dict, junit: Path, log: Path) -> tuple[float, dict]:
     started = time.monotonic()
     with open(log, "w") as out:
-        subprocess.run([python, "-m", "pytest", "tests/examples", f"--junitxml={junit}", "-rA",
+        benchrun.run([python, "-m", "pytest", "tests/examples", f"--junitxml={junit}", "-rA",
                         "--continue-on-collection-errors", *args], cwd=cwd, env=env,
                        stdout=out, stderr=subprocess.STDOUT)
     return time.monotonic() - started, outcomes(junit) if junit.is_file() else {}

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -26,7 +27,7 @@ def run_shard(names: list[str], args: argparse.Namespace) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "r.json"
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "runner", "validate", *names, "--repo", args.repo, "--ref", args.ref,
+        benchrun.run([sys.executable, "-m", "runner", "validate", *names, "--repo", args.repo, "--ref", args.ref,
                         "--json", str(out)], cwd=ROOT, capture_output=True)
         wall = time.monotonic() - started
         jobs = json.loads(out.read_text())["jobs"] if out.exists() else []

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 ONE_STEP = """# one step
@@ -36,7 +37,7 @@ def median_run(argv: list[str], cwd: Path, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, capture_output=True, check=False)
+        benchrun.run(argv, cwd=cwd, capture_output=True, check=False)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
 
@@ -39,7 +41,7 @@ def main() -> None:
                    "--lang", args.lang, "-j", args.jobs, "--json", str(out), *(["--html", args.html] if args.html else [])]
         started = time.monotonic()
         with open(args.log or "/dev/null", "w") as log:
-            subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            benchrun.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         wall = time.monotonic() - started
         jobs = json.loads(out.read_text())["jobs"]
     print(f"{'quickstart':36} {'status':8} {'job s':>7} {'app s':>7}  reason")
@@ -55,7 +57,7 @@ def main() -> None:
     if overheads:
         worst = max(overheads)
         print(f"worst overhead over the app's own time to its last expected line: {worst[0]:.1f} s ({worst[1]})")
-    listed = subprocess.run([sys.executable, "-m", "runner", "list", "--repo", args.repo, "--ref", args.ref,
+    listed = benchrun.run([sys.executable, "-m", "runner", "list", "--repo", args.repo, "--ref", args.ref,
                              "--lang", args.lang, "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
     ran = {job["quickstart"]: job for job in jobs}
     disagree = [f"{name}: list says {'runnable' if row['runnable'] else 'not runnable'}, the run {ran[name]['status']}"

@@ -13,11 +13,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchrun
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
@@ -33,7 +34,7 @@ def run(way: str, args, out: Path) -> tuple[float, dict[str, str], str]:
     # file (uid 1000's), which this root-owned $HOME is not, so Maven is told it.
     env = {**os.environ, "MAVEN_OPTS": f"-Duser.home={Path.home()}"} if prefix else os.environ
     started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = benchrun.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.monotonic() - started
     said = next((line for line in done.stderr.splitlines() if "jobs that name" in line), "?")
     jobs = json.loads(out.read_text())["jobs"] if out.is_file() else []

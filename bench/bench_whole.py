@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchrun
+
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT.parent / "shared" / "upstream" / "dapr-quickstarts.git"
 
@@ -53,7 +55,7 @@ def validate(checkout: Path, args, env: dict[str, str], out: Path, *selection: s
     if args.html and not selection:
         command += ["--html", args.html]
     started = time.monotonic()
-    subprocess.run(command, cwd=checkout, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    benchrun.run(command, cwd=checkout, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
