@@ -429,3 +429,29 @@ def test_a_line_glued_to_another_writers_line_meets_its_page_line_once_its_break
     match.feed("== APP - chaining == something else")
     match.feed("== APP - chaining == ")
     assert match.matched == 0, "only the line just before the lone break"
+
+
+
+def test_a_curl_formatted_by_a_standard_library_tool_shows_its_own_answer_not_the_apps(tmp_path):
+    """`curl ... -o out.json && python3 -m json.tool out.json` (tutorials/observability) asks and
+    prints: the block under it is that answer, not the running app's output."""
+    path = readme(tmp_path, """\
+        # traced
+
+        '''bash
+        dapr run --app-id traced -- python3 app.py
+        '''
+
+        '''bash
+        curl -s localhost:9411/api/v2/traces -o out.json && python3 -m json.tool out.json
+        '''
+
+        You should see output like the following:
+
+        '''
+        [{"name": "calllocal/traced/neworder"}]
+        '''
+        """, {"app.py": "print('hi')\n"})
+    plan = page_plan(parse_annotated(path.read_text(), path), tmp_path, [])
+    (check,) = plan.outputs
+    assert check.block.of_command == line_of(path, "python3 -m json.tool"), "the curl's answer, formatted"

@@ -29,6 +29,8 @@ class PythonRecipe(Recipe):
     start_commands = (("python",), ("python3",), ("uvicorn",), ("flask", "run"), ("fastapi", "run"))
     _SERVED_BY_UV = (("pip", "install"), ("pip3", "install"), ("uv", "pip", "install"))
 
+    _TOOL_MODULES = ("venv", "pip", "ensurepip", "json.tool", "compileall", "py_compile", "base64")
+
     def needs_cores(self, words: tuple[str, ...]) -> bool:
         # An install uv serves costs under a CPU-second; pip's own, eight.
         if uv_binary() is not None and any(starts_with(words, prefix) for prefix in self._SERVED_BY_UV):
@@ -36,13 +38,14 @@ class PythonRecipe(Recipe):
         return super().needs_cores(words)
 
     def starts_app(self, words: tuple[str, ...]) -> bool:
-        # `python3 app.py`, `python3 -m uvicorn ...`; not `python3 -m venv`, `python3 -c ...`, `python3 --version`
+        # `python3 app.py`, `python3 -m uvicorn ...`; not `python3 -m venv`, `python3 -c ...`, `python3 --version`,
+        # nor the standard library's tools that do their work and exit (`curl ... | python3 -m json.tool`)
         if not super().starts_app(words):
             return False
         if Path(words[0]).name not in ("python", "python3"):
             return True
         module = words[words.index("-m") + 1] if "-m" in words[:-1] else None
-        return module not in (None, "venv", "pip", "ensurepip") if module else any(w.endswith(".py") for w in words[1:])
+        return module not in self._TOOL_MODULES if module else any(w.endswith(".py") for w in words[1:])
 
     def detect(self) -> Toolchain:
         version = tool_version(["python3", "--version"], lambda out: out.split()[-1])
