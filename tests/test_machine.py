@@ -42,6 +42,54 @@ def test_build_slots_let_only_that_many_in_at_once():
     assert most[0] == 1
 
 
+def test_askers_get_the_slot_in_the_order_they_asked():
+    """Not whoever polls first: a job that asked first is never passed over by later ones."""
+    order = []
+    holding = threading.Event()
+
+    def first():
+        with machine.build_slot(1):
+            holding.set()
+            time.sleep(1.0)
+
+    def ask(name: str):
+        with machine.build_slot(1):
+            order.append(name)
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=first)]
+    threads[0].start()
+    holding.wait(5)
+    for name in "abcdef":
+        threads.append(threading.Thread(target=ask, args=(name,)))
+        threads[-1].start()
+        time.sleep(0.05)  # each asks after the one before
+    for thread in threads:
+        thread.join(30)
+    assert order == list("abcdef")
+
+
+def test_the_ticket_of_an_asker_that_died_holds_nobody_up():
+    killed = subprocess.Popen([sys.executable, "-c", (
+        "import time; from runner.services import machine\n"
+        "with machine.build_slot(1):\n    print('held', flush=True); time.sleep(60)\n")],
+        stdout=subprocess.PIPE, text=True)
+    assert killed.stdout.readline().strip() == "held"
+    waiter = subprocess.Popen([sys.executable, "-c", (
+        "from runner.services import machine\n"
+        "with machine.build_slot(1):\n    pass\n")])  # queued behind it, then killed while it waits
+    time.sleep(1.0)
+    waiter.kill()
+    waiter.wait()
+    killed.kill()
+    killed.wait()
+    started = time.monotonic()
+    with machine.build_slot(1):
+        assert time.monotonic() - started < 2.0
+    queue = machine._slot_dir() / "build-queue"
+    assert not [path.name for path in queue.iterdir() if not path.name.startswith(".")]
+
+
 def test_a_slot_held_by_another_process_is_waited_for_and_said():
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from runner.services import machine\n"

@@ -3,16 +3,19 @@ stretch of time, and the machine-wide slots builds take turns on.
 
 A slot is an exclusive lock on one of N files under the cache (flock), so every process of the
 machine honours it (parallel runs, pytest-xdist workers, README steps' shims); the kernel drops
-a lock with the process that held it, so a killed run never leaves a slot taken.
+a lock with the process that held it, so a killed run never leaves a slot taken. Askers wait
+their turn in the order they asked: each holds a locked ticket in a queue folder while it waits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
 from runner.cache import cache_root, try_lock
@@ -131,16 +134,52 @@ def hold_turn(turn: ContextManager[None], done: Callable[[], bool], limit: float
     threading.Thread(target=release, name="start-turn", daemon=True).start()
 
 
+_tickets = itertools.count()
+
+
+def _take_ticket(queue: Path):
+    """A place in the slots' queue: a file named for the time it was asked for, locked while its
+    asker waits (made under another name and renamed once locked, so it is never seen unlocked)."""
+    name = f"{time.time_ns():020d}-{os.getpid()}-{next(_tickets)}"
+    making = queue / f".{name}"
+    handle = try_lock(making)
+    os.rename(making, queue / name)
+    return queue / name, handle
+
+
+def _waiting_before(queue: Path, ticket: Path) -> int:
+    """How many askers still waiting asked before `ticket`; a ticket nobody holds any more (its asker
+    died) is cleared."""
+    ahead = 0
+    for earlier in sorted(path for path in queue.iterdir() if not path.name.startswith(".") and path.name < ticket.name):
+        if (left := try_lock(earlier)) is None:
+            ahead += 1
+            continue
+        earlier.unlink(missing_ok=True)
+        left.close()
+    return ahead
+
+
 @contextlib.contextmanager
 def build_slot(slots: int, on_wait: Callable[[str], None] = lambda text: None) -> Iterator[None]:
-    """Hold one of `slots` machine-wide build slots while the block runs (waiting for one)."""
+    """Hold one of `slots` machine-wide build slots while the block runs, waiting for one in the
+    order they were asked for: an asker never starves while later ones go first (a job that asked
+    first and waited 345 s held a whole run up)."""
     folder = _slot_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    queue = folder / "build-queue"
+    queue.mkdir(parents=True, exist_ok=True)
     told, asked = False, time.monotonic()
-    while True:
-        for index in range(slots):
-            handle = try_lock(folder / f"build-slot-{index}")
+    ticket, place = _take_ticket(queue)
+    try:
+        while True:
+            handle = None
+            if _waiting_before(queue, ticket) < slots:  # at the head: one of the next to be let in
+                handle = next((taken for index in range(slots)
+                               if (taken := try_lock(folder / f"build-slot-{index}")) is not None), None)
             if handle is not None:
+                ticket.unlink(missing_ok=True)
+                place.close()
+                place = None
                 if (timeline := current()) is not None and told:
                     timeline.add(SLOT, asked, time.monotonic())
                 try:
@@ -148,8 +187,12 @@ def build_slot(slots: int, on_wait: Callable[[str], None] = lambda text: None) -
                 finally:
                     handle.close()
                 return
-        if not told:
-            on_wait(f"waiting for a build slot ({slots} at once on this machine)")
-            told = True
-        check_interrupted()
-        time.sleep(0.2)
+            if not told:
+                on_wait(f"waiting for a build slot ({slots} at once on this machine)")
+                told = True
+            check_interrupted()
+            time.sleep(0.2)
+    finally:
+        if place is not None:
+            ticket.unlink(missing_ok=True)
+            place.close()
