@@ -229,3 +229,26 @@ def test_a_build_the_apps_command_runs_is_no_sign_of_the_app_at_work():
     assert not watch.shown() and watch.evidence()[0].first_line is None
     watch.feed("== APP == Startup up...")
     assert watch.shown() and watch.evidence()[0].first_line == "Startup up..."
+
+
+def test_a_listening_app_is_ready_for_a_reader_once_its_sidecar_is_initialized():
+    """A daprd asks its app for its configuration once the app listens and serves calls only after:
+    a reader's next command waits for that (tutorials/workflow/python/fundamentals deadlocked on a
+    curl sent between the two), while the app's own evidence still says when it listened."""
+    initialized: set[int] = set()
+    watch = AppsWatch([("basic", 5254)], "`dapr run -f .`", listening=lambda port: True,
+                      sidecar_ready=lambda port: port in initialized)
+    watch.feed('\u2139\ufe0f  Started Dapr with app id "basic". HTTP Port: 3554. gRPC Port: 59639')
+    assert watch.shown() and not watch.ready()
+    initialized.add(3554)
+    assert watch.ready()
+    assert watch.evidence()[0].came_up == "listened on port 5254"
+
+
+def test_a_sidecar_the_cli_names_no_port_for_is_not_waited_on():
+    one_app = AppsWatch([("order-processor", 6001)], listening=lambda port: True, sidecar_ready=lambda port: False)
+    one_app.feed("\u2139\ufe0f  Starting Dapr with id order-processor. HTTP Socket: /tmp/s. gRPC Socket: /tmp/g.")
+    assert one_app.ready()
+    named = AppsWatch([("order-processor", 6001)], listening=lambda port: True, sidecar_ready=lambda port: False)
+    named.feed("\u2139\ufe0f  Starting Dapr with id order-processor. HTTP Port: 3500. gRPC Port: 50001")
+    assert not named.ready()

@@ -183,3 +183,47 @@ def test_a_reader_types_on_once_the_app_a_step_started_is_up_not_after_the_steps
     job, said = validate(tmp_path, "tutorials/slow-start", str(tmp_path / "tree"))
     assert job["status"] == "passed", said
     assert job["matched"] == job["expected"] == (3 if next_block == "a STEP" else 2)
+
+
+_CONFIG_SLOW_APP = '''import http.server, os, urllib.request
+
+class App(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # daprd asks for the app's configuration once the app listens, and is not ready before
+        if self.path == "/dapr/config":
+            import time
+            time.sleep(4)
+        self.send_response(404)
+        self.end_headers()
+    def do_POST(self):
+        try:
+            url = f"http://127.0.0.1:{{os.environ['DAPR_HTTP_PORT']}}/v1.0/healthz"
+            ready = urllib.request.urlopen(url, timeout=2).status == 204
+        except OSError:
+            ready = False
+        print("order received" if ready else "called before its sidecar was ready", flush=True)
+        self.send_response(200 if ready else 503)
+        self.end_headers()
+        self.wfile.write(b"accepted" if ready else b"not ready")
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", {port}), App).serve_forever()
+'''
+
+
+def test_a_reader_types_on_once_the_apps_sidecar_is_ready_not_only_once_the_app_listens(tmp_path, daprd_path,
+                                                                                      no_leftovers):
+    """A daprd takes its app's configuration once the app listens and serves calls only after; a
+    call sent between the two reaches a sidecar that is not ready (an app whose handler waits on it
+    deadlocks the two). A reader's next command waits for the sidecar too."""
+    from runner.services.ports import free_port
+
+    port = free_port()
+    folder = tmp_path / "tree" / "tutorials" / "config-slow"
+    (folder / "app").mkdir(parents=True)
+    (folder / "app" / "app.py").write_text(_CONFIG_SLOW_APP.format(port=port))
+    (folder / "dapr.yaml").write_text(f"version: 1\napps:\n  - appID: slow\n    appDirPath: ./app/\n    appPort: {port}\n"
+                                      "    command: [python3, app.py]\n")
+    (folder / "README.md").write_text(_SLOW_START_README.format(port=port))
+    job, said = validate(tmp_path, "tutorials/config-slow", str(tmp_path / "tree"))
+    assert job["status"] == "passed", said
+    assert "called before its sidecar was ready" not in "\n".join(job["transcript"]), said

@@ -46,6 +46,16 @@ TERMINATION = "termination signal received: shutting down"  # after a blank line
 # `dapr stop`
 STOPPED = SUCCESS + "app stopped successfully: {app_id}"
 
+# Where a started app's sidecar takes HTTP calls, as STARTING and STARTED say it.
+_SIDECAR_HTTP = re.compile(r'(?:Starting Dapr with id (?P<one>\S+?)|Started Dapr with app id "(?P<many>[^"]+)")\. '
+                           r"HTTP Port: (?P<port>\d+)\.")
+
+
+def sidecar_http_port(line: str) -> tuple[str, int] | None:
+    """(app id, its daprd's HTTP port) from the CLI's line that starts an app's sidecar, or None."""
+    found = _SIDECAR_HTTP.search(line)
+    return (found.group("one") or found.group("many"), int(found.group("port"))) if found else None
+
 
 ONE_APP_LABEL = "== APP == "
 # From CLI 1.17 a one-app `dapr run` hands its app the terminal (cmd/run.go): the app's lines come

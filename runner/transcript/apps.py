@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from runner.formats.cli_lines import labelled, split_label
+from runner.formats.cli_lines import labelled, sidecar_http_port, split_label
 from runner.results import AppEvidence
 from runner.transcript.causes import cause
 from runner.transcript.normalize import strip_ansi
@@ -87,6 +87,8 @@ class _App:
     first_line: str | None = None
     up_at: float | None = None  # when it was seen to come up (monotonic)
     tail: list[str] = field(default_factory=list)
+    sidecar_port: int | None = None  # its daprd's HTTP port, as the CLI said it
+    sidecar_ready: bool = False  # its daprd said it is initialized
 
 
 class AppsWatch:
@@ -95,8 +97,10 @@ class AppsWatch:
     an id not named is watched too. Fed from reader threads: every method takes the lock."""
 
     def __init__(self, apps: Iterable[tuple[str, int | None]] = (), started_by: str = "",
-                 listening: Callable[[int], bool] = lambda port: False, bare: bool = False):
+                 listening: Callable[[int], bool] = lambda port: False, bare: bool = False,
+                 sidecar_ready: Callable[[int], bool] = lambda port: True):
         self.started_by = started_by
+        self.sidecar_up = sidecar_ready
         # One app whose lines the CLI prints bare (1.17 on): every line that is not the CLI's or
         # its daprd's own is the app's, as a person reads that output.
         self.bare = bare
@@ -123,6 +127,8 @@ class AppsWatch:
         with self._lock:
             if self.closed:
                 return
+            if (sidecar := sidecar_http_port(text)) and sidecar[0] in self.apps:
+                self.apps[sidecar[0]].sidecar_port = sidecar[1]
             if labelled_line := split_label(text):
                 app_id, own = labelled_line
                 app = self._app(app_id)
@@ -167,6 +173,22 @@ class AppsWatch:
                 if app.came_up is None and app.ended is None and app.app_port and self.listening(app.app_port):
                     app.came_up, app.up_at = f"listened on port {app.app_port}", time.monotonic()
             return all(self._showed(app) for app in self.apps.values())
+
+    def ready(self) -> bool:
+        """shown(), and the sidecar of each app that came up listening says it is initialized: a
+        daprd asks its app for its configuration once the app listens, and serves calls only after
+        (a call sent meanwhile into an app whose handler waits on its daprd deadlocks the two)."""
+        if not self.shown():
+            return False
+        with self._lock:
+            waiting = [app for app in self.apps.values() if app.sidecar_port and not app.sidecar_ready
+                       and app.ended is None and (app.came_up or "").startswith("listened")]
+        for app in waiting:  # asked outside the lock: a feed must not wait on a daprd
+            if self.sidecar_up(app.sidecar_port):
+                with self._lock:
+                    app.sidecar_ready = True
+        with self._lock:
+            return all(app.sidecar_ready for app in waiting)
 
     def ports_open(self) -> bool:
         """Whether every app with an app port listens on it (or ended): what a reader waits for
