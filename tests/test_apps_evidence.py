@@ -252,3 +252,20 @@ def test_a_sidecar_the_cli_names_no_port_for_is_not_waited_on():
     named = AppsWatch([("order-processor", 6001)], listening=lambda port: True, sidecar_ready=lambda port: False)
     named.feed("\u2139\ufe0f  Starting Dapr with id order-processor. HTTP Port: 3500. gRPC Port: 50001")
     assert not named.ready()
+
+
+def test_a_start_naming_no_app_is_up_only_once_it_printed_and_went_quiet():
+    """`dapr run -f .` of a template that does not parse names no app beforehand: no app came up
+    merely because none is named (a crowded run moved on, and passed the README, before the shim
+    said the template was invalid)."""
+    import time
+    from types import SimpleNamespace
+
+    from runner.mm.model import CommandRun
+    from runner.mm.reader import PageReader
+
+    command = CommandRun("dapr run -f .", apps=AppsWatch([], listening=lambda port: True))
+    command.shell = SimpleNamespace(last_output=0.0)  # a stand-in for the shell: nothing printed yet
+    assert not PageReader._came_up(command)
+    command.shell.last_output = time.monotonic() - 3.0
+    assert PageReader._came_up(command)

@@ -160,6 +160,16 @@ curl -s --request POST http://localhost:{port}/order
 '''
 
 
+def _one_app_tutorial(tmp_path: Path, name: str, app: str, port: int) -> Path:
+    """A tutorial folder whose dapr.yaml runs one Python app (`app`, formatted with its port)."""
+    folder = tmp_path / "tree" / "tutorials" / name
+    (folder / "app").mkdir(parents=True)
+    (folder / "app" / "app.py").write_text(app.format(port=port))
+    (folder / "dapr.yaml").write_text(f"version: 1\napps:\n  - appID: slow\n    appDirPath: ./app/\n    appPort: {port}\n"
+                                      "    command: [python3, app.py]\n")
+    return folder
+
+
 @pytest.mark.parametrize("next_block", ["the page's block", "a STEP"])
 def test_a_reader_types_on_once_the_app_a_step_started_is_up_not_after_the_steps_sleep(tmp_path, daprd_path,
                                                                                      no_leftovers, next_block):
@@ -169,11 +179,7 @@ def test_a_reader_types_on_once_the_app_a_step_started_is_up_not_after_the_steps
     from runner.services.ports import free_port
 
     port = free_port()
-    folder = tmp_path / "tree" / "tutorials" / "slow-start"
-    (folder / "app").mkdir(parents=True)
-    (folder / "app" / "app.py").write_text(_SLOW_START_APP.format(port=port))
-    (folder / "dapr.yaml").write_text(f"version: 1\napps:\n  - appID: slow\n    appDirPath: ./app/\n    appPort: {port}\n"
-                                      "    command: [python3, app.py]\n")
+    folder = _one_app_tutorial(tmp_path, "slow-start", _SLOW_START_APP, port)
     readme = _SLOW_START_README.format(port=port)
     if next_block == "a STEP":
         readme = readme.replace("Then send it an order:\n\n```bash\ncurl -s --request POST http://localhost:"
@@ -218,12 +224,22 @@ def test_a_reader_types_on_once_the_apps_sidecar_is_ready_not_only_once_the_app_
     from runner.services.ports import free_port
 
     port = free_port()
-    folder = tmp_path / "tree" / "tutorials" / "config-slow"
-    (folder / "app").mkdir(parents=True)
-    (folder / "app" / "app.py").write_text(_CONFIG_SLOW_APP.format(port=port))
-    (folder / "dapr.yaml").write_text(f"version: 1\napps:\n  - appID: slow\n    appDirPath: ./app/\n    appPort: {port}\n"
-                                      "    command: [python3, app.py]\n")
+    folder = _one_app_tutorial(tmp_path, "config-slow", _CONFIG_SLOW_APP, port)
     (folder / "README.md").write_text(_SLOW_START_README.format(port=port))
     job, said = validate(tmp_path, "tutorials/config-slow", str(tmp_path / "tree"))
     assert job["status"] == "passed", said
     assert "called before its sidecar was ready" not in "\n".join(job["transcript"]), said
+
+
+def test_a_start_whose_run_template_does_not_parse_fails_however_fast_the_reader_moves_on(tmp_path, daprd_path,
+                                                                                         no_leftovers):
+    """A start whose apps cannot be told beforehand (its dapr.yaml does not parse) is up only once
+    it printed and went quiet: never at once for naming no app (a crowded run passed such a README,
+    nothing checked, before `dapr run -f .` had said its template was invalid)."""
+    folder = tmp_path / "tree" / "tutorials" / "bad-template"
+    folder.mkdir(parents=True)
+    (folder / "dapr.yaml").write_text("version: 1\napps:\n  - appID: a\n    command: [python3, app.py], x\n")
+    (folder / "README.md").write_text("# A bad template\n\nRun it:\n\n```bash\ndapr run -f .\n```\n")
+    job, said = validate(tmp_path, "tutorials/bad-template", str(tmp_path / "tree"))
+    assert job["status"] == "failed", said
+    assert "dapr.yaml" in job["reason"] and "invalid YAML" in job["reason"], job["reason"]

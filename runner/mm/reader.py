@@ -53,11 +53,12 @@ class PageReader:
 
     @staticmethod
     def _came_up(command: CommandRun) -> bool:
-        """Whether what a command started came up: its apps showed it, and their sidecars are ready
-        (else, a start the CLI does not run, it printed, then said nothing for a moment)."""
+        """Whether what a command started came up: the apps it names showed it, and their sidecars
+        are ready (else, a start the CLI does not run or one whose apps cannot be told beforehand,
+        a run template that does not parse, it printed, then said nothing for a moment)."""
         if command.shell is None:
             return False
-        if command.apps is not None:
+        if command.apps is not None and command.apps.apps:
             return command.apps.ready()
         return bool(command.shell.last_output) and time.monotonic() - command.shell.last_output > QUIET_UP_S
 
