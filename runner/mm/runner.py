@@ -45,7 +45,8 @@ from runner.results import AppEvidence
 from runner.services import machine
 from runner.services.containers import Launcher, local
 from runner.services.groups import check_interrupted, tracked_tempdir
-from runner.services.ports import is_listening, sidecar_initialized
+from runner.services.daprdhealth import initialized
+from runner.services.ports import is_listening
 from runner.services.shell import ShellCommand
 from runner.services.shimenv import SHIMS, called_from, with_declared
 from runner.transcript.apps import AppsWatch
@@ -120,7 +121,7 @@ class ReadmeRun(StepRunner, PageReader):
             bare = prints_bare_app_lines(self.shimmed.cli_format if self.shimmed else None) and not any(
                 runs_template(call.words) for call in shell_calls(text) if call.words[:2] == ("dapr", "run"))
             command.apps = AppsWatch(((app.app_id, app.app_port) for app in apps), f"`{last_command(text)}` at {where}",
-                                     is_listening, bare=bare and len(apps) == 1, sidecar_ready=sidecar_initialized)
+                                     is_listening, bare=bare and len(apps) == 1, sidecar_ready=initialized)
         watch = command.apps
         shows_apps = self.page is not None and (watch is not None or step.background)
         printer = apps[0].app_id if apps and len(apps) == 1 else None

@@ -4,13 +4,10 @@ quickstart names itself, which every process of the machine takes one after anot
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
 import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -50,16 +47,6 @@ def is_listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
-
-
-def sidecar_initialized(http_port: int) -> bool:
-    """Whether the daprd on this HTTP port is initialized (its /v1.0/healthz says 204; 500 until it
-    has its app's configuration, components and the rest)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/v1.0/healthz", timeout=0.5) as response:
-            return response.status < 300
-    except (urllib.error.URLError, OSError, http.client.HTTPException):
-        return False
 
 
 def _turns_dir() -> Path:

@@ -20,7 +20,7 @@ from runner.services.started import forget_app, record_app
 from runner.services.together import together
 from runner.sidecar.base import AppLaunch, Exit, SidecarError, Sidecars
 from runner.sidecar.daprdinputs import write_config
-from runner.sidecar.health import answers
+from runner.services.daprdhealth import answers
 from runner.formats.cli_lines import (APP_EXITED_PLAIN, APP_FAILED, APP_FAILED_PLAIN, APP_OK, CHECKING_GRPC,
                                       CHECKING_GRPC_SOCKET, CHECKING_HTTP, CHECKING_HTTP_SOCKET, DAPR_OK, INFO,
                                       SIDECAR_UP, STARTED, STARTING, STARTING_SOCKETS, TERMINATED, UP, UP_ALONE,
