@@ -269,3 +269,22 @@ def test_a_start_naming_no_app_is_up_only_once_it_printed_and_went_quiet():
     assert not PageReader._came_up(command)
     command.shell.last_output = time.monotonic() - 3.0
     assert PageReader._came_up(command)
+
+
+def test_a_weak_job_that_saw_no_app_at_all_does_not_pass():
+    """A page that shows no output passes on its apps' evidence alone: with no app seen (its run
+    template named none, and the CLI refused it after the reader moved on) nothing was checked."""
+    from runner.job.verdict import judge_apps
+    from runner.results import JobResult
+
+    weak = "checks only that its apps came up: its page shows no output"
+    nothing = judge_apps(JobResult("q", "b", "csharp", "v", "passed"), [], weak)
+    assert nothing.status == "failed"
+    assert nothing.reason == f"{weak}, and no app it starts was seen: nothing was checked"
+    came_up = judge_apps(JobResult("q", "b", "csharp", "v", "passed"), [AppEvidence("v", came_up="printed a line")], weak)
+    assert came_up.status == "passed"
+    refused = judge_apps(JobResult("q", "b", "csharp", "v", "failed", reason="README.md:67: `dapr run -f .` returned 2"),
+                         [], weak)
+    assert refused.reason == "README.md:67: `dapr run -f .` returned 2", "the refusal stays the cause"
+    checked = judge_apps(JobResult("q", "b", "csharp", "v", "passed"), [])
+    assert checked.status == "passed", "a job whose lines were checked needs no app evidence"

@@ -191,7 +191,7 @@ def _add_step(result: JobResult, step_run: StepRun, readme_path: str, misses: li
 def judge_apps(result: JobResult, apps: list[AppEvidence], weak: str | None = None) -> JobResult:
     """The result with what its apps showed: an app that crashed fails it, whatever matched (its
     reason leads); a job that `weak`ly checks only that Dapr started fails too when an app never
-    showed it came up, its verdict resting on that alone."""
+    showed it came up, or when no app was seen at all, its verdict resting on that alone."""
     result.apps, result.weak = apps, weak
     if result.status not in ("passed", "failed", "flaky") or result.fault:  # what died under it is the cause
         return result
@@ -206,6 +206,8 @@ def judge_apps(result: JobResult, apps: list[AppEvidence], weak: str | None = No
     elif weak and silent:
         why = f"{weak}, and {', '.join(silent)} never showed it came up (no listening port, no line of its own)"
         result.status, result.reason = "failed", why + (f"; {result.reason}" if result.status == "failed" else "")
+    elif weak and not apps and result.status != "failed":  # a pass resting on nothing at all
+        result.status, result.reason = "failed", f"{weak}, and no app it starts was seen: nothing was checked"
     return result
 
 
