@@ -288,3 +288,21 @@ def test_a_weak_job_that_saw_no_app_at_all_does_not_pass():
     assert refused.reason == "README.md:67: `dapr run -f .` returned 2", "the refusal stays the cause"
     checked = judge_apps(JobResult("q", "b", "csharp", "v", "passed"), [])
     assert checked.status == "passed", "a job whose lines were checked needs no app evidence"
+
+
+def test_an_app_with_nothing_to_listen_on_that_prints_nothing_counts_only_when_its_caller_saw_it_idle():
+    """hello-world's pythonapp posts every second and prints only when a post fails: once its
+    sidecar is initialized and what it started went idle it is up for its reader (who waited
+    120 s for a line before), while its evidence still says it never showed it came up."""
+    initialized: set[int] = set()
+    watch = AppsWatch([("pythonapp", None)], listening=lambda port: False, sidecar_ready=lambda port: port in initialized)
+    assert not watch.waits_on_quiet_apps(), "no sidecar named yet"
+    watch.feed("\u2139\ufe0f  Starting Dapr with id pythonapp. HTTP Port: 36217. gRPC Port: 41235")
+    assert watch.waits_on_quiet_apps() and not watch.ready()
+    assert not watch.ready(quiet_apps=True), "its sidecar is not initialized"
+    initialized.add(36217)
+    assert watch.ready(quiet_apps=True) and not watch.ready()
+    assert watch.evidence()[0].came_up is None
+    deaf = AppsWatch([("server", 6001)], listening=lambda port: False, sidecar_ready=lambda port: True)
+    deaf.feed("\u2139\ufe0f  Starting Dapr with id server. HTTP Port: 3500. gRPC Port: 50001")
+    assert not deaf.waits_on_quiet_apps() and not deaf.ready(quiet_apps=True), "an app port is waited on"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from runner.formats.steps import Step
+from runner.services.idle import IdleWatch
 from runner.services.machine import CpuMark
 from runner.services.shell import ShellCommand
 from runner.transcript.apps import AppsWatch
@@ -53,6 +54,7 @@ class CommandRun:
     cpu: CpuMark | None = None  # the machine's CPU counters when it started
     load: str = ""  # how loaded the machine was, when it timed out on a saturated machine
     apps: AppsWatch | None = None  # the apps its `dapr run`s start, watched through its output
+    idle: IdleWatch | None = None  # whether what it started is at work, once asked
     not_started: list[str] = field(default_factory=list)  # why it could not start
 
     @property

@@ -17,6 +17,7 @@ from runner.formats.shellwords import exported, shell_calls
 from runner.formats.steps import Command, Step
 from runner.mm.model import POLL_S, CommandRun
 from runner.page.model import ReaderBlock
+from runner.services.idle import IdleWatch
 from runner.services.machine import hold_turn
 from runner.services.shimenv import with_declared
 from runner.services.zipkin import SPAN_EXPORT_S, reads_zipkin
@@ -30,6 +31,14 @@ QUIET_UP_S = 2.0  # a start is up once its apps came up and its terminal then sa
 PAGE_SETTLE_S = 30.0
 PAGE_WAIT_S = 120.0
 ASK_AGAIN_S, ASK_AGAIN_EVERY_S = 20.0, 2.0  # a query whose answer is not yet what the page shows is asked again
+
+
+def _idle(command: CommandRun) -> bool:
+    """Whether the processes `command` started used next to no CPU for a moment (waiting, not
+    building or loading)."""
+    if command.idle is None:
+        command.idle = IdleWatch(command.shell.pid, QUIET_UP_S)
+    return command.idle.idle()
 
 
 def _named(placeholders: list[str]) -> str:
@@ -53,13 +62,15 @@ class PageReader:
 
     @staticmethod
     def _came_up(command: CommandRun) -> bool:
-        """Whether what a command started came up: the apps it names showed it, and their sidecars
-        are ready (else, a start the CLI does not run or one whose apps cannot be told beforehand,
-        a run template that does not parse, it printed, then said nothing for a moment)."""
+        """Whether what a command started came up: the apps it names showed it (or, with no app port,
+        printed nothing while what it started went idle: one that prints only when a call fails),
+        and their sidecars are ready (else, a start the CLI does not run or one whose apps cannot be
+        told beforehand, a run template that does not parse, it printed, then said nothing for a moment)."""
         if command.shell is None:
             return False
         if command.apps is not None and command.apps.apps:
-            return command.apps.ready()
+            return command.apps.ready() or (command.apps.waits_on_quiet_apps() and _idle(command)
+                                            and command.apps.ready(quiet_apps=True))
         return bool(command.shell.last_output) and time.monotonic() - command.shell.last_output > QUIET_UP_S
 
     def _page_shown(self, line: int, waiting_since: float | None) -> bool:

@@ -174,21 +174,32 @@ class AppsWatch:
                     app.came_up, app.up_at = f"listened on port {app.app_port}", time.monotonic()
             return all(self._showed(app) for app in self.apps.values())
 
-    def ready(self) -> bool:
+    def ready(self, quiet_apps: bool = False) -> bool:
         """shown(), and the sidecar of each app that came up listening says it is initialized: a
         daprd asks its app for its configuration once the app listens, and serves calls only after
-        (a call sent meanwhile into an app whose handler waits on its daprd deadlocks the two)."""
-        if not self.shown():
+        (a call sent meanwhile into an app whose handler waits on its daprd deadlocks the two).
+        `quiet_apps`: the caller saw the start's processes idle, so an app with no app port that
+        showed nothing yet (one that prints only when something fails) counts once its sidecar is
+        initialized."""
+        if not self.shown() and not (quiet_apps and self.waits_on_quiet_apps()):
             return False
         with self._lock:
-            waiting = [app for app in self.apps.values() if app.sidecar_port and not app.sidecar_ready
-                       and app.ended is None and (app.came_up or "").startswith("listened")]
+            waiting = [app for app in self.apps.values() if app.sidecar_port and not app.sidecar_ready and app.ended is None
+                       and ((app.came_up or "").startswith("listened") or not self._showed(app))]
         for app in waiting:  # asked outside the lock: a feed must not wait on a daprd
             if self.sidecar_up(app.sidecar_port):
                 with self._lock:
                     app.sidecar_ready = True
         with self._lock:
             return all(app.sidecar_ready for app in waiting)
+
+    def waits_on_quiet_apps(self) -> bool:
+        """Whether all that keeps it from being shown() is apps with no app port (nothing to listen
+        on) that showed nothing yet, each with a sidecar the CLI named."""
+        self.shown()
+        with self._lock:
+            pending = [app for app in self.apps.values() if not self._showed(app)]
+            return bool(pending) and all(app.app_port is None and app.sidecar_port for app in pending)
 
     def ports_open(self) -> bool:
         """Whether every app with an app port listens on it (or ended): what a reader waits for
