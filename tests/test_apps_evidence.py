@@ -265,9 +265,10 @@ def test_a_start_naming_no_app_is_up_only_once_it_printed_and_went_quiet():
     from runner.mm.reader import PageReader
 
     command = CommandRun("dapr run -f .", apps=AppsWatch([], listening=lambda port: True))
-    command.shell = SimpleNamespace(last_output=0.0)  # a stand-in for the shell: nothing printed yet
-    assert not PageReader._came_up(command)
-    command.shell.last_output = time.monotonic() - 3.0
+    # A stand-in for the shell, as ShellCommand keeps them: its start counts as its last output.
+    command.shell = SimpleNamespace(last_output=time.monotonic() - 3.0, stdout=[], stderr=[])
+    assert not PageReader._came_up(command), "started and silent is not up (the shim had yet to refuse the template)"
+    command.shell.stderr.append("\u274c  Error parsing dapr.yaml\n")
     assert PageReader._came_up(command)
 
 

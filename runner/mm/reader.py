@@ -71,7 +71,8 @@ class PageReader:
         if command.apps is not None and command.apps.apps:
             return command.apps.ready() or (command.apps.waits_on_quiet_apps() and _idle(command)
                                             and command.apps.ready(quiet_apps=True))
-        return bool(command.shell.last_output) and time.monotonic() - command.shell.last_output > QUIET_UP_S
+        printed = bool(command.shell.stdout or command.shell.stderr)  # not only started: its start time counts as output
+        return printed and time.monotonic() - command.shell.last_output > QUIET_UP_S
 
     def _page_shown(self, line: int, waiting_since: float | None) -> bool:
         """Whether what the page shows above README line `line` is printed; else, once the apps went
