@@ -307,3 +307,19 @@ def test_an_app_with_nothing_to_listen_on_that_prints_nothing_counts_only_when_i
     deaf = AppsWatch([("server", 6001)], listening=lambda port: False, sidecar_ready=lambda port: True)
     deaf.feed("\u2139\ufe0f  Starting Dapr with id server. HTTP Port: 3500. gRPC Port: 50001")
     assert not deaf.waits_on_quiet_apps() and not deaf.ready(quiet_apps=True), "an app port is waited on"
+
+
+def test_an_unlabelled_clean_exit_is_the_finished_clients_not_the_server_that_printed_since():
+    """`dapr run -f` prints a client's `Exited App successfully` bare: a server that logged after
+    the client's last line did not exit (pub_sub/csharp/sdk's subscriber, listening on the wrong
+    port, was said to have exited 0 and its never listening went unsaid)."""
+    watch = AppsWatch([("order-processor-sdk", 7006), ("checkout-sdk", None)])
+    watch.feed("== APP - checkout-sdk == Published data: Order { OrderId = 10 }")
+    watch.feed("== APP - order-processor-sdk == info: Microsoft.Hosting.Lifetime[0]")
+    watch.feed("Exited App successfully")
+    ended = {app.app: app.ended for app in watch.evidence()}
+    assert ended == {"order-processor-sdk": None, "checkout-sdk": "exited 0"}
+    crash = AppsWatch([("order-processor", 7006), ("checkout", None)])
+    crash.feed("== APP - order-processor == Unhandled exception. System.IO.IOException: address in use")
+    crash.feed("\u274c  The App process exited with error code: exit status 1")
+    assert [app.app for app in crash.evidence() if app.crashed] == ["order-processor"], "a crash is who said why"

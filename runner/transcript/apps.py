@@ -147,12 +147,24 @@ class AppsWatch:
                     app.crashed_at = app.crashed_at or time.monotonic()
                 elif app.came_up is None and app.app_port is None and own.strip() and not app.crashed:
                     app.came_up, app.up_at = "printed a line", time.monotonic()
-            elif _APP_EXIT.search(text) or _APP_OK.search(text):
+            elif _APP_EXIT.search(text):  # a crash: the app whose error output came last
                 self._ended(self._app(None), text)
+            elif _APP_OK.search(text):
+                self._ended(self._finishing(), text)
             elif found := _DAPRD_EXIT.search(text):
                 how, crashed = how_it_ended(found.group("how"))
                 if crashed:
                     self.daprd_crash = how
+
+    def _finishing(self) -> _App:
+        """The app an unlabelled `Exited App successfully` is about: the one app still running, else
+        the one still running with no app port (a client done with its work; a server serves until
+        stopped, and may well have printed since), else the app that printed last."""
+        running = [app for app in self.apps.values() if app.ended is None]
+        clients = [app for app in running if app.app_port is None]
+        if len(running) == 1 or len(clients) == 1:
+            return running[0] if len(running) == 1 else clients[0]
+        return self._app(None)
 
     def _ended(self, app: _App, text: str) -> None:
         if app.ended is not None:
