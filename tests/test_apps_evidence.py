@@ -300,13 +300,13 @@ def test_an_app_with_nothing_to_listen_on_that_prints_nothing_counts_only_when_i
     assert not watch.waits_on_quiet_apps(), "no sidecar named yet"
     watch.feed("\u2139\ufe0f  Starting Dapr with id pythonapp. HTTP Port: 36217. gRPC Port: 41235")
     assert watch.waits_on_quiet_apps() and not watch.ready()
-    assert not watch.ready(quiet_apps=True), "its sidecar is not initialized"
+    assert not watch.ready(idle=lambda: True), "its sidecar is not initialized"
     initialized.add(36217)
-    assert watch.ready(quiet_apps=True) and not watch.ready()
+    assert watch.ready(idle=lambda: True) and not watch.ready() and not watch.ready(idle=lambda: False)
     assert watch.evidence()[0].came_up is None
     deaf = AppsWatch([("server", 6001)], listening=lambda port: False, sidecar_ready=lambda port: True)
     deaf.feed("\u2139\ufe0f  Starting Dapr with id server. HTTP Port: 3500. gRPC Port: 50001")
-    assert not deaf.waits_on_quiet_apps() and not deaf.ready(quiet_apps=True), "an app port is waited on"
+    assert not deaf.waits_on_quiet_apps() and not deaf.ready(idle=lambda: True), "an app port is waited on"
 
 
 def test_an_unlabelled_clean_exit_is_the_finished_clients_not_the_server_that_printed_since():

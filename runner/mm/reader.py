@@ -69,8 +69,7 @@ class PageReader:
         if command.shell is None:
             return False
         if command.apps is not None and command.apps.apps:
-            return command.apps.ready() or (command.apps.waits_on_quiet_apps() and _idle(command)
-                                            and command.apps.ready(quiet_apps=True))
+            return command.apps.ready(idle=lambda: _idle(command))
         printed = bool(command.shell.stdout or command.shell.stderr)  # not only started: its start time counts as output
         return printed and time.monotonic() - command.shell.last_output > QUIET_UP_S
 

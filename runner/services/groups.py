@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from runner.cache import cache_root
 
@@ -38,15 +38,17 @@ def group_alive(pgid: int) -> bool:
     gone waits for init to reap it, which some inits do late (seconds)."""
     if not _reaches(os.killpg, pgid):
         return False
+    return any(fields[2] == str(pgid) and fields[0] not in ("Z", "X") for fields in process_stats())
+
+
+def process_stats() -> Iterator[list[str]]:
+    """Each process's /proc/PID/stat fields after its name (state first, then ppid, pgrp, session...)."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                yield (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-                return True
-    return False
 
 
 def pid_alive(pid: int) -> bool:

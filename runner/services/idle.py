@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from pathlib import Path
+
+from runner.services.groups import process_stats
 
 IDLE_SHARE = 0.15  # of one core: less is waiting (daprd, the CLI and an app between calls), more is at work
 
@@ -16,16 +17,8 @@ IDLE_SHARE = 0.15  # of one core: less is waiting (daprd, the CLI and an app bet
 def session_cpu_s(sid: int) -> float:
     """CPU seconds the live processes of session `sid` used, with their children's that they reaped
     (a compiler's, run by `go build`)."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[3] == str(sid):
-            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    ticks = sum(sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+                for fields in process_stats() if fields[3] == str(sid))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -161,9 +161,9 @@ class AppsWatch:
         the one still running with no app port (a client done with its work; a server serves until
         stopped, and may well have printed since), else the app that printed last."""
         running = [app for app in self.apps.values() if app.ended is None]
-        clients = [app for app in running if app.app_port is None]
-        if len(running) == 1 or len(clients) == 1:
-            return running[0] if len(running) == 1 else clients[0]
+        for candidates in (running, [app for app in running if app.app_port is None]):
+            if len(candidates) == 1:
+                return candidates[0]
         return self._app(None)
 
     def _ended(self, app: _App, text: str) -> None:
@@ -186,14 +186,14 @@ class AppsWatch:
                     app.came_up, app.up_at = f"listened on port {app.app_port}", time.monotonic()
             return all(self._showed(app) for app in self.apps.values())
 
-    def ready(self, quiet_apps: bool = False) -> bool:
+    def ready(self, idle: Callable[[], bool] | None = None) -> bool:
         """shown(), and the sidecar of each app that came up listening says it is initialized: a
         daprd asks its app for its configuration once the app listens, and serves calls only after
         (a call sent meanwhile into an app whose handler waits on its daprd deadlocks the two).
-        `quiet_apps`: the caller saw the start's processes idle, so an app with no app port that
-        showed nothing yet (one that prints only when something fails) counts once its sidecar is
-        initialized."""
-        if not self.shown() and not (quiet_apps and self.waits_on_quiet_apps()):
+        `idle`, asked only when all that keeps it from shown() is apps that wait quietly
+        (`waits_on_quiet_apps`): whether the start's processes went idle; then such an app (one that
+        prints only when something fails) counts once its sidecar is initialized."""
+        if not self.shown() and not (idle is not None and self.waits_on_quiet_apps() and idle()):
             return False
         with self._lock:
             waiting = [app for app in self.apps.values() if app.sidecar_port and not app.sidecar_ready and app.ended is None
@@ -206,9 +206,8 @@ class AppsWatch:
             return all(app.sidecar_ready for app in waiting)
 
     def waits_on_quiet_apps(self) -> bool:
-        """Whether all that keeps it from being shown() is apps with no app port (nothing to listen
-        on) that showed nothing yet, each with a sidecar the CLI named."""
-        self.shown()
+        """Whether all that keeps it from being shown() (as last asked) is apps with no app port
+        (nothing to listen on) that showed nothing yet, each with a sidecar the CLI named."""
         with self._lock:
             pending = [app for app in self.apps.values() if not self._showed(app)]
             return bool(pending) and all(app.app_port is None and app.sidecar_port for app in pending)
