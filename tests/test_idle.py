@@ -1,5 +1,7 @@
 """services/idle: a session at work and one waiting, told apart by the CPU their processes use."""
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,5 +30,5 @@ def test_a_session_at_work_is_not_idle_and_one_waiting_is():
         assert session_cpu_s(busy.pid) > 1.0
     finally:
         for process in (busy, waiting):
-            subprocess.run(["pkill", "-KILL", "-s", str(process.pid)])
+            os.killpg(process.pid, signal.SIGKILL)  # a session leader: its child is in its group
             process.wait()
