@@ -185,9 +185,31 @@ def test_defaults_follow_the_machine(monkeypatch):
 
 def test_shim_context_round_trips_through_the_environment(tmp_path):
     context = ShimContext(tmp_path, RedisEndpoint("127.0.0.1", 6399), tmp_path / "daprd",
-                          ControlPlaneAddresses("127.0.0.1:1", "127.0.0.1:2"), None)
+                          ControlPlaneAddresses("127.0.0.1:1", "127.0.0.1:2"), None, named_ports=frozenset({5001, 80}))
     assert ShimContext.from_env(context.env()) == context
     assert context.in_readme_run and not ShimContext.from_env({}).in_readme_run
+
+
+def test_no_free_port_is_one_a_pages_grep_takes_for_a_named_port(monkeypatch):
+    """`lsof ... | grep :5001 | xargs kill` (actors/csharp/sdk's cleanup) also kills what listens
+    on 50010-50019: a sidecar given 50017 for its metrics died by the page's hand, by chance."""
+    from runner.services import ports
+
+    handed = iter([50017, 5001, 50010, 45001, 41234])
+
+    class Socket:
+        def __init__(self, *args): self.port = next(handed)
+        def __enter__(self): return self
+        def __exit__(self, *exc): return False
+        def bind(self, address): pass
+        def getsockname(self): return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(ports.socket, "socket", Socket)
+    monkeypatch.setattr(ports, "_reserved", set())
+    monkeypatch.setattr(ports, "_handed_out", set())
+    ports.reserve(5001)
+    assert ports.free_port() == 45001  # digits that only end like it are no match for `grep :5001`
+    assert ports.free_port() == 41234 and ports.reserved() == {5001}
 
 
 def test_what_a_jobs_shims_left_running_is_stopped_at_its_end(monkeypatch):

@@ -143,3 +143,26 @@ def test_an_apps_stderr_is_the_steps_stderr_as_todays_cli_leaves_it(tmp_path, da
     assert today.returncode == 0, today.stdout + today.stderr
     old = run_cli("readme", "README.md", "--cli-version", "1.16.5", cwd=tmp_path)
     assert old.returncode == 1 and "== APP == to stderr" in old.stdout, old.stdout + old.stderr
+
+
+def test_a_background_step_still_ending_when_a_later_step_fails_is_not_blamed(tmp_path):
+    """A later step fails; a background step asked to stop (as `dapr stop` asks the CLI) is still in
+    its exit when the run ends. The run's own stop finds it, so its exit code is the runner's, not
+    the step's: the failure is the later step's alone (actors/csharp/sdk's `dapr run` said -15)."""
+    from runner.formats.steps import load_annotated
+    from runner.mm.runner import ReadmeRun
+
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- STEP\nname: serve\nbackground: true\nexpected_stdout_lines:\n  - up\n-->\n"
+        "```bash\nexec python3 -c \"import signal, sys, time\n"
+        "def bye(*_):\n    signal.signal(signal.SIGTERM, signal.SIG_DFL)\n    time.sleep(5)\n    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, bye)\nprint('up', flush=True)\nopen('pid', 'w').write(str(__import__('os').getpid()))\n"
+        "time.sleep(60)\"\n```\n<!-- END_STEP -->\n\n"
+        "<!-- STEP\nname: cleanup\n-->\n```bash\nsleep 1; kill $(cat pid); false\n```\n<!-- END_STEP -->\n")
+    run = ReadmeRun(load_annotated(readme), cwd=tmp_path, early_stop=True, say=lambda text: None)
+    assert not run.run()
+    serve, cleanup = run.steps
+    assert cleanup.commands[0].return_code == 1 and not cleanup.command_ok(cleanup.commands[0])
+    assert serve.commands[0].return_code == -15  # ended by the run's stop, in its own exit
+    assert serve.command_ok(serve.commands[0]), "the run's own stop was blamed on the step"

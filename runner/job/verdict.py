@@ -255,7 +255,7 @@ def earlier_failure(steps: list[StepRun]) -> str | None:
         step = step_run.step
         for command in step_run.commands:
             output = command.output("stdout") + "\n" + command.output("stderr")
-            if command.return_code not in (0, None) and not command.stopped_early and step.expected_return_code is None:
+            if command.return_code not in (0, None) and not command.ended_by_us and step.expected_return_code is None:
                 said = cause(output)
                 if said:
                     return f"`{last_command(command.text)}` (step {step.name!r}) failed before it: {said}"

@@ -51,11 +51,17 @@ class CommandRun:
     duration_s: float = 0.0
     timed_out: bool = False
     stopped_early: bool = False
+    stopped_at_end: bool = False  # still running when the run ended (a later step failed): the stop's exit code
     cpu: CpuMark | None = None  # the machine's CPU counters when it started
     load: str = ""  # how loaded the machine was, when it timed out on a saturated machine
     apps: AppsWatch | None = None  # the apps its `dapr run`s start, watched through its output
     idle: IdleWatch | None = None  # whether what it started is at work, once asked
     not_started: list[str] = field(default_factory=list)  # why it could not start
+
+    @property
+    def ended_by_us(self) -> bool:
+        """Its exit code is our stop's, not its own: expectations met, or the run was over."""
+        return self.stopped_early or self.stopped_at_end
 
     @property
     def stdout(self) -> list[str]:  # as read: each a line with its "\n", the last maybe not
@@ -182,6 +188,6 @@ class StepRun:
         return self.output_ok() and all(self.command_ok(command) for command in self.commands)
 
     def command_ok(self, command: CommandRun) -> bool:
-        """Its return code is the expected one (a command we stopped early, expectations met, is fine)."""
+        """Its return code is the expected one (a command we stopped, expectations met or the run over, is fine)."""
         expected = self.step.expected_return_code
-        return command.stopped_early or expected is None or command.return_code == expected
+        return command.ended_by_us or expected is None or command.return_code == expected

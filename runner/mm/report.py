@@ -29,6 +29,7 @@ def run_report(steps: list[StepRun]) -> str:
             if not command.ran and command.return_code is None:
                 continue
             note = " (stopped: expectations met)" if command.stopped_early else \
+                " (stopped: the run was over)" if command.stopped_at_end else \
                 " (timed out)" if command.timed_out else ""
             out += [f"\tcommand: `{command.text}`", f"\treturn_code: {command.return_code}{note}",
                     f"\tduration_seconds: {command.duration_s:.3f}"]

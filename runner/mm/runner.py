@@ -264,10 +264,13 @@ class ReadmeRun(StepRunner, PageReader):
         return any(self._calls_shim(command.text) for step in self.annotated.steps for command in step.commands)
 
     def _stop_all(self) -> None:
+        """What still runs once the run is over: a step asked to stop (`dapr stop`) may still be in its
+        exit, and our SIGTERM then ends it with -15: that code is ours, not the step's."""
         for step_run in self.steps:
             for command in step_run.commands:
                 if command.shell is not None and command.return_code is None:
                     self._stop(command)
+                    command.stopped_at_end = command.shell.stopped_by_us
 
     def apps(self) -> list[AppEvidence]:
         """What each app the steps' `dapr run`s started showed, up to the moment its step was over."""

@@ -26,6 +26,7 @@ from runner.services.containers import Launcher, local
 from runner.services.controlplane import ControlPlaneBinaries
 from runner.services.groups import TRACK_DIR_ENV, job_records
 from runner.services.jobservices import JobServices, ServiceWants
+from runner.services.ports import reserved
 from runner.services.shimenv import CLI_FORMAT, ShimContext, write_shims
 
 
@@ -63,7 +64,7 @@ def shimmed_env(workdir: Path, stack: contextlib.ExitStack, base: dict[str, str]
                                       redis_port=redis_port))
     stack.callback(started.stop_all, run_dir)
     context = ShimContext(run_dir, up.redis, daprd, up.control_plane_addresses, real_cli.path if real_cli else None,
-                          up.zipkin, cli_format(base, daprd, real_cli, labelled))
+                          up.zipkin, cli_format(base, daprd, real_cli, labelled), reserved())
     shim_dir = workdir / "bin"
     write_shims(shim_dir)
     env = {**base, **context.env(), TRACK_DIR_ENV: str(records),

@@ -26,16 +26,28 @@ def free_port() -> int:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
                 sock.bind(("127.0.0.1", 0))
                 port = sock.getsockname()[1]
-            if port not in _handed_out and port not in _reserved:
+            if port not in _handed_out and not _named_or_alike(port):
                 _handed_out.add(port)
                 return port
     raise RuntimeError("no free loopback port found")
 
 
+def _named_or_alike(port: int) -> bool:
+    """A port a quickstart names, or one its page's `lsof ... | grep :5001` cleanup takes for it
+    (50010-50019): a sidecar's free port there would be killed by the page, by chance."""
+    return any(str(port).startswith(str(named)) for named in _reserved)
+
+
 def reserve(*ports: int) -> None:
-    """Ports a quickstart names itself: never handed out as free ones by this runner."""
+    """Ports a quickstart names itself: never handed out as free ones by this runner, nor any
+    port whose digits begin with one of them."""
     with _lock:
         _reserved.update(ports)
+
+
+def reserved() -> frozenset[int]:
+    with _lock:
+        return frozenset(_reserved)
 
 
 def release(*ports: int) -> None:

@@ -22,6 +22,7 @@ COMPOSE_STARTED = " \u2714 Container {name}  Started"  # what `docker compose up
 _REDIS, _RUN_DIR, _DAPRD = "QSR_REDIS", "QSR_RUN_DIR", "QSR_DAPRD"
 _PLACEMENT, _SCHEDULER, _REAL_DAPR = "QSR_PLACEMENT", "QSR_SCHEDULER", "QSR_REAL_DAPR"
 _DECLARED, _ZIPKIN = "QSR_DECLARED_ENV", "QSR_ZIPKIN"
+_NAMED_PORTS = "QSR_NAMED_PORTS"  # ports the run's quickstarts name: the shims' free ports stay clear of them
 _CALLED_FROM = "QSR_CALLED_FROM"  # README:LINE of the command a shim runs for
 CLI_FORMAT = "QSR_CLI_FORMAT"  # the dapr CLI version whose output the shim prints (`--cli-version`)
 
@@ -97,10 +98,12 @@ class ShimContext:
     real_dapr: Path | None = None  # --sidecar dapr: the real CLI every `dapr` call is handed to
     zipkin: str | None = None  # the run's Zipkin span endpoint: sidecars trace to it, as after `dapr init`
     cli_format: str | None = None  # the dapr CLI version whose output `dapr run` prints (1.17 on: app lines bare)
+    named_ports: frozenset[int] = frozenset()
 
     def env(self) -> dict[str, str]:
         values = {_RUN_DIR: self.run_dir, _REDIS: self.redis.address if self.redis else None, _DAPRD: self.daprd,
-                  _REAL_DAPR: self.real_dapr, _ZIPKIN: self.zipkin, CLI_FORMAT: self.cli_format}
+                  _REAL_DAPR: self.real_dapr, _ZIPKIN: self.zipkin, CLI_FORMAT: self.cli_format,
+                  _NAMED_PORTS: ",".join(map(str, sorted(self.named_ports))) or None}
         if self.control_plane_addresses is not None:
             addresses = self.control_plane_addresses
             values.update({_PLACEMENT: addresses.placement, _SCHEDULER: addresses.scheduler})
@@ -112,7 +115,8 @@ class ShimContext:
         plane = (ControlPlaneAddresses(environ[_PLACEMENT], environ[_SCHEDULER])
                  if environ.get(_PLACEMENT) and environ.get(_SCHEDULER) else None)
         return cls(path(_RUN_DIR), parse_address(environ[_REDIS]) if environ.get(_REDIS) else None, path(_DAPRD),
-                   plane, path(_REAL_DAPR), environ.get(_ZIPKIN) or None, environ.get(CLI_FORMAT) or None)
+                   plane, path(_REAL_DAPR), environ.get(_ZIPKIN) or None, environ.get(CLI_FORMAT) or None,
+                   frozenset(int(port) for port in environ.get(_NAMED_PORTS, "").split(",") if port.isdigit()))
 
     @property
     def in_readme_run(self) -> bool:

@@ -26,6 +26,7 @@ from runner.formats.runtemplate import AppSpec, parse_run_template, run_file
 from runner.job import JobPlan, RunSettings, run_job
 from runner.services.resources import init_components, init_config
 from runner.services.shimenv import ShimContext, calling_line, declared_names
+from runner.services.ports import reserve
 from runner.services import started
 from runner.services.started import record_fault
 from runner.shim.dapr_calls import invoke, list_apps, publish
@@ -149,6 +150,7 @@ def _hand_to_cli(context: ShimContext, argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     context = ShimContext.from_env()
+    reserve(*context.named_ports)  # the sidecar's free ports stay clear of them, as in the runner
     if context.zipkin is None and (spans := started.zipkin_endpoint(context.run_dir)):  # `docker run openzipkin/zipkin`
         context = replace(context, zipkin=spans)
     if context.real_dapr and context.in_readme_run:
