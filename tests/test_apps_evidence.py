@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.transcript.apps import AppsWatch, crash_reason, how_it_ended, is_crash_line
+from runner.transcript.apps import AppsWatch, how_it_ended, is_crash_line
+from runner.transcript.appreasons import crash_reason
 from runner.results import AppEvidence
 
 
@@ -188,7 +189,7 @@ def test_a_sidecar_the_cli_reports_dead_is_a_crash_and_its_stop_is_not():
 
 
 def test_an_app_at_work_before_the_app_it_calls_listened_is_named_as_the_quickstarts_race():
-    from runner.transcript.apps import start_race
+    from runner.transcript.appreasons import start_race
 
     server = AppEvidence("order-processor", came_up="listened on port 8001", port=8001, up_s=4.3, first_line_s=3.9,
                          first_line="* Serving Flask app")

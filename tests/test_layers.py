@@ -55,3 +55,29 @@ def test_every_import_goes_down_a_layer_or_stays_in_its_folder():
 def test_the_layer_table_rejects_an_upward_import():
     assert layer_of("formats.steps")[1] < layer_of("job.run")[1]
     assert layer_of("services.shimenv")[1] < layer_of("mm.runner")[1] < layer_of("shim.dapr")[1]
+
+
+MODULE_LINES, FUNCTION_LINES = 300, 60
+
+
+def sizes_over(path: Path) -> list[str]:
+    """What of one module is longer than a reader takes in at once."""
+    source = path.read_text()
+    over = [f"{path.name}: {len(source.splitlines())} lines"] if len(source.splitlines()) > MODULE_LINES else []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            if length > FUNCTION_LINES:
+                over.append(f"{path.name}:{node.lineno}: {node.name} is {length} lines")
+    return over
+
+
+def test_no_module_over_300_lines_and_no_function_over_60():
+    over = [line for path in sorted(RUNNER.rglob("*.py")) for line in sizes_over(path)]
+    assert not over, "\n".join(over)
+
+
+def test_the_size_check_sees_a_long_function(tmp_path):
+    module = tmp_path / "long.py"
+    module.write_text("def f():\n" + "    x = 1\n" * 60 + "\n" * 240)
+    assert sizes_over(module) == ["long.py: 301 lines", "long.py:1: f is 61 lines"]

@@ -21,7 +21,7 @@ from runner.provision.releases import Releases
 from runner.services.ports import port_turns
 from runner.services.redis import RedisEndpoint, answering_redis
 from runner.source.needs import REDIS_PORT, reaches_init_redis
-from runner.transcript.apps import crash_reason
+from runner.transcript.appreasons import crash_reason
 
 
 def configure(readme: argparse.ArgumentParser) -> None:

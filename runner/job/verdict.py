@@ -11,7 +11,8 @@ from typing import Callable
 from runner.job.plan import JobPlan
 from runner.mm.model import StepRun
 from runner.results import AppEvidence, JobResult, Miss
-from runner.transcript.apps import crash_reason, how_it_ended, never_listened, start_race
+from runner.transcript.apps import how_it_ended
+from runner.transcript.appreasons import crash_reason, never_listened, start_race
 from runner.formats.cli_lines import APP_EXIT_ERROR, APP_LABEL, is_cli_line
 from runner.formats.shellwords import last_command
 from runner.transcript.causes import build_error, cause, missing_file
