@@ -207,9 +207,9 @@ def test_no_free_port_is_one_a_pages_grep_takes_for_a_named_port(monkeypatch):
     monkeypatch.setattr(ports.socket, "socket", Socket)
     monkeypatch.setattr(ports, "_reserved", set())
     monkeypatch.setattr(ports, "_handed_out", set())
-    ports.reserve(5001)
+    ports.reserve(5001, 41)
     assert ports.free_port() == 45001  # digits that only end like it are no match for `grep :5001`
-    assert ports.free_port() == 41234 and ports.reserved() == {5001}
+    assert ports.free_port() == 41234 and ports.reserved() == {5001, 41}  # 41: too short to shut out 41xxx
 
 
 def test_what_a_jobs_shims_left_running_is_stopped_at_its_end(monkeypatch):

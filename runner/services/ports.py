@@ -35,7 +35,8 @@ def free_port() -> int:
 def _named_or_alike(port: int) -> bool:
     """A port a quickstart names, or one its page's `lsof ... | grep :5001` cleanup takes for it
     (50010-50019): a sidecar's free port there would be killed by the page, by chance."""
-    return any(str(port).startswith(str(named)) for named in _reserved)
+    # Four digits at least: a short one (`:80`) would shut out whole thousands of ports.
+    return port in _reserved or any(str(port).startswith(str(named)) for named in _reserved if named >= 1000)
 
 
 def reserve(*ports: int) -> None:
