@@ -257,6 +257,22 @@ def test_app_lines_compare_as_a_reader_compares_them():
                                          "printed line (80% alike): `Order failed: 1` (`passed` expected, `failed` printed)")
 
 
+def test_a_blocks_line_that_differs_in_words_leads_its_reason_before_one_that_differs_in_numbers():
+    """tutorials/observability: the span's `"timestamp"` differs first, its tags in words after; a
+    writer acts on the tags. A block whose lines differ in numbers alone still says the number."""
+    match = PageMatch([_apps_block(['"timestamp": 1613170216016911,', '"opencensus.status_description": "OK",'])])
+    match.feed('== APP == "timestamp": 1796694835479877,')
+    match.feed('== APP == "otel.status_description": "OK",')
+    (found,) = match.misses()
+    assert found.miss.expected == '"opencensus.status_description": "OK",' and found.more == 1
+    assert "(`opencensus` expected, `otel` printed)" in found.reason("R.md")
+    numbers = PageMatch([_apps_block(["Starting server on port: 6400", "Order 1 done"])])
+    numbers.feed("== APP == Starting server on port: 6600")
+    numbers.feed("== APP == Order 2 done")
+    (found,) = numbers.misses()
+    assert found.reason("R.md").endswith("(`6400` expected, `6600` printed)")
+
+
 def test_the_punctuation_a_line_ends_on_is_forgiven_a_word_never():
     match = PageMatch([_apps_block(["Successfully persisted state"])])
     match.feed("== APP == Successfully persisted state.")

@@ -234,13 +234,12 @@ class PageMatch:
         return {"shown": shown, "heard": heard, "unordered": unordered, "unmet": unmet, "met": met}
 
     def misses(self, limit: int = 3) -> list[PageMiss]:
-        """The page lines never met (the first of each block), with the printed lines most like them."""
+        """The page lines never met (one of each block), with the printed lines most like them."""
         found = []
         for block in self.blocks:
             unmet = block.owed()
             if not unmet:
                 continue
-            shown = unmet[0]
             if block.block.of_command is None:
                 output = list(enumerate((body(text)[1] for text in self.printed), start=1))
                 why = "no app printed it"
@@ -250,11 +249,28 @@ class PageMatch:
                 output = list(enumerate([*answer.splitlines(), *(json.dumps(text) for document in json_documents(answer)
                                                                  for text in json_strings(document))], start=1))
                 why = f"the command at line {block.block.of_command} did not print it"
-            wanted = _normal(body(shown.text)[1])  # the page's label aside, as the printed lines' are
-            close = tuple(line for line in closest_lines(wanted, [(n, _normal(text)) for n, text in output], 0, limit)
-                          if line.similarity >= ALIKE)
+            normal_output = [(n, _normal(text)) for n, text in output]
+            missed = [(shown, _closest(shown, normal_output, limit)) for shown in unmet]
+            shown, close = next(((shown, close) for shown, close in missed if not _only_numbers(shown, close)), missed[0])
             found.append(PageMiss(Miss(0, shown.text.strip(), shown.line, close, None if close else why), len(unmet) - 1))
         return found
+
+
+def _closest(shown: _Shown, output: list[tuple[int, str]], limit: int) -> tuple:
+    wanted = _normal(body(shown.text)[1])  # the page's label aside, as the printed lines' are
+    return tuple(line for line in closest_lines(wanted, output, 0, limit) if line.similarity >= ALIKE)
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _only_numbers(shown: _Shown, close: tuple) -> bool:
+    """Whether the printed line most like a page line differs from it in numbers alone (a span's
+    timestamp, a duration): a block's missed line that differs in words leads its reason, as the
+    drift a writer acts on."""
+    if not close:
+        return False
+    return _NUMBER.sub("N", _normal(body(shown.text)[1]).strip()) == _NUMBER.sub("N", close[0].text.strip())
 
 
 def _match_answer(block: _Block, output: str) -> None:
