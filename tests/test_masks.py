@@ -26,6 +26,11 @@ def test_builtin_masks_have_one_home_and_are_idempotent():
     line = "2022/04/01 09:16:03 listening on 127.0.0.1:53689"
     assert normal(line) == f"{TIMESTAMP} listening on 127.0.0.1:{PORT}"
     assert normal(normal(line)) == normal(line)
+    # A span's epoch time (ms, us, ns) is a time; other long numbers stay numbers.
+    for epoch in ("1613170216016", "1613170216016911", "1613170216016911123"):
+        assert normal(f'"timestamp": {epoch},') == f'"timestamp": {TIMESTAMP},'
+    for number in ("1613170216", "16131702160169", "9613170216016911", "42"):
+        assert normal(f'"count": {number},') == f'"count": {number},'
 
 
 def test_a_file_declares_its_own_masks():

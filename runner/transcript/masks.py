@@ -44,6 +44,9 @@ class Mask:
 _GO_LOG_TIME = r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?"
 _ISO_TIME = r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\d.,:])"
 _ACCESS_LOG_TIME = r"\b\d{2}/[A-Z][a-z]{2}/\d{4}[: ]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?"  # `[04/Sep/2023 11:33:21]`
+# Epoch times in milli-, micro- or nanoseconds (a Zipkin span's `"timestamp": 1613170216016911`),
+# 2001 to 2100: 13, 16 or 19 digits from 1 to 4; seconds (10 digits) are too like any number.
+_EPOCH_TIME = r"\b[1-4]\d{12}(?:\d{3}){0,2}\b"
 # Ports on this machine are picked per run (the sidecar's, an app's): never part of a verdict.
 _LOCAL_PORT = r"\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d{1,5}\b"
 
@@ -54,7 +57,7 @@ _GENERATED_ID = (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 # Normaliser name (as front matter's `normalize:` lists it) -> its mask.
 BUILTIN_MASKS: dict[str, Mask] = {
-    "timestamps": Mask("TIMESTAMP", re.compile(f"{_GO_LOG_TIME}|{_ISO_TIME}|{_ACCESS_LOG_TIME}")),
+    "timestamps": Mask("TIMESTAMP", re.compile(f"{_GO_LOG_TIME}|{_ISO_TIME}|{_ACCESS_LOG_TIME}|{_EPOCH_TIME}")),
     "ports": Mask("PORT", re.compile(_LOCAL_PORT), keep_group=1),
     "ids": Mask("ID", re.compile(_GENERATED_ID)),
 }
