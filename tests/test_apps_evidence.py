@@ -320,6 +320,14 @@ def test_an_unlabelled_clean_exit_is_the_finished_clients_not_the_server_that_pr
     watch.feed("Exited App successfully")
     ended = {app.app: app.ended for app in watch.evidence()}
     assert ended == {"order-processor-sdk": None, "checkout-sdk": "exited 0"}
+    given_a_port = AppsWatch([("job-service-sdk", 6200), ("job-scheduler-sdk", 6300)], listening=lambda port: port == 6200)
+    given_a_port.feed("== APP - job-service-sdk == INFO:     Uvicorn running on http://0.0.0.0:6200")
+    given_a_port.shown()  # a poll: the service listens, the scheduler never will
+    given_a_port.feed("== APP - job-scheduler-sdk == Job details for C-3PO: {}")
+    given_a_port.feed("== APP - job-service-sdk == Executing maintenance job: Limb Calibration")
+    given_a_port.feed("Exited App successfully")
+    ended = {app.app: app.ended for app in given_a_port.evidence()}
+    assert ended == {"job-service-sdk": None, "job-scheduler-sdk": "exited 0"}, "the client never listened on 6300"
     crash = AppsWatch([("order-processor", 7006), ("checkout", None)])
     crash.feed("== APP - order-processor == Unhandled exception. System.IO.IOException: address in use")
     crash.feed("\u274c  The App process exited with error code: exit status 1")

@@ -159,9 +159,13 @@ class AppsWatch:
     def _finishing(self) -> _App:
         """The app an unlabelled `Exited App successfully` is about: the one app still running, else
         the one still running with no app port (a client done with its work; a server serves until
-        stopped, and may well have printed since), else the app that printed last."""
+        stopped, and may well have printed since), else the one that never listened on the port
+        its template gives it (a client given one: jobs/python/sdk's scheduler), else the app that
+        printed last."""
         running = [app for app in self.apps.values() if app.ended is None]
-        for candidates in (running, [app for app in running if app.app_port is None]):
+        portless = [app for app in running if app.app_port is None]
+        deaf = [app for app in running if app.app_port is None or not (app.came_up or "").startswith("listened")]
+        for candidates in (running, portless, deaf):
             if len(candidates) == 1:
                 return candidates[0]
         return self._app(None)
