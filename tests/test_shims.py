@@ -67,3 +67,45 @@ def test_calls_handed_to_the_real_cli_point_at_the_jobs_services(tmp_path):
     assert Path(template["common"]["resourcesPaths"][0]).parent.parent == run_dir
     assert template["common"]["placementHostAddress"] == "127.0.0.1:7002"
     assert template["apps"][0]["appDirPath"] == str(app)
+
+
+_STOPPING_RUN = """
+import signal, sys, time
+from runner.shim.dapr import _sigterm_to_exit
+signal.signal(signal.SIGTERM, _sigterm_to_exit)
+print("up", flush=True)
+try:
+    time.sleep(60)
+except KeyboardInterrupt:
+    time.sleep(1)  # stopping its apps and daprds, as the shim's `dapr run` does
+    print("stopped", flush=True)
+"""
+
+
+def test_a_dapr_run_stopping_takes_a_second_sigterm_in_its_stride():
+    """pub_sub/java/sdk: `dapr stop -f .` signalled the template's one `dapr run -f` once per app,
+    and the second SIGTERM, mid-stop, ended the step with -15 (or -2), not the CLI's 0."""
+    import signal
+    import time
+
+    run = subprocess.Popen([sys.executable, "-c", _STOPPING_RUN], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert run.stdout.readline() == "up\n"
+    run.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=10) == 0 and run.stdout.read() == "stopped\n"
+
+
+def test_dapr_stop_of_a_templates_apps_signals_their_one_run_once(tmp_path):
+    counter = subprocess.Popen([sys.executable, "-c", "import signal, sys, time\n"
+                                "signal.signal(signal.SIGTERM, lambda *a: print('TERM', flush=True))\n"
+                                "print('up', flush=True)\ntime.sleep(3)"], stdout=subprocess.PIPE, text=True)
+    assert counter.stdout.readline() == "up\n"
+    for app in ("checkout", "order-processor"):
+        (tmp_path / f"app-{app}.pid").write_text(str(counter.pid))
+    from runner.services.shimenv import ShimContext
+    from runner.shim.dapr import _stop
+
+    assert _stop(ShimContext(run_dir=tmp_path), ["--app-id", "checkout", "-a", "order-processor"]) == 0
+    counter.wait(timeout=10)
+    assert counter.stdout.read() == "TERM\n"  # the one signal, however many apps the run has

@@ -85,12 +85,16 @@ def _stop(context: ShimContext, argv: list[str]) -> int:
     if not app_ids:
         print("\u274c  dapr stop needs --app-id or -f", file=sys.stderr)
         return 1
+    stopped: set[int] = set()
     for app_id in app_ids:
         pid_file = _pid_file(context, app_id)
         # Already gone counts as stopped: a validate run may have ended it early, once
         # its expectations were met.
         with contextlib.suppress(OSError, ValueError):
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            pid = int(pid_file.read_text())
+            if pid not in stopped:  # the apps of one template share a `dapr run -f`: one SIGTERM
+                stopped.add(pid)
+                os.kill(pid, signal.SIGTERM)
         print(STOPPED.format(app_id=app_id))
     return 0
 
@@ -136,6 +140,9 @@ def _printer(cli_format: str | None, multi: bool) -> Callable[[str, str], None]:
 
 
 def _sigterm_to_exit(signum, frame):
+    # Once: a second SIGTERM (a page's `kill` after `dapr stop`) would cut the stop short, and
+    # end the step by the signal, not with the CLI's exit code.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     raise KeyboardInterrupt  # unwinds the job's ExitStack: app, daprd and Redis stop
 
 
