@@ -288,6 +288,15 @@ def test_the_punctuation_a_line_ends_on_is_forgiven_a_word_never():
     assert not _answered(page, answer.replace("Order 1", "Order 2")).complete
 
 
+def test_a_commands_answer_is_read_with_the_one_tolerance():
+    """tutorials/observability: the page's span shows `"serviceName": "hello-tracing",` with an
+    `ipv4` field after it; daprd's span has none, so its line ends without the comma. A reader sees
+    the line; a different name is still not it."""
+    answer = '[\n  {\n    "localEndpoint": {\n      "serviceName": "hello-tracing"\n    }\n  }\n]'
+    assert _answered('"serviceName": "hello-tracing",', answer).complete
+    assert not _answered('"serviceName": "hello-tracking",', answer).complete
+
+
 def test_a_line_is_not_passed_over_for_a_later_one_when_its_app_prints_lines_of_its_shape():
     """The page shows orders 1, 2 with their `persisted` lines; the app first answers an order of
     another id (a step's `curl`). Its `persisted` must not take the block's second line past the

@@ -40,7 +40,7 @@ def strip_status_prefix(line: str) -> str:
     return _STATUS_PREFIX.sub("", line) if line and not line[0].isascii() else line
 
 
-_TRAILING_PUNCTUATION = re.compile(r"(?<=\w)[.!;,]+$")
+_TRAILING_PUNCTUATION = re.compile(r"(?<=[\w\"')\]}])[.!;,]+$")  # after a word, or a JSON field's `",`
 
 
 def strip_trailing_punctuation(line: str) -> str:

@@ -285,7 +285,10 @@ def _match_answer(block: _Block, output: str) -> None:
     for shown in block.shown:
         page = _normal(PAGE_PLACEHOLDER.sub(WILDCARD, shown.text.strip()))
         pattern = line_pattern(page, "substring")
-        found = next((number for number, line in enumerate(lines, start=1) if pattern.search(line)), None)
+        # within a line of the answer, or the line itself as a reader reads it (the one tolerance:
+        # the `,` a JSON field ends on when a field after it is gone)
+        found = next((number for number, line in enumerate(lines, start=1) if pattern.search(line) or shown.fits(line)),
+                     None)
         if found is None and (wanted := json_value(shown.text.strip())) is not None:
             documents = documents if documents is not None else json_documents(output)
             found = 1 if any(json_holds(document, wanted) for document in documents) else None
