@@ -166,3 +166,34 @@ def test_a_background_step_still_ending_when_a_later_step_fails_is_not_blamed(tm
     assert cleanup.commands[0].return_code == 1 and not cleanup.command_ok(cleanup.commands[0])
     assert serve.commands[0].return_code == -15  # ended by the run's stop, in its own exit
     assert serve.command_ok(serve.commands[0]), "the run's own stop was blamed on the step"
+
+
+def test_what_a_run_shows_after_the_pages_dapr_stop_is_the_stops_doing(tmp_path):
+    """pub_sub/csharp/sdk: the subscriber never listened on 7006; the page's `dapr stop -f .` then
+    stopped it, and the CLI said `Exited App successfully`, which counted as its having come up
+    (in a README that checks only that its apps came up, a pass) and hid its never listening."""
+    from runner.formats.steps import load_annotated
+    from runner.mm.model import CommandRun, StepRun
+    from runner.mm.runner import ReadmeRun
+    from runner.transcript.appreasons import never_listened
+    from runner.transcript.apps import AppsWatch
+
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- STEP\nname: run\nbackground: true\n-->\n```bash\ndapr run -f .\n```\n<!-- END_STEP -->\n")
+    run = ReadmeRun(load_annotated(readme), cwd=tmp_path, early_stop=True, say=lambda text: None)
+
+    class Running:  # the `dapr run -f .` still at work
+        def running(self) -> bool:
+            return True
+
+    for stop, stopped in (("dapr stop -f .", True), ("dapr stop --app-id order-processor", True),
+                          ("dapr stop --app-id other", False)):
+        watch = AppsWatch([("order-processor", 7006), ("checkout", None)])
+        run.steps = [StepRun(run.annotated.steps[0], [CommandRun("dapr run -f .", shell=Running(), apps=watch)])]
+        watch.feed("== APP - checkout == Published data: 1")
+        watch.feed("Exited App successfully")  # the client, done
+        run._close_stopped(stop)
+        watch.feed("Exited App successfully")  # the server, stopped (or, for another app's stop, by itself)
+        ended = {app.app: app.ended for app in watch.evidence()}
+        assert ended == {"checkout": "exited 0", "order-processor": None if stopped else "exited 0"}, stop
+        assert bool(never_listened(watch.evidence())) == stopped

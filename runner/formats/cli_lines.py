@@ -98,6 +98,14 @@ def runs_template(words: tuple[str, ...] | list[str]) -> bool:
     return any(word in ("-f", "--run-file") or word.startswith("--run-file=") for word in words)
 
 
+def stop_targets(words: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...], bool]:
+    """The app ids a `dapr stop`'s words name, in order, and whether it stops a run template's
+    apps (`-f`)."""
+    named = [words[i + 1] for i, word in enumerate(words[:-1]) if word in ("--app-id", "-a")]
+    named += [word.split("=", 1)[1] for word in words if word.startswith("--app-id=")]
+    return tuple(named), runs_template(words)
+
+
 # daprd's log lines: logfmt on a pipe, `INFO[0000] ... scope=dapr.runtime` on a terminal.
 _DAPRD_LOG = re.compile(r'^(?:time="|[A-Z]{4}\[\d+\] .*\bscope=dapr)')
 

@@ -128,6 +128,7 @@ class ReadmeRun(StepRunner, PageReader):
         terminal = next(self._terminals)  # each command its own: an app run again is read apart
         self._turn_for_start(command, text, apps or [])
         self._await_spans(text)
+        self._close_stopped(text)
         command.started = time.monotonic()  # its step's time starts now: the wait for a turn was the runner's
 
         def heard(stream: str, said: str) -> None:

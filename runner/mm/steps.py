@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 
-from runner.formats.cli_lines import stop_output, without_label
+from runner.formats.cli_lines import runs_template, stop_output, stop_targets, without_label
 from runner.formats.shellwords import last_command, shell_calls
 from runner.formats.steps import Step
 from runner.mm.model import POLL_S, CommandRun, StepRun
@@ -21,6 +21,20 @@ from runner.services.timeline import BUILD, phase
 
 
 class StepRunner:
+    def _close_stopped(self, text: str) -> None:
+        """A `dapr stop` of apps an earlier command started: what their watches see from now on is
+        the stop's doing (the CLI says `Exited App successfully` of a server it stopped, one that
+        never listened too, which would count as having come up)."""
+        for words in (call.words for call in shell_calls(text) if call.words[:2] == ("dapr", "stop")):
+            named, template = stop_targets(words)
+            for command in (command for step_run in self.steps for command in step_run.commands):
+                watch = command.apps
+                if watch is None or command.shell is None or not command.shell.running():
+                    continue
+                if set(named) & set(watch.apps) or (template and any(runs_template(call.words)
+                                                                for call in shell_calls(command.text))):
+                    watch.close()
+
     def _finish(self, command: CommandRun, step_run: StepRun, deadline: float) -> None:
         """Wait for the command: until it exits, times out, or (early stop) its step is satisfied
         and every app it started has shown it came up (a crash at start is seen, never cut off)."""

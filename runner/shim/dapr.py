@@ -33,7 +33,7 @@ from runner.shim.dapr_calls import invoke, list_apps, publish
 from runner.services.ptyout import with_wrappers
 from runner.shim.to_dapr_cli import dapr_cli_argv, wrappers
 from runner.formats.cli_lines import (APP_FAILED, APP_FAILED_BARE, APP_OK, DAPR_OK, FAILURE, STOPPED, SUCCESS,
-                                     prints_bare_app_lines, stop_lines, without_label)
+                                     prints_bare_app_lines, stop_lines, stop_targets, without_label)
 
 _NO_TIMEOUT_S = 24 * 3600.0  # the step that called `dapr run` owns the timeout
 CALLS = {"invoke": invoke, "publish": publish, "list": list_apps}
@@ -77,8 +77,7 @@ def _plan(argv: list[str], cwd: Path, context: ShimContext) -> JobPlan:
 
 
 def _stop(context: ShimContext, argv: list[str]) -> int:
-    app_ids = [argv[i + 1] for i, word in enumerate(argv[:-1]) if word in ("--app-id", "-a")]
-    app_ids += [word.split("=", 1)[1] for word in argv if word.startswith("--app-id=")]
+    app_ids = list(stop_targets(argv)[0])
     for i, word in enumerate(argv[:-1]):
         if word in ("-f", "--run-file"):  # every app of a multi-app run template
             app_ids += [app.app_id for app in parse_run_template(run_file(Path(argv[i + 1]).resolve())).apps]
