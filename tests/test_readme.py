@@ -197,3 +197,26 @@ def test_what_a_run_shows_after_the_pages_dapr_stop_is_the_stops_doing(tmp_path)
         ended = {app.app: app.ended for app in watch.evidence()}
         assert ended == {"checkout": "exited 0", "order-processor": None if stopped else "exited 0"}, stop
         assert bool(never_listened(watch.evidence())) == stopped
+
+
+def test_an_app_that_listens_is_seen_at_the_next_poll_whatever_the_step_waits_for(tmp_path):
+    """jobs/python/sdk: its service listened at 8.7 s, but no step asked until the sleep ran out, so
+    it was dated 60 s: a start race is named from these times."""
+    from runner.formats.steps import load_annotated
+    from runner.mm.model import CommandRun, StepRun
+    from runner.mm.runner import ReadmeRun
+    from runner.transcript.apps import AppsWatch
+
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- STEP\nname: run\nbackground: true\n-->\n```bash\ndapr run -f .\n```\n<!-- END_STEP -->\n")
+    run = ReadmeRun(load_annotated(readme), cwd=tmp_path, early_stop=True, say=lambda text: None)
+
+    class Running:
+        def running(self) -> bool:
+            return True
+
+    watch = AppsWatch([("job-service", 6200)], listening=lambda port: True)
+    run.steps = [StepRun(run.annotated.steps[0], [CommandRun("dapr run -f .", shell=Running(), apps=watch)])]
+    run._watch()
+    (evidence,) = watch.evidence()
+    assert evidence.came_up == "listened on port 6200" and evidence.up_s is not None

@@ -154,12 +154,16 @@ class ReadmeRun(StepRunner, PageReader):
         return command
 
     def _watch(self) -> None:
-        """Between polls: an interrupt, or a service of the run that died, ends the run."""
+        """Between polls: an interrupt, or a service of the run that died, ends the run; an app that
+        listens is seen then (its time dates a start race), not when a step next asks."""
         check_interrupted()
-        if self.shimmed is None or time.monotonic() < self._next_check:
+        if time.monotonic() < self._next_check:
             return
         self._next_check = time.monotonic() + 0.5
-        problem = self.shimmed.problem()
+        for command in (command for step_run in self.steps for command in step_run.commands):
+            if command.apps is not None and command.shell is not None and command.shell.running():
+                command.apps.shown()
+        problem = self.shimmed.problem() if self.shimmed is not None else None
         if problem:
             self.fault = problem
             raise _Fault(problem)
