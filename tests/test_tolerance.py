@@ -26,6 +26,9 @@ CASES = [
     ("Saved order 1", "INFO:root:Saved order 1", True),
     ("Workflow started: 4f2a9c1e7b3d", "Workflow started: 9e8d7c6b5a41", True),
     ("Instance <INSTANCE_ID> started", "Instance a1b2c3 started", True),
+    ('"timestamp": 1613170216016911,', '"timestamp": 1796694835479877,', True),  # a span's epoch time
+    ('"serviceName": "hello-tracing",', '"serviceName": "hello-tracing"', True),  # the field after it gone
+    ('"serviceName": "hello-tracing",', '"serviceName": "hello-tracking"', False),
     ("divisor is 2", "input is 2", False),
     ("Order passed: 1", "Order passed: 2", False),
     ("Saved order 1", "Saved order 1 twice", False),
