@@ -250,8 +250,12 @@ class PageMatch:
                                                                  for text in json_strings(document))], start=1))
                 why = f"the command at line {block.block.of_command} did not print it"
             normal_output = [(n, _normal(text)) for n, text in output]
-            missed = [(shown, _closest(shown, normal_output, limit)) for shown in unmet]
-            shown, close = next(((shown, close) for shown, close in missed if not _only_numbers(shown, close)), missed[0])
+            missed = [(unmet[0], _closest(unmet[0], normal_output, limit))]
+            for shown in unmet[1:]:  # until one differs in words: most blocks stop at their first
+                if not _only_numbers(*missed[-1]):
+                    break
+                missed.append((shown, _closest(shown, normal_output, limit)))
+            shown, close = next((pair for pair in missed if not _only_numbers(*pair)), missed[0])
             found.append(PageMiss(Miss(0, shown.text.strip(), shown.line, close, None if close else why), len(unmet) - 1))
         return found
 
