@@ -73,8 +73,8 @@ _STOPPING_RUN = """
 import signal, sys, time
 from runner.shim.dapr import _sigterm_to_exit
 signal.signal(signal.SIGTERM, _sigterm_to_exit)
-print("up", flush=True)
 try:
+    print("up", flush=True)  # within the try: the first SIGTERM may come as soon as it is read
     time.sleep(60)
 except KeyboardInterrupt:
     time.sleep(1)  # stopping its apps and daprds, as the shim's `dapr run` does

@@ -183,14 +183,14 @@ def main(argv: list[str]) -> int:
 
         daprd = ensure_daprd().path
     pid_files = [p for p in (_pid_file(context, app.app_id) for app in plan.apps) if p is not None]
-    for pid_file in pid_files:
-        pid_file.write_text(str(os.getpid()))
-    signal.signal(signal.SIGTERM, _sigterm_to_exit)
-
     echo = _printer(context.cli_format, multi=plan.app_ids_in_output)
     bare = prints_bare_app_lines(context.cli_format) and not plan.app_ids_in_output
 
     try:
+        # Within the try, before the pid files a `dapr stop` reads: a stop that comes at once ends well.
+        signal.signal(signal.SIGTERM, _sigterm_to_exit)
+        for pid_file in pid_files:
+            pid_file.write_text(str(os.getpid()))
         result = run_job(plan, RunSettings(daprd=daprd, redis=context.redis, echo=echo, app_stderr_apart=bare,
                                            run_dir=context.run_dir,
                                            control_plane_addresses=context.control_plane_addresses,
