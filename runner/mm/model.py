@@ -59,6 +59,10 @@ class CommandRun:
     not_started: list[str] = field(default_factory=list)  # why it could not start
 
     @property
+    def running(self) -> bool:
+        return self.shell is not None and self.shell.running()
+
+    @property
     def ended_by_us(self) -> bool:
         """Its exit code is our stop's, not its own: expectations met, or the run was over."""
         return self.stopped_early or self.stopped_at_end

@@ -141,7 +141,7 @@ class PageReader:
             if step_run.reader_block is None or step_run.reader_block.kind != "start":
                 continue
             for command in step_run.commands:
-                if command.shell is not None and command.shell.running() and what_runs(command.text) == runs:
+                if command.running and what_runs(command.text) == runs:
                     self._stop(command)
                     command.stopped_early = True
 
@@ -191,5 +191,5 @@ class PageReader:
             time.sleep(POLL_S)
 
     def _apps_running(self) -> bool:
-        return any(command.shell is not None and command.shell.running() for step_run in self.steps
+        return any(command.running for step_run in self.steps
                    for command in step_run.commands if step_run.step.background or command.apps is not None)

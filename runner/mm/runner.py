@@ -160,9 +160,8 @@ class ReadmeRun(StepRunner, PageReader):
         if time.monotonic() < self._next_check:
             return
         self._next_check = time.monotonic() + 0.5
-        for command in (command for step_run in self.steps for command in step_run.commands):
-            if command.apps is not None and command.shell is not None and command.shell.running():
-                command.apps.shown()
+        for command in self._watched_running():
+            command.apps.shown()
         problem = self.shimmed.problem() if self.shimmed is not None else None
         if problem:
             self.fault = problem

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from typing import Iterator
 
 from runner.formats.cli_lines import runs_template, stop_output, stop_targets, without_label
 from runner.formats.shellwords import last_command, shell_calls
@@ -21,19 +22,21 @@ from runner.services.timeline import BUILD, phase
 
 
 class StepRunner:
+    def _watched_running(self) -> Iterator[CommandRun]:
+        """The commands still running whose apps are watched (their `dapr run`s)."""
+        return (command for step_run in self.steps for command in step_run.commands
+                if command.apps is not None and command.running)
+
     def _close_stopped(self, text: str) -> None:
         """A `dapr stop` of apps an earlier command started: what their watches see from now on is
         the stop's doing (the CLI says `Exited App successfully` of a server it stopped, one that
         never listened too, which would count as having come up)."""
         for words in (call.words for call in shell_calls(text) if call.words[:2] == ("dapr", "stop")):
             named, template = stop_targets(words)
-            for command in (command for step_run in self.steps for command in step_run.commands):
-                watch = command.apps
-                if watch is None or command.shell is None or not command.shell.running():
-                    continue
-                if set(named) & set(watch.apps) or (template and any(runs_template(call.words)
-                                                                for call in shell_calls(command.text))):
-                    watch.close()
+            for command in self._watched_running():
+                runs_a_template = any(runs_template(call.words) for call in shell_calls(command.text))
+                if set(named) & set(command.apps.apps) or (template and runs_a_template):
+                    command.apps.close()
 
     def _finish(self, command: CommandRun, step_run: StepRun, deadline: float) -> None:
         """Wait for the command: until it exits, times out, or (early stop) its step is satisfied

@@ -164,7 +164,7 @@ class AppsWatch:
         printed last."""
         running = [app for app in self.apps.values() if app.ended is None]
         portless = [app for app in running if app.app_port is None]
-        deaf = [app for app in running if app.app_port is None or not (app.came_up or "").startswith("listened")]
+        deaf = [app for app in running if app.app_port is None or _deaf(app)]
         for candidates in (running, portless, deaf):
             if len(candidates) == 1:
                 return candidates[0]

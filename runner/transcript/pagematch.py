@@ -249,32 +249,32 @@ class PageMatch:
                 output = list(enumerate([*answer.splitlines(), *(json.dumps(text) for document in json_documents(answer)
                                                                  for text in json_strings(document))], start=1))
                 why = f"the command at line {block.block.of_command} did not print it"
-            normal_output = [(n, _normal(text)) for n, text in output]
-            missed = [(unmet[0], _closest(unmet[0], normal_output, limit))]
-            for shown in unmet[1:]:  # until one differs in words: most blocks stop at their first
-                if not _only_numbers(*missed[-1]):
-                    break
-                missed.append((shown, _closest(shown, normal_output, limit)))
-            shown, close = next((pair for pair in missed if not _only_numbers(*pair)), missed[0])
+            shown, close = _leading_miss(unmet, [(n, _normal(text)) for n, text in output], limit)
             found.append(PageMiss(Miss(0, shown.text.strip(), shown.line, close, None if close else why), len(unmet) - 1))
         return found
 
 
-def _closest(shown: _Shown, output: list[tuple[int, str]], limit: int) -> tuple:
-    wanted = _normal(body(shown.text)[1])  # the page's label aside, as the printed lines' are
-    return tuple(line for line in closest_lines(wanted, output, 0, limit) if line.similarity >= ALIKE)
+def _leading_miss(unmet: list[_Shown], output: list[tuple[int, str]], limit: int) -> tuple[_Shown, tuple]:
+    """The block's missed line that leads its reason, with the printed lines most like it: the first
+    that differs from them in words, else the first (most blocks stop at their first)."""
+    first = None
+    for shown in unmet:
+        wanted = _normal(body(shown.text)[1])  # the page's label aside, as the printed lines' are
+        close = tuple(line for line in closest_lines(wanted, output, 0, limit) if line.similarity >= ALIKE)
+        if not _only_numbers(wanted, close):
+            return shown, close
+        first = first or (shown, close)
+    return first
 
 
 _NUMBER = re.compile(r"\d+")
 
 
-def _only_numbers(shown: _Shown, close: tuple) -> bool:
-    """Whether the printed line most like a page line differs from it in numbers alone (a span's
-    timestamp, a duration): a block's missed line that differs in words leads its reason, as the
-    drift a writer acts on."""
+def _only_numbers(wanted: str, close: tuple) -> bool:
+    """Whether the printed line most like a page line differs from it in numbers alone (a duration)."""
     if not close:
         return False
-    return _NUMBER.sub("N", _normal(body(shown.text)[1]).strip()) == _NUMBER.sub("N", close[0].text.strip())
+    return _NUMBER.sub("N", wanted.strip()) == _NUMBER.sub("N", close[0].text.strip())
 
 
 def _match_answer(block: _Block, output: str) -> None:
